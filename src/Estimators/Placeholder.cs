@@ -1,0 +1,1 @@
+namespace MLNet.Sequence { internal static class Placeholder {} }

@@ -1,0 +1,1 @@
+namespace MLNet.Sequence.Transforms { internal static class Placeholder {} }
