@@ -1,1 +1,0 @@
-namespace MLNet.Sequence.Transforms { internal static class Placeholder {} }

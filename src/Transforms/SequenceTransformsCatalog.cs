@@ -1,0 +1,109 @@
+using System;
+using Microsoft.ML;
+using MLNet.Sequence.Transforms;
+
+namespace MLNet.Sequence
+{
+    /// <summary>
+    /// Sequence transforms on <c>mlContext.Transforms</c>: token encoding, padding, one-hot encoding, sliding windows
+    /// and scaling of time series.
+    /// </summary>
+    public static class SequenceTransformsCatalog
+    {
+        /// <summary>
+        /// Learns a vocabulary and maps tokens to ids (0 padding, 1 unknown): a vector of Text tokens, or Text split into words.
+        /// </summary>
+        /// <param name="catalog">The transforms catalog.</param>
+        /// <param name="outputColumnName">The output column: a variable-size vector of Key&lt;UInt32&gt;.</param>
+        /// <param name="inputColumnName">The input column; defaults to <paramref name="outputColumnName"/>.</param>
+        /// <param name="maximumVocabularySize">The most ids, padding and unknown included.</param>
+        /// <param name="minimumCount">Tokens seen fewer times at Fit map to unknown.</param>
+        /// <returns>The estimator.</returns>
+        public static TokenEncodingEstimator EncodeTokens(this TransformsCatalog catalog, string outputColumnName, string? inputColumnName = null,
+            int maximumVocabularySize = 20000, int minimumCount = 1)
+        {
+            ArgumentNullException.ThrowIfNull(catalog);
+            return new TokenEncodingEstimator(new TokenEncodingEstimator.Options
+            {
+                OutputColumnName = outputColumnName,
+                InputColumnName = inputColumnName,
+                MaximumVocabularySize = maximumVocabularySize,
+                MinimumCount = minimumCount,
+            });
+        }
+
+        /// <summary>Learns a vocabulary and maps tokens to ids, with every option (e.g. a subword tokenizer for raw text).</summary>
+        /// <param name="catalog">The transforms catalog.</param>
+        /// <param name="options">The options.</param>
+        /// <returns>The estimator.</returns>
+        public static TokenEncodingEstimator EncodeTokens(this TransformsCatalog catalog, TokenEncodingEstimator.Options options)
+        {
+            ArgumentNullException.ThrowIfNull(catalog);
+            return new TokenEncodingEstimator(options);
+        }
+
+        /// <summary>Pads or truncates a variable-length vector to a fixed length, as Keras <c>pad_sequences</c>.</summary>
+        /// <param name="catalog">The transforms catalog.</param>
+        /// <param name="outputColumnName">The output column, a vector of the input's item type.</param>
+        /// <param name="inputColumnName">The input column; defaults to <paramref name="outputColumnName"/>.</param>
+        /// <param name="length">The fixed length; null learns the longest length at Fit.</param>
+        /// <param name="padding">Where padding goes (Keras default: pre).</param>
+        /// <param name="truncation">Which end truncation removes (Keras default: pre).</param>
+        /// <param name="lengthColumnName">Optional Int32 column of true lengths after truncation.</param>
+        /// <returns>The estimator.</returns>
+        public static PadSequencesEstimator PadSequences(this TransformsCatalog catalog, string outputColumnName, string? inputColumnName = null,
+            int? length = null, SequenceEnd padding = SequenceEnd.Pre, SequenceEnd truncation = SequenceEnd.Pre, string? lengthColumnName = null)
+        {
+            ArgumentNullException.ThrowIfNull(catalog);
+            return new PadSequencesEstimator(new PadSequencesEstimator.Options
+            {
+                OutputColumnName = outputColumnName,
+                InputColumnName = inputColumnName,
+                Length = length,
+                Padding = padding,
+                Truncation = truncation,
+                LengthColumnName = lengthColumnName,
+            });
+        }
+
+        /// <summary>Pads or truncates a variable-length vector to a fixed length, with every option.</summary>
+        /// <param name="catalog">The transforms catalog.</param>
+        /// <param name="options">The options.</param>
+        /// <returns>The estimator.</returns>
+        public static PadSequencesEstimator PadSequences(this TransformsCatalog catalog, PadSequencesEstimator.Options options)
+        {
+            ArgumentNullException.ThrowIfNull(catalog);
+            return new PadSequencesEstimator(options);
+        }
+
+        /// <summary>One-hot encodes a sequence over a small alphabet into a Single vector of shape [length, channels].</summary>
+        /// <param name="catalog">The transforms catalog.</param>
+        /// <param name="outputColumnName">The output column.</param>
+        /// <param name="inputColumnName">The input column (Text, or a vector of keys); defaults to <paramref name="outputColumnName"/>.</param>
+        /// <param name="alphabet">For Text input, the symbols in channel order; an extra channel takes any other symbol.</param>
+        /// <param name="sequenceLength">The length; null uses the vector size or learns the longest at Fit.</param>
+        /// <returns>The estimator.</returns>
+        public static OneHotSequenceEstimator OneHotEncodeSequence(this TransformsCatalog catalog, string outputColumnName, string? inputColumnName = null,
+            string alphabet = "ACGT", int? sequenceLength = null)
+        {
+            ArgumentNullException.ThrowIfNull(catalog);
+            return new OneHotSequenceEstimator(new OneHotSequenceEstimator.Options
+            {
+                OutputColumnName = outputColumnName,
+                InputColumnName = inputColumnName,
+                Alphabet = alphabet,
+                SequenceLength = sequenceLength,
+            });
+        }
+
+        /// <summary>One-hot encodes a sequence, with every option.</summary>
+        /// <param name="catalog">The transforms catalog.</param>
+        /// <param name="options">The options.</param>
+        /// <returns>The estimator.</returns>
+        public static OneHotSequenceEstimator OneHotEncodeSequence(this TransformsCatalog catalog, OneHotSequenceEstimator.Options options)
+        {
+            ArgumentNullException.ThrowIfNull(catalog);
+            return new OneHotSequenceEstimator(options);
+        }
+    }
+}
