@@ -105,5 +105,101 @@ namespace MLNet.Sequence
             ArgumentNullException.ThrowIfNull(catalog);
             return new OneHotSequenceEstimator(options);
         }
+        /// <summary>
+        /// Windows time-ordered rows: each output row holds the past <paramref name="windowLength"/> steps of the value columns
+        /// (column "Window", shape [L, values]) and the next <paramref name="horizon"/> steps as "Target" (shape [H, values]).
+        /// </summary>
+        /// <param name="catalog">The transforms catalog.</param>
+        /// <param name="valueColumns">Scalar numeric columns of the series.</param>
+        /// <param name="windowLength">Past window length L.</param>
+        /// <param name="horizon">Forecast horizon H.</param>
+        /// <param name="timeColumnName">Optional time column; rows must be strictly increasing in it.</param>
+        /// <param name="seriesColumnName">Optional series key column for several series.</param>
+        /// <param name="stride">Steps between window origins.</param>
+        /// <returns>The estimator.</returns>
+        public static TimeSeriesWindowEstimator CreateWindows(this TransformsCatalog catalog, string[] valueColumns, int windowLength, int horizon = 1,
+            string? timeColumnName = null, string? seriesColumnName = null, int stride = 1)
+        {
+            ArgumentNullException.ThrowIfNull(catalog);
+            return new TimeSeriesWindowEstimator(new TimeSeriesWindowEstimator.Options
+            {
+                ValueColumns = valueColumns,
+                WindowLength = windowLength,
+                Horizon = horizon,
+                TimeColumnName = timeColumnName,
+                SeriesColumnName = seriesColumnName,
+                Stride = stride,
+            });
+        }
+
+        /// <summary>Windows time-ordered rows, with every option (covariates, gaps, modes, skipping).</summary>
+        /// <param name="catalog">The transforms catalog.</param>
+        /// <param name="options">The options.</param>
+        /// <returns>The estimator.</returns>
+        public static TimeSeriesWindowEstimator CreateWindows(this TransformsCatalog catalog, TimeSeriesWindowEstimator.Options options)
+        {
+            ArgumentNullException.ThrowIfNull(catalog);
+            return new TimeSeriesWindowEstimator(options);
+        }
+
+        /// <summary>Scales each window (and its target) by the window's own statistics; writes "ScaleLocation" and "ScaleFactor" for inversion.</summary>
+        /// <param name="catalog">The transforms catalog.</param>
+        /// <param name="windowColumnName">The window column, shape [L, F].</param>
+        /// <param name="targetColumnName">The target column, shape [H, V]; null for none.</param>
+        /// <param name="method">The scaling method.</param>
+        /// <returns>The estimator.</returns>
+        public static WindowScalingEstimator ScaleWindows(this TransformsCatalog catalog, string windowColumnName = "Window", string? targetColumnName = "Target",
+            ScalingMethod method = ScalingMethod.Standard)
+        {
+            ArgumentNullException.ThrowIfNull(catalog);
+            return new WindowScalingEstimator(new WindowScalingEstimator.Options { WindowColumnName = windowColumnName, TargetColumnName = targetColumnName, Method = method });
+        }
+
+        /// <summary>Scales each window, with every option.</summary>
+        /// <param name="catalog">The transforms catalog.</param>
+        /// <param name="options">The options.</param>
+        /// <returns>The estimator.</returns>
+        public static WindowScalingEstimator ScaleWindows(this TransformsCatalog catalog, WindowScalingEstimator.Options options)
+        {
+            ArgumentNullException.ThrowIfNull(catalog);
+            return new WindowScalingEstimator(options);
+        }
+
+        /// <summary>Learns location and scale per series at Fit and scales the columns in place; writes "SeriesLocation" and "SeriesScale" for inversion.</summary>
+        /// <param name="catalog">The transforms catalog.</param>
+        /// <param name="columns">Scalar numeric columns to scale.</param>
+        /// <param name="seriesColumnName">Optional series key column.</param>
+        /// <param name="method">The scaling method.</param>
+        /// <returns>The estimator.</returns>
+        public static SeriesScalingEstimator ScaleSeries(this TransformsCatalog catalog, string[] columns, string? seriesColumnName = null,
+            ScalingMethod method = ScalingMethod.Standard)
+        {
+            ArgumentNullException.ThrowIfNull(catalog);
+            return new SeriesScalingEstimator(new SeriesScalingEstimator.Options { Columns = columns, SeriesColumnName = seriesColumnName, Method = method });
+        }
+
+        /// <summary>Learns per-series scaling, with every option.</summary>
+        /// <param name="catalog">The transforms catalog.</param>
+        /// <param name="options">The options.</param>
+        /// <returns>The estimator.</returns>
+        public static SeriesScalingEstimator ScaleSeries(this TransformsCatalog catalog, SeriesScalingEstimator.Options options)
+        {
+            ArgumentNullException.ThrowIfNull(catalog);
+            return new SeriesScalingEstimator(options);
+        }
+
+        /// <summary>Maps scaled values (e.g. a forecast) back to original units with the location and scale columns a scaler wrote.</summary>
+        /// <param name="catalog">The transforms catalog.</param>
+        /// <param name="outputColumnName">The output column.</param>
+        /// <param name="inputColumnName">The scaled column.</param>
+        /// <param name="locationColumnName">The locations column.</param>
+        /// <param name="scaleColumnName">The scales column.</param>
+        /// <returns>The estimator.</returns>
+        public static InverseScalingEstimator InverseScale(this TransformsCatalog catalog, string outputColumnName, string inputColumnName,
+            string locationColumnName = "ScaleLocation", string scaleColumnName = "ScaleFactor")
+        {
+            ArgumentNullException.ThrowIfNull(catalog);
+            return new InverseScalingEstimator(outputColumnName, inputColumnName, locationColumnName, scaleColumnName);
+        }
     }
 }

@@ -1,9 +1,10 @@
 using System;
 using System.IO;
+using System.Collections.Generic;
 using System.IO.Compression;
+using System.Security.Cryptography;
 using System.Text.Json;
 using System.Text.Json.Serialization;
-using Microsoft.ML;
 
 namespace MLNet.Sequence.Transforms.Persistence
 {
@@ -32,31 +33,43 @@ namespace MLNet.Sequence.Transforms.Persistence
         };
     }
 
-    /// <summary>Writes one part's entries under its own folder of the model zip.</summary>
+    /// <summary>
+    /// Writes one part's entries under its own folder of the model zip, recording each entry's SHA-256 so that
+    /// loading detects damage.
+    /// </summary>
     internal sealed class ModelPartWriter
     {
         private readonly ZipArchive _zip;
         private readonly string _prefix;
+        private readonly IDictionary<string, string> _sha256;
 
-        public ModelPartWriter(ZipArchive zip, string prefix)
+        public ModelPartWriter(ZipArchive zip, string prefix, IDictionary<string, string> sha256)
         {
             _zip = zip;
             _prefix = prefix.EndsWith('/') ? prefix : prefix + "/";
+            _sha256 = sha256;
         }
 
-        public void WriteJson<T>(string name, T value)
+        public void WriteJson<T>(string name, T value) =>
+            WriteBytes(name, JsonSerializer.SerializeToUtf8Bytes(value, PartJson.Options));
+
+        public void WriteBytes(string name, ReadOnlySpan<byte> bytes) => AddEntry(_zip, _prefix + name, bytes, _sha256);
+
+        /// <summary>Writes an entry whose content is produced by <paramref name="write"/>.</summary>
+        public void Write(string name, Action<Stream> write)
         {
-            using var s = Open(name);
-            JsonSerializer.Serialize(s, value, PartJson.Options);
+            using var buffer = new MemoryStream();
+            write(buffer);
+            WriteBytes(name, buffer.GetBuffer().AsSpan(0, (int)buffer.Length));
         }
 
-        public void WriteBytes(string name, ReadOnlySpan<byte> bytes)
+        /// <summary>Adds one entry to a zip and records its hash.</summary>
+        public static void AddEntry(ZipArchive zip, string fullName, ReadOnlySpan<byte> bytes, IDictionary<string, string> sha256)
         {
-            using var s = Open(name);
+            sha256[fullName] = Convert.ToHexString(SHA256.HashData(bytes));
+            using var s = zip.CreateEntry(fullName, CompressionLevel.Fastest).Open();
             s.Write(bytes);
         }
-
-        public Stream Open(string name) => _zip.CreateEntry(_prefix + name, CompressionLevel.Fastest).Open();
     }
 
     /// <summary>Reads one part's entries; every failure names the entry and says the file is damaged.</summary>
@@ -65,15 +78,12 @@ namespace MLNet.Sequence.Transforms.Persistence
         private readonly ZipArchive _zip;
         private readonly string _prefix;
 
-        public ModelPartReader(ZipArchive zip, string prefix, MLContext context, int partVersion)
+        public ModelPartReader(ZipArchive zip, string prefix, int partVersion)
         {
             _zip = zip;
             _prefix = prefix.EndsWith('/') ? prefix : prefix + "/";
-            Context = context;
             PartVersion = partVersion;
         }
-
-        public MLContext Context { get; }
 
         /// <summary>The part version found in the manifest.</summary>
         public int PartVersion { get; }

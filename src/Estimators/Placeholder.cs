@@ -1,1 +1,0 @@
-namespace MLNet.Sequence { internal static class Placeholder {} }
