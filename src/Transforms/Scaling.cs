@@ -253,6 +253,8 @@ namespace MLNet.Sequence.Transforms
             public override Delegate?[] MakeGetters(DataViewRow input, Func<int, bool> isAddedActive)
             {
                 var result = new Delegate?[_added.Count];
+                if (!Enumerable.Range(0, _added.Count).Any(isAddedActive))
+                    return result;
                 var gw = input.GetGetter<VBuffer<float>>(input.Schema[_window]);
                 ValueGetter<VBuffer<float>>? gt = _target >= 0 && isAddedActive(3) ? input.GetGetter<VBuffer<float>>(input.Schema[_target]) : null;
                 VBuffer<float> wbuf = default, tbuf = default;
@@ -580,6 +582,8 @@ namespace MLNet.Sequence.Transforms
             {
                 int n = _inputs.Length;
                 var result = new Delegate?[_added.Count];
+                if (!Enumerable.Range(0, _added.Count).Any(isAddedActive))
+                    return result;
                 var series = _series >= 0 ? SeriesName(input, input.Schema[_series]) : null;
                 float[] stats = _p._global;
                 long pos = -1;

@@ -38,7 +38,7 @@ namespace MLNet.Sequence.Transforms
             /// <summary>Scalar numeric columns known in advance (e.g. calendar features); their values over the horizon form <see cref="FutureCovariatesColumnName"/>. Training mode only.</summary>
             public string[] FutureCovariateColumns { get; set; } = Array.Empty<string>();
 
-            /// <summary>Scalar columns copied from the window's last row (the forecast origin) into the output.</summary>
+            /// <summary>Columns (scalar or vector, e.g. scaling statistics) copied from the window's last row (the forecast origin) into the output.</summary>
             public string[] CarryColumns { get; set; } = Array.Empty<string>();
 
             /// <summary>Optional time column (numeric or DateTime): rows must be strictly increasing in it within a series; copied to the output at the origin.</summary>
@@ -121,8 +121,9 @@ namespace MLNet.Sequence.Transforms
             var cols = new List<SchemaShape.Column>();
             foreach (var (name, option) in config.Carried())
             {
-                var info = ColumnChecks.Find(inputSchema, name, option, "a scalar column");
-                TimeSeriesWindowTransformer.CheckScalar(info, option);
+                var info = ColumnChecks.Find(inputSchema, name, option, "a column");
+                if (option != nameof(Options.CarryColumns))
+                    TimeSeriesWindowTransformer.CheckScalar(info, option);
                 inputSchema.TryFind(name, out var shape);
                 cols.Add(shape);
             }
@@ -335,8 +336,9 @@ namespace MLNet.Sequence.Transforms
                 var carried = new List<DataViewSchema.Column>();
                 foreach (var (name, option) in config.Carried())
                 {
-                    var info = ColumnChecks.Find(input, name, option, "a scalar column");
-                    CheckScalar(info, option);
+                    var info = ColumnChecks.Find(input, name, option, "a column");
+                    if (option != nameof(TimeSeriesWindowEstimator.Options.CarryColumns))
+                        CheckScalar(info, option);
                     var col = input[name];
                     carried.Add(col);
                     b.AddColumn(col.Name, col.Type, col.Annotations);
@@ -737,22 +739,40 @@ namespace MLNet.Sequence.Transforms
         {
             var t = c.Type.RawType;
             if (t == typeof(ReadOnlyMemory<char>))
-                return new CarrySlot<ReadOnlyMemory<char>>(row.GetGetter<ReadOnlyMemory<char>>(c), v => v.ToString().AsMemory());
-            var make = typeof(CarrySlots).GetMethod(nameof(MakeTyped), System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Static)!.MakeGenericMethod(t);
+                return new CarrySlot<ReadOnlyMemory<char>>(row.GetGetter<ReadOnlyMemory<char>>(c), CopyText);
+            var flags = System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Static;
+            var make = c.Type is VectorDataViewType v
+                ? typeof(CarrySlots).GetMethod(nameof(MakeVector), flags)!.MakeGenericMethod(v.ItemType.RawType)
+                : typeof(CarrySlots).GetMethod(nameof(MakeTyped), flags)!.MakeGenericMethod(t);
             return (ICarrySlot)make.Invoke(null, new object[] { row, c })!;
         }
 
-        private static ICarrySlot MakeTyped<T>(DataViewRow row, DataViewSchema.Column c) => new CarrySlot<T>(row.GetGetter<T>(c), null);
+        /// <summary>Text is copied: the input cursor may reuse its characters' memory for the next row.</summary>
+        private static void CopyText(ref ReadOnlyMemory<char> src, ref ReadOnlyMemory<char> dst)
+        {
+            if (!src.Span.SequenceEqual(dst.Span))
+                dst = src.ToString().AsMemory();
+        }
+
+        private static ICarrySlot MakeTyped<T>(DataViewRow row, DataViewSchema.Column c) =>
+            new CarrySlot<T>(row.GetGetter<T>(c), (ref T src, ref T dst) => dst = src);
+
+        /// <summary>Vectors are copied into the slot's own buffer, reused from row to row.</summary>
+        private static ICarrySlot MakeVector<T>(DataViewRow row, DataViewSchema.Column c) =>
+            new CarrySlot<VBuffer<T>>(row.GetGetter<VBuffer<T>>(c), (ref VBuffer<T> src, ref VBuffer<T> dst) => src.CopyTo(ref dst));
     }
+
+    internal delegate void CopyInto<T>(ref T src, ref T dst);
 
     internal sealed class CarrySlot<T> : ICarrySlot
     {
         private readonly ValueGetter<T> _getter;
-        private readonly Func<T, T>? _copy;
+        private readonly CopyInto<T> _copy;
         private T[] _ring = Array.Empty<T>();
-        private T _current = default!;
+        private T _read = default!;
+        private int _current;
 
-        public CarrySlot(ValueGetter<T> getter, Func<T, T>? copy)
+        public CarrySlot(ValueGetter<T> getter, CopyInto<T> copy)
         {
             _getter = getter;
             _copy = copy;
@@ -762,16 +782,15 @@ namespace MLNet.Sequence.Transforms
 
         public void Capture(int slot)
         {
-            T v = default!;
-            _getter(ref v);
-            _ring[slot] = _copy != null ? _copy(v) : v;
+            _getter(ref _read);
+            _copy(ref _read, ref _ring[slot]);
         }
 
-        public void Select(int slot) => _current = _ring[slot];
+        public void Select(int slot) => _current = slot;
 
         public ValueGetter<TValue> Getter<TValue>(DataViewRowCursor cursor, string name)
         {
-            ValueGetter<T> g = (ref T dst) => dst = _current;
+            ValueGetter<T> g = (ref T dst) => _copy(ref _ring[_current], ref dst);
             return g as ValueGetter<TValue>
                 ?? throw new InvalidOperationException($"Column '{name}' holds {typeof(T).Name}; a getter of {typeof(TValue).Name} was asked for.");
         }

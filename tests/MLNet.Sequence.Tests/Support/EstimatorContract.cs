@@ -84,7 +84,7 @@ public static class EstimatorContract
             }
         }
         Assert.IsGreaterThan(0L, rows, "the transform produced no rows");
-        if (fitted.IsRowToRowMapper && test.GetRowCount() is long n)
+        if (fitted.IsRowToRowMapper && (c.Prefix?.Transform(test) ?? test).GetRowCount() is long n)
             Assert.AreEqual(n, rows, "a row-to-row transformer must keep the row count");
 
         // 4. Save/load round trip with identical outputs; a plain ML.NET save is refused with directions.

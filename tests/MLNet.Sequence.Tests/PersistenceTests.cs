@@ -1,0 +1,233 @@
+using System;
+using System.IO;
+using System.IO.Compression;
+using System.Linq;
+using System.Text;
+using Microsoft.ML;
+using Microsoft.ML.Data;
+using Microsoft.VisualStudio.TestTools.UnitTesting;
+using MLNet.Sequence.Tests.Support;
+using MLNet.Sequence.Transforms;
+
+namespace MLNet.Sequence.Tests;
+
+[TestClass]
+public sealed class PersistenceTests
+{
+    private string _dir = "";
+
+    [TestInitialize]
+    public void Init()
+    {
+        _dir = Path.Combine(Path.GetTempPath(), "mlnetseq-persist-" + Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(_dir);
+    }
+
+    [TestCleanup]
+    public void Cleanup() => Directory.Delete(_dir, recursive: true);
+
+    /// <summary>Built-in and own transformers interleaved: text → tokens → ids → padded → one-hot, then built-in again.</summary>
+    private static (ITransformer Model, IDataView Data) MixedChain(MLContext ml)
+    {
+        var data = ml.Data.LoadFromEnumerable(TestData.Sentiment());
+        var model = ml.Transforms.Text.NormalizeText("Norm", "Text")
+            .Append(ml.Transforms.Text.TokenizeIntoWords("Tokens", "Norm"))
+            .Append(ml.Transforms.EncodeTokens("Ids", "Tokens", maximumVocabularySize: 2000))
+            .Append(ml.Transforms.PadSequences("Padded", "Ids", length: 20, lengthColumnName: "Length"))
+            .Append(ml.Transforms.Conversion.MapKeyToValue("PaddedTokens", "Padded"))
+            .Append(ml.Transforms.Conversion.ConvertType("LengthF", "Length", DataKind.Single))
+            .Append(ml.Transforms.Conversion.MapValueToKey("LabelKey", "Source"))
+            .Fit(data);
+        return (model, data);
+    }
+
+    private static readonly string[] MixedOutputs = { "Norm", "Tokens", "Ids", "Padded", "Length", "PaddedTokens", "LengthF", "LabelKey" };
+
+    [TestMethod]
+    public void MixedChainRoundTripsWithIdenticalOutputs()
+    {
+        var ml = new MLContext(1);
+        var (model, data) = MixedChain(ml);
+        var path = Path.Combine(_dir, "model.zip");
+        ml.Model.SaveSequenceModel(model, data.Schema, path);
+        var loaded = ml.Model.LoadSequenceModel(path, out var schema);
+        Assert.AreEqual(data.Schema.Count, schema.Count);
+        for (int i = 0; i < schema.Count; i++)
+        {
+            Assert.AreEqual(data.Schema[i].Name, schema[i].Name);
+            Assert.AreEqual(data.Schema[i].Type, schema[i].Type);
+        }
+        Assert.IsInstanceOfType<TransformerChain<ITransformer>>(loaded);
+        Assert.AreEqual(((System.Collections.Generic.IEnumerable<ITransformer>)model).Count(), ((TransformerChain<ITransformer>)loaded).Count());
+        TestData.AssertSameColumns(model.Transform(data), loaded.Transform(data), MixedOutputs);
+
+        // The loaded model serves prediction engines too.
+        var engine = ml.Model.CreatePredictionEngine<TestData.Sentence, PaddedOutput>(loaded);
+        var p = engine.Predict(new TestData.Sentence { Text = "Great phone, works great." });
+        Assert.HasCount(20, p.Padded);
+        Assert.AreEqual(4, p.Length, "great | phone, | works | great.");
+
+        using (var zip = ZipFile.OpenRead(path))
+        {
+            var names = zip.Entries.Select(e => e.FullName).ToList();
+            Assert.Contains("manifest.json", names);
+            Assert.IsTrue(names.Any(n => n.StartsWith("parts/000-mlnet.zip")), "the leading ML.NET run is one nested model");
+            Assert.IsTrue(names.Any(n => n.StartsWith("parts/001-TokenEncoding/")));
+            Assert.IsTrue(names.Any(n => n.StartsWith("parts/002-PadSequences/")));
+            Assert.IsTrue(names.Any(n => n.StartsWith("parts/003-mlnet.zip")));
+        }
+    }
+
+    private sealed class PaddedOutput
+    {
+        [KeyType(1999)]
+        public uint[] Padded { get; set; } = Array.Empty<uint>();
+        public int Length { get; set; }
+    }
+
+    [TestMethod]
+    public void PlainMlNetSaveNamesTheRightMethod()
+    {
+        var ml = new MLContext(1);
+        var (model, data) = MixedChain(ml);
+        var path = Path.Combine(_dir, "plain.zip");
+        var e = Assert.Throws<Exception>(() => ml.Model.Save(model, data.Schema, path));
+        Assert.Contains("SaveSequenceModel", e.Message);
+        Assert.Contains("not a usable model", e.Message);
+    }
+
+    [TestMethod]
+    public void SavingIsAtomic()
+    {
+        var ml = new MLContext(1);
+        var (model, data) = MixedChain(ml);
+        var path = Path.Combine(_dir, "model.zip");
+        ml.Model.SaveSequenceModel(model, data.Schema, path);
+        var good = File.ReadAllBytes(path);
+
+        // A chain ML.NET cannot save (a custom mapping without a contract) fails mid-save: the old file stays as it was,
+        // and no temporary file is left behind.
+        var custom = ml.Transforms.CustomMapping<TestData.Sentence, LengthOut>((i, o) => o.N = i.Text.Length, contractName: null).Fit(data);
+        var bad = new TransformerChain<ITransformer>(model, custom);
+        Assert.Throws<Exception>(() => ml.Model.SaveSequenceModel(bad, data.Schema, path));
+        CollectionAssert.AreEqual(good, File.ReadAllBytes(path));
+        Assert.HasCount(1, Directory.GetFiles(_dir), "no temporary file left behind");
+
+        var fresh = Path.Combine(_dir, "never.zip");
+        Assert.Throws<Exception>(() => ml.Model.SaveSequenceModel(bad, data.Schema, fresh));
+        Assert.IsFalse(File.Exists(fresh));
+    }
+
+    private sealed class LengthOut
+    {
+        public int N { get; set; }
+    }
+
+    private string Saved(MLContext ml)
+    {
+        var (model, data) = MixedChain(ml);
+        var path = Path.Combine(_dir, "model.zip");
+        ml.Model.SaveSequenceModel(model, data.Schema, path);
+        return path;
+    }
+
+    [TestMethod]
+    public void TruncatedFileIsRejected()
+    {
+        var ml = new MLContext(1);
+        var path = Saved(ml);
+        var bytes = File.ReadAllBytes(path);
+        foreach (var keep in new[] { bytes.Length / 2, bytes.Length - 10, 10 })
+        {
+            File.WriteAllBytes(path, bytes.Take(keep).ToArray());
+            var e = Assert.ThrowsExactly<InvalidDataException>(() => ml.Model.LoadSequenceModel(path, out _));
+            Assert.Contains("not a usable MLNet.Sequence model", e.Message);
+        }
+    }
+
+    [TestMethod]
+    public void CorruptedEntryIsRejected()
+    {
+        var ml = new MLContext(1);
+        var path = Saved(ml);
+        using (var zip = ZipFile.Open(path, ZipArchiveMode.Update))
+        {
+            var entry = zip.Entries.First(e => e.FullName.EndsWith("vocabulary.json"));
+            string text;
+            using (var r = new StreamReader(entry.Open())) text = r.ReadToEnd();
+            entry.Delete();
+            using var w = new StreamWriter(zip.CreateEntry(entry.FullName).Open());
+            w.Write(text.Replace("\"the\"", "\"thx\""));
+        }
+        var e = Assert.ThrowsExactly<InvalidDataException>(() => ml.Model.LoadSequenceModel(path, out _));
+        Assert.Contains("vocabulary.json", e.Message);
+        Assert.Contains("checksum", e.Message);
+    }
+
+    [TestMethod]
+    public void ForeignFilesAreRejected()
+    {
+        var ml = new MLContext(1);
+        var text = Path.Combine(_dir, "notes.txt");
+        File.WriteAllText(text, "hello");
+        Assert.Contains("not a zip", Assert.ThrowsExactly<InvalidDataException>(() => ml.Model.LoadSequenceModel(text, out _)).Message);
+
+        // A plain ML.NET model: point the user to mlContext.Model.Load.
+        var data = ml.Data.LoadFromEnumerable(TestData.Sentiment().Take(20));
+        var mlnet = Path.Combine(_dir, "mlnet.zip");
+        ml.Model.Save(ml.Transforms.Text.TokenizeIntoWords("T", "Text").Fit(data), data.Schema, mlnet);
+        var e = Assert.ThrowsExactly<InvalidDataException>(() => ml.Model.LoadSequenceModel(mlnet, out _));
+        Assert.Contains("mlContext.Model.Load", e.Message);
+
+        Assert.ThrowsExactly<FileNotFoundException>(() => ml.Model.LoadSequenceModel(Path.Combine(_dir, "missing.zip"), out _));
+    }
+
+    [TestMethod]
+    public void FutureVersionIsRejected()
+    {
+        var ml = new MLContext(1);
+        var path = Saved(ml);
+        RewriteManifest(path, m => m.Replace("\"FormatVersion\": 1", "\"FormatVersion\": 99"));
+        var e = Assert.ThrowsExactly<InvalidDataException>(() => ml.Model.LoadSequenceModel(path, out _));
+        Assert.Contains("version 99", e.Message);
+        Assert.Contains("Update MLNet.Sequence", e.Message);
+    }
+
+    [TestMethod]
+    public void FuturePartVersionAndUnknownKindAreRejected()
+    {
+        var ml = new MLContext(1);
+        var path = Saved(ml);
+        RewriteManifest(path, m => m.Replace("\"Kind\": \"PadSequences\",\n      \"Version\": 1", "\"Kind\": \"PadSequences\",\n      \"Version\": 7"));
+        Assert.Contains("PadSequences in format version 7", Assert.ThrowsExactly<InvalidDataException>(() => ml.Model.LoadSequenceModel(path, out _)).Message);
+
+        path = Saved(ml);
+        RewriteManifest(path, m => m.Replace("\"Kind\": \"PadSequences\"", "\"Kind\": \"Teleporter\""));
+        Assert.Contains("'Teleporter'", Assert.ThrowsExactly<InvalidDataException>(() => ml.Model.LoadSequenceModel(path, out _)).Message);
+    }
+
+    private static void RewriteManifest(string path, Func<string, string> edit)
+    {
+        using var zip = ZipFile.Open(path, ZipArchiveMode.Update);
+        var entry = zip.GetEntry("manifest.json")!;
+        string text;
+        using (var r = new StreamReader(entry.Open())) text = r.ReadToEnd();
+        var edited = edit(text);
+        Assert.AreNotEqual(text, edited, "the manifest edit must apply");
+        entry.Delete();
+        using var w = new StreamWriter(zip.CreateEntry("manifest.json").Open(), new UTF8Encoding(false));
+        w.Write(edited);
+    }
+
+    [TestMethod]
+    public void StreamOverloadsRoundTrip()
+    {
+        var ml = new MLContext(1);
+        var (model, data) = MixedChain(ml);
+        using var ms = new MemoryStream();
+        ml.Model.SaveSequenceModel(model, data.Schema, ms);
+        ms.Position = 0;
+        var loaded = ml.Model.LoadSequenceModel(ms, out _);
+        TestData.AssertSameColumns(model.Transform(data), loaded.Transform(data), new[] { "Padded", "LabelKey" });
+    }
+}
