@@ -137,10 +137,11 @@ namespace MLNet.Sequence.Transforms
             {
                 var g = row.GetGetter<VBuffer<ReadOnlyMemory<char>>>(column);
                 VBuffer<ReadOnlyMemory<char>> buf = default;
+                var scratch = Array.Empty<ReadOnlyMemory<char>>();
                 return action =>
                 {
                     g(ref buf);
-                    foreach (var t in buf.DenseValues())
+                    foreach (var t in Buffers.Dense(buf, ref scratch))
                         if (!t.IsEmpty)
                             action(Fold(t.Span));
                 };

@@ -1,0 +1,90 @@
+using System;
+using System.Diagnostics;
+using System.Linq;
+using BenchmarkDotNet.Configs;
+using BenchmarkDotNet.Jobs;
+using BenchmarkDotNet.Running;
+using Microsoft.ML;
+
+namespace MLNet.Sequence.Benchmarks;
+
+/// <summary>
+/// Benchmarks (not part of the test run). Usage:
+///   dotnet run -c Release --project benchmarks/MLNet.Sequence.Benchmarks -- transforms   BenchmarkDotNet throughput
+///   dotnet run -c Release --project benchmarks/MLNet.Sequence.Benchmarks -- memory       peak memory versus row count
+/// </summary>
+public static class Program
+{
+    public static int Main(string[] args)
+    {
+        var mode = args.FirstOrDefault() ?? "transforms";
+        switch (mode)
+        {
+            case "transforms":
+                var config = DefaultConfig.Instance.AddJob(Job.Default.WithWarmupCount(1).WithIterationCount(5).WithLaunchCount(1));
+                BenchmarkRunner.Run<TransformBenchmarks>(config, args.Skip(1).ToArray());
+                return 0;
+            case "memory":
+                return MemoryScaling.Run();
+            case "memory-child":
+                return MemoryScaling.Child(args[1], long.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture));
+            default:
+                Console.Error.WriteLine($"Unknown mode '{mode}'; expected transforms or memory.");
+                return 2;
+        }
+    }
+}
+
+/// <summary>Peak working set of a process that streams N rows through a pipeline, for growing N: flat means streaming.</summary>
+public static class MemoryScaling
+{
+    public static int Run()
+    {
+        Console.WriteLine("| pipeline | rows | seconds | rows/s | peak working set (MB) |");
+        Console.WriteLine("|---|---:|---:|---:|---:|");
+        foreach (var (what, sizes) in new[] { ("text", new long[] { 100_000, 1_000_000, 3_000_000 }), ("windows", new long[] { 1_000_000, 10_000_000, 30_000_000 }) })
+        {
+            foreach (var n in sizes)
+            {
+                var psi = new ProcessStartInfo(Environment.ProcessPath!, $"{typeof(Program).Assembly.Location} memory-child {what} {n}")
+                {
+                    RedirectStandardOutput = true,
+                    UseShellExecute = false,
+                };
+                if (Environment.ProcessPath!.EndsWith("MLNet.Sequence.Benchmarks", StringComparison.Ordinal))
+                    psi.Arguments = $"memory-child {what} {n}";
+                using var p = Process.Start(psi)!;
+                var line = p.StandardOutput.ReadToEnd().Trim();
+                p.WaitForExit();
+                Console.WriteLine(line);
+            }
+        }
+        return 0;
+    }
+
+    public static int Child(string what, long rows)
+    {
+        var ml = new MLContext(1);
+        var clock = Stopwatch.StartNew();
+        long n;
+        if (what == "text")
+        {
+            var texts = BenchData.SentimentTexts();
+            var model = BenchData.TextPipeline(ml, texts);
+            clock.Restart();
+            n = BenchData.Drain<uint>(model.Transform(ml.Data.LoadFromEnumerable(BenchData.Sentences(texts, rows))), "Padded");
+        }
+        else
+        {
+            var values = BenchData.Taylor();
+            var model = BenchData.Windows(ml, values);
+            clock.Restart();
+            n = BenchData.Drain<float>(model.Transform(ml.Data.LoadFromEnumerable(BenchData.Series(values, rows))), "Window");
+        }
+        var s = clock.Elapsed.TotalSeconds;
+        using var self = Process.GetCurrentProcess();
+        self.Refresh();
+        Console.WriteLine($"| {what} | {rows:N0} input rows ({n:N0} out) | {s:F1} | {rows / s:N0} | {self.PeakWorkingSet64 / 1048576.0:F0} |");
+        return 0;
+    }
+}
