@@ -35,6 +35,7 @@ namespace MLNet.Sequence.Persistence
             ["WindowScaling"] = WindowScalingTransformer.Load,
             ["SeriesScaling"] = SeriesScalingTransformer.Load,
             ["InverseScaling"] = InverseScalingTransformer.Load,
+            ["SequenceModel"] = SequencePredictionTransformer.Load,
         };
 
         /// <summary>Registers the loader of a part kind defined outside this file (trainers' transformers).</summary>

@@ -1,0 +1,321 @@
+using System;
+using System.Threading;
+using Microsoft.ML;
+using Microsoft.ML.SearchSpace;
+using MLNet.Sequence.Trainers;
+using MLNet.Sequence.Transforms;
+
+namespace MLNet.Sequence
+{
+    /// <summary>How classes are weighted in the loss.</summary>
+    public enum ClassWeighting
+    {
+        /// <summary>Every row counts the same.</summary>
+        None,
+        /// <summary>Each class weighted by n / (classes × count of the class), so rare classes count as much as common ones.</summary>
+        Balanced,
+        /// <summary>The weights in <see cref="SequenceTrainerOptions.ClassWeights"/>, one per class in key order (binary: negative, positive).</summary>
+        Custom,
+    }
+
+    /// <summary>
+    /// Options shared by every sequence trainer: columns, input, pooling, head and training loop. The defaults are a
+    /// sound start for small data on CPU; properties marked with search-space attributes can be swept by ML.NET
+    /// AutoML's <c>SearchSpace&lt;T&gt;</c> or by this library's sweeper.
+    /// </summary>
+    public abstract class SequenceTrainerOptions
+    {
+        private protected SequenceTrainerOptions() { }
+
+        // ---- columns ----
+
+        /// <summary>The label: Boolean (binary), a key (multiclass; use MapValueToKey), Single or a Single vector (regression).</summary>
+        public string LabelColumnName { get; set; } = "Label";
+
+        /// <summary>
+        /// The sequence: a vector of keys (token ids, e.g. from EncodeTokens and PadSequences; key 0 is padding) or a
+        /// Single vector of numeric steps (shape [steps, features], or [steps] with <see cref="FeaturesPerStep"/>).
+        /// </summary>
+        public string FeatureColumnName { get; set; } = "Features";
+
+        /// <summary>More Single vector columns of the same size as <see cref="FeatureColumnName"/>: each adds one feature per step.</summary>
+        public string[] AdditionalFeatureColumnNames { get; set; } = Array.Empty<string>();
+
+        /// <summary>For a one-dimensional numeric feature vector: the features per step (default 1).</summary>
+        public int FeaturesPerStep { get; set; } = 1;
+
+        /// <summary>Optional Int32 column of each numeric sequence's real length; the rest is padding at the <see cref="PaddingSide"/> end.</summary>
+        public string? LengthColumnName { get; set; }
+
+        /// <summary>Where numeric sequences with a <see cref="LengthColumnName"/> are padded (PadSequences' default: Pre).</summary>
+        public SequenceEnd PaddingSide { get; set; } = SequenceEnd.Pre;
+
+        // ---- input ----
+
+        /// <summary>Token embedding size (token input). Default 64.</summary>
+        [Range(8, 512, 64, true)]
+        public int EmbeddingDimension { get; set; } = 64;
+
+        /// <summary>Optional GloVe-format text file ("token v1 v2 ... vd" per line) to initialise the embedding; its d replaces <see cref="EmbeddingDimension"/>.</summary>
+        public string? PretrainedEmbeddingsPath { get; set; }
+
+        /// <summary>Keep pretrained embeddings fixed during training (default false: fine-tune them).</summary>
+        public bool FreezeEmbeddings { get; set; }
+
+        /// <summary>
+        /// For variable-length token vectors: the longest sequence the model takes; null learns the longest in the
+        /// training data. Longer sequences at prediction are cut at the <see cref="LongSequenceTruncation"/> end.
+        /// </summary>
+        public int? MaximumSequenceLength { get; set; }
+
+        /// <summary>Which end of a too-long variable-length sequence is dropped at prediction (default Pre: keep the last steps, as PadSequences does).</summary>
+        public SequenceEnd LongSequenceTruncation { get; set; } = SequenceEnd.Pre;
+
+        /// <summary>Standardise each numeric feature with its training mean and deviation (stored with the model). Default true.</summary>
+        public bool NormalizeFeatures { get; set; } = true;
+
+        // ---- architecture ----
+
+        /// <summary>How per-step outputs become one vector (many-to-one). Default <see cref="SequencePooling.Last"/>.</summary>
+        [Choice(new object[] { "Last", "Mean", "Max", "Attention", "Flatten" }, "Last")]
+        public SequencePooling Pooling { get; set; } = SequencePooling.Last;
+
+        /// <summary>Dropout between layers, after pooling and in the head. Default 0.1.</summary>
+        [Range(0.0f, 0.5f, 0.1f, false)]
+        public float Dropout { get; set; } = 0.1f;
+
+        /// <summary>Size of a hidden layer in the head; 0 (default) for a linear head.</summary>
+        public int HeadHiddenSize { get; set; }
+
+        // ---- training ----
+
+        /// <summary>Passes over the training data. Default 10.</summary>
+        [Range(1, 200, 10, true)]
+        public int NumberOfEpochs { get; set; } = 10;
+
+        /// <summary>Rows per minibatch. Default 32.</summary>
+        [Range(8, 512, 32, true)]
+        public int BatchSize { get; set; } = 32;
+
+        /// <summary>The learning rate. Default 1e-3.</summary>
+        [Range(1e-5, 1e-1, 1e-3, true)]
+        public double LearningRate { get; set; } = 1e-3;
+
+        /// <summary>The optimizer. Default Adam.</summary>
+        public SequenceOptimizer Optimizer { get; set; } = SequenceOptimizer.Adam;
+
+        /// <summary>Weight decay (L2 for Adam and SGD, decoupled for AdamW). Default 0.</summary>
+        [Range(0.0, 0.1, 0.0, false)]
+        public double WeightDecay { get; set; }
+
+        /// <summary>SGD momentum. Default 0.9.</summary>
+        public double Momentum { get; set; } = 0.9;
+
+        /// <summary>How the learning rate changes over epochs. Default constant.</summary>
+        public LearningRateSchedule LearningRateSchedule { get; set; } = LearningRateSchedule.Constant;
+
+        /// <summary>For the step schedule: epochs between reductions. Default 10.</summary>
+        public int StepScheduleEpochs { get; set; } = 10;
+
+        /// <summary>For the step schedule: the factor applied at each reduction. Default 0.1.</summary>
+        public double StepScheduleFactor { get; set; } = 0.1;
+
+        /// <summary>Clip the gradients' global norm to this (backpropagation through time); 0 turns clipping off. Default 1.</summary>
+        public double GradientClipNorm { get; set; } = 1.0;
+
+        /// <summary>Class weights in the loss (classification). Default none.</summary>
+        public ClassWeighting ClassWeighting { get; set; } = ClassWeighting.None;
+
+        /// <summary>With <see cref="ClassWeighting.Custom"/>: one positive weight per class (binary: negative, positive).</summary>
+        public float[]? ClassWeights { get; set; }
+
+        /// <summary>Data to validate on after each epoch (early stopping, best-weight restore, validation metric).</summary>
+        public IDataView? ValidationData { get; set; }
+
+        /// <summary>Without <see cref="ValidationData"/>: the fraction of training rows held out for validation (0 = none). Default 0.</summary>
+        public double ValidationFraction { get; set; }
+
+        /// <summary>Stop after this many epochs without a better validation loss, keeping the best epoch's weights; 0 turns it off. Default 0.</summary>
+        public int EarlyStoppingPatience { get; set; }
+
+        /// <summary>Rows held in the shuffle buffer while streaming (bounded to about 256 MB). Default 10000.</summary>
+        public int ShuffleBufferSize { get; set; } = 10000;
+
+        /// <summary>Keep the rows in memory after the first epoch when they fit in about 512 MB (faster epochs). Default true.</summary>
+        public bool CacheRowsInMemory { get; set; } = true;
+
+        /// <summary>Seed for weights, dropout and shuffling; null takes one from the MLContext (so MLContext(seed) fixes the model).</summary>
+        public int? Seed { get; set; }
+
+        /// <summary>libtorch intra-op threads (a process-wide setting); null leaves libtorch's default.</summary>
+        public int? NumberOfThreads { get; set; }
+
+        /// <summary>Receives each epoch's figures (also written to MLContext.Log).</summary>
+        public IProgress<EpochReport>? Progress { get; set; }
+
+        /// <summary>Cancels training within one batch (an <see cref="OperationCanceledException"/>). ML.NET's own cancellation of the MLContext is honoured too.</summary>
+        public CancellationToken CancellationToken { get; set; }
+
+        /// <summary>Rows per forward pass when scoring with Transform. Default 256.</summary>
+        public int ScoringBatchSize { get; set; } = 256;
+
+        /// <summary>Regression loss. Default squared error.</summary>
+        public RegressionLoss RegressionLoss { get; set; } = RegressionLoss.SquaredError;
+
+        /// <summary>Standardise regression labels with their training mean and deviation (predictions are mapped back). Default true.</summary>
+        public bool NormalizeLabel { get; set; } = true;
+
+        internal abstract EncoderKind Encoder { get; }
+
+        /// <summary>The family's name for logs and messages, e.g. "SequenceLstm".</summary>
+        internal abstract string TrainerName { get; }
+
+        internal virtual void Validate()
+        {
+            Require(!string.IsNullOrWhiteSpace(LabelColumnName), nameof(LabelColumnName), "must name a column");
+            Require(!string.IsNullOrWhiteSpace(FeatureColumnName), nameof(FeatureColumnName), "must name a column");
+            AdditionalFeatureColumnNames ??= Array.Empty<string>();
+            Require(FeaturesPerStep > 0, nameof(FeaturesPerStep), $"must be positive; it was {FeaturesPerStep}");
+            Require(EmbeddingDimension > 0, nameof(EmbeddingDimension), $"must be positive; it was {EmbeddingDimension}");
+            Require(MaximumSequenceLength is null or > 0, nameof(MaximumSequenceLength), $"must be positive; it was {MaximumSequenceLength}");
+            Require(Dropout is >= 0 and < 1, nameof(Dropout), $"must be in [0, 1); it was {Dropout}");
+            Require(HeadHiddenSize >= 0, nameof(HeadHiddenSize), $"must be 0 or positive; it was {HeadHiddenSize}");
+            Require(NumberOfEpochs > 0, nameof(NumberOfEpochs), $"must be positive; it was {NumberOfEpochs}");
+            Require(BatchSize > 0, nameof(BatchSize), $"must be positive; it was {BatchSize}");
+            Require(LearningRate > 0 && double.IsFinite(LearningRate), nameof(LearningRate), $"must be positive; it was {LearningRate}");
+            Require(WeightDecay >= 0, nameof(WeightDecay), $"must be 0 or positive; it was {WeightDecay}");
+            Require(Momentum is >= 0 and < 1, nameof(Momentum), $"must be in [0, 1); it was {Momentum}");
+            Require(StepScheduleEpochs > 0, nameof(StepScheduleEpochs), $"must be positive; it was {StepScheduleEpochs}");
+            Require(StepScheduleFactor is > 0 and <= 1, nameof(StepScheduleFactor), $"must be in (0, 1]; it was {StepScheduleFactor}");
+            Require(GradientClipNorm >= 0, nameof(GradientClipNorm), $"must be 0 (off) or positive; it was {GradientClipNorm}");
+            Require(ValidationFraction is >= 0 and < 1, nameof(ValidationFraction), $"must be in [0, 1); it was {ValidationFraction}");
+            Require(EarlyStoppingPatience >= 0, nameof(EarlyStoppingPatience), $"must be 0 (off) or positive; it was {EarlyStoppingPatience}");
+            Require(ShuffleBufferSize > 0, nameof(ShuffleBufferSize), $"must be positive; it was {ShuffleBufferSize}");
+            Require(ScoringBatchSize > 0, nameof(ScoringBatchSize), $"must be positive; it was {ScoringBatchSize}");
+            Require(NumberOfThreads is null or > 0, nameof(NumberOfThreads), $"must be positive; it was {NumberOfThreads}");
+            Defined(Pooling, nameof(Pooling));
+            Defined(Optimizer, nameof(Optimizer));
+            Defined(LearningRateSchedule, nameof(LearningRateSchedule));
+            Defined(ClassWeighting, nameof(ClassWeighting));
+            Defined(RegressionLoss, nameof(RegressionLoss));
+            Defined(PaddingSide, nameof(PaddingSide));
+            Defined(LongSequenceTruncation, nameof(LongSequenceTruncation));
+            if (ClassWeighting == ClassWeighting.Custom)
+                Require(ClassWeights is { Length: > 0 } w && Array.TrueForAll(w, x => x > 0 && float.IsFinite(x)), nameof(ClassWeights), "must hold one positive weight per class when ClassWeighting is Custom");
+            if (EarlyStoppingPatience > 0)
+                Require(ValidationData != null || ValidationFraction > 0, nameof(EarlyStoppingPatience), "needs validation data: set ValidationData or ValidationFraction");
+            if (PretrainedEmbeddingsPath != null)
+                Require(System.IO.File.Exists(PretrainedEmbeddingsPath), nameof(PretrainedEmbeddingsPath), $"names a file that does not exist: '{PretrainedEmbeddingsPath}'");
+        }
+
+        private protected static void Require(bool ok, string option, string message)
+        {
+            if (!ok)
+                throw new ArgumentOutOfRangeException(option, $"Option {option} {message}.");
+        }
+
+        private static void Defined<TEnum>(TEnum value, string option) where TEnum : struct, Enum
+        {
+            if (!Enum.IsDefined(value))
+                throw new ArgumentOutOfRangeException(option, value, $"Option {option} has unknown value {value}; expected one of {string.Join(", ", Enum.GetNames<TEnum>())}.");
+        }
+    }
+
+    /// <summary>Options of the LSTM and GRU trainers.</summary>
+    public abstract class RecurrentSequenceOptions : SequenceTrainerOptions
+    {
+        private protected RecurrentSequenceOptions() { }
+
+        /// <summary>Hidden state size per direction. Default 64.</summary>
+        [Range(8, 512, 64, true)]
+        public int HiddenSize { get; set; } = 64;
+
+        /// <summary>Stacked layers (dropout between them). Default 1.</summary>
+        [Range(1, 4, 1, false)]
+        public int NumberOfLayers { get; set; } = 1;
+
+        /// <summary>Run a backward direction too (outputs concatenated). Default false.</summary>
+        [BooleanChoice(false)]
+        public bool Bidirectional { get; set; }
+
+        internal override void Validate()
+        {
+            base.Validate();
+            Require(HiddenSize > 0, nameof(HiddenSize), $"must be positive; it was {HiddenSize}");
+            Require(NumberOfLayers > 0, nameof(NumberOfLayers), $"must be positive; it was {NumberOfLayers}");
+        }
+    }
+
+    /// <summary>Options of the LSTM trainers (<c>SequenceLstm</c>).</summary>
+    public sealed class LstmOptions : RecurrentSequenceOptions
+    {
+        internal override EncoderKind Encoder => EncoderKind.Lstm;
+        internal override string TrainerName => "SequenceLstm";
+    }
+
+    /// <summary>Options of the GRU trainers (<c>SequenceGru</c>).</summary>
+    public sealed class GruOptions : RecurrentSequenceOptions
+    {
+        internal override EncoderKind Encoder => EncoderKind.Gru;
+        internal override string TrainerName => "SequenceGru";
+    }
+
+    /// <summary>Options of the Transformer trainers (<c>SequenceTransformer</c>).</summary>
+    public sealed class TransformerOptions : SequenceTrainerOptions
+    {
+        /// <summary>Model width d (token embeddings use it too). Default 64.</summary>
+        [Range(16, 512, 64, true)]
+        public int ModelDimension { get; set; } = 64;
+
+        /// <summary>Attention heads; must divide <see cref="ModelDimension"/>. Default 4.</summary>
+        [Choice(new object[] { 1, 2, 4, 8 }, 4)]
+        public int NumberOfHeads { get; set; } = 4;
+
+        /// <summary>Encoder layers. Default 2.</summary>
+        [Range(1, 6, 2, false)]
+        public int NumberOfLayers { get; set; } = 2;
+
+        /// <summary>Feed-forward width. Default 128.</summary>
+        [Range(32, 2048, 128, true)]
+        public int FeedForwardDimension { get; set; } = 128;
+
+        internal override EncoderKind Encoder => EncoderKind.Transformer;
+        internal override string TrainerName => "SequenceTransformer";
+
+        internal override void Validate()
+        {
+            base.Validate();
+            Require(ModelDimension > 0, nameof(ModelDimension), $"must be positive; it was {ModelDimension}");
+            Require(NumberOfHeads > 0 && ModelDimension % NumberOfHeads == 0, nameof(NumberOfHeads), $"must be positive and divide ModelDimension ({ModelDimension}); it was {NumberOfHeads}");
+            Require(NumberOfLayers > 0, nameof(NumberOfLayers), $"must be positive; it was {NumberOfLayers}");
+            Require(FeedForwardDimension > 0, nameof(FeedForwardDimension), $"must be positive; it was {FeedForwardDimension}");
+        }
+    }
+
+    /// <summary>Options of the temporal CNN trainers (<c>SequenceCnn</c>).</summary>
+    public sealed class CnnOptions : SequenceTrainerOptions
+    {
+        /// <summary>Channels of every convolution. Default 64.</summary>
+        [Range(8, 512, 64, true)]
+        public int Channels { get; set; } = 64;
+
+        /// <summary>Kernel size. Default 3.</summary>
+        [Range(2, 9, 3, false)]
+        public int KernelSize { get; set; } = 3;
+
+        /// <summary>Residual blocks; block i has dilation 2^i, so the receptive field is 1 + (k−1)(2^layers − 1). Default 4.</summary>
+        [Range(1, 8, 4, false)]
+        public int NumberOfLayers { get; set; } = 4;
+
+        internal override EncoderKind Encoder => EncoderKind.Cnn;
+        internal override string TrainerName => "SequenceCnn";
+
+        internal override void Validate()
+        {
+            base.Validate();
+            Require(Channels > 0, nameof(Channels), $"must be positive; it was {Channels}");
+            Require(KernelSize > 1, nameof(KernelSize), $"must be at least 2; it was {KernelSize}");
+            Require(NumberOfLayers > 0 && NumberOfLayers <= 16, nameof(NumberOfLayers), $"must be in 1..16; it was {NumberOfLayers}");
+        }
+    }
+}

@@ -1,0 +1,245 @@
+using System;
+using System.Collections.Generic;
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace MLNet.Sequence.Trainers.Network
+{
+    /// <summary>
+    /// A sequence encoder: [batch, steps, input] plus a mask of real steps → [batch, steps, output]. Inputs arrive
+    /// left-aligned (real steps first, padding after), so causal and unidirectional encoders never see padding
+    /// before a real step; bidirectional and attention encoders mask it explicitly.
+    /// </summary>
+    internal abstract class Encoder : nn.Module<Tensor, Tensor, Tensor, Tensor>
+    {
+        protected Encoder(string name) : base(name) { }
+
+        /// <summary>Size of each step's output.</summary>
+        public abstract int OutputSize { get; }
+
+        /// <summary>True when the first half of the output runs forward and the second half backward.</summary>
+        public virtual bool IsBidirectional => false;
+
+        /// <summary>Encodes <paramref name="x"/>; <paramref name="lengths"/> are the real steps per row (int64, CPU).</summary>
+        public abstract override Tensor forward(Tensor x, Tensor mask, Tensor lengths);
+
+        /// <summary>True when every step of every row is real (no padding), which allows fast paths.</summary>
+        public bool AllReal { get; set; }
+    }
+
+    /// <summary>LSTM or GRU layers (stacked, optionally bidirectional, dropout between layers).</summary>
+    internal sealed class RecurrentEncoder : Encoder
+    {
+        private readonly LSTM? lstm;
+        private readonly GRU? gru;
+        private readonly int _hidden;
+        private readonly bool _bidirectional;
+
+        public RecurrentEncoder(EncoderKind kind, int input, int hidden, int layers, bool bidirectional, double dropout) : base(kind.ToString())
+        {
+            _hidden = hidden;
+            _bidirectional = bidirectional;
+            double between = layers > 1 ? dropout : 0.0;
+            if (kind == EncoderKind.Lstm)
+                lstm = nn.LSTM(input, hidden, layers, batchFirst: true, dropout: between, bidirectional: bidirectional);
+            else
+                gru = nn.GRU(input, hidden, layers, batchFirst: true, dropout: between, bidirectional: bidirectional);
+            RegisterComponents();
+        }
+
+        public override int OutputSize => _bidirectional ? 2 * _hidden : _hidden;
+        public override bool IsBidirectional => _bidirectional;
+
+        public override Tensor forward(Tensor x, Tensor mask, Tensor lengths)
+        {
+            // Unidirectional over left-aligned input: outputs at real steps never depend on the trailing padding.
+            if (AllReal || !_bidirectional)
+            {
+                if (lstm != null)
+                {
+                    var (o, h, c) = lstm.call(x);
+                    h.Dispose();
+                    c.Dispose();
+                    return o;
+                }
+                var (go, gh) = gru!.call(x);
+                gh.Dispose();
+                return go;
+            }
+            // Bidirectional with padding: pack, so the backward direction starts at each row's last real step.
+            long steps = x.shape[1];
+            using var packed = nn.utils.rnn.pack_padded_sequence(x, lengths, batch_first: true, enforce_sorted: false);
+            nn.utils.rnn.PackedSequence output;
+            if (lstm != null)
+            {
+                var r = lstm.call(packed);
+                r.Item2.Dispose();
+                r.Item3.Dispose();
+                output = r.Item1;
+            }
+            else
+            {
+                var r = gru!.call(packed);
+                r.Item2.Dispose();
+                output = r.Item1;
+            }
+            using (output)
+            {
+                var (padded, _) = nn.utils.rnn.pad_packed_sequence(output, batch_first: true, total_length: steps);
+                return padded;
+            }
+        }
+    }
+
+    /// <summary>One post-norm Transformer encoder layer, batch-first, with a key padding mask.</summary>
+    internal sealed class TransformerLayer : nn.Module<Tensor, Tensor?, Tensor>
+    {
+        private readonly Linear qkv, proj, ff1, ff2;
+        private readonly LayerNorm norm1, norm2;
+        private readonly Dropout drop;
+        private readonly int _heads;
+        private readonly double _dropout;
+
+        public TransformerLayer(int model, int heads, int feedForward, double dropout) : base("TransformerLayer")
+        {
+            _heads = heads;
+            _dropout = dropout;
+            qkv = nn.Linear(model, 3 * model);
+            proj = nn.Linear(model, model);
+            ff1 = nn.Linear(model, feedForward);
+            ff2 = nn.Linear(feedForward, model);
+            norm1 = nn.LayerNorm(model);
+            norm2 = nn.LayerNorm(model);
+            drop = nn.Dropout(dropout);
+            RegisterComponents();
+        }
+
+        /// <param name="x">[batch, steps, model].</param>
+        /// <param name="attend">Null, or [batch, 1, 1, steps] booleans: true where a key is a real step.</param>
+        public override Tensor forward(Tensor x, Tensor? attend)
+        {
+            long b = x.shape[0], t = x.shape[1], d = x.shape[2];
+            using var packed = qkv.call(x).view(b, t, 3, _heads, d / _heads).permute(2, 0, 3, 1, 4);
+            using var q = packed[0];
+            using var k = packed[1];
+            using var v = packed[2];
+            using var attn = nn.functional.scaled_dot_product_attention(q, k, v, attend, training ? _dropout : 0.0);
+            using var merged = attn.transpose(1, 2).reshape(b, t, d);
+            using var a = x + drop.call(proj.call(merged));
+            using var h = norm1.call(a);
+            using var f = ff2.call(drop.call(nn.functional.relu(ff1.call(h))));
+            using var s = h + drop.call(f);
+            return norm2.call(s);
+        }
+    }
+
+    /// <summary>Transformer encoder: input projection, sinusoidal positions, stacked layers with a key padding mask.</summary>
+    internal sealed class TransformerEncoder : Encoder
+    {
+        private readonly Linear? input;
+        private readonly Dropout drop;
+        private readonly ModuleList<TransformerLayer> layers;
+        private readonly Tensor positions;
+        private readonly int _model;
+        private readonly double _inputScale;
+
+        public TransformerEncoder(int inputSize, int model, int heads, int layerCount, int feedForward, double dropout, int maxLength, bool tokenInput)
+            : base("Transformer")
+        {
+            _model = model;
+            if (inputSize != model)
+                input = nn.Linear(inputSize, model);
+            // Token embeddings start small (±0.05); scaling by sqrt(d) keeps them comparable to the positions.
+            _inputScale = tokenInput && input == null ? Math.Sqrt(model) : 1.0;
+            drop = nn.Dropout(dropout);
+            layers = new ModuleList<TransformerLayer>();
+            for (int i = 0; i < layerCount; i++)
+                layers.Add(new TransformerLayer(model, heads, feedForward, dropout));
+            positions = Sinusoid(maxLength, model);
+            RegisterComponents();
+        }
+
+        /// <summary>The sinusoidal position table of Vaswani et al. (2017): sin at even, cos at odd dimensions.</summary>
+        private static Tensor Sinusoid(int length, int model)
+        {
+            var table = new float[length * model];
+            for (int p = 0; p < length; p++)
+                for (int i = 0; i < model; i++)
+                {
+                    double angle = p / Math.Pow(10000, 2.0 * (i / 2) / model);
+                    table[p * model + i] = (float)(i % 2 == 0 ? Math.Sin(angle) : Math.Cos(angle));
+                }
+            return torch.tensor(table, new long[] { length, model });
+        }
+
+        public override int OutputSize => _model;
+
+        public override Tensor forward(Tensor x, Tensor mask, Tensor lengths)
+        {
+            long t = x.shape[1];
+            if (t > positions.shape[0])
+                throw new InvalidOperationException($"A sequence of {t} steps is longer than the {positions.shape[0]} the Transformer was built for.");
+            using var projected = input != null ? input.call(x) : x.alias();
+            using var scaled = _inputScale != 1.0 ? projected * _inputScale : projected.alias();
+            using var pos = positions.narrow(0, 0, t).to(x.device);
+            var h = drop.call(scaled + pos);
+            using var attend = AllReal ? null : mask.unsqueeze(1).unsqueeze(2);
+            foreach (var layer in layers)
+            {
+                var next = layer.call(h, attend);
+                h.Dispose();
+                h = next;
+            }
+            return h;
+        }
+    }
+
+    /// <summary>Temporal CNN: residual blocks of causal, dilated 1-D convolutions (dilations 1, 2, 4, ...).</summary>
+    internal sealed class ConvolutionalEncoder : Encoder
+    {
+        private readonly ModuleList<Conv1d> convs;
+        private readonly Conv1d? inputProjection;
+        private readonly Dropout drop;
+        private readonly int _channels;
+        private readonly int _kernel;
+
+        public ConvolutionalEncoder(int inputSize, int channels, int kernel, int layerCount, double dropout) : base("Cnn")
+        {
+            _channels = channels;
+            _kernel = kernel;
+            convs = new ModuleList<Conv1d>();
+            for (int i = 0; i < layerCount; i++)
+                convs.Add(nn.Conv1d(i == 0 ? inputSize : channels, channels, kernel, dilation: 1L << i));
+            if (inputSize != channels)
+                inputProjection = nn.Conv1d(inputSize, channels, 1);
+            drop = nn.Dropout(dropout);
+            RegisterComponents();
+        }
+
+        public override int OutputSize => _channels;
+
+        public override Tensor forward(Tensor x, Tensor mask, Tensor lengths)
+        {
+            // [B, T, F] → [B, F, T]; padding steps are zero, and causal convolutions only look back.
+            using var masked = AllReal ? x.alias() : x * mask.unsqueeze(-1).to(x.dtype);
+            var h = masked.transpose(1, 2);
+            for (int i = 0; i < convs.Count; i++)
+            {
+                long pad = (long)(_kernel - 1) << i;
+                using var padded = nn.functional.pad(h, new long[] { pad, 0 });
+                using var conv = convs[i].call(padded);
+                using var act = nn.functional.relu(conv);
+                using var dropped = drop.call(act);
+                Tensor residual = i == 0 ? (inputProjection != null ? inputProjection.call(h) : h.alias()) : h.alias();
+                var next = dropped + residual;
+                residual.Dispose();
+                h.Dispose();
+                h = next;
+            }
+            var result = h.transpose(1, 2);
+            h.Dispose();
+            return result;
+        }
+    }
+}

@@ -1,0 +1,145 @@
+using System;
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace MLNet.Sequence.Trainers.Network
+{
+    /// <summary>
+    /// The whole model: input (token embedding or numeric steps) → encoder → pooling → head. Input is
+    /// [batch, steps] int64 token ids (0 = padding) or [batch, steps, features] float32, plus a boolean mask of
+    /// real steps. Rows may be padded at either end: the network first moves real steps to the front.
+    /// </summary>
+    internal sealed class SequenceNetwork : nn.Module<Tensor, Tensor, Tensor>
+    {
+        private readonly Embedding? embedding;
+        private readonly Encoder encoder;
+        private readonly Linear? attentionHidden, attentionScore;
+        private readonly Linear? headHidden;
+        private readonly Linear head;
+        private readonly Dropout drop;
+        private readonly NetworkConfig _config;
+
+        public SequenceNetwork(NetworkConfig config) : base("SequenceNetwork")
+        {
+            config.Validate();
+            _config = config;
+            int input = config.TokenInput ? config.EmbeddingDimension : config.FeaturesPerStep;
+            if (config.TokenInput)
+                embedding = nn.Embedding(config.VocabularySize, config.EmbeddingDimension, padding_idx: 0);
+            encoder = config.Encoder switch
+            {
+                EncoderKind.Lstm or EncoderKind.Gru => new RecurrentEncoder(config.Encoder, input, config.HiddenSize, config.Layers, config.Bidirectional, config.Dropout),
+                EncoderKind.Transformer => new TransformerEncoder(input, config.HiddenSize, config.Heads, config.Layers, config.FeedForwardDimension, config.Dropout, config.SequenceLength, config.TokenInput),
+                _ => new ConvolutionalEncoder(input, config.HiddenSize, config.KernelSize, config.Layers, config.Dropout),
+            };
+            int pooled = config.Pooling == SequencePooling.Flatten ? encoder.OutputSize * config.SequenceLength : encoder.OutputSize;
+            if (config.Pooling == SequencePooling.Attention)
+            {
+                attentionHidden = nn.Linear(encoder.OutputSize, encoder.OutputSize);
+                attentionScore = nn.Linear(encoder.OutputSize, 1, hasBias: false);
+            }
+            drop = nn.Dropout(config.Dropout);
+            if (config.HeadHiddenSize > 0)
+            {
+                headHidden = nn.Linear(pooled, config.HeadHiddenSize);
+                pooled = config.HeadHiddenSize;
+            }
+            head = nn.Linear(pooled, config.Outputs);
+            RegisterComponents();
+            InitializeEmbedding();
+        }
+
+        public NetworkConfig Config => _config;
+
+        /// <summary>
+        /// Keras' default: uniform in ±0.05. torch's N(0, 1) start barely moves for rare words at lr 1e-3 on small data
+        /// (measured on the sentiment and POS sets: 4-8 accuracy points lost). The padding row stays zero.
+        /// </summary>
+        private void InitializeEmbedding()
+        {
+            if (embedding == null)
+                return;
+            using var _ = torch.no_grad();
+            nn.init.uniform_(embedding.weight!, -0.05, 0.05);
+            embedding.weight![0].zero_();
+        }
+
+        /// <summary>Replaces the embedding table (pretrained vectors); optionally freezes it.</summary>
+        public void SetEmbedding(float[] table, bool freeze)
+        {
+            if (embedding == null)
+                throw new InvalidOperationException("The network takes numeric input; it has no embedding.");
+            using var _ = torch.no_grad();
+            using var t = torch.tensor(table, new long[] { _config.VocabularySize, _config.EmbeddingDimension });
+            embedding.weight!.copy_(t);
+            embedding.weight![0].zero_();
+            embedding.weight!.requires_grad = !freeze;
+        }
+
+        /// <param name="x">Token ids [B, T] (int64) or numeric steps [B, T, F] (float32).</param>
+        /// <param name="mask">[B, T] booleans, true at real steps.</param>
+        /// <returns>[B, outputs] raw outputs (logits or regression values).</returns>
+        public override Tensor forward(Tensor x, Tensor mask)
+        {
+            long b = mask.shape[0], t = mask.shape[1];
+            bool allReal = mask.all().item<bool>();
+            if (!allReal)
+            {
+                // Stable sort of "is padding" moves real steps to the front, keeping their order.
+                var (_, order) = torch.sort((~mask).to(ScalarType.Int8), dim: 1, stable: true);
+                mask = mask.gather(1, order);
+                x = x.dim() == 2 ? x.gather(1, order) : x.gather(1, order.unsqueeze(-1).expand(b, t, x.shape[2]));
+            }
+            var lengths = mask.sum(1, type: ScalarType.Int64);
+            if (!allReal && lengths.min().item<long>() == 0)
+                throw new InvalidOperationException("A sequence has no real steps (it is empty or all padding).");
+            var steps = embedding != null ? embedding.call(x) : x;
+            encoder.AllReal = allReal;
+            var h = encoder.call(steps, mask, lengths.cpu());
+            var pooled = Pool(h, mask, lengths, t);
+            pooled = drop.call(pooled);
+            if (headHidden != null)
+                pooled = drop.call(nn.functional.relu(headHidden.call(pooled)));
+            return head.call(pooled);
+        }
+
+        private Tensor Pool(Tensor h, Tensor mask, Tensor lengths, long t)
+        {
+            long b = h.shape[0], size = h.shape[2];
+            switch (_config.Pooling)
+            {
+                case SequencePooling.Last:
+                {
+                    var last = (lengths - 1).view(b, 1, 1).expand(b, 1, size);
+                    var atLast = h.gather(1, last).squeeze(1);
+                    if (!encoder.IsBidirectional)
+                        return atLast;
+                    // Forward half at the last real step, backward half at the first (it has read the whole row).
+                    long half = size / 2;
+                    return torch.cat(new[] { atLast.narrow(1, 0, half), h.select(1, 0).narrow(1, half, half) }, 1);
+                }
+                case SequencePooling.Mean:
+                {
+                    var m = mask.unsqueeze(-1).to(h.dtype);
+                    return (h * m).sum(1) / lengths.unsqueeze(-1).to(h.dtype);
+                }
+                case SequencePooling.Max:
+                    return h.masked_fill(~mask.unsqueeze(-1), float.NegativeInfinity).amax(new long[] { 1 });
+                case SequencePooling.Attention:
+                {
+                    var scores = attentionScore!.call(torch.tanh(attentionHidden!.call(h))).squeeze(-1);
+                    scores = scores.masked_fill(~mask, float.NegativeInfinity);
+                    var weights = torch.softmax(scores, 1).unsqueeze(-1);
+                    return (h * weights).sum(1);
+                }
+                default:
+                {
+                    if (t != _config.SequenceLength)
+                        throw new InvalidOperationException($"Flatten pooling needs sequences of exactly {_config.SequenceLength} steps; got {t}.");
+                    return h.reshape(b, t * size);
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,407 @@
+using System;
+using System.Collections.Generic;
+using System.Diagnostics;
+using System.Linq;
+using System.Threading;
+using MLNet.Sequence.Trainers.Network;
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace MLNet.Sequence.Trainers
+{
+    /// <summary>What a network is trained to do.</summary>
+    public enum SequenceTask
+    {
+        /// <summary>Two classes; one logit, binary cross-entropy.</summary>
+        BinaryClassification,
+        /// <summary>K classes; K logits, cross-entropy.</summary>
+        MulticlassClassification,
+        /// <summary>One or more real values; mean squared error (or Huber, L1).</summary>
+        Regression,
+        /// <summary>Quantiles of one or more real values; pinball loss.</summary>
+        QuantileRegression,
+    }
+
+    /// <summary>The optimizer.</summary>
+    public enum SequenceOptimizer
+    {
+        /// <summary>Adam (Kingma and Ba, 2015); weight decay added to the gradient (L2).</summary>
+        Adam,
+        /// <summary>AdamW: Adam with decoupled weight decay (Loshchilov and Hutter, 2019).</summary>
+        AdamW,
+        /// <summary>Stochastic gradient descent with momentum.</summary>
+        Sgd,
+    }
+
+    /// <summary>How the learning rate changes over epochs.</summary>
+    public enum LearningRateSchedule
+    {
+        /// <summary>The same rate every epoch.</summary>
+        Constant,
+        /// <summary>Cosine annealing from the rate to zero over the epochs.</summary>
+        Cosine,
+        /// <summary>Multiplied by a factor every few epochs.</summary>
+        Step,
+    }
+
+    /// <summary>The regression loss.</summary>
+    public enum RegressionLoss
+    {
+        /// <summary>Mean squared error.</summary>
+        SquaredError,
+        /// <summary>Huber loss (delta 1 on standardized targets): squared near zero, absolute beyond.</summary>
+        Huber,
+        /// <summary>Mean absolute error.</summary>
+        AbsoluteError,
+    }
+
+    /// <summary>One epoch's figures, reported through progress callbacks and the MLContext log.</summary>
+    public sealed class EpochReport
+    {
+        internal EpochReport(int epoch, int epochs, double trainingLoss, double? validationLoss, double? validationMetric, string metricName,
+            double learningRate, double rowsPerSecond, TimeSpan elapsed, bool isBest)
+        {
+            Epoch = epoch; Epochs = epochs; TrainingLoss = trainingLoss; ValidationLoss = validationLoss; ValidationMetric = validationMetric;
+            MetricName = metricName; LearningRate = learningRate; RowsPerSecond = rowsPerSecond; Elapsed = elapsed; IsBest = isBest;
+        }
+
+        /// <summary>The epoch just finished, from 1.</summary>
+        public int Epoch { get; }
+        /// <summary>The number of epochs planned.</summary>
+        public int Epochs { get; }
+        /// <summary>Mean training loss over the epoch.</summary>
+        public double TrainingLoss { get; }
+        /// <summary>Mean validation loss, when there is validation data.</summary>
+        public double? ValidationLoss { get; }
+        /// <summary>The validation metric (<see cref="MetricName"/>), when there is validation data.</summary>
+        public double? ValidationMetric { get; }
+        /// <summary>"accuracy" for classification, "rmse" (in label units) for regression, "pinball" for quantiles.</summary>
+        public string MetricName { get; }
+        /// <summary>The learning rate used in this epoch.</summary>
+        public double LearningRate { get; }
+        /// <summary>Training rows per second in this epoch.</summary>
+        public double RowsPerSecond { get; }
+        /// <summary>Time since training started.</summary>
+        public TimeSpan Elapsed { get; }
+        /// <summary>Whether this epoch has the best validation loss so far (its weights are kept).</summary>
+        public bool IsBest { get; }
+
+        /// <summary>A one-line summary.</summary>
+        /// <returns>The summary.</returns>
+        public override string ToString() =>
+            $"epoch {Epoch}/{Epochs}: loss {TrainingLoss:F4}" +
+            (ValidationLoss is double v ? $", validation loss {v:F4}, validation {MetricName} {ValidationMetric:F4}{(IsBest ? " (best)" : "")}" : "") +
+            $", lr {LearningRate:G3}, {RowsPerSecond:F0} rows/s";
+    }
+
+    /// <summary>A batch of rows as tensors: inputs, mask of real steps, targets.</summary>
+    internal sealed class SequenceBatch
+    {
+        public SequenceBatch(Tensor inputs, Tensor mask, Tensor? targets, int count)
+        {
+            Inputs = inputs; Mask = mask; Targets = targets; Count = count;
+        }
+
+        public Tensor Inputs { get; }
+        public Tensor Mask { get; }
+        public Tensor? Targets { get; }
+        public int Count { get; }
+    }
+
+    /// <summary>Where batches come from; the tensors of a batch are created while the caller's dispose scope is open.</summary>
+    internal interface IBatchSource
+    {
+        /// <summary>The batches of one pass; <paramref name="epoch"/> (from 1) seeds the shuffling.</summary>
+        IEnumerable<SequenceBatch> Batches(int epoch);
+    }
+
+    /// <summary>Settings of the training loop (the engine's view of the public options).</summary>
+    internal sealed class TrainingSettings
+    {
+        public SequenceTask Task { get; set; }
+        public int Epochs { get; set; } = 10;
+        public double LearningRate { get; set; } = 1e-3;
+        public SequenceOptimizer Optimizer { get; set; }
+        public double WeightDecay { get; set; }
+        public double Momentum { get; set; } = 0.9;
+        public LearningRateSchedule Schedule { get; set; }
+        public int StepEpochs { get; set; } = 10;
+        public double StepFactor { get; set; } = 0.1;
+        public double GradientClipNorm { get; set; }
+        public int EarlyStoppingPatience { get; set; }
+        public float[]? ClassWeights { get; set; }
+        public RegressionLoss RegressionLoss { get; set; }
+        public float[]? Quantiles { get; set; }
+        /// <summary>Multiplies the regression RMSE so that it is reported in label units.</summary>
+        public double TargetScale { get; set; } = 1;
+        public Device Device { get; set; } = torch.CPU;
+        public CancellationToken CancellationToken { get; set; }
+        public Func<bool>? IsCanceled { get; set; }
+        public Action<EpochReport>? Report { get; set; }
+    }
+
+    /// <summary>The result of training: per-epoch figures and which epoch's weights were kept.</summary>
+    public sealed class TrainingHistory
+    {
+        internal TrainingHistory(IReadOnlyList<EpochReport> epochs, int bestEpoch, bool stoppedEarly)
+        {
+            Epochs = epochs; BestEpoch = bestEpoch; StoppedEarly = stoppedEarly;
+        }
+
+        /// <summary>Every epoch trained, in order.</summary>
+        public IReadOnlyList<EpochReport> Epochs { get; }
+        /// <summary>The epoch whose weights the model holds (the best validation loss, or the last without validation).</summary>
+        public int BestEpoch { get; }
+        /// <summary>Whether early stopping ended training before the planned epochs.</summary>
+        public bool StoppedEarly { get; }
+    }
+
+    /// <summary>Minibatch training with validation, early stopping (restoring the best weights), schedules and clipping.</summary>
+    internal static class TrainingLoop
+    {
+        public static TrainingHistory Run(SequenceNetwork network, TrainingSettings s, IBatchSource train, IBatchSource? validation)
+        {
+            var parameters = network.parameters().Where(p => p.requires_grad).ToList();
+            using var optimizer = MakeOptimizer(parameters, s);
+            var reports = new List<EpochReport>();
+            Dictionary<string, Tensor>? best = null;
+            double bestLoss = double.PositiveInfinity;
+            int bestEpoch = 0, sinceBest = 0;
+            bool stoppedEarly = false;
+            var clock = Stopwatch.StartNew();
+            try
+            {
+                for (int epoch = 1; epoch <= s.Epochs; epoch++)
+                {
+                    double lr = LearningRateAt(s, epoch);
+                    foreach (var g in optimizer.ParamGroups)
+                        g.LearningRate = lr;
+                    var epochClock = Stopwatch.StartNew();
+                    network.train();
+                    double lossSum = 0;
+                    long rows = 0;
+                    int batchIndex = 0;
+                    using (var batches = train.Batches(epoch).GetEnumerator())
+                    {
+                        while (true)
+                        {
+                            ThrowIfCanceled(s, epoch, batchIndex);
+                            using var scope = torch.NewDisposeScope();
+                            if (!batches.MoveNext())
+                                break;
+                            var batch = batches.Current;
+                            optimizer.zero_grad();
+                            var output = network.call(batch.Inputs, batch.Mask);
+                            var loss = Loss(output, batch.Targets!, s);
+                            double value = loss.item<float>();
+                            if (!double.IsFinite(value))
+                                throw new InvalidOperationException(
+                                    $"Training diverged: the loss became {value} at epoch {epoch}, batch {batchIndex + 1}. Lower LearningRate, set GradientClipNorm, or check the inputs for extreme values.");
+                            loss.backward();
+                            if (s.GradientClipNorm > 0)
+                                nn.utils.clip_grad_norm_(parameters, s.GradientClipNorm);
+                            optimizer.step();
+                            lossSum += value * batch.Count;
+                            rows += batch.Count;
+                            batchIndex++;
+                        }
+                    }
+                    if (rows == 0)
+                        throw new InvalidOperationException("The training data has no rows.");
+                    double seconds = epochClock.Elapsed.TotalSeconds;
+                    double? validLoss = null, metric = null;
+                    bool isBest = false;
+                    if (validation != null)
+                    {
+                        (validLoss, metric) = Evaluate(network, s, validation);
+                        if (validLoss < bestLoss - 1e-7)
+                        {
+                            bestLoss = validLoss.Value;
+                            bestEpoch = epoch;
+                            sinceBest = 0;
+                            isBest = true;
+                            Snapshot(network, ref best);
+                        }
+                        else
+                            sinceBest++;
+                    }
+                    else
+                        bestEpoch = epoch;
+                    var report = new EpochReport(epoch, s.Epochs, lossSum / rows, validLoss, metric, MetricName(s.Task), lr, rows / Math.Max(seconds, 1e-9), clock.Elapsed, isBest);
+                    reports.Add(report);
+                    s.Report?.Invoke(report);
+                    if (validation != null && s.EarlyStoppingPatience > 0 && sinceBest >= s.EarlyStoppingPatience && epoch < s.Epochs)
+                    {
+                        stoppedEarly = true;
+                        break;
+                    }
+                }
+                if (best != null)
+                    Restore(network, best);
+            }
+            finally
+            {
+                if (best != null)
+                    foreach (var t in best.Values)
+                        t.Dispose();
+            }
+            network.eval();
+            return new TrainingHistory(reports, bestEpoch, stoppedEarly);
+        }
+
+        private static void ThrowIfCanceled(TrainingSettings s, int epoch, int batch)
+        {
+            if (s.CancellationToken.IsCancellationRequested || (s.IsCanceled?.Invoke() ?? false))
+                throw new OperationCanceledException($"Training was canceled at epoch {epoch}, before batch {batch + 1}.", s.CancellationToken);
+        }
+
+        private static string MetricName(SequenceTask task) => task switch
+        {
+            SequenceTask.Regression => "rmse",
+            SequenceTask.QuantileRegression => "pinball",
+            _ => "accuracy",
+        };
+
+        internal static double LearningRateAt(TrainingSettings s, int epoch) => s.Schedule switch
+        {
+            LearningRateSchedule.Cosine => s.LearningRate * 0.5 * (1 + Math.Cos(Math.PI * (epoch - 1) / Math.Max(1, s.Epochs))),
+            LearningRateSchedule.Step => s.LearningRate * Math.Pow(s.StepFactor, (epoch - 1) / Math.Max(1, s.StepEpochs)),
+            _ => s.LearningRate,
+        };
+
+        private static optim.Optimizer MakeOptimizer(IEnumerable<Parameter> parameters, TrainingSettings s) => s.Optimizer switch
+        {
+            SequenceOptimizer.AdamW => optim.AdamW(parameters, s.LearningRate, weight_decay: s.WeightDecay),
+            SequenceOptimizer.Sgd => optim.SGD(parameters, s.LearningRate, momentum: s.Momentum, weight_decay: s.WeightDecay),
+            _ => optim.Adam(parameters, s.LearningRate, weight_decay: s.WeightDecay),
+        };
+
+        /// <summary>The training loss of a batch.</summary>
+        internal static Tensor Loss(Tensor output, Tensor targets, TrainingSettings s)
+        {
+            switch (s.Task)
+            {
+                case SequenceTask.BinaryClassification:
+                {
+                    var logits = output.squeeze(-1);
+                    if (s.ClassWeights is { } w)
+                    {
+                        // Per-row weights: w[1] for positives, w[0] for negatives.
+                        var weights = targets * (w[1] - w[0]) + w[0];
+                        return nn.functional.binary_cross_entropy_with_logits(logits, targets, weights);
+                    }
+                    return nn.functional.binary_cross_entropy_with_logits(logits, targets);
+                }
+                case SequenceTask.MulticlassClassification:
+                {
+                    using var weight = s.ClassWeights != null ? torch.tensor(s.ClassWeights, device: output.device) : null;
+                    return nn.functional.cross_entropy(output, targets, weight);
+                }
+                case SequenceTask.QuantileRegression:
+                    return Pinball(output, targets, s.Quantiles!);
+                default:
+                    return s.RegressionLoss switch
+                    {
+                        RegressionLoss.Huber => nn.functional.huber_loss(output, targets),
+                        RegressionLoss.AbsoluteError => nn.functional.l1_loss(output, targets),
+                        _ => nn.functional.mse_loss(output, targets),
+                    };
+            }
+        }
+
+        /// <summary>
+        /// Pinball (quantile) loss: output [B, O·Q] with quantiles innermost, targets [B, O];
+        /// mean over rows, outputs and quantiles of max(q·e, (q−1)·e) with e = y − ŷ.
+        /// </summary>
+        internal static Tensor Pinball(Tensor output, Tensor targets, float[] quantiles)
+        {
+            long q = quantiles.Length;
+            var pred = output.view(output.shape[0], -1, q);
+            var err = targets.unsqueeze(-1) - pred;
+            using var qs = torch.tensor(quantiles, device: output.device).view(1, 1, q);
+            return torch.maximum(qs * err, (qs - 1) * err).mean();
+        }
+
+        /// <summary>Mean loss and metric over a data set, in eval mode without gradients.</summary>
+        internal static (double Loss, double Metric) Evaluate(SequenceNetwork network, TrainingSettings s, IBatchSource data)
+        {
+            network.eval();
+            using var _ = torch.no_grad();
+            double lossSum = 0, metricSum = 0;
+            long rows = 0, items = 0;
+            foreach (var batchScope in ScopedBatches(data))
+            {
+                using var scope = batchScope.Scope;
+                var batch = batchScope.Batch;
+                var output = network.call(batch.Inputs, batch.Mask);
+                lossSum += Loss(output, batch.Targets!, s).item<float>() * batch.Count;
+                rows += batch.Count;
+                switch (s.Task)
+                {
+                    case SequenceTask.BinaryClassification:
+                        metricSum += (output.squeeze(-1) > 0).to(ScalarType.Float32).eq(batch.Targets!).sum().item<long>();
+                        items += batch.Count;
+                        break;
+                    case SequenceTask.MulticlassClassification:
+                        metricSum += output.argmax(1).eq(batch.Targets!).sum().item<long>();
+                        items += batch.Count;
+                        break;
+                    case SequenceTask.QuantileRegression:
+                        metricSum += Pinball(output, batch.Targets!, s.Quantiles!).item<float>() * batch.Count;
+                        items += batch.Count;
+                        break;
+                    default:
+                        metricSum += (output - batch.Targets!).pow(2).sum().item<float>();
+                        items += batch.Targets!.numel();
+                        break;
+                }
+            }
+            if (rows == 0)
+                throw new InvalidOperationException("The validation data has no rows.");
+            double metric = s.Task switch
+            {
+                SequenceTask.Regression => Math.Sqrt(metricSum / items) * s.TargetScale,
+                SequenceTask.QuantileRegression => metricSum / items * s.TargetScale,
+                _ => metricSum / items,
+            };
+            return (lossSum / rows, metric);
+        }
+
+        /// <summary>Batches with a dispose scope opened before each is created.</summary>
+        private static IEnumerable<(SequenceBatch Batch, DisposeScope Scope)> ScopedBatches(IBatchSource source)
+        {
+            using var e = source.Batches(0).GetEnumerator();
+            while (true)
+            {
+                var scope = torch.NewDisposeScope();
+                if (!e.MoveNext())
+                {
+                    scope.Dispose();
+                    yield break;
+                }
+                yield return (e.Current, scope);
+            }
+        }
+
+        private static void Snapshot(SequenceNetwork network, ref Dictionary<string, Tensor>? best)
+        {
+            using var _ = torch.no_grad();
+            best ??= new Dictionary<string, Tensor>();
+            foreach (var (name, t) in network.state_dict())
+            {
+                if (best.TryGetValue(name, out var copy))
+                    copy.copy_(t);
+                else
+                    best[name] = t.detach().clone().DetachFromDisposeScope();
+            }
+        }
+
+        private static void Restore(SequenceNetwork network, Dictionary<string, Tensor> best)
+        {
+            using var _ = torch.no_grad();
+            foreach (var (name, t) in network.state_dict())
+                t.copy_(best[name]);
+        }
+    }
+}
