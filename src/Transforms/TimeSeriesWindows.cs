@@ -71,6 +71,9 @@ namespace MLNet.Sequence.Transforms
             /// <summary>Output column of the future covariates: Single vector of shape [H, future covariates].</summary>
             public string FutureCovariatesColumnName { get; set; } = "FutureCovariates";
 
+            /// <summary>With one value column and horizon 1: write the target as a Single scalar (for one-step regression and ML.NET's regression evaluator) instead of a 1x1 vector.</summary>
+            public bool ScalarTarget { get; set; }
+
             /// <summary>When false (default) a series too short for one window is an error; when true it is skipped.</summary>
             public bool SkipShortSeries { get; set; }
 
@@ -93,6 +96,8 @@ namespace MLNet.Sequence.Transforms
                 CarryColumns ??= Array.Empty<string>();
                 if (Mode == WindowMode.Latest && FutureCovariateColumns.Length > 0)
                     throw new ArgumentException($"Option {nameof(FutureCovariateColumns)} applies to training windows; in {nameof(WindowMode.Latest)} mode the horizon's covariates are given to the forecast itself.", nameof(FutureCovariateColumns));
+                if (ScalarTarget && (Horizon != 1 || ValueColumns.Length != 1))
+                    throw new ArgumentException($"Option {nameof(ScalarTarget)} needs Horizon = 1 and one value column; got Horizon = {Horizon} and {ValueColumns.Length} value columns.", nameof(ScalarTarget));
                 if (TimeStep != null && string.IsNullOrEmpty(TimeColumnName))
                     throw new ArgumentException($"Option {nameof(TimeStep)} needs option {nameof(TimeColumnName)}.", nameof(TimeStep));
                 var inputs = ValueColumns.Concat(PastCovariateColumns).Concat(FutureCovariateColumns).ToList();
@@ -131,8 +136,8 @@ namespace MLNet.Sequence.Transforms
                 TimeSeriesWindowTransformer.CheckNumeric(ColumnChecks.Find(inputSchema, name, option, TimeSeriesWindowTransformer.NumericExpected), option);
             if (config.TimeColumnName != null)
                 TimeSeriesWindowTransformer.CheckTime(ColumnChecks.Find(inputSchema, config.TimeColumnName, nameof(Options.TimeColumnName), TimeSeriesWindowTransformer.TimeExpected), config);
-            foreach (var (name, _) in config.OutputVectors())
-                cols.Add(SchemaShapeFactory.Column(name, SchemaShape.Column.VectorKind.Vector, NumberDataViewType.Single));
+            foreach (var (name, type) in config.OutputVectors())
+                cols.Add(SchemaShapeFactory.FromType(name, type));
             return new SchemaShape(cols);
         }
 
@@ -173,6 +178,7 @@ namespace MLNet.Sequence.Transforms
             public string FutureCovariatesColumnName { get; set; } = "FutureCovariates";
             public bool SkipShortSeries { get; set; }
             public bool SkipWindowsWithMissingValues { get; set; }
+            public bool ScalarTarget { get; set; }
 
             internal TimeStep? Step => TimeStepKind == null ? null : TimeStep.FromStored(TimeStepKind, TimeStepValue);
 
@@ -196,12 +202,12 @@ namespace MLNet.Sequence.Transforms
 
             internal int Features => ValueColumns.Length + PastCovariateColumns.Length;
 
-            internal IEnumerable<(string Name, VectorDataViewType Type)> OutputVectors()
+            internal IEnumerable<(string Name, DataViewType Type)> OutputVectors()
             {
                 yield return (WindowColumnName, new VectorDataViewType(NumberDataViewType.Single, WindowLength, Features));
                 if (Mode == WindowMode.Training)
                 {
-                    yield return (TargetColumnName, new VectorDataViewType(NumberDataViewType.Single, Horizon, ValueColumns.Length));
+                    yield return (TargetColumnName, ScalarTarget ? NumberDataViewType.Single : new VectorDataViewType(NumberDataViewType.Single, Horizon, ValueColumns.Length));
                     if (FutureCovariateColumns.Length > 0)
                         yield return (FutureCovariatesColumnName, new VectorDataViewType(NumberDataViewType.Single, Horizon, FutureCovariateColumns.Length));
                 }
@@ -231,6 +237,7 @@ namespace MLNet.Sequence.Transforms
             FutureCovariatesColumnName = o.FutureCovariatesColumnName,
             SkipShortSeries = o.SkipShortSeries,
             SkipWindowsWithMissingValues = o.SkipWindowsWithMissingValues,
+            ScalarTarget = o.ScalarTarget,
         };
 
         /// <summary>Past window length L.</summary>
@@ -487,7 +494,9 @@ namespace MLNet.Sequence.Transforms
                 return _carry[column.Index].Getter<TValue>(this, column.Name);
             int v = column.Index - nCarry;
             float[] source = v == 0 ? _window : v == 1 ? _target : _future;
-            ValueGetter<VBuffer<float>> g = (ref VBuffer<float> dst) => Buffers.Write(ref dst, source);
+            Delegate g = v == 1 && _c.ScalarTarget
+                ? (ValueGetter<float>)((ref float dst) => dst = _target[0])
+                : (ValueGetter<VBuffer<float>>)((ref VBuffer<float> dst) => Buffers.Write(ref dst, source));
             return g as ValueGetter<TValue>
                 ?? throw new InvalidOperationException($"Column '{column.Name}' holds {column.Type}; a getter of {typeof(TValue).Name} was asked for.");
         }

@@ -129,9 +129,9 @@ namespace MLNet.Sequence.Persistence
 
         private static void WriteEntry(ZipArchive zip, Manifest manifest, string name, Action<Stream> write)
         {
-            using var buffer = new MemoryStream();
+            var buffer = new MemoryStream();
             write(buffer);
-            ModelPartWriter.AddEntry(zip, name, buffer.GetBuffer().AsSpan(0, (int)buffer.Length), manifest.Sha256);
+            ModelPartWriter.AddEntry(zip, name, buffer.ToArray(), manifest.Sha256);
         }
 
         public static ITransformer Load(ModelOperationsCatalog catalog, Stream source, string description, out DataViewSchema inputSchema)

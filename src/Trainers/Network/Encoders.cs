@@ -195,11 +195,16 @@ namespace MLNet.Sequence.Trainers.Network
         }
     }
 
-    /// <summary>Temporal CNN: residual blocks of causal, dilated 1-D convolutions (dilations 1, 2, 4, ...).</summary>
+    /// <summary>
+    /// Temporal CNN: residual blocks of causal, dilated 1-D convolutions (dilations 1, 2, 4, ...). Each convolution is
+    /// computed as k time-shifted copies of the input concatenated and multiplied by one weight matrix (im2col), not
+    /// with libtorch's conv1d: on CPU, libtorch 2.10's conv1d backward returned NaN input gradients in about 2 of 1000
+    /// calls with two threads in our measurements (docs/benchmarks.md), which poisoned training at random.
+    /// </summary>
     internal sealed class ConvolutionalEncoder : Encoder
     {
-        private readonly ModuleList<Conv1d> convs;
-        private readonly Conv1d? inputProjection;
+        private readonly ModuleList<Linear> convs;
+        private readonly Linear? inputProjection;
         private readonly Dropout drop;
         private readonly int _channels;
         private readonly int _kernel;
@@ -208,38 +213,40 @@ namespace MLNet.Sequence.Trainers.Network
         {
             _channels = channels;
             _kernel = kernel;
-            convs = new ModuleList<Conv1d>();
+            convs = new ModuleList<Linear>();
             for (int i = 0; i < layerCount; i++)
-                convs.Add(nn.Conv1d(i == 0 ? inputSize : channels, channels, kernel, dilation: 1L << i));
+                convs.Add(nn.Linear((i == 0 ? inputSize : channels) * kernel, channels));
             if (inputSize != channels)
-                inputProjection = nn.Conv1d(inputSize, channels, 1);
+                inputProjection = nn.Linear(inputSize, channels, hasBias: false);
             drop = nn.Dropout(dropout);
             RegisterComponents();
         }
 
         public override int OutputSize => _channels;
 
+        /// <summary>y[t] = W · [x[t − (k−1)d], ..., x[t − d], x[t]] + b, with zeros before the start.</summary>
+        internal static Tensor CausalConvolution(Tensor x, Linear weights, int kernel, long dilation)
+        {
+            long t = x.shape[1];
+            var padded = nn.functional.pad(x, new long[] { 0, 0, (kernel - 1) * dilation, 0 });
+            var taps = new Tensor[kernel];
+            for (int j = 0; j < kernel; j++)
+                taps[j] = padded.narrow(1, j * dilation, t);
+            return weights.call(torch.cat(taps, 2));
+        }
+
         public override Tensor forward(Tensor x, Tensor mask, Tensor lengths)
         {
-            // [B, T, F] → [B, F, T]; padding steps are zero, and causal convolutions only look back.
-            using var masked = AllReal ? x.alias() : x * mask.unsqueeze(-1).to(x.dtype);
-            var h = masked.transpose(1, 2);
+            // [B, T, F]; padding steps are zeroed, and causal convolutions only look back, so real steps never see them.
+            // Intermediates are left to the caller's dispose scope.
+            var h = AllReal ? x : x * mask.unsqueeze(-1).to(x.dtype);
             for (int i = 0; i < convs.Count; i++)
             {
-                long pad = (long)(_kernel - 1) << i;
-                using var padded = nn.functional.pad(h, new long[] { pad, 0 });
-                using var conv = convs[i].call(padded);
-                using var act = nn.functional.relu(conv);
-                using var dropped = drop.call(act);
-                Tensor residual = i == 0 ? (inputProjection != null ? inputProjection.call(h) : h.alias()) : h.alias();
-                var next = dropped + residual;
-                residual.Dispose();
-                h.Dispose();
-                h = next;
+                var act = drop.call(nn.functional.relu(CausalConvolution(h, convs[i], _kernel, 1L << i)));
+                var residual = i == 0 && inputProjection != null ? inputProjection.call(h) : h;
+                h = act + residual;
             }
-            var result = h.transpose(1, 2);
-            h.Dispose();
-            return result;
+            return h;
         }
     }
 }

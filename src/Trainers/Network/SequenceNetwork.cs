@@ -62,7 +62,8 @@ namespace MLNet.Sequence.Trainers.Network
                 return;
             using var _ = torch.no_grad();
             nn.init.uniform_(embedding.weight!, -0.05, 0.05);
-            embedding.weight![0].zero_();
+            using var padding = embedding.weight![0];
+            padding.zero_();
         }
 
         /// <summary>Replaces the embedding table (pretrained vectors); optionally freezes it.</summary>
@@ -73,7 +74,8 @@ namespace MLNet.Sequence.Trainers.Network
             using var _ = torch.no_grad();
             using var t = torch.tensor(table, new long[] { _config.VocabularySize, _config.EmbeddingDimension });
             embedding.weight!.copy_(t);
-            embedding.weight![0].zero_();
+            using var padding = embedding.weight![0];
+            padding.zero_();
             embedding.weight!.requires_grad = !freeze;
         }
 

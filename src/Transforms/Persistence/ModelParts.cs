@@ -58,9 +58,9 @@ namespace MLNet.Sequence.Transforms.Persistence
         /// <summary>Writes an entry whose content is produced by <paramref name="write"/>.</summary>
         public void Write(string name, Action<Stream> write)
         {
-            using var buffer = new MemoryStream();
-            write(buffer);
-            WriteBytes(name, buffer.GetBuffer().AsSpan(0, (int)buffer.Length));
+            var buffer = new MemoryStream();
+            write(buffer); // the writer may close the stream (TorchSharp's Module.save does); ToArray works on a closed MemoryStream
+            WriteBytes(name, buffer.ToArray());
         }
 
         /// <summary>Adds one entry to a zip and records its hash.</summary>
