@@ -153,6 +153,7 @@ public sealed class TrainerBehaviourTests
         var engine = ml.Model.CreatePredictionEngine<SentimentInput, BinaryOutput>(model);
         var rows = ml.Data.CreateEnumerable<SentimentInput>(test, reuseRowObject: false).ToList();
         engine.Predict(rows[0]);
+        EstimatorContract.SettleFinalizers();
         long before = torch.Tensor.TotalCount;
         for (int i = 0; i < 10_000; i++)
             engine.Predict(rows[i % rows.Count]);
