@@ -12,6 +12,7 @@ namespace MLNet.Sequence.Benchmarks;
 /// Benchmarks (not part of the test run). Usage:
 ///   dotnet run -c Release --project benchmarks/MLNet.Sequence.Benchmarks -- transforms   BenchmarkDotNet throughput
 ///   dotnet run -c Release --project benchmarks/MLNet.Sequence.Benchmarks -- memory       peak memory versus row count
+///   dotnet run -c Release --project benchmarks/MLNet.Sequence.Benchmarks -- trainers [threads]   training and scoring speed vs raw TorchSharp and PyTorch
 /// </summary>
 public static class Program
 {
@@ -24,12 +25,14 @@ public static class Program
                 var config = DefaultConfig.Instance.AddJob(Job.Default.WithWarmupCount(1).WithIterationCount(5).WithLaunchCount(1));
                 BenchmarkRunner.Run<TransformBenchmarks>(config, args.Skip(1).ToArray());
                 return 0;
+            case "trainers":
+                return TrainerSpeed.Run(args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 2);
             case "memory":
                 return MemoryScaling.Run();
             case "memory-child":
                 return MemoryScaling.Child(args[1], long.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture));
             default:
-                Console.Error.WriteLine($"Unknown mode '{mode}'; expected transforms or memory.");
+                Console.Error.WriteLine($"Unknown mode '{mode}'; expected transforms, memory or trainers.");
                 return 2;
         }
     }

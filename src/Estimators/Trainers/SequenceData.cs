@@ -138,97 +138,123 @@ namespace MLNet.Sequence.Estimators
         /// <summary>Reads the features; the row's sequence is kept where it is (the network realigns padding).</summary>
         public void ReadFeatures(RowData r)
         {
-            int T = _f.Steps;
             if (_f.Tokens)
-            {
-                ReadOnlySpan<uint> keys = default;
-                ReadOnlySpan<int> ints = default;
-                int n;
-                if (_keys != null) { _keys(ref _kb); keys = Buffers.Dense(_kb, ref _ks); n = keys.Length; }
-                else { _ints!(ref _ib); ints = Buffers.Dense(_ib, ref _is); n = ints.Length; }
-                int start = 0;
-                if (n > T)
-                {
-                    if (!_f.VariableLength)
-                        throw new InvalidOperationException($"Column '{_f.Columns[0]}' has {n} steps at row {_row.Position}; the model was trained on {T}.");
-                    start = _f.Truncation == SequenceEnd.Pre ? n - T : 0;
-                    n = T;
-                }
-                int real = 0;
-                for (int i = 0; i < n; i++)
-                {
-                    long id = _keys != null ? keys[start + i] : ints[start + i];
-                    if (id < 0 || id >= _f.VocabularySize)
-                        throw new InvalidOperationException(
-                            $"Column '{_f.Columns[0]}' has token id {id} at row {_row.Position}, outside the model's vocabulary of ids 0..{_f.VocabularySize - 1}.");
-                    r.Ids![i] = id;
-                    bool isReal = id != 0;
-                    r.Mask[i] = isReal;
-                    if (isReal) real++;
-                }
-                r.Length = n;
-                if (real == 0)
-                    throw new InvalidOperationException(
-                        $"Column '{_f.Columns[0]}' has an empty sequence (no token other than padding id 0) at row {_row.Position}. Remove such rows before training or prediction.");
-                return;
-            }
+                ReadTokens(r);
+            else
+                ReadNumeric(r);
+        }
 
+        private void ReadTokens(RowData r)
+        {
+            int T = _f.Steps;
+            ReadOnlySpan<uint> keys = default;
+            ReadOnlySpan<int> ints = default;
+            int n;
+            if (_keys != null) { _keys(ref _kb); keys = Buffers.Dense(_kb, ref _ks); n = keys.Length; }
+            else { _ints!(ref _ib); ints = Buffers.Dense(_ib, ref _is); n = ints.Length; }
+            int start = 0;
+            if (n > T)
+            {
+                if (!_f.VariableLength)
+                    throw new InvalidOperationException($"Column '{_f.Columns[0]}' has {n} steps at row {_row.Position}; the model was trained on {T}.");
+                start = _f.Truncation == SequenceEnd.Pre ? n - T : 0;
+                n = T;
+            }
+            int real = 0;
+            for (int i = 0; i < n; i++)
+            {
+                long id = _keys != null ? keys[start + i] : ints[start + i];
+                if (id < 0 || id >= _f.VocabularySize)
+                    throw new InvalidOperationException(
+                        $"Column '{_f.Columns[0]}' has token id {id} at row {_row.Position}, outside the model's vocabulary of ids 0..{_f.VocabularySize - 1}.");
+                r.Ids![i] = id;
+                bool isReal = id != 0;
+                r.Mask[i] = isReal;
+                if (isReal) real++;
+            }
+            r.Length = n;
+            if (real == 0)
+                throw new InvalidOperationException(
+                    $"Column '{_f.Columns[0]}' has an empty sequence (no token other than padding id 0) at row {_row.Position}. Remove such rows before training or prediction.");
+        }
+
+        private void ReadNumeric(RowData r)
+        {
+            int T = _f.Steps;
             int F = _f.Features;
+            bool single = _numeric.Length == 1;
             int steps = -1;
             for (int c = 0; c < _numeric.Length; c++)
             {
                 _numeric[c](ref _nb[c]);
-                int count = DenseCopy(_nb[c], ref _ns[c]);
-                int colSteps = _numeric.Length > 1 ? count : count / F;
-                if (_numeric.Length == 1 && count % F != 0)
+                int count = _nb[c].Length;
+                if (!_nb[c].IsDense)
+                    DenseCopy(_nb[c], ref _ns[c]);
+                int colSteps = single ? count / F : count;
+                if (single && count % F != 0)
                     throw new InvalidOperationException($"Column '{_f.Columns[0]}' has {count} values at row {_row.Position}, not a multiple of FeaturesPerStep = {F}.");
                 if (steps >= 0 && colSteps != steps)
                     throw new InvalidOperationException($"Feature columns {string.Join(", ", _f.Columns)} have different lengths at row {_row.Position}; every column must have one value per step.");
                 steps = colSteps;
             }
-            if (steps > T)
-            {
-                if (!_f.VariableLength)
-                    throw new InvalidOperationException($"Column '{_f.Columns[0]}' has {steps} steps at row {_row.Position}; the model was trained on {T}.");
-            }
-            int start2 = steps > T ? (_f.Truncation == SequenceEnd.Pre ? steps - T : 0) : 0;
-            int n2 = Math.Min(steps, T);
-            if (n2 == 0)
+            if (steps > T && !_f.VariableLength)
+                throw new InvalidOperationException($"Column '{_f.Columns[0]}' has {steps} steps at row {_row.Position}; the model was trained on {T}.");
+            int start = steps > T ? (_f.Truncation == SequenceEnd.Pre ? steps - T : 0) : 0;
+            int n = Math.Min(steps, T);
+            if (n == 0)
                 throw new InvalidOperationException($"Column '{_f.Columns[0]}' has an empty sequence at row {_row.Position}.");
-            int realStart = 0, realCount = n2;
+            int realStart = 0, realCount = n;
             if (_length != null)
             {
                 int len = 0;
                 _length(ref len);
                 if (len <= 0 || len > steps)
                     throw new InvalidOperationException($"Column '{_f.LengthColumn}' says {len} real steps at row {_row.Position}, but the sequence has {steps}; it must be in 1..{steps}.");
-                len = Math.Min(len, n2);
+                len = Math.Min(len, n);
                 realCount = len;
-                realStart = _f.PaddingSide == SequenceEnd.Pre ? n2 - len : 0;
+                realStart = _f.PaddingSide == SequenceEnd.Pre ? n - len : 0;
             }
-            var dst = r.Values!;
-            for (int t = 0; t < n2; t++)
-            {
-                bool isReal = t >= realStart && t < realStart + realCount;
-                r.Mask[t] = isReal;
-                for (int j = 0; j < F; j++)
+            var dst = r.Values.AsSpan(0, n * F);
+            // Gather the steps into [n, F], feature-interleaved when the features come from several columns.
+            if (single)
+                Values(0).Slice(start * F, n * F).CopyTo(dst);
+            else
+                for (int c = 0; c < _numeric.Length; c++)
                 {
-                    int c = _numeric.Length > 1 ? j : 0;
-                    int k = _numeric.Length > 1 ? start2 + t : (start2 + t) * F + j;
-                    float v = _ns[c][k];
-                    if (!isReal)
-                    {
-                        dst[t * F + j] = 0;
-                        continue;
-                    }
-                    if (!float.IsFinite(v))
-                        throw new InvalidOperationException(
-                            $"Column '{_f.Columns[c]}' has a non-finite value ({v}) at row {_row.Position}, step {start2 + t}. Sequence models need finite inputs: fill or drop missing values first.");
-                    dst[t * F + j] = _f.FeatureMean != null ? (v - _f.FeatureMean[j]) / _f.FeatureScale![j] : v;
+                    var col = Values(c).Slice(start, n);
+                    for (int t = 0; t < n; t++)
+                        dst[t * F + c] = col[t];
+                }
+            // Padding steps become zeros; real steps must be finite and are standardised.
+            r.Mask.AsSpan(0, n).Clear();
+            r.Mask.AsSpan(realStart, realCount).Fill(true);
+            dst.Slice(0, realStart * F).Clear();
+            dst.Slice((realStart + realCount) * F).Clear();
+            var real = dst.Slice(realStart * F, realCount * F);
+            for (int i = 0; i < real.Length; i++)
+            {
+                if (!float.IsFinite(real[i]))
+                {
+                    int step = start + realStart + i / F, c = single ? 0 : i % F;
+                    throw new InvalidOperationException(
+                        $"Column '{_f.Columns[c]}' has a non-finite value ({real[i]}) at row {_row.Position}, step {step}. Sequence models need finite inputs: fill or drop missing values first.");
                 }
             }
-            r.Length = n2;
+            if (_f.FeatureMean != null)
+            {
+                var mean = _f.FeatureMean;
+                var scale = _f.FeatureScale!;
+                for (int i = 0; i < real.Length; i++)
+                {
+                    int j = i % F;
+                    real[i] = (real[i] - mean[j]) / scale[j];
+                }
+            }
+            r.Length = n;
         }
+
+        /// <summary>Column <paramref name="c"/>'s values for the current row (dense).</summary>
+        private ReadOnlySpan<float> Values(int c) => _nb[c].IsDense ? _nb[c].GetValues() : _ns[c].AsSpan(0, _nb[c].Length);
 
         /// <summary>Copies a vector's values, densified, into <paramref name="into"/>; returns the length.</summary>
         private static int DenseCopy(in VBuffer<float> src, ref float[] into)
@@ -300,6 +326,25 @@ namespace MLNet.Sequence.Estimators
         }
     }
 
+    /// <summary>Creates tensors from managed spans with one copy into native memory and no managed allocation.</summary>
+    internal static class TensorIO
+    {
+        public static Tensor From<T>(ReadOnlySpan<T> values, ScalarType dtype, params long[] shape) where T : unmanaged
+        {
+            var t = torch.empty(shape, dtype);
+            System.Runtime.InteropServices.MemoryMarshal.AsBytes(values).CopyTo(t.bytes);
+            return t;
+        }
+
+        /// <summary>The values of a float32 tensor (moved to the CPU and made contiguous if needed).</summary>
+        public static float[] ToArray(Tensor t)
+        {
+            if (t.device_type != DeviceType.CPU) t = t.cpu();
+            if (!t.is_contiguous()) t = t.contiguous();
+            return System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>(t.bytes).ToArray();
+        }
+    }
+
     /// <summary>Turns rows into tensors.</summary>
     internal sealed class BatchBuilder
     {
@@ -307,8 +352,6 @@ namespace MLNet.Sequence.Estimators
         private readonly LabelSpec? _l;
         private readonly Device _device;
         private readonly bool _padToSteps;
-        private long[] _ids = Array.Empty<long>();
-        private float[] _values = Array.Empty<float>();
         private bool[] _mask = Array.Empty<bool>();
         private float[] _targets = Array.Empty<float>();
         private long[] _classes = Array.Empty<long>();
@@ -323,63 +366,63 @@ namespace MLNet.Sequence.Estimators
             int b = rows.Count, F = _f.Features;
             int t = _padToSteps || !_f.VariableLength ? _f.Steps : rows.Max(r => r.Length);
             Tensor inputs;
-            Exact(ref _mask, b * t);
-            Array.Clear(_mask);
+            var mask = Grow(ref _mask, b * t);
+            mask.Clear();
             if (_f.Tokens)
             {
-                Exact(ref _ids, b * t);
-                Array.Clear(_ids);
+                inputs = torch.zeros(new long[] { b, t }, ScalarType.Int64);
+                var ids = System.Runtime.InteropServices.MemoryMarshal.Cast<byte, long>(inputs.bytes);
                 for (int i = 0; i < b; i++)
                 {
-                    Array.Copy(rows[i].Ids!, 0, _ids, i * t, rows[i].Length);
-                    Array.Copy(rows[i].Mask, 0, _mask, i * t, rows[i].Length);
+                    rows[i].Ids.AsSpan(0, rows[i].Length).CopyTo(ids.Slice(i * t));
+                    rows[i].Mask.AsSpan(0, rows[i].Length).CopyTo(mask.Slice(i * t));
                 }
-                inputs = torch.tensor(_ids, new long[] { b, t });
             }
             else
             {
-                Exact(ref _values, b * t * F);
-                Array.Clear(_values);
+                // Rows are copied straight into the tensor's memory: one copy, no managed allocation.
+                inputs = torch.zeros(new long[] { b, t, F }, ScalarType.Float32);
+                var values = System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>(inputs.bytes);
                 for (int i = 0; i < b; i++)
                 {
-                    Array.Copy(rows[i].Values!, 0, _values, i * t * F, rows[i].Length * F);
-                    Array.Copy(rows[i].Mask, 0, _mask, i * t, rows[i].Length);
+                    rows[i].Values.AsSpan(0, rows[i].Length * F).CopyTo(values.Slice(i * t * F));
+                    rows[i].Mask.AsSpan(0, rows[i].Length).CopyTo(mask.Slice(i * t));
                 }
-                inputs = torch.tensor(_values, new long[] { b, t, F });
             }
-            var mask = torch.tensor(_mask, new long[] { b, t });
+            var maskTensor = TensorIO.From<bool>(mask, ScalarType.Bool, b, t);
             Tensor? targets = null;
             if (_l != null)
             {
                 if (_l.Task == SequenceTask.MulticlassClassification)
                 {
-                    Exact(ref _classes, b);
-                    for (int i = 0; i < b; i++) _classes[i] = rows[i].Class;
-                    targets = torch.tensor(_classes, new long[] { b });
+                    var classes = Grow(ref _classes, b);
+                    for (int i = 0; i < b; i++) classes[i] = rows[i].Class;
+                    targets = TensorIO.From<long>(classes, ScalarType.Int64, b);
                 }
                 else
                 {
                     int v = _l.Values;
-                    Exact(ref _targets, b * v);
-                    for (int i = 0; i < b; i++) Array.Copy(rows[i].Target, 0, _targets, i * v, v);
+                    var values = Grow(ref _targets, b * v);
+                    for (int i = 0; i < b; i++) rows[i].Target.AsSpan(0, v).CopyTo(values.Slice(i * v));
                     targets = _l.Task == SequenceTask.BinaryClassification
-                        ? torch.tensor(_targets, new long[] { b })
-                        : torch.tensor(_targets, new long[] { b, v });
+                        ? TensorIO.From<float>(values, ScalarType.Float32, b)
+                        : TensorIO.From<float>(values, ScalarType.Float32, b, v);
                 }
             }
             if (_device.type != DeviceType.CPU)
             {
                 inputs = inputs.to(_device);
-                mask = mask.to(_device);
+                maskTensor = maskTensor.to(_device);
                 targets = targets?.to(_device);
             }
-            return new SequenceBatch(inputs, mask, targets, b);
+            return new SequenceBatch(inputs, maskTensor, targets, b);
         }
 
-        /// <summary>An array of exactly <paramref name="n"/> items (torch.tensor copies the whole array), reused while the size holds.</summary>
-        private static void Exact<T>(ref T[] a, int n)
+        /// <summary>The first <paramref name="n"/> items of a reused buffer.</summary>
+        private static Span<T> Grow<T>(ref T[] a, int n)
         {
-            if (a.Length != n) a = new T[n];
+            if (a.Length < n) a = new T[n];
+            return a.AsSpan(0, n);
         }
     }
 

@@ -123,10 +123,7 @@ namespace MLNet.Sequence
             using var scope = torch.NewDisposeScope();
             using var _ = torch.no_grad();
             var batch = builder.Build(rows);
-            var output = _network.call(batch.Inputs, batch.Mask);
-            if (output.device_type != DeviceType.CPU)
-                output = output.cpu();
-            return output.contiguous().data<float>().ToArray();
+            return TensorIO.ToArray(_network.call(batch.Inputs, batch.Mask));
         }
 
         /// <summary>Output columns and how each is computed from one row's raw outputs.</summary>
