@@ -27,6 +27,8 @@ public static class Program
                 return 0;
             case "trainers":
                 return TrainerSpeed.Run(args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 2);
+            case "kernels":
+                return KernelProfile.Run(args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 2);
             case "memory":
                 return MemoryScaling.Run();
             case "memory-child":

@@ -115,22 +115,25 @@ namespace MLNet.Sequence.Trainers.Network
             RegisterComponents();
         }
 
+        /// <summary>Dropout, skipped entirely (no kernel launched) when its probability is 0 or in eval mode.</summary>
+        private Tensor Drop(Tensor x) => training && _dropout > 0 ? drop.call(x) : x;
+
         /// <param name="x">[batch, steps, model].</param>
         /// <param name="attend">Null, or [batch, 1, 1, steps] booleans: true where a key is a real step.</param>
         public override Tensor forward(Tensor x, Tensor? attend)
         {
             long b = x.shape[0], t = x.shape[1], d = x.shape[2];
-            using var packed = qkv.call(x).view(b, t, 3, _heads, d / _heads).permute(2, 0, 3, 1, 4);
-            using var q = packed[0];
-            using var k = packed[1];
-            using var v = packed[2];
-            using var attn = nn.functional.scaled_dot_product_attention(q, k, v, attend, training ? _dropout : 0.0);
-            using var merged = attn.transpose(1, 2).reshape(b, t, d);
-            using var a = x + drop.call(proj.call(merged));
-            using var h = norm1.call(a);
-            using var f = ff2.call(drop.call(nn.functional.relu(ff1.call(h))));
-            using var s = h + drop.call(f);
-            return norm2.call(s);
+            var packed = qkv.call(x).view(b, t, 3, _heads, d / _heads).permute(2, 0, 3, 1, 4);
+            // Attention written out (softmax(QK^T / sqrt(d_head)) V): on CPU, libtorch 2.10's fused
+            // scaled_dot_product_attention made a training step of this encoder 1.9x slower (docs/benchmarks.md).
+            var scores = packed[0].matmul(packed[1].transpose(-2, -1)) * (1.0 / Math.Sqrt(d / _heads));
+            if (attend is not null)
+                scores = scores.masked_fill(attend.logical_not(), float.NegativeInfinity);
+            var attn = Drop(torch.softmax(scores, -1)).matmul(packed[2]);
+            var merged = attn.transpose(1, 2).reshape(b, t, d);
+            var h = norm1.call(x + Drop(proj.call(merged)));
+            var f = ff2.call(Drop(nn.functional.relu(ff1.call(h))));
+            return norm2.call(h + Drop(f));
         }
     }
 
@@ -142,12 +145,14 @@ namespace MLNet.Sequence.Trainers.Network
         private readonly ModuleList<TransformerLayer> layers;
         private readonly Tensor positions;
         private readonly int _model;
+        private readonly double _dropout;
         private readonly double _inputScale;
 
         public TransformerEncoder(int inputSize, int model, int heads, int layerCount, int feedForward, double dropout, int maxLength, bool tokenInput)
             : base("Transformer")
         {
             _model = model;
+            _dropout = dropout;
             if (inputSize != model)
                 input = nn.Linear(inputSize, model);
             // Token embeddings start small (±0.05); scaling by sqrt(d) keeps them comparable to the positions.
@@ -183,7 +188,7 @@ namespace MLNet.Sequence.Trainers.Network
             using var projected = input != null ? input.call(x) : x.alias();
             using var scaled = _inputScale != 1.0 ? projected * _inputScale : projected.alias();
             using var pos = positions.narrow(0, 0, t).to(x.device);
-            var h = drop.call(scaled + pos);
+            var h = training && _dropout > 0 ? drop.call(scaled + pos) : scaled + pos;
             using var attend = AllReal ? null : mask.unsqueeze(1).unsqueeze(2);
             foreach (var layer in layers)
             {
@@ -208,9 +213,11 @@ namespace MLNet.Sequence.Trainers.Network
         private readonly Dropout drop;
         private readonly int _channels;
         private readonly int _kernel;
+        private readonly double _dropout;
 
         public ConvolutionalEncoder(int inputSize, int channels, int kernel, int layerCount, double dropout) : base("Cnn")
         {
+            _dropout = dropout;
             _channels = channels;
             _kernel = kernel;
             convs = new ModuleList<Linear>();
@@ -242,7 +249,9 @@ namespace MLNet.Sequence.Trainers.Network
             var h = AllReal ? x : x * mask.unsqueeze(-1).to(x.dtype);
             for (int i = 0; i < convs.Count; i++)
             {
-                var act = drop.call(nn.functional.relu(CausalConvolution(h, convs[i], _kernel, 1L << i)));
+                var act = nn.functional.relu(CausalConvolution(h, convs[i], _kernel, 1L << i));
+                if (training && _dropout > 0)
+                    act = drop.call(act);
                 var residual = i == 0 && inputProjection != null ? inputProjection.call(h) : h;
                 h = act + residual;
             }

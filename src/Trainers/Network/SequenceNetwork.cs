@@ -100,11 +100,14 @@ namespace MLNet.Sequence.Trainers.Network
             encoder.AllReal = allReal;
             var h = encoder.call(steps, mask, lengths.cpu());
             var pooled = Pool(h, mask, lengths, t);
-            pooled = drop.call(pooled);
+            pooled = Drop(pooled);
             if (headHidden != null)
-                pooled = drop.call(nn.functional.relu(headHidden.call(pooled)));
+                pooled = Drop(nn.functional.relu(headHidden.call(pooled)));
             return head.call(pooled);
         }
+
+        /// <summary>Dropout, skipped entirely when its probability is 0 or in eval mode.</summary>
+        private Tensor Drop(Tensor x) => training && _config.Dropout > 0 ? drop.call(x) : x;
 
         private Tensor Pool(Tensor h, Tensor mask, Tensor lengths, long t)
         {
