@@ -44,44 +44,112 @@ public sealed class TrainerBehaviourTests
 
     private static LstmOptions Small(int epochs = 2) => new() { HiddenSize = 16, EmbeddingDimension = 16, NumberOfEpochs = epochs, Pooling = SequencePooling.Max };
 
+    private static SequenceTrainer Make(MLContext ml, SequenceTask task, string family, string label)
+    {
+        SequenceTrainerOptions o = family switch
+        {
+            "lstm" => new LstmOptions { HiddenSize = 8 },
+            "gru" => new GruOptions { HiddenSize = 8, Bidirectional = true },
+            "transformer" => new TransformerOptions { ModelDimension = 16, NumberOfHeads = 2, NumberOfLayers = 1, FeedForwardDimension = 16 },
+            _ => new CnnOptions { Channels = 8, NumberOfLayers = 2 },
+        };
+        o.EmbeddingDimension = 8;
+        o.NumberOfEpochs = 1;
+        o.LabelColumnName = label;
+        return (task, o) switch
+        {
+            (SequenceTask.BinaryClassification, LstmOptions l) => ml.BinaryClassification.Trainers.SequenceLstm(l),
+            (SequenceTask.BinaryClassification, GruOptions g) => ml.BinaryClassification.Trainers.SequenceGru(g),
+            (SequenceTask.BinaryClassification, TransformerOptions t) => ml.BinaryClassification.Trainers.SequenceTransformer(t),
+            (SequenceTask.BinaryClassification, CnnOptions c) => ml.BinaryClassification.Trainers.SequenceCnn(c),
+            (SequenceTask.MulticlassClassification, LstmOptions l) => ml.MulticlassClassification.Trainers.SequenceLstm(l),
+            (SequenceTask.MulticlassClassification, GruOptions g) => ml.MulticlassClassification.Trainers.SequenceGru(g),
+            (SequenceTask.MulticlassClassification, TransformerOptions t) => ml.MulticlassClassification.Trainers.SequenceTransformer(t),
+            (SequenceTask.MulticlassClassification, CnnOptions c) => ml.MulticlassClassification.Trainers.SequenceCnn(c),
+            (_, LstmOptions l) => ml.Regression.Trainers.SequenceLstm(l),
+            (_, GruOptions g) => ml.Regression.Trainers.SequenceGru(g),
+            (_, TransformerOptions t) => ml.Regression.Trainers.SequenceTransformer(t),
+            (_, CnnOptions c) => ml.Regression.Trainers.SequenceCnn(c),
+            _ => throw new InvalidOperationException(),
+        };
+    }
+
     [TestMethod]
-    public void ContractForEveryFamilyAndTask()
+    public void EveryTrainerPassesTheContract()
+    {
+        // Sentiment sentences give binary (Label), multiclass (Source: amazon/imdb/yelp) and regression (a Single) labels.
+        var ml = new MLContext(1);
+        var (train, _) = Splits.Split(TestData.Sentiment());
+        var raw = ml.Data.LoadFromEnumerable(train.Take(240).ToList());
+        var prefix = Splits.SentimentPreparation(ml)
+            .Append(ml.Transforms.Conversion.MapValueToKey("SourceKey", "Source"))
+            .Append(ml.Transforms.Conversion.ConvertType("LabelValue", "Label", DataKind.Single))
+            .Fit(raw);
+        var tasks = new (SequenceTask Task, string Label, string[] Outputs)[]
+        {
+            (SequenceTask.BinaryClassification, "Label", new[] { "Score", "Probability", "PredictedLabel" }),
+            (SequenceTask.MulticlassClassification, "SourceKey", new[] { "Score", "PredictedLabel" }),
+            (SequenceTask.Regression, "LabelValue", new[] { "Score" }),
+        };
+        foreach (var (task, label, outputs) in tasks)
+            foreach (var family in new[] { "lstm", "gru", "transformer", "cnn" })
+            {
+                TestContext.WriteLine($"{task} {family}");
+                var fitted = EstimatorContract.Verify(ml, new EstimatorContract.Case<SequencePredictionTransformer>
+                {
+                    Estimator = Make(ml, task, family, label),
+                    Prefix = prefix,
+                    Train = raw,
+                    OutputColumns = outputs,
+                    BadInputs = new List<(string, IDataView, string)>
+                    {
+                        ("label of wrong type", ml.Data.LoadFromEnumerable(new[] { new { Features = new float[] { 1 } } }), $"'{label}'"),
+                        ("missing features", ml.Data.LoadFromEnumerable(new[] { new { Label = true, SourceKey = 1f, LabelValue = 1f } }), "'Features'"),
+                    },
+                    UsesTorch = true,
+                });
+                fitted.Dispose();
+            }
+    }
+
+    [TestMethod]
+    public void BalancedClassWeightsLiftTheMinorityClass()
+    {
+        // Keep one positive review in six: unweighted training leans to "negative"; balanced weights recover positives.
+        var ml = new MLContext(1);
+        var (train, test) = Splits.Split(TestData.Sentiment());
+        var imbalanced = train.Where((r, i) => !r.Label || i % 6 == 0).ToList();
+        var data = ml.Data.LoadFromEnumerable(imbalanced);
+        var testData = ml.Data.LoadFromEnumerable(test);
+        var prep = Splits.SentimentPreparation(ml).Fit(data);
+        double Recall(ClassWeighting w)
+        {
+            using var model = ml.BinaryClassification.Trainers.SequenceCnn(new CnnOptions
+            {
+                Pooling = SequencePooling.Max, Dropout = 0.5f, NumberOfEpochs = 5, ClassWeighting = w, Seed = 3,
+            }).Fit(prep.Transform(data));
+            var m = ml.BinaryClassification.Evaluate(model.Transform(prep.Transform(testData)));
+            TestContext.WriteLine($"{w}: positive recall {m.PositiveRecall:F3}, negative recall {m.NegativeRecall:F3}, accuracy {m.Accuracy:F3}");
+            return m.PositiveRecall;
+        }
+        double plain = Recall(ClassWeighting.None), balanced = Recall(ClassWeighting.Balanced);
+        Assert.IsGreaterThan(plain + 0.1, balanced, "balanced weights raise the recall of the rare positive class");
+    }
+
+    [TestMethod]
+    public void ValidationFractionHoldsOutRowsAndReportsMetrics()
     {
         var ml = new MLContext(1);
-        var (train, _, prep) = Sentiment(ml, 300);
-        var bad = new List<(string, IDataView, string)>
+        var (train, _, prep) = Sentiment(ml, 600);
+        var logged = new List<string>();
+        ml.Log += (_, e) => { if (e.Message.Contains("training rows")) logged.Add(e.Message); };
+        using var model = ml.BinaryClassification.Trainers.SequenceGru(new GruOptions
         {
-            ("label of wrong type", ml.Data.LoadFromEnumerable(new[] { new { Label = "yes", Features = new float[] { 1 } } }), "'Label'"),
-            ("missing features", ml.Data.LoadFromEnumerable(new[] { new { Label = true } }), "'Features'"),
-        };
-        var options = new SequenceTrainerOptions[]
-        {
-            new LstmOptions { HiddenSize = 8, EmbeddingDimension = 8, NumberOfEpochs = 1 },
-            new GruOptions { HiddenSize = 8, EmbeddingDimension = 8, NumberOfEpochs = 1, Bidirectional = true },
-            new TransformerOptions { ModelDimension = 16, NumberOfHeads = 2, NumberOfLayers = 1, FeedForwardDimension = 16, NumberOfEpochs = 1 },
-            new CnnOptions { Channels = 8, EmbeddingDimension = 8, NumberOfLayers = 2, NumberOfEpochs = 1 },
-        };
-        foreach (var o in options)
-        {
-            var trainer = o switch
-            {
-                LstmOptions l => ml.BinaryClassification.Trainers.SequenceLstm(l),
-                GruOptions g => ml.BinaryClassification.Trainers.SequenceGru(g),
-                TransformerOptions t => ml.BinaryClassification.Trainers.SequenceTransformer(t),
-                CnnOptions c => ml.BinaryClassification.Trainers.SequenceCnn(c),
-                _ => throw new InvalidOperationException(),
-            };
-            var fitted = EstimatorContract.Verify(ml, new EstimatorContract.Case<SequencePredictionTransformer>
-            {
-                Estimator = trainer,
-                Prefix = prep,
-                Train = train,
-                OutputColumns = new[] { "Score", "Probability", "PredictedLabel" },
-                BadInputs = bad,
-                UsesTorch = true,
-            });
-            fitted.Dispose();
-        }
+            HiddenSize = 8, EmbeddingDimension = 8, NumberOfEpochs = 2, ValidationFraction = 0.25,
+        }).Fit(prep.Transform(train));
+        Assert.IsTrue(model.TrainingHistory!.Epochs.All(e => e.ValidationLoss is double && e.ValidationMetric is > 0 and <= 1));
+        var held = int.Parse(System.Text.RegularExpressions.Regex.Match(logged.Single(), @"(\d+) training rows").Groups[1].Value);
+        Assert.IsTrue(held is > 400 and < 500, $"about 75% of 600 rows train ({held})");
     }
 
     [TestMethod]
