@@ -186,3 +186,38 @@ public sealed class TokenEncodingTests
         Assert.Contains("SubwordTokenizer", e.Message);
     }
 }
+
+[TestClass]
+public sealed class BpeTokenizerTests
+{
+    private sealed class Line
+    {
+        public string Text { get; set; } = "";
+    }
+
+    [TestMethod]
+    public void BpeFilesAreAppliedAndStoredWithTheModel()
+    {
+        var ml = new MLContext(1);
+        var data = ml.Data.LoadFromEnumerable(new[] { new Line { Text = "lower newest" }, new Line { Text = "low new lowest" } });
+        var t = ml.Transforms.EncodeTokens(new TokenEncodingEstimator.Options
+        {
+            OutputColumnName = "Ids", InputColumnName = "Text", LowerCase = false,
+            SubwordTokenizer = SubwordTokenizer.Bpe(TestData.PathOf("tokenizers/vocab.json"), TestData.PathOf("tokenizers/merges.txt")),
+        }).Fit(data);
+        // The merges make whole words of lower, newest, low, new; "lowest" splits into low + est.
+        CollectionAssert.AreEquivalent(new[] { "low", "new", "lower", "newest", "est" }, t.Vocabulary.Tokens.Skip(2).ToArray());
+        CollectionAssert.AreEqual(new[] { "low", "est" }, t.Decode(t.Encode("lowest")));
+        Assert.AreEqual(TokenVocabulary.UnknownId, t.Encode("tide")[0], "subwords never seen at Fit are unknown");
+
+        // The vocabulary and merges travel inside the model file: the loaded model needs neither file.
+        var path = System.IO.Path.GetTempFileName();
+        try
+        {
+            ml.Model.SaveSequenceModel(t, data.Schema, path);
+            var loaded = ml.Model.LoadSequenceModel(path, out _);
+            TestData.AssertSameColumns(t.Transform(data), loaded.Transform(data), new[] { "Ids" });
+        }
+        finally { System.IO.File.Delete(path); }
+    }
+}
