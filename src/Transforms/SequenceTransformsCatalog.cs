@@ -201,5 +201,16 @@ namespace MLNet.Sequence
             ArgumentNullException.ThrowIfNull(catalog);
             return new InverseScalingEstimator(outputColumnName, inputColumnName, locationColumnName, scaleColumnName);
         }
+
+        /// <summary>Adds time features (calendar cycles of a DateTime, periodic cycles in time steps) as sine/cosine Single columns.</summary>
+        /// <param name="catalog">The transforms catalog.</param>
+        /// <param name="timeColumnName">The time column.</param>
+        /// <param name="features">Which features; their column names are <see cref="TimeFeatureSpec.Names"/>.</param>
+        /// <returns>The estimator.</returns>
+        public static TimeFeaturesEstimator AddTimeFeatures(this TransformsCatalog catalog, string timeColumnName, TimeFeatureSpec features)
+        {
+            ArgumentNullException.ThrowIfNull(catalog);
+            return new TimeFeaturesEstimator(timeColumnName, features);
+        }
     }
 }

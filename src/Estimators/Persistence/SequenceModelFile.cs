@@ -36,6 +36,8 @@ namespace MLNet.Sequence.Persistence
             ["SeriesScaling"] = SeriesScalingTransformer.Load,
             ["InverseScaling"] = InverseScalingTransformer.Load,
             ["SequenceModel"] = SequencePredictionTransformer.Load,
+            ["TimeFeatures"] = TimeFeaturesTransformer.Load,
+            ["SequenceForecaster"] = MLNet.Sequence.Forecasting.SequenceForecastTransformer.Load,
         };
 
         /// <summary>Registers the loader of a part kind defined outside this file (trainers' transformers).</summary>

@@ -43,6 +43,12 @@ namespace MLNet.Sequence.Estimators
                     throw new ArgumentOutOfRangeException(nameof(SequenceTrainerOptions.AdditionalFeatureColumnNames),
                         $"Feature columns '{main.Name}' ({main.Describe()}) and '{c.Name}' ({c.Describe()}) differ in size; every feature column needs one value per step.");
             }
+            if (o.StaticFeatureColumnName != null)
+            {
+                var st = find(o.StaticFeatureColumnName, nameof(SequenceTrainerOptions.StaticFeatureColumnName), "a Single vector of known size");
+                if (st.Form != ColumnForm.Vector || st.IsKey || st.RawType != typeof(float))
+                    throw ColumnChecks.WrongType(st, nameof(SequenceTrainerOptions.StaticFeatureColumnName), "a Single vector of known size");
+            }
             if (o.LengthColumnName != null)
             {
                 var len = find(o.LengthColumnName, nameof(SequenceTrainerOptions.LengthColumnName), "Int32");

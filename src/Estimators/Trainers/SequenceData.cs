@@ -33,6 +33,14 @@ namespace MLNet.Sequence.Estimators
         public SequenceEnd Truncation { get; set; }
         public float[]? FeatureMean { get; set; }
         public float[]? FeatureScale { get; set; }
+        /// <summary>Optional column of static (non-sequence) features and its size.</summary>
+        public string? StaticColumn { get; set; }
+        public int StaticSize { get; set; }
+
+        /// <summary>Every input column the model reads.</summary>
+        public IEnumerable<string> InputColumns() =>
+            Columns.Concat(LengthColumn != null ? new[] { LengthColumn } : Array.Empty<string>())
+                .Concat(StaticColumn != null ? new[] { StaticColumn } : Array.Empty<string>()).Distinct();
 
         public string Describe() => Tokens
             ? $"token ids in '{Columns[0]}' ({(VariableLength ? "up to " : "")}{Steps} steps, {VocabularySize} ids)"
@@ -67,7 +75,11 @@ namespace MLNet.Sequence.Estimators
             else Values = new float[f.Steps * f.Features];
             Mask = new bool[f.Steps];
             Target = new float[labelValues];
+            Statics = new float[f.StaticSize];
         }
+
+        /// <summary>Static features (size FeatureSpec.StaticSize).</summary>
+        public float[] Statics;
 
         public long[]? Ids;
         public float[]? Values;
@@ -88,6 +100,9 @@ namespace MLNet.Sequence.Estimators
         private readonly ValueGetter<VBuffer<int>>? _ints;
         private readonly ValueGetter<VBuffer<float>>[] _numeric;
         private readonly ValueGetter<int>? _length;
+        private readonly ValueGetter<VBuffer<float>>? _static;
+        private VBuffer<float> _sb;
+        private float[] _ss = Array.Empty<float>();
         private readonly ValueGetter<bool>? _bool;
         private readonly ValueGetter<uint>? _key;
         private readonly ValueGetter<float>? _float;
@@ -120,6 +135,8 @@ namespace MLNet.Sequence.Estimators
             _ns = _numeric.Select(_ => Array.Empty<float>()).ToArray();
             if (f.LengthColumn != null)
                 _length = row.GetGetter<int>(schema[f.LengthColumn]);
+            if (f.StaticColumn != null)
+                _static = row.GetGetter<VBuffer<float>>(schema[f.StaticColumn]);
             if (l != null)
             {
                 var c = schema[l.Column];
@@ -142,6 +159,22 @@ namespace MLNet.Sequence.Estimators
                 ReadTokens(r);
             else
                 ReadNumeric(r);
+            if (_static != null)
+                ReadStatics(r);
+        }
+
+        private void ReadStatics(RowData r)
+        {
+            _static!(ref _sb);
+            if (_sb.Length != _f.StaticSize)
+                throw new InvalidOperationException($"Column '{_f.StaticColumn}' has {_sb.Length} values at row {_row.Position}; the model was trained on {_f.StaticSize}.");
+            var values = Buffers.Dense(_sb, ref _ss);
+            for (int i = 0; i < values.Length; i++)
+            {
+                if (!float.IsFinite(values[i]))
+                    throw new InvalidOperationException($"Column '{_f.StaticColumn}' has a non-finite value ({values[i]}) at row {_row.Position}.");
+                r.Statics[i] = values[i];
+            }
         }
 
         private void ReadTokens(RowData r)
@@ -409,13 +442,22 @@ namespace MLNet.Sequence.Estimators
                         : TensorIO.From<float>(values, ScalarType.Float32, b, v);
                 }
             }
+            Tensor? statics = null;
+            if (_f.StaticSize > 0)
+            {
+                statics = torch.empty(new long[] { b, _f.StaticSize }, ScalarType.Float32);
+                var dst = System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>(statics.bytes);
+                for (int i = 0; i < b; i++)
+                    rows[i].Statics.CopyTo(dst.Slice(i * _f.StaticSize));
+            }
             if (_device.type != DeviceType.CPU)
             {
                 inputs = inputs.to(_device);
                 maskTensor = maskTensor.to(_device);
                 targets = targets?.to(_device);
+                statics = statics?.to(_device);
             }
-            return new SequenceBatch(inputs, maskTensor, targets, b);
+            return new SequenceBatch(inputs, maskTensor, targets, b, statics);
         }
 
         /// <summary>The first <paramref name="n"/> items of a reused buffer.</summary>
@@ -484,8 +526,7 @@ namespace MLNet.Sequence.Estimators
 
         private IEnumerable<SequenceBatch> Stream(int epoch)
         {
-            var columns = _f.Columns.Append(_l.Column).Concat(_f.LengthColumn != null ? new[] { _f.LengthColumn } : Array.Empty<string>())
-                .Distinct().Select(n => _data.Schema[n]);
+            var columns = _f.InputColumns().Append(_l.Column).Distinct().Select(n => _data.Schema[n]);
             var rng = new Random(unchecked(_seed * 31 + epoch));
             bool shuffle = epoch > 0;
             var pool = new Stack<RowData>();

@@ -123,7 +123,7 @@ namespace MLNet.Sequence
             using var scope = torch.NewDisposeScope();
             using var _ = torch.no_grad();
             var batch = builder.Build(rows);
-            return TensorIO.ToArray(_network.call(batch.Inputs, batch.Mask));
+            return TensorIO.ToArray(_network.Forward(batch.Inputs, batch.Mask, batch.Statics));
         }
 
         /// <summary>Output columns and how each is computed from one row's raw outputs.</summary>
@@ -137,7 +137,7 @@ namespace MLNet.Sequence
             {
                 _p = p;
                 var f = p._features;
-                _inputs = f.Columns.Concat(f.LengthColumn != null ? new[] { f.LengthColumn } : Array.Empty<string>()).Select(name =>
+                _inputs = f.InputColumns().Select(name =>
                 {
                     var info = ColumnChecks.Find(schema, name, nameof(SequenceTrainerOptions.FeatureColumnName), f.Describe());
                     CheckSame(info, schema[name], f, name);
@@ -164,7 +164,7 @@ namespace MLNet.Sequence
                     }
                     default:
                     {
-                        DataViewType type = l.Dimensions != null
+                        DataViewType type = l.Dimensions != null || l.Quantiles != null
                             ? new VectorDataViewType(NumberDataViewType.Single, ScoreDimensions(l))
                             : NumberDataViewType.Single;
                         _added.Add(new AddedColumn("Score", type, SequenceColumns.ScoreAnnotations("Regression", "Score")));
@@ -174,10 +174,16 @@ namespace MLNet.Sequence
             }
 
             private static int[] ScoreDimensions(LabelSpec l) =>
-                l.Quantiles is { Length: > 0 } q ? l.Dimensions!.Append(q.Length).ToArray() : l.Dimensions!;
+                l.Quantiles is { Length: > 0 } q ? (l.Dimensions ?? Array.Empty<int>()).Append(q.Length).ToArray() : l.Dimensions!;
 
             private static void CheckSame(ColumnTypeInfo info, DataViewSchema.Column col, FeatureSpec f, string name)
             {
+                if (name == f.StaticColumn)
+                {
+                    if (col.Type is not VectorDataViewType sv || sv.ItemType != NumberDataViewType.Single || sv.Size != f.StaticSize)
+                        throw ColumnChecks.WrongType(info, nameof(SequenceTrainerOptions.StaticFeatureColumnName), $"a Single vector of size {f.StaticSize}, as at training");
+                    return;
+                }
                 if (name == f.LengthColumn)
                 {
                     if (info.IsVector || info.RawType != typeof(int))
@@ -297,7 +303,7 @@ namespace MLNet.Sequence
                             active(1) ? (ValueGetter<uint>)((ref uint d) => { ensure(); d = (uint)ArgMax(_vector) + 1; }) : null,
                         };
                     default:
-                        if (_l.Dimensions != null)
+                        if (_l.Dimensions != null || _l.Quantiles != null)
                             return new Delegate?[] { active(0) ? (ValueGetter<VBuffer<float>>)((ref VBuffer<float> d) => { ensure(); Buffers.Write(ref d, _vector); }) : null };
                         return new Delegate?[] { active(0) ? (ValueGetter<float>)((ref float d) => { ensure(); d = _vector[0]; }) : null };
                 }

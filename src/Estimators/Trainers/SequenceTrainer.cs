@@ -32,6 +32,10 @@ namespace MLNet.Sequence
             options.Validate();
             if (task == SequenceTask.Regression && options.ClassWeighting != ClassWeighting.None)
                 throw new ArgumentOutOfRangeException(nameof(SequenceTrainerOptions.ClassWeighting), "Option ClassWeighting applies to classification, not regression.");
+            if (task != SequenceTask.Regression && options.Quantiles != null)
+                throw new ArgumentOutOfRangeException(nameof(SequenceTrainerOptions.Quantiles), "Option Quantiles applies to regression.");
+            if (task == SequenceTask.Regression && options.Quantiles != null)
+                task = SequenceTask.QuantileRegression;
             _env = env;
             _options = options;
             Task = task;
@@ -68,7 +72,7 @@ namespace MLNet.Sequence
                     cols.Add(SchemaShapeFactory.Column("PredictedLabel", SchemaShape.Column.VectorKind.Scalar, NumberDataViewType.UInt32, true, new SchemaShape(new[] { kind, valueKind, keyValues })));
                     break;
                 default:
-                    cols.Add(SchemaShapeFactory.Column("Score", label.IsVector ? SchemaShape.Column.VectorKind.Vector : SchemaShape.Column.VectorKind.Scalar,
+                    cols.Add(SchemaShapeFactory.Column("Score", label.IsVector || Task == SequenceTask.QuantileRegression ? SchemaShape.Column.VectorKind.Vector : SchemaShape.Column.VectorKind.Scalar,
                         NumberDataViewType.Single, false, new SchemaShape(new[] { kind, valueKind })));
                     break;
             }
@@ -125,6 +129,8 @@ namespace MLNet.Sequence
                 Pooling = o.Pooling,
                 HeadHiddenSize = o.HeadHiddenSize,
                 Outputs = l.Outputs,
+                StaticFeatures = f.StaticSize,
+                Quantiles = l.Quantiles?.Length ?? 0,
             };
             float[]? pretrained = null;
             if (o.PretrainedEmbeddingsPath != null)
@@ -177,6 +183,7 @@ namespace MLNet.Sequence
                     EarlyStoppingPatience = o.EarlyStoppingPatience,
                     ClassWeights = classWeights,
                     RegressionLoss = o.RegressionLoss,
+                    Quantiles = l.Quantiles,
                     TargetScale = l.Scale is { Length: > 0 } sc ? sc.Average() : 1,
                     Device = device,
                     CancellationToken = o.CancellationToken,
@@ -210,7 +217,13 @@ namespace MLNet.Sequence
                 LengthColumn = o.LengthColumnName,
                 PaddingSide = o.PaddingSide,
                 Truncation = o.LongSequenceTruncation,
+                StaticColumn = o.StaticFeatureColumnName,
             };
+            if (o.StaticFeatureColumnName != null)
+            {
+                var sc = schema[o.StaticFeatureColumnName];
+                f.StaticSize = ((VectorDataViewType)sc.Type).Size;
+            }
             if (tokens)
             {
                 f.KeyInput = type.ItemType is KeyDataViewType;
@@ -301,6 +314,7 @@ namespace MLNet.Sequence
                         l.Dimensions = v.Dimensions.ToArray();
                     }
                     l.Outputs = l.Values;
+                    l.Quantiles = _options.Quantiles?.ToArray();
                     break;
             }
             return l;
@@ -316,7 +330,7 @@ namespace MLNet.Sequence
         private Stats Statistics(IDataView input, FeatureSpec f, LabelSpec l, Func<long, bool>? include)
         {
             var stats = new Stats { ClassCounts = new long[Task == SequenceTask.MulticlassClassification ? l.Outputs : 2] };
-            var columns = f.Columns.Append(l.Column).Concat(f.LengthColumn != null ? new[] { f.LengthColumn } : Array.Empty<string>()).Distinct().Select(n => input.Schema[n]);
+            var columns = f.InputColumns().Append(l.Column).Distinct().Select(n => input.Schema[n]);
             int F = f.Features;
             var sum = new double[F];
             var sumSq = new double[F];
@@ -385,7 +399,7 @@ namespace MLNet.Sequence
                     f.FeatureScale[j] = sd > 1e-8 * Math.Max(1, Math.Abs(mean)) ? (float)sd : 1f;
                 }
             }
-            if (Task == SequenceTask.Regression && _options.NormalizeLabel)
+            if (Task is SequenceTask.Regression or SequenceTask.QuantileRegression && _options.NormalizeLabel)
             {
                 l.Mean = new float[l.Values];
                 l.Scale = new float[l.Values];

@@ -165,7 +165,22 @@ namespace MLNet.Sequence
         /// <summary>Standardise regression labels with their training mean and deviation (predictions are mapped back). Default true.</summary>
         public bool NormalizeLabel { get; set; } = true;
 
+        /// <summary>
+        /// Regression only: predict these quantiles (ascending, each in (0, 1), e.g. 0.1, 0.5, 0.9) with the pinball loss
+        /// instead of a point value. The score then has one more dimension, the quantiles; they never cross.
+        /// </summary>
+        public float[]? Quantiles { get; set; }
+
+        /// <summary>
+        /// Optional Single vector column of per-row features that are not a sequence (e.g. known future covariates or
+        /// series metadata); it is joined to the pooled sequence before the head.
+        /// </summary>
+        public string? StaticFeatureColumnName { get; set; }
+
         internal abstract EncoderKind Encoder { get; }
+
+        /// <summary>A shallow copy, so callers can set column options without changing the user's object.</summary>
+        internal SequenceTrainerOptions Clone() => (SequenceTrainerOptions)MemberwiseClone();
 
         /// <summary>The family's name for logs and messages, e.g. "SequenceLstm".</summary>
         internal abstract string TrainerName { get; }
@@ -204,6 +219,15 @@ namespace MLNet.Sequence
                 Require(ClassWeights is { Length: > 0 } w && Array.TrueForAll(w, x => x > 0 && float.IsFinite(x)), nameof(ClassWeights), "must hold one positive weight per class when ClassWeighting is Custom");
             if (EarlyStoppingPatience > 0)
                 Require(ValidationData != null || ValidationFraction > 0, nameof(EarlyStoppingPatience), "needs validation data: set ValidationData or ValidationFraction");
+            if (Quantiles != null)
+            {
+                Require(Quantiles.Length > 0, nameof(Quantiles), "must list at least one quantile, or be null");
+                for (int i = 0; i < Quantiles.Length; i++)
+                {
+                    Require(Quantiles[i] > 0 && Quantiles[i] < 1, nameof(Quantiles), $"must hold values in (0, 1); it has {Quantiles[i]}");
+                    Require(i == 0 || Quantiles[i] > Quantiles[i - 1], nameof(Quantiles), "must be strictly ascending");
+                }
+            }
             if (PretrainedEmbeddingsPath != null)
                 Require(System.IO.File.Exists(PretrainedEmbeddingsPath), nameof(PretrainedEmbeddingsPath), $"names a file that does not exist: '{PretrainedEmbeddingsPath}'");
         }

@@ -58,6 +58,12 @@ namespace MLNet.Sequence.Trainers
         public int HeadHiddenSize { get; set; }
         public int Outputs { get; set; } = 1;
 
+        /// <summary>Size of a per-row vector of static features (e.g. known future covariates) joined to the pooled sequence before the head; 0 for none.</summary>
+        public int StaticFeatures { get; set; }
+
+        /// <summary>Quantiles per output (0 for point outputs): the head then emits Outputs × Quantiles values, monotone in the quantile.</summary>
+        public int Quantiles { get; set; }
+
         public bool TokenInput => VocabularySize > 0;
 
         public void Validate()

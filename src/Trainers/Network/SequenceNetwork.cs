@@ -33,7 +33,7 @@ namespace MLNet.Sequence.Trainers.Network
                 EncoderKind.Transformer => new TransformerEncoder(input, config.HiddenSize, config.Heads, config.Layers, config.FeedForwardDimension, config.Dropout, config.SequenceLength, config.TokenInput),
                 _ => new ConvolutionalEncoder(input, config.HiddenSize, config.KernelSize, config.Layers, config.Dropout),
             };
-            int pooled = config.Pooling == SequencePooling.Flatten ? encoder.OutputSize * config.SequenceLength : encoder.OutputSize;
+            int pooled = (config.Pooling == SequencePooling.Flatten ? encoder.OutputSize * config.SequenceLength : encoder.OutputSize) + config.StaticFeatures;
             if (config.Pooling == SequencePooling.Attention)
             {
                 attentionHidden = nn.Linear(encoder.OutputSize, encoder.OutputSize);
@@ -45,7 +45,7 @@ namespace MLNet.Sequence.Trainers.Network
                 headHidden = nn.Linear(pooled, config.HeadHiddenSize);
                 pooled = config.HeadHiddenSize;
             }
-            head = nn.Linear(pooled, config.Outputs);
+            head = nn.Linear(pooled, config.Outputs * Math.Max(1, config.Quantiles));
             RegisterComponents();
             InitializeEmbedding();
         }
@@ -82,7 +82,10 @@ namespace MLNet.Sequence.Trainers.Network
         /// <param name="x">Token ids [B, T] (int64) or numeric steps [B, T, F] (float32).</param>
         /// <param name="mask">[B, T] booleans, true at real steps.</param>
         /// <returns>[B, outputs] raw outputs (logits or regression values).</returns>
-        public override Tensor forward(Tensor x, Tensor mask)
+        public override Tensor forward(Tensor x, Tensor mask) => Forward(x, mask, null);
+
+        /// <summary>The forward pass with an optional [B, StaticFeatures] tensor joined to the pooled sequence.</summary>
+        public Tensor Forward(Tensor x, Tensor mask, Tensor? statics)
         {
             long b = mask.shape[0], t = mask.shape[1];
             bool allReal = mask.all().item<bool>();
@@ -101,9 +104,28 @@ namespace MLNet.Sequence.Trainers.Network
             var h = encoder.call(steps, mask, lengths.cpu());
             var pooled = Pool(h, mask, lengths, t);
             pooled = Drop(pooled);
+            if (_config.StaticFeatures > 0)
+            {
+                if (statics is null || statics.shape[1] != _config.StaticFeatures)
+                    throw new InvalidOperationException($"The network needs {_config.StaticFeatures} static features per row.");
+                pooled = torch.cat(new[] { pooled, statics }, 1);
+            }
             if (headHidden != null)
                 pooled = Drop(nn.functional.relu(headHidden.call(pooled)));
-            return head.call(pooled);
+            var output = head.call(pooled);
+            return _config.Quantiles > 1 ? MonotoneQuantiles(output, _config.Quantiles) : output;
+        }
+
+        /// <summary>
+        /// Quantiles that never cross: per output, the first raw value is the lowest quantile and each next one adds a
+        /// softplus (positive) increment, so q1 ≤ q2 ≤ ... by construction.
+        /// </summary>
+        private static Tensor MonotoneQuantiles(Tensor raw, int quantiles)
+        {
+            var r = raw.view(raw.shape[0], -1, quantiles);
+            var increments = nn.functional.softplus(r.narrow(2, 1, quantiles - 1));
+            var steps = torch.cat(new[] { r.narrow(2, 0, 1), increments }, 2);
+            return steps.cumsum(2).view(raw.shape[0], -1);
         }
 
         /// <summary>Dropout, skipped entirely when its probability is 0 or in eval mode.</summary>

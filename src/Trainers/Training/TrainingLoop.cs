@@ -98,12 +98,14 @@ namespace MLNet.Sequence.Trainers
     /// <summary>A batch of rows as tensors: inputs, mask of real steps, targets.</summary>
     internal sealed class SequenceBatch
     {
-        public SequenceBatch(Tensor inputs, Tensor mask, Tensor? targets, int count)
+        public SequenceBatch(Tensor inputs, Tensor mask, Tensor? targets, int count, Tensor? statics = null)
         {
-            Inputs = inputs; Mask = mask; Targets = targets; Count = count;
+            Inputs = inputs; Mask = mask; Targets = targets; Count = count; Statics = statics;
         }
 
         public Tensor Inputs { get; }
+        /// <summary>Optional [B, S] static features.</summary>
+        public Tensor? Statics { get; }
         public Tensor Mask { get; }
         public Tensor? Targets { get; }
         public int Count { get; }
@@ -192,7 +194,7 @@ namespace MLNet.Sequence.Trainers
                                 break;
                             var batch = batches.Current;
                             optimizer.zero_grad();
-                            var output = network.call(batch.Inputs, batch.Mask);
+                            var output = network.Forward(batch.Inputs, batch.Mask, batch.Statics);
                             var loss = Loss(output, batch.Targets!, s);
                             double value = loss.item<float>();
                             if (!double.IsFinite(value))
@@ -334,7 +336,7 @@ namespace MLNet.Sequence.Trainers
             {
                 using var scope = batchScope.Scope;
                 var batch = batchScope.Batch;
-                var output = network.call(batch.Inputs, batch.Mask);
+                var output = network.Forward(batch.Inputs, batch.Mask, batch.Statics);
                 lossSum += Loss(output, batch.Targets!, s).item<float>() * batch.Count;
                 rows += batch.Count;
                 switch (s.Task)

@@ -63,6 +63,9 @@ namespace MLNet.Sequence.Transforms.Persistence
             WriteBytes(name, buffer.ToArray());
         }
 
+        /// <summary>A writer for a sub-folder of this part (a part that stores another, e.g. a forecaster's network).</summary>
+        public ModelPartWriter Sub(string folder) => new(_zip, _prefix + folder, _sha256);
+
         /// <summary>Adds one entry to a zip and records its hash.</summary>
         public static void AddEntry(ZipArchive zip, string fullName, ReadOnlySpan<byte> bytes, IDictionary<string, string> sha256)
         {
@@ -89,6 +92,9 @@ namespace MLNet.Sequence.Transforms.Persistence
         public int PartVersion { get; }
 
         public bool Has(string name) => _zip.GetEntry(_prefix + name) != null;
+
+        /// <summary>A reader for a sub-folder of this part, with that sub-part's own version.</summary>
+        public ModelPartReader Sub(string folder, int partVersion) => new(_zip, _prefix + folder, partVersion);
 
         public T ReadJson<T>(string name)
         {

@@ -1,0 +1,130 @@
+using System;
+using System.Collections.Generic;
+using Microsoft.ML;
+using MLNet.Sequence.Estimators;
+using MLNet.Sequence.Forecasting;
+
+namespace MLNet.Sequence
+{
+    /// <summary>
+    /// Forecasting on <c>mlContext.Forecasting</c>: sequence forecasters (LSTM, GRU, Transformer, temporal CNN), the naive,
+    /// seasonal naive and drift baselines, and rolling-origin backtests that compare them.
+    /// </summary>
+    public static class SequenceForecastingCatalog
+    {
+        /// <summary>A sequence forecaster with every option.</summary>
+        /// <param name="catalog">The forecasting catalog.</param>
+        /// <param name="options">The options (network family in <see cref="SequenceForecasterOptions.Model"/>).</param>
+        /// <returns>The estimator.</returns>
+        public static SequenceForecaster SequenceForecaster(this ForecastingCatalog catalog, SequenceForecasterOptions options)
+        {
+            ArgumentNullException.ThrowIfNull(catalog);
+            return new SequenceForecaster(MlNetInternals.EnvironmentOf(catalog), options);
+        }
+
+        private static SequenceForecaster Make(ForecastingCatalog catalog, SequenceTrainerOptions model, string valueColumn, int windowLength, int horizon,
+            string? timeColumnName, string? seriesColumnName, float[]? quantiles) =>
+            catalog.SequenceForecaster(new SequenceForecasterOptions
+            {
+                ValueColumns = new[] { valueColumn },
+                WindowLength = windowLength,
+                Horizon = horizon,
+                TimeColumnName = timeColumnName,
+                SeriesColumnName = seriesColumnName,
+                Quantiles = quantiles,
+                Model = model,
+            });
+
+        /// <summary>An LSTM forecaster of one value column.</summary>
+        /// <param name="catalog">The forecasting catalog.</param>
+        /// <param name="valueColumn">The series to forecast.</param>
+        /// <param name="windowLength">Past steps read.</param>
+        /// <param name="horizon">Steps forecast.</param>
+        /// <param name="timeColumnName">Optional time column.</param>
+        /// <param name="seriesColumnName">Optional series key column.</param>
+        /// <param name="quantiles">Optional quantiles for intervals.</param>
+        /// <returns>The estimator.</returns>
+        public static SequenceForecaster SequenceLstm(this ForecastingCatalog catalog, string valueColumn, int windowLength, int horizon,
+            string? timeColumnName = null, string? seriesColumnName = null, float[]? quantiles = null) =>
+            Make(catalog, new LstmOptions(), valueColumn, windowLength, horizon, timeColumnName, seriesColumnName, quantiles);
+
+        /// <summary>A GRU forecaster of one value column.</summary>
+        /// <param name="catalog">The forecasting catalog.</param>
+        /// <param name="valueColumn">The series to forecast.</param>
+        /// <param name="windowLength">Past steps read.</param>
+        /// <param name="horizon">Steps forecast.</param>
+        /// <param name="timeColumnName">Optional time column.</param>
+        /// <param name="seriesColumnName">Optional series key column.</param>
+        /// <param name="quantiles">Optional quantiles for intervals.</param>
+        /// <returns>The estimator.</returns>
+        public static SequenceForecaster SequenceGru(this ForecastingCatalog catalog, string valueColumn, int windowLength, int horizon,
+            string? timeColumnName = null, string? seriesColumnName = null, float[]? quantiles = null) =>
+            Make(catalog, new GruOptions(), valueColumn, windowLength, horizon, timeColumnName, seriesColumnName, quantiles);
+
+        /// <summary>A Transformer forecaster of one value column.</summary>
+        /// <param name="catalog">The forecasting catalog.</param>
+        /// <param name="valueColumn">The series to forecast.</param>
+        /// <param name="windowLength">Past steps read.</param>
+        /// <param name="horizon">Steps forecast.</param>
+        /// <param name="timeColumnName">Optional time column.</param>
+        /// <param name="seriesColumnName">Optional series key column.</param>
+        /// <param name="quantiles">Optional quantiles for intervals.</param>
+        /// <returns>The estimator.</returns>
+        public static SequenceForecaster SequenceTransformer(this ForecastingCatalog catalog, string valueColumn, int windowLength, int horizon,
+            string? timeColumnName = null, string? seriesColumnName = null, float[]? quantiles = null) =>
+            Make(catalog, new TransformerOptions(), valueColumn, windowLength, horizon, timeColumnName, seriesColumnName, quantiles);
+
+        /// <summary>A temporal-CNN forecaster of one value column.</summary>
+        /// <param name="catalog">The forecasting catalog.</param>
+        /// <param name="valueColumn">The series to forecast.</param>
+        /// <param name="windowLength">Past steps read.</param>
+        /// <param name="horizon">Steps forecast.</param>
+        /// <param name="timeColumnName">Optional time column.</param>
+        /// <param name="seriesColumnName">Optional series key column.</param>
+        /// <param name="quantiles">Optional quantiles for intervals.</param>
+        /// <returns>The estimator.</returns>
+        public static SequenceForecaster SequenceCnn(this ForecastingCatalog catalog, string valueColumn, int windowLength, int horizon,
+            string? timeColumnName = null, string? seriesColumnName = null, float[]? quantiles = null) =>
+            Make(catalog, new CnnOptions(), valueColumn, windowLength, horizon, timeColumnName, seriesColumnName, quantiles);
+
+        /// <summary>The naive baseline: every step equals the last observation.</summary>
+        /// <param name="catalog">The forecasting catalog.</param>
+        /// <returns>The baseline.</returns>
+        public static NaiveForecaster Naive(this ForecastingCatalog catalog)
+        {
+            ArgumentNullException.ThrowIfNull(catalog);
+            return new NaiveForecaster();
+        }
+
+        /// <summary>The seasonal naive baseline: each step equals the observation one season before.</summary>
+        /// <param name="catalog">The forecasting catalog.</param>
+        /// <param name="seasonLength">The season length (&gt; 1).</param>
+        /// <returns>The baseline.</returns>
+        public static SeasonalNaiveForecaster SeasonalNaive(this ForecastingCatalog catalog, int seasonLength)
+        {
+            ArgumentNullException.ThrowIfNull(catalog);
+            return new SeasonalNaiveForecaster(seasonLength);
+        }
+
+        /// <summary>The drift baseline: the line through the first and last observations.</summary>
+        /// <param name="catalog">The forecasting catalog.</param>
+        /// <returns>The baseline.</returns>
+        public static DriftForecaster Drift(this ForecastingCatalog catalog)
+        {
+            ArgumentNullException.ThrowIfNull(catalog);
+            return new DriftForecaster();
+        }
+
+        /// <summary>A rolling-origin backtest of models and baselines side by side.</summary>
+        /// <param name="catalog">The forecasting catalog.</param>
+        /// <param name="series">The series.</param>
+        /// <param name="options">Folds and metrics.</param>
+        /// <param name="methods">Forecasters (trained at each retraining fold) and baselines.</param>
+        /// <returns>Per-fold and aggregate metrics.</returns>
+        public static BacktestResult Backtest(this ForecastingCatalog catalog, IReadOnlyList<SeriesFrame> series, BacktestOptions options, params IForecastingMethod[] methods)
+        {
+            ArgumentNullException.ThrowIfNull(catalog);
+            return Backtester.Run(series, options, methods);
+        }
+    }
+}
