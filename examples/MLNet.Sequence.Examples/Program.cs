@@ -22,11 +22,17 @@ public static class Program
         if (only is "all" or "sentiment") Sentiment(outDir, seed: 1, saveBest: true);
         if (only is "all" or "splice") Splice(allFamilies: false);
         if (only is "all" or "weather") Weather();
+        if (only is "all" or "forecast") ForecastJobs.AirPassengers(outDir, allFamilies: false);
         if (only == "results")
         {
             // The longer runs behind docs/results.md: the sentiment recipe under other seeds, every family on splice.
             foreach (var seed in new[] { 2, 3 }) Sentiment(outDir, seed, saveBest: false);
             Splice(allFamilies: true);
+            ForecastJobs.AirPassengers(outDir, allFamilies: true);
+        }
+        if (only is "results" or "backtests")
+        {
+            ForecastJobs.Backtests();
         }
         return 0;
     }

@@ -23,7 +23,26 @@ namespace MLNet.Sequence.Forecasting
             if (horizon <= 0)
                 throw new ArgumentOutOfRangeException(nameof(horizon), horizon, "The horizon must be positive.");
             var point = history.Values.Select(v => Predict(v, horizon, history.Id)).ToArray();
-            return new Forecast(history.Id, point, null, null, null, null);
+            return new Forecast(history.Id, point, null, null, FutureTimes(history, horizon), FutureNumericTimes(history, horizon));
+        }
+
+        /// <summary>Dates the forecast steps by continuing the history's last step (whole months when the history is monthly).</summary>
+        internal static DateTime[]? FutureTimes(SeriesFrame history, int horizon)
+        {
+            var t = history.Times;
+            if (t == null || t.Count < 2) return null;
+            DateTime a = t[^2], b = t[^1];
+            int months = (b.Year - a.Year) * 12 + b.Month - a.Month;
+            bool monthly = months > 0 && a.AddMonths(months) == b;
+            return Enumerable.Range(1, horizon).Select(h => monthly ? b.AddMonths(months * h) : b + (b - a) * h).ToArray();
+        }
+
+        internal static double[]? FutureNumericTimes(SeriesFrame history, int horizon)
+        {
+            var t = history.NumericTimes;
+            if (t == null || t.Count < 2) return null;
+            double step = t[^1] - t[^2];
+            return Enumerable.Range(1, horizon).Select(h => t[^1] + h * step).ToArray();
         }
 
         private protected abstract float[] Predict(float[] y, int horizon, string series);

@@ -58,9 +58,10 @@ namespace MLNet.Sequence.Forecasting
                 throw new ArgumentOutOfRangeException(nameof(value), value, $"Series '{history.Id}' has {history.Values.Count} value columns.");
             int n = history.Length, shown = Math.Min(n, historySteps ?? n), h = forecasts[0].Forecast.Horizon;
             bool dates = history.Times != null;
+            var dated = forecasts.Select(f => f.Forecast).FirstOrDefault(f => f.Times != null || f.NumericTimes != null) ?? forecasts[0].Forecast;
             double X(int step) => step < n
                 ? (dates ? history.Times![step].ToOADate() : history.NumericTimes?[step] ?? step)
-                : FutureX(history, forecasts[0].Forecast, step - n);
+                : FutureX(history, dated, step - n);
             var plot = new ScottPlot.Plot();
             var hist = plot.Add.Scatter(Enumerable.Range(n - shown, shown).Select(X).ToArray(), history.Values[value].Skip(n - shown).Select(v => (double)v).ToArray(), ScottPlot.Colors.Black);
             hist.LegendText = "history";
@@ -127,7 +128,10 @@ namespace MLNet.Sequence.Forecasting
         {
             if (f.Times != null) return f.Times[h].ToOADate();
             if (f.NumericTimes != null) return f.NumericTimes[h];
-            return history.Times != null ? history.Times[^1].ToOADate() + h + 1 : (history.NumericTimes?[^1] ?? history.Length - 1) + h + 1;
+            var times = BaselineForecaster.FutureTimes(history, h + 1);
+            if (times != null) return times[h].ToOADate();
+            var numeric = BaselineForecaster.FutureNumericTimes(history, h + 1);
+            return numeric != null ? numeric[h] : history.Length + h;
         }
 
         private static void Save(ScottPlot.Plot plot, string path, int width, int height)
