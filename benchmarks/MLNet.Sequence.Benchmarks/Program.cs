@@ -13,6 +13,8 @@ namespace MLNet.Sequence.Benchmarks;
 ///   dotnet run -c Release --project benchmarks/MLNet.Sequence.Benchmarks -- transforms   BenchmarkDotNet throughput
 ///   dotnet run -c Release --project benchmarks/MLNet.Sequence.Benchmarks -- memory       peak memory versus row count
 ///   dotnet run -c Release --project benchmarks/MLNet.Sequence.Benchmarks -- trainers [threads]   training and scoring speed vs raw TorchSharp and PyTorch
+///   dotnet run -c Release --project benchmarks/MLNet.Sequence.Benchmarks -- kernels [threads]    libtorch vs PyTorch kernels
+///   dotnet run -c Release --project benchmarks/MLNet.Sequence.Benchmarks -- forecast             backtest folds on taylor, many-series throughput and memory
 /// </summary>
 public static class Program
 {
@@ -29,6 +31,10 @@ public static class Program
                 return TrainerSpeed.Run(args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 2);
             case "kernels":
                 return KernelProfile.Run(args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 2);
+            case "forecast":
+                return ForecastSpeed.Run();
+            case "forecast-child":
+                return ForecastSpeed.Child(int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture));
             case "memory":
                 return MemoryScaling.Run();
             case "memory-child":

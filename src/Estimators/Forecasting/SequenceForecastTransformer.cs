@@ -88,16 +88,19 @@ namespace MLNet.Sequence.Forecasting
                     $"This forecaster needs future covariates ({string.Join(", ", _c.FutureCovariateColumns)}) over the horizon, which rows of history cannot carry. Use Forecast(SeriesFrame, horizon) with the covariates extending past the last value, or CreateEngine().");
         }
 
-        /// <summary>Forecasts every series in <paramref name="input"/> from its last <see cref="WindowLength"/> rows.</summary>
+        /// <summary>
+        /// Forecasts every series in <paramref name="input"/> from its last <see cref="WindowLength"/> rows. Lazy and
+        /// streaming: each cursor reads the input once, keeping one series' last rows at a time.
+        /// </summary>
         /// <param name="input">Rows of one or more series, in time order, series contiguous.</param>
         /// <returns>One row per series: Series, Forecast [H, values], and with quantiles ForecastLower, ForecastUpper, ForecastQuantiles.</returns>
         public IDataView Transform(IDataView input)
         {
             ArgumentNullException.ThrowIfNull(input);
             CheckInput(input.Schema);
-            var frames = SeriesFrames.FromDataView(input, _c.ValueColumns, _c.TimeColumnName, _c.SeriesColumnName, _c.PastCovariateColumns);
-            var forecasts = frames.Select(f => Forecast(f, _c.Horizon)).ToList();
-            return new ForecastDataView(GetOutputSchema(input.Schema), forecasts, _c);
+            var schema = GetOutputSchema(input.Schema);
+            return new ForecastDataView(schema, () => SeriesFrames.Tails(input, _c.ValueColumns, _c.TimeColumnName, _c.SeriesColumnName, _c.PastCovariateColumns, _c.WindowLength)
+                .Select(f => Forecast(f, _c.Horizon)));
         }
 
         /// <summary>Not supported: a forecaster reads many rows per output row.</summary>
@@ -292,41 +295,60 @@ namespace MLNet.Sequence.Forecasting
         /// <summary>The forecasts of Transform, one row per series.</summary>
         private sealed class ForecastDataView : IDataView
         {
-            private readonly List<Forecast> _forecasts;
-            private readonly ForecastConfig _c;
+            private readonly Func<IEnumerable<Forecast>> _forecasts;
 
-            public ForecastDataView(DataViewSchema schema, List<Forecast> forecasts, ForecastConfig c)
+            public ForecastDataView(DataViewSchema schema, Func<IEnumerable<Forecast>> forecasts)
             {
                 Schema = schema;
                 _forecasts = forecasts;
-                _c = c;
             }
 
             public bool CanShuffle => false;
             public DataViewSchema Schema { get; }
-            public long? GetRowCount() => _forecasts.Count;
+            public long? GetRowCount() => null;
             public DataViewRowCursor GetRowCursor(IEnumerable<DataViewSchema.Column> columnsNeeded, Random? rand = null) => new Cursor(this);
             public DataViewRowCursor[] GetRowCursorSet(IEnumerable<DataViewSchema.Column> columnsNeeded, int n, Random? rand = null) => new[] { GetRowCursor(columnsNeeded, rand) };
 
             private sealed class Cursor : DataViewRowCursor
             {
                 private readonly ForecastDataView _v;
-                private int _i = -1;
+                private readonly IEnumerator<Forecast> _e;
+                private long _i = -1;
+                private Forecast _current = null!;
 
-                public Cursor(ForecastDataView v) => _v = v;
+                public Cursor(ForecastDataView v)
+                {
+                    _v = v;
+                    _e = v._forecasts().GetEnumerator();
+                }
 
                 public override DataViewSchema Schema => _v.Schema;
                 public override long Position => _i;
                 public override long Batch => 0;
                 public override ValueGetter<DataViewRowId> GetIdGetter() => (ref DataViewRowId id) => id = new DataViewRowId((ulong)_i, 0);
                 public override bool IsColumnActive(DataViewSchema.Column column) => true;
-                public override bool MoveNext() => ++_i < _v._forecasts.Count;
+
+                public override bool MoveNext()
+                {
+                    if (!_e.MoveNext())
+                        return false;
+                    _current = _e.Current;
+                    _i++;
+                    return true;
+                }
+
+                protected override void Dispose(bool disposing)
+                {
+                    if (disposing)
+                        _e.Dispose();
+                    base.Dispose(disposing);
+                }
 
                 public override ValueGetter<TValue> GetGetter<TValue>(DataViewSchema.Column column)
                 {
                     Delegate g = column.Name switch
                     {
-                        "Series" => (ValueGetter<ReadOnlyMemory<char>>)((ref ReadOnlyMemory<char> d) => d = _v._forecasts[_i].SeriesId.AsMemory()),
+                        "Series" => (ValueGetter<ReadOnlyMemory<char>>)((ref ReadOnlyMemory<char> d) => d = _current.SeriesId.AsMemory()),
                         "Forecast" => Vector(f => Interleave(f.Point)),
                         "ForecastLower" => Vector(f => Interleave(f.Quantiles!.Select(q => q[0]).ToArray())),
                         "ForecastUpper" => Vector(f => Interleave(f.Quantiles!.Select(q => q[^1]).ToArray())),
@@ -336,7 +358,7 @@ namespace MLNet.Sequence.Forecasting
                 }
 
                 private ValueGetter<VBuffer<float>> Vector(Func<Forecast, float[]> values) =>
-                    (ref VBuffer<float> d) => Buffers.Write(ref d, values(_v._forecasts[_i]));
+                    (ref VBuffer<float> d) => Buffers.Write(ref d, values(_current));
 
                 /// <summary>[H, V] row-major from one array per value column.</summary>
                 private static float[] Interleave(IReadOnlyList<float[]> perValue)

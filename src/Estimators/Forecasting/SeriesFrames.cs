@@ -44,7 +44,19 @@ namespace MLNet.Sequence.Forecasting
         /// <param name="futureCovariateColumns">Optional future covariates.</param>
         /// <returns>The series in order of appearance.</returns>
         public static List<SeriesFrame> FromDataView(IDataView data, IReadOnlyList<string> valueColumns, string? timeColumnName = null, string? seriesColumnName = null,
-            IReadOnlyList<string>? pastCovariateColumns = null, IReadOnlyList<string>? futureCovariateColumns = null)
+            IReadOnlyList<string>? pastCovariateColumns = null, IReadOnlyList<string>? futureCovariateColumns = null) =>
+            Read(data, valueColumns, timeColumnName, seriesColumnName, pastCovariateColumns, futureCovariateColumns, keepLast: null).ToList();
+
+        /// <summary>
+        /// Streams series from rows, keeping only each series' last <paramref name="keepLast"/> steps in memory (what a
+        /// forecast needs); memory does not grow with the number of series or rows.
+        /// </summary>
+        internal static IEnumerable<SeriesFrame> Tails(IDataView data, IReadOnlyList<string> valueColumns, string? timeColumnName, string? seriesColumnName,
+            IReadOnlyList<string>? pastCovariateColumns, int keepLast) =>
+            Read(data, valueColumns, timeColumnName, seriesColumnName, pastCovariateColumns, null, keepLast);
+
+        private static IEnumerable<SeriesFrame> Read(IDataView data, IReadOnlyList<string> valueColumns, string? timeColumnName, string? seriesColumnName,
+            IReadOnlyList<string>? pastCovariateColumns, IReadOnlyList<string>? futureCovariateColumns, int? keepLast)
         {
             ArgumentNullException.ThrowIfNull(data);
             var past = pastCovariateColumns ?? Array.Empty<string>();
@@ -65,7 +77,6 @@ namespace MLNet.Sequence.Forecasting
                 ColumnChecks.Find(data.Schema, seriesColumnName, "SeriesColumnName", "a scalar Text, key or integer column");
                 needed.Add(data.Schema[seriesColumnName]);
             }
-            var result = new List<SeriesFrame>();
             using var cursor = data.GetRowCursor(needed.Distinct());
             var readers = numeric.Select(n => NumberReader.Make(cursor, data.Schema[n])).ToArray();
             Func<double>? time = null;
@@ -85,39 +96,49 @@ namespace MLNet.Sequence.Forecasting
             var columns = numeric.Select(_ => new List<float>()).ToArray();
             var times = new List<double>();
             var seen = new HashSet<string>();
-            void Flush()
+            SeriesFrame? Flush()
             {
-                if (current == null) return;
+                if (current == null) return null;
                 int v = valueColumns.Count, p = past.Count;
-                result.Add(new SeriesFrame(current,
+                var frame = new SeriesFrame(current,
                     columns.Take(v).Select(c => c.ToArray()).ToArray(),
                     timeColumnName != null && isDate ? times.Select(t => new DateTime((long)t)).ToArray() : null,
                     timeColumnName != null && !isDate ? times.ToArray() : null,
                     columns.Skip(v).Take(p).Select(c => c.ToArray()).ToArray(),
-                    columns.Skip(v + p).Select(c => c.ToArray()).ToArray()));
+                    columns.Skip(v + p).Select(c => c.ToArray()).ToArray());
                 foreach (var c in columns) c.Clear();
                 times.Clear();
+                return frame;
             }
             while (cursor.MoveNext())
             {
                 var name = series();
                 if (name != current)
                 {
-                    Flush();
+                    if (Flush() is { } done)
+                        yield return done;
                     if (!seen.Add(name))
                         throw new InvalidOperationException($"Rows of series '{name}' (column '{seriesColumnName}') are not contiguous. Sort the data by series, then time.");
                     current = name;
                 }
                 for (int i = 0; i < readers.Length; i++)
+                {
                     columns[i].Add((float)readers[i]());
+                    if (keepLast is int k && columns[i].Count > 2 * k)
+                        columns[i].RemoveRange(0, columns[i].Count - k);
+                }
                 if (time != null)
+                {
                     times.Add(time());
+                    if (keepLast is int k && times.Count > 2 * k)
+                        times.RemoveRange(0, times.Count - k);
+                }
             }
-            Flush();
-            return result;
+            if (Flush() is { } last)
+                yield return last;
         }
 
-        /// <summary>An IDataView over in-memory series.</summary>
+        /// <summary>An IDataView over in-memory series; cursors enumerate the list (never index it), so lazy lists stream.</summary>
         private sealed class FramesDataView : IDataView
         {
             private readonly IReadOnlyList<SeriesFrame> _frames;
@@ -130,13 +151,9 @@ namespace MLNet.Sequence.Forecasting
                 _values = values.Count;
                 _past = past.Count;
                 _future = future.Count;
-                foreach (var f in frames)
-                {
-                    if (f.Values.Count != _values || f.PastCovariates.Count != _past || f.FutureCovariates.Count != _future)
-                        throw new ArgumentException($"Series '{f.Id}' has {f.Values.Count} value, {f.PastCovariates.Count} past and {f.FutureCovariates.Count} future columns; the names given are {_values}, {_past} and {_future}.");
-                }
-                _hasTime = frames.Count > 0 && (frames[0].Times != null || frames[0].NumericTimes != null);
-                _isDate = frames.Count > 0 && frames[0].Times != null;
+                var first = frames.FirstOrDefault();
+                _hasTime = first != null && (first.Times != null || first.NumericTimes != null);
+                _isDate = first?.Times != null;
                 var b = new DataViewSchema.Builder();
                 b.AddColumn(series, TextDataViewType.Instance);
                 if (_hasTime)
@@ -148,17 +165,31 @@ namespace MLNet.Sequence.Forecasting
 
             public bool CanShuffle => false;
             public DataViewSchema Schema { get; }
-            public long? GetRowCount() => _frames.Sum(f => (long)f.Length);
+            public long? GetRowCount() => null;
             public DataViewRowCursor GetRowCursor(IEnumerable<DataViewSchema.Column> columnsNeeded, Random? rand = null) => new Cursor(this);
             public DataViewRowCursor[] GetRowCursorSet(IEnumerable<DataViewSchema.Column> columnsNeeded, int n, Random? rand = null) => new[] { GetRowCursor(columnsNeeded, rand) };
+
+            private void Check(SeriesFrame f)
+            {
+                if (f.Values.Count != _values || f.PastCovariates.Count != _past || f.FutureCovariates.Count != _future)
+                    throw new ArgumentException($"Series '{f.Id}' has {f.Values.Count} value, {f.PastCovariates.Count} past and {f.FutureCovariates.Count} future columns; the names given are {_values}, {_past} and {_future}.");
+                if ((f.Times != null) != _isDate || (_hasTime && !_isDate && f.NumericTimes == null))
+                    throw new ArgumentException($"Series '{f.Id}' does not have the same kind of times as the first series.");
+            }
 
             private sealed class Cursor : DataViewRowCursor
             {
                 private readonly FramesDataView _v;
-                private int _frame, _step = -1;
+                private readonly IEnumerator<SeriesFrame> _e;
+                private SeriesFrame? _f;
+                private int _step = -1;
                 private long _position = -1;
 
-                public Cursor(FramesDataView v) => _v = v;
+                public Cursor(FramesDataView v)
+                {
+                    _v = v;
+                    _e = v._frames.GetEnumerator();
+                }
 
                 public override DataViewSchema Schema => _v.Schema;
                 public override long Position => _position;
@@ -168,18 +199,25 @@ namespace MLNet.Sequence.Forecasting
 
                 public override bool MoveNext()
                 {
-                    while (_frame < _v._frames.Count)
+                    while (true)
                     {
-                        _step++;
-                        if (_step < _v._frames[_frame].Length)
+                        if (_f != null && ++_step < _f.Length)
                         {
                             _position++;
                             return true;
                         }
-                        _frame++;
+                        if (!_e.MoveNext())
+                            return false;
+                        _f = _e.Current;
+                        _v.Check(_f);
                         _step = -1;
                     }
-                    return false;
+                }
+
+                protected override void Dispose(bool disposing)
+                {
+                    if (disposing) _e.Dispose();
+                    base.Dispose(disposing);
                 }
 
                 public override ValueGetter<TValue> GetGetter<TValue>(DataViewSchema.Column column)
@@ -187,17 +225,17 @@ namespace MLNet.Sequence.Forecasting
                     int i = column.Index;
                     Delegate g;
                     if (i == 0)
-                        g = (ValueGetter<ReadOnlyMemory<char>>)((ref ReadOnlyMemory<char> d) => d = _v._frames[_frame].Id.AsMemory());
+                        g = (ValueGetter<ReadOnlyMemory<char>>)((ref ReadOnlyMemory<char> d) => d = _f!.Id.AsMemory());
                     else if (_v._hasTime && i == 1)
                         g = _v._isDate
-                            ? (ValueGetter<DateTime>)((ref DateTime d) => d = _v._frames[_frame].Times![_step])
-                            : (ValueGetter<double>)((ref double d) => d = _v._frames[_frame].NumericTimes![_step]);
+                            ? (ValueGetter<DateTime>)((ref DateTime d) => d = _f!.Times![_step])
+                            : (ValueGetter<double>)((ref double d) => d = _f!.NumericTimes![_step]);
                     else
                     {
                         int k = i - (_v._hasTime ? 2 : 1);
                         g = (ValueGetter<float>)((ref float d) =>
                         {
-                            var f = _v._frames[_frame];
+                            var f = _f!;
                             d = k < _v._values ? f.Values[k][_step]
                                 : k < _v._values + _v._past ? f.PastCovariates[k - _v._values][_step]
                                 : f.FutureCovariates[k - _v._values - _v._past][_step];
