@@ -118,13 +118,13 @@ public static class ForecastJobs
             numericTimes: taylorRows.Select(p => double.Parse(p[0], CultureInfo.InvariantCulture)).ToArray());
         var taylorCnn = ml.Forecasting.SequenceForecaster(new SequenceForecasterOptions
         {
-            ValueColumns = new[] { "Value" }, WindowLength = 336, Horizon = 48, Name = "temporal CNN",
-            Model = new CnnOptions { Channels = 32, NumberOfLayers = 8, NumberOfEpochs = 15, BatchSize = 64 },
+            ValueColumns = new[] { "Value" }, WindowLength = 336, Horizon = 48, Name = "temporal CNN, flatten pooling",
+            Model = new CnnOptions { Channels = 8, NumberOfLayers = 4, NumberOfEpochs = 15, BatchSize = 64, Pooling = SequencePooling.Flatten, Dropout = 0 },
         });
         Console.WriteLine(ml.Forecasting.Backtest(new[] { taylor }, new BacktestOptions { Horizon = 48, InitialTrainingSize = 4032 - 14 * 48, Stride = 48, SeasonLength = 336, RetrainEvery = 100 },
             taylorCnn, ml.Forecasting.SeasonalNaive(336), ml.Forecasting.SeasonalNaive(48), ml.Forecasting.Naive()).ToMarkdown());
 
-        Console.WriteLine("== Backtest: US births (daily, 1969-1988); two weeks ahead from four weeks; origins every 4 weeks of 1988; with and without calendar covariates");
+        Console.WriteLine("== Backtest: US births (daily, 1969-1988; the last 3 years); two weeks ahead from four weeks; origins every 4 weeks of the last year; with and without calendar covariates");
         var birthRows = File.ReadLines(Data.PathOf("timeseries/us-births-1969-1988.csv")).Skip(1).Select(l => l.Split(',')).ToList();
         var births = SeriesFrame.Univariate("births", birthRows.Select(p => float.Parse(p[4], CultureInfo.InvariantCulture)).ToArray(),
             birthRows.Select(p => new DateTime(int.Parse(p[0], CultureInfo.InvariantCulture), int.Parse(p[1], CultureInfo.InvariantCulture), int.Parse(p[2], CultureInfo.InvariantCulture))).ToArray());
@@ -132,14 +132,12 @@ public static class ForecastJobs
         {
             ValueColumns = new[] { "Value" }, TimeColumnName = "Time", TimeStep = TimeStep.Duration(TimeSpan.FromDays(1)), WindowLength = 28, Horizon = 14,
             TimeFeatures = calendar ? new TimeFeatureSpec { Calendar = CalendarFeatures.DayOfWeek | CalendarFeatures.DayOfYear } : null,
-            Name = calendar ? "LSTM + calendar (day of week, day of year)" : "LSTM, values only",
-            Model = new LstmOptions { HiddenSize = 32, NumberOfEpochs = 10, BatchSize = 64 },
+            Name = calendar ? "temporal CNN + calendar (day of week, day of year)" : "temporal CNN, values only",
+            Model = new CnnOptions { Channels = 16, NumberOfLayers = 3, NumberOfEpochs = 30, BatchSize = 64, Pooling = SequencePooling.Flatten, Dropout = 0 },
         };
-        int birthStart = births.Length - 366 - 14;
         Console.WriteLine(ml.Forecasting.Backtest(new[] { births.Slice(births.Length - 3 * 365 - 14, 3 * 365 + 14) },
             new BacktestOptions { Horizon = 14, InitialTrainingSize = 2 * 365, Stride = 28, SeasonLength = 7, RetrainEvery = 100 },
             ml.Forecasting.SequenceForecaster(BirthOptions(false)), ml.Forecasting.SequenceForecaster(BirthOptions(true)), ml.Forecasting.SeasonalNaive(7), ml.Forecasting.Naive()).ToMarkdown());
-        _ = birthStart;
 
         Console.WriteLine("== Backtest: EuStockMarkets (DAX, SMI, CAC, FTSE daily closes, 1991-1998), one multivariate model; 5 days ahead from 20; origins every 20 days of the last 400");
         var eu = File.ReadLines(Data.PathOf("timeseries/EuStockMarkets.csv")).Skip(1).Select(l => l.Split(',').Select(x => double.Parse(x, CultureInfo.InvariantCulture)).ToArray()).ToList();
