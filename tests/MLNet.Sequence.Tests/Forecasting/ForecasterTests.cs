@@ -184,6 +184,38 @@ public sealed class ForecasterTests
     }
 
     [TestMethod]
+    public void PastCovariatesAndTheSimpleCatalogOverload()
+    {
+        // Seattle: temp_max with temp_min, precipitation and wind as past covariates (observed up to the origin).
+        var ml = new MLContext(1);
+        var rows = Splits.Seattle();
+        var frame = new SeriesFrame("seattle", new[] { rows.Select(r => r.TempMax).ToArray() }, rows.Select(r => r.Date).ToArray(),
+            pastCovariates: new[] { rows.Select(r => r.TempMin).ToArray(), rows.Select(r => r.Precipitation).ToArray(), rows.Select(r => r.Wind).ToArray() });
+        using var model = (SequenceForecastTransformer)ml.Forecasting.SequenceForecaster(new SequenceForecasterOptions
+        {
+            ValueColumns = new[] { "TempMax" }, PastCovariateColumns = new[] { "TempMin", "Precipitation", "Wind" }, TimeColumnName = "Date",
+            TimeStep = TimeStep.Duration(TimeSpan.FromDays(1)), WindowLength = 14, Horizon = 3, Model = new GruOptions { HiddenSize = 16, NumberOfEpochs = 5 },
+        }).Train(new[] { frame.Slice(0, 1200) });
+        var f = model.Forecast(frame.Slice(0, 1200), 3);
+        var actual = D(rows.Skip(1200).Take(3).Select(r => r.TempMax));
+        Assert.IsLessThan(6.0, ForecastMetrics.Mae(actual, D(f.Point[0])), "°C, three days ahead");
+        var noCovariates = new SeriesFrame("seattle", frame.Values, frame.Times);
+        Assert.Contains("past", Assert.ThrowsExactly<ArgumentException>(() => model.Forecast(noCovariates, 3)).Message);
+        Assert.Contains("past covariates", Assert.ThrowsExactly<ArgumentException>(() => ml.Forecasting.SequenceForecaster(new SequenceForecasterOptions
+        {
+            ValueColumns = new[] { "TempMax" }, PastCovariateColumns = new[] { "TempMin" }, WindowLength = 14, Horizon = 3, Strategy = ForecastStrategy.Recursive,
+        })).Message);
+
+        // The simple overload on IDataView rows: one value column, a time column.
+        var air = Monthly("timeseries/AirPassengers.csv", "AirPassengers");
+        var data = SeriesFrames.ToDataView(new[] { air }, new[] { "Passengers" }, timeColumnName: "Month");
+        using var simple = ml.Forecasting.SequenceCnn("Passengers", windowLength: 24, horizon: 6, timeColumnName: "Month").Fit(data);
+        var output = TestData.Vectors<float>(simple.Transform(data), "Forecast");
+        Assert.HasCount(1, output);
+        Assert.HasCount(6, output[0]);
+    }
+
+    [TestMethod]
     public void MultivariateTargetsForecastEveryColumn()
     {
         var ml = new MLContext(1);
