@@ -124,14 +124,19 @@ namespace MLNet.Sequence.Forecasting
         /// <inheritdoc />
         public string Name => _o.Name ?? ForecastConfig.FamilyName(_o.Model);
 
-        private ForecastConfig Config(IReadOnlyList<string> timeFeatureNames) => new()
+        /// <summary>The time features with the forecaster's time step filled in (the user's object is not changed).</summary>
+        private TimeFeatureSpec? EffectiveTimeFeatures => _o.TimeFeatures is { IsEmpty: false } tf
+            ? new TimeFeatureSpec { Calendar = tf.Calendar, Periods = tf.Periods.ToArray(), TimeStep = tf.TimeStep ?? _o.TimeStep, Prefix = tf.Prefix }
+            : null;
+
+        private ForecastConfig Config(TimeFeatureSpec? timeFeatures) => new()
         {
             Name = Name,
             ValueColumns = _o.ValueColumns.ToArray(),
             PastCovariateColumns = _o.PastCovariateColumns.ToArray(),
             FutureCovariateColumns = _o.FutureCovariateColumns.ToArray(),
-            TimeFeatureNames = timeFeatureNames.ToArray(),
-            TimeFeatures = _o.TimeFeatures is { IsEmpty: false } tf ? tf.ToStored() : null,
+            TimeFeatureNames = timeFeatures?.Names.ToArray() ?? Array.Empty<string>(),
+            TimeFeatures = timeFeatures?.ToStored(),
             TimeColumnName = _o.TimeColumnName,
             SeriesColumnName = _o.SeriesColumnName,
             TimeStepKind = _o.TimeStep?.Kind,
@@ -147,14 +152,11 @@ namespace MLNet.Sequence.Forecasting
         /// <summary>The pipeline in front of the network: time features, windows, window scaling.</summary>
         private IEstimator<ITransformer> Preparation(out ForecastConfig config)
         {
-            var tfNames = _o.TimeFeatures is { IsEmpty: false } tf ? tf.Names : Array.Empty<string>();
-            config = Config(tfNames);
+            var timeFeatures = EffectiveTimeFeatures;
+            config = Config(timeFeatures);
             IEstimator<ITransformer> chain = new EstimatorChain<ITransformer>();
-            if (tfNames.Count > 0)
-            {
-                _o.TimeFeatures!.TimeStep ??= _o.TimeStep;
-                chain = chain.Append(new TimeFeaturesEstimator(_o.TimeColumnName!, _o.TimeFeatures));
-            }
+            if (timeFeatures != null)
+                chain = chain.Append(new TimeFeaturesEstimator(_o.TimeColumnName!, timeFeatures));
             chain = chain.Append(new TimeSeriesWindowEstimator(new TimeSeriesWindowEstimator.Options
             {
                 ValueColumns = _o.ValueColumns,

@@ -41,6 +41,31 @@ public sealed class ForecastContractTests
     }
 
     [TestMethod]
+    public void PeriodicFeaturesOfNumericTimeSurviveSaving()
+    {
+        // taylor's time is in weeks (step 1/336): periods of 48 and 336 steps give daily and weekly cycles.
+        var ml = new MLContext(1);
+        var points = TestData.Taylor().Take(1500).ToList();
+        var frame = new SeriesFrame("taylor", new[] { points.Select(p => p.Value).ToArray() }, numericTimes: points.Select(p => p.Index).ToArray());
+        using var model = ml.Forecasting.SequenceForecaster(new SequenceForecasterOptions
+        {
+            ValueColumns = new[] { "Value" }, TimeColumnName = "Time", TimeStep = TimeStep.Numeric(1.0 / 336), WindowLength = 48, Horizon = 12,
+            TimeFeatures = new TimeFeatureSpec { Periods = new[] { 48, 336 } },
+            Model = new CnnOptions { Channels = 8, NumberOfLayers = 2, NumberOfEpochs = 1 },
+        }).Fit(SeriesFrames.ToDataView(new[] { frame }, new[] { "Value" }));
+        var f = model.Forecast(frame, 12);
+        Assert.AreEqual(points[^1].Index + 1.0 / 336, f.NumericTimes![0], 1e-9, "forecast steps continue the numeric time");
+        var path = System.IO.Path.GetTempFileName();
+        try
+        {
+            ml.Model.SaveSequenceModel(model, SeriesFrames.ToDataView(new[] { frame }, new[] { "Value" }).Schema, path);
+            using var loaded = (Microsoft.ML.Data.TransformerChain<ITransformer>)ml.Model.LoadSequenceModel(path, out _);
+            CollectionAssert.AreEqual(f.Point[0], loaded.OfType<SequenceForecastTransformer>().Single().Forecast(frame, 12).Point[0]);
+        }
+        finally { System.IO.File.Delete(path); }
+    }
+
+    [TestMethod]
     public void SequenceForecasterContract()
     {
         var ml = new MLContext(1);
