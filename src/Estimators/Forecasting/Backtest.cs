@@ -64,7 +64,7 @@ namespace MLNet.Sequence.Forecasting
         public double Mape { get; }
         /// <summary>sMAPE in percent (M4).</summary>
         public double Smape { get; }
-        /// <summary>MASE (M4).</summary>
+        /// <summary>MASE (M4); NaN when undefined (the training part's seasonal naive forecast is perfect).</summary>
         public double Mase { get; }
         /// <summary>Mean pinball loss, for quantile forecasts.</summary>
         public double? Pinball { get; }
@@ -181,6 +181,17 @@ namespace MLNet.Sequence.Forecasting
             return new BacktestResult(results, list.Select(m => m.Name).ToList());
         }
 
+        /// <summary>MASE, or NaN where it is undefined (a perfect in-sample seasonal naive forecast, or too short a history).</summary>
+        private static double MaseOrNaN(double[] history, double[] actual, double[] forecast, int season)
+        {
+            if (history.Length <= season)
+                return double.NaN;
+            double scale = 0;
+            for (int t = season; t < history.Length; t++)
+                scale += Math.Abs(history[t] - history[t - season]);
+            return scale == 0 ? double.NaN : ForecastMetrics.Mase(history, actual, forecast, season);
+        }
+
         private static FoldMetrics Score(string method, int fold, int origin, int start, IReadOnlyList<SeriesFrame> series, List<Forecast> forecasts,
             BacktestOptions o, double trainSeconds, double forecastSeconds)
         {
@@ -198,7 +209,7 @@ namespace MLNet.Sequence.Forecasting
                     rmse.Add(ForecastMetrics.Rmse(actual, f));
                     mape.Add(actual.Any(a => a == 0) ? double.NaN : ForecastMetrics.Mape(actual, f));
                     smape.Add(ForecastMetrics.Smape(actual, f));
-                    mase.Add(ForecastMetrics.Mase(history, actual, f, o.SeasonLength));
+                    mase.Add(MaseOrNaN(history, actual, f, o.SeasonLength));
                     if (forecasts[s].Quantiles is { } q)
                     {
                         var qf = Enumerable.Range(0, o.Horizon).Select(t => q[v].Select(level => (double)level[t]).ToArray()).ToList();

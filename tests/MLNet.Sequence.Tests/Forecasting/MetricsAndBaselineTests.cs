@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using System.Linq;
 using Microsoft.ML;
 using Microsoft.VisualStudio.TestTools.UnitTesting;
@@ -72,5 +73,48 @@ public sealed class MetricsAndBaselineTests
         Assert.Contains("greater than 1", Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => new SeasonalNaiveForecaster(1)).Message);
         Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => new MLContext(1).Forecasting.SeasonalNaive(0));
         Assert.Contains("at least one season", Assert.ThrowsExactly<ArgumentException>(() => new SeasonalNaiveForecaster(12).Forecast(s, 1)).Message);
+    }
+}
+
+[TestClass]
+public sealed class BacktestFoldTests
+{
+    /// <summary>Records what each training call saw; forecasts the last value.</summary>
+    private sealed class Recorder : IForecastingMethod
+    {
+        public List<(int Start, int Length)> Trained { get; } = new();
+        public string Name => "recorder";
+
+        public IForecaster Train(IReadOnlyList<SeriesFrame> training)
+        {
+            var s = training[0];
+            Trained.Add(((int)s.NumericTimes![0], s.Length));
+            return new NaiveForecaster();
+        }
+    }
+
+    private static SeriesFrame Ramp(int n) => new("ramp", new[] { Enumerable.Range(0, n).Select(i => (float)(i * i % 13 + 1)).ToArray() },
+        numericTimes: Enumerable.Range(0, n).Select(i => (double)i).ToArray());
+
+    [TestMethod]
+    public void ExpandingAndSlidingWindowsAndRetraining()
+    {
+        var expanding = new Recorder();
+        var r = Backtester.Run(new[] { Ramp(100) }, new BacktestOptions { Horizon = 5, InitialTrainingSize = 60, Stride = 10, SeasonLength = 7 }, new IForecastingMethod[] { expanding });
+        CollectionAssert.AreEqual(new[] { 60, 70, 80, 90 }, r.Folds.Select(f => f.Origin).ToArray(), "origins 60, 70, 80, 90 (95 + 5 would pass the end)");
+        CollectionAssert.AreEqual(new[] { (0, 60), (0, 70), (0, 80), (0, 90) }, expanding.Trained);
+
+        var sliding = new Recorder();
+        Backtester.Run(new[] { Ramp(100) }, new BacktestOptions { Horizon = 5, InitialTrainingSize = 60, Stride = 10, Expanding = false, RetrainEvery = 2, SeasonLength = 7 },
+            new IForecastingMethod[] { sliding });
+        CollectionAssert.AreEqual(new[] { (0, 60), (20, 60) }, sliding.Trained, "a 60-step window, retrained at folds 0 and 2");
+
+        var limited = Backtester.Run(new[] { Ramp(100) }, new BacktestOptions { Horizon = 5, InitialTrainingSize = 60, MaximumFolds = 2 }, new IForecastingMethod[] { new NaiveForecaster() });
+        CollectionAssert.AreEqual(new[] { 60, 65 }, limited.Folds.Select(f => f.Origin).ToArray(), "stride defaults to the horizon");
+        var periodic = new SeriesFrame("weekly", new[] { Enumerable.Range(0, 100).Select(i => (float)(i % 7 + 1)).ToArray() });
+        var perfect = Backtester.Run(new[] { periodic }, new BacktestOptions { Horizon = 7, InitialTrainingSize = 70, SeasonLength = 7 }, new IForecastingMethod[] { new SeasonalNaiveForecaster(7) });
+        Assert.IsTrue(perfect.Folds.All(f => double.IsNaN(f.Mase) && f.Mae == 0), "MASE is undefined on a perfectly periodic series: NaN, not an exception");
+        Assert.Contains("No fold fits", Assert.ThrowsExactly<ArgumentException>(() =>
+            Backtester.Run(new[] { Ramp(50) }, new BacktestOptions { Horizon = 5, InitialTrainingSize = 60 }, new IForecastingMethod[] { new NaiveForecaster() })).Message);
     }
 }
