@@ -266,9 +266,7 @@ namespace MLNet.Sequence.Forecasting
         /// <summary>Frees the network's native memory.</summary>
         public void Dispose() => _model.Dispose();
 
-        void ICanSaveModel.Save(ModelSaveContext ctx) => throw new NotSupportedException(
-            "SequenceForecastTransformer is an MLNet.Sequence transformer, which ML.NET's mlContext.Model.Save cannot store. Save it with mlContext.Model.SaveSequenceModel(model, inputSchema, path); " +
-            "the file that mlContext.Model.Save had already created is not a usable model; delete it.");
+        void ICanSaveModel.Save(ModelSaveContext ctx) => throw SaveErrors.CannotSaveWithMlNet(nameof(SequenceForecastTransformer));
 
         string ISequencePersistable.PartKind => "SequenceForecaster";
         int ISequencePersistable.PartVersion => 1;

@@ -95,10 +95,7 @@ namespace MLNet.Sequence
             return new BindingRowMapper(new Binding(this, inputSchema));
         }
 
-        void ICanSaveModel.Save(ModelSaveContext ctx) => throw new NotSupportedException(
-            "SequencePredictionTransformer is an MLNet.Sequence transformer, which ML.NET's mlContext.Model.Save cannot store. Save the whole model with " +
-            "mlContext.Model.SaveSequenceModel(model, inputSchema, path) (namespace MLNet.Sequence) and load it with mlContext.Model.LoadSequenceModel(path, out inputSchema). " +
-            "The file that mlContext.Model.Save had already created is not a usable model; delete it.");
+        void ICanSaveModel.Save(ModelSaveContext ctx) => throw SaveErrors.CannotSaveWithMlNet(nameof(SequencePredictionTransformer));
 
         /// <summary>Frees the network's native memory.</summary>
         public void Dispose()

@@ -238,11 +238,8 @@ namespace MLNet.Sequence
                 throw new ArgumentOutOfRangeException(option, $"Option {option} {message}.");
         }
 
-        private static void Defined<TEnum>(TEnum value, string option) where TEnum : struct, Enum
-        {
-            if (!Enum.IsDefined(value))
-                throw new ArgumentOutOfRangeException(option, value, $"Option {option} has unknown value {value}; expected one of {string.Join(", ", Enum.GetNames<TEnum>())}.");
-        }
+        private static void Defined<TEnum>(TEnum value, string option) where TEnum : struct, Enum =>
+            MLNet.Sequence.Transforms.Internal.ColumnChecks.RequireDefined(value, option);
     }
 
     /// <summary>Options of the LSTM and GRU trainers.</summary>
