@@ -100,6 +100,19 @@ public sealed class TrainerBadInputTests
     }
 
     [TestMethod]
+    public void OneColumnWithADeclaredFeatureCount()
+    {
+        var ml = new MLContext(1);
+        var data = ml.Data.LoadFromEnumerable(Rows(40));
+        using var model = ml.BinaryClassification.Trainers.SequenceLstm(new LstmOptions { HiddenSize = 4, NumberOfEpochs = 1, FeaturesPerStep = 2 }).Fit(data);
+        Assert.AreEqual(2, model.Features.Features, "6 values read as 3 steps of 2 features");
+        Assert.AreEqual(3, model.Features.Steps);
+        var e = Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => ml.BinaryClassification.Trainers.SequenceLstm(new LstmOptions { HiddenSize = 4, NumberOfEpochs = 1, FeaturesPerStep = 4 }).Fit(data));
+        Assert.Contains("FeaturesPerStep", e.Message);
+        Assert.Contains("6 values", e.Message);
+    }
+
+    [TestMethod]
     public void OneClassIsAnError()
     {
         var ml = new MLContext(1);
