@@ -193,3 +193,82 @@ public sealed class TrainerBadInputTests
         Assert.Contains("'Features'", e.Message);
     }
 }
+
+[TestClass]
+public sealed class TrainerOptionTests
+{
+    private sealed class Padded
+    {
+        public bool Label { get; set; }
+        [VectorType(8)] public float[] Features { get; set; } = new float[8];
+        public int Length { get; set; }
+        public float Value { get; set; }
+    }
+
+    private static Padded[] Rows(float padding) => Enumerable.Range(0, 60).Select(i =>
+    {
+        int len = 3 + i % 6;
+        var f = new float[8];
+        for (int t = 0; t < 8; t++)
+            f[t] = t < 8 - len ? padding : (float)Math.Sin(i + t) + (i % 2);   // real steps at the end (pre padding)
+        return new Padded { Label = i % 2 == 0, Features = f, Length = len, Value = i * 0.01f };
+    }).ToArray();
+
+    [TestMethod]
+    public void NumericPaddingMarkedByALengthColumnIsIgnored()
+    {
+        var ml = new MLContext(1);
+        using var model = ml.BinaryClassification.Trainers.SequenceGru(new GruOptions
+        {
+            HiddenSize = 4, NumberOfEpochs = 2, LengthColumnName = "Length", PaddingSide = MLNet.Sequence.Transforms.SequenceEnd.Pre, Bidirectional = true,
+        }).Fit(ml.Data.LoadFromEnumerable(Rows(0)));
+        var zeros = TestData.Column(model.Transform(ml.Data.LoadFromEnumerable(Rows(0))), "Score").Cast<float>().ToArray();
+        var junk = TestData.Column(model.Transform(ml.Data.LoadFromEnumerable(Rows(123.5f))), "Score").Cast<float>().ToArray();
+        CollectionAssert.AreEqual(zeros, junk, "values in the padding never reach a score");
+        var badLength = ml.Data.LoadFromEnumerable(Rows(0).Select((r, i) => { if (i == 5) r.Length = 9; return r; }).ToList());
+        var e = Assert.ThrowsExactly<InvalidOperationException>(() => TestData.Column(model.Transform(badLength), "Score"));
+        Assert.Contains("'Length'", e.Message);
+        Assert.Contains("row 5", e.Message);
+    }
+
+    [TestMethod]
+    public void OptimizersSchedulesLossesAndHeadsTrain()
+    {
+        var ml = new MLContext(1);
+        var data = ml.Data.LoadFromEnumerable(Rows(0));
+        var variants = new SequenceTrainerOptions[]
+        {
+            new LstmOptions { Optimizer = SequenceOptimizer.AdamW, WeightDecay = 0.01, LearningRateSchedule = LearningRateSchedule.Cosine, HeadHiddenSize = 8 },
+            new GruOptions { Optimizer = SequenceOptimizer.Sgd, LearningRate = 0.05, LearningRateSchedule = LearningRateSchedule.Step, StepScheduleEpochs = 1, StepScheduleFactor = 0.5 },
+            new CnnOptions { RegressionLoss = RegressionLoss.Huber, GradientClipNorm = 0 },
+            new TransformerOptions { ModelDimension = 8, NumberOfHeads = 2, NumberOfLayers = 1, FeedForwardDimension = 8, RegressionLoss = RegressionLoss.AbsoluteError },
+        };
+        foreach (var o in variants)
+        {
+            o.NumberOfEpochs = 3;
+            o.LabelColumnName = "Value";
+            var reports = new System.Collections.Generic.List<EpochReport>();
+            o.Progress = new Sync(reports.Add);
+            var trainer = o switch
+            {
+                LstmOptions l => ml.Regression.Trainers.SequenceLstm(l),
+                GruOptions g => ml.Regression.Trainers.SequenceGru(g),
+                CnnOptions c => ml.Regression.Trainers.SequenceCnn(c),
+                _ => ml.Regression.Trainers.SequenceTransformer((TransformerOptions)o),
+            };
+            using var model = trainer.Fit(data);
+            Assert.HasCount(3, reports, o.GetType().Name);
+            Assert.IsTrue(reports.All(r => double.IsFinite(r.TrainingLoss)), o.GetType().Name);
+            if (o.LearningRateSchedule == LearningRateSchedule.Step)
+                CollectionAssert.AreEqual(new[] { 0.05, 0.025, 0.0125 }, reports.Select(r => Math.Round(r.LearningRate, 6)).ToArray());
+            if (o.LearningRateSchedule == LearningRateSchedule.Cosine)
+                Assert.IsTrue(reports[0].LearningRate > reports[1].LearningRate && reports[1].LearningRate > reports[2].LearningRate, "cosine decays");
+            Assert.IsTrue(TestData.Column(model.Transform(data), "Score").Cast<float>().All(float.IsFinite));
+        }
+    }
+
+    private sealed class Sync(Action<EpochReport> a) : IProgress<EpochReport>
+    {
+        public void Report(EpochReport value) => a(value);
+    }
+}
