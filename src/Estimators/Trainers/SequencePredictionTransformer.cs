@@ -447,6 +447,8 @@ namespace MLNet.Sequence
         private readonly int _batch;
         private float[] _outputs = Array.Empty<float>();
         private int _count, _index = -1;
+        private readonly ValueGetter<DataViewRowId> _mainId, _lookaheadId;
+        private readonly List<DataViewRowId> _ids = new();
 
         public ScoringCursor(DataViewRowCursor main, DataViewRowCursor lookahead, SequencePredictionTransformer.Binding binding, bool[] addedActive, int batch)
         {
@@ -456,6 +458,8 @@ namespace MLNet.Sequence
             _builder = new BatchBuilder(_model.Features, null, _model.Device, _model.Network.Config.Pooling == SequencePooling.Flatten);
             _state = new SequencePredictionTransformer.OutputState(_model.Label);
             _getters = _state.Getters(a => addedActive[a], () => { });
+            _mainId = main.GetIdGetter();
+            _lookaheadId = lookahead.GetIdGetter();
         }
 
         public override DataViewSchema Schema => _binding.OutputSchema;
@@ -472,6 +476,12 @@ namespace MLNet.Sequence
             _index++;
             if (_index >= _count)
                 Fill();
+            // Both cursors must see the same rows in the same order; row ids tell.
+            DataViewRowId id = default;
+            _mainId(ref id);
+            if (!id.Equals(_ids[_index]))
+                throw new InvalidOperationException(
+                    "The input data gave two cursors its rows in different orders, so scores cannot be matched to rows. Cache it first (mlContext.Data.Cache) or score with a prediction engine.");
             _state.Set(_outputs, _index);
             return true;
         }
@@ -480,11 +490,15 @@ namespace MLNet.Sequence
         {
             _count = 0;
             _index = 0;
+            _ids.Clear();
             while (_count < _batch && _lookahead.MoveNext())
             {
                 if (_rows.Count <= _count)
                     _rows.Add(new RowData(_model.Features, 1));
                 _reader.ReadFeatures(_rows[_count]);
+                DataViewRowId id = default;
+                _lookaheadId(ref id);
+                _ids.Add(id);
                 _count++;
             }
             if (_count == 0)

@@ -272,3 +272,55 @@ public sealed class TrainerOptionTests
         public void Report(EpochReport value) => a(value);
     }
 }
+
+[TestClass]
+public sealed class ScoringOrderTests
+{
+    private sealed class Row
+    {
+        public bool Label { get; set; }
+        [VectorType(4)] public float[] Features { get; set; } = new float[4];
+        public long RowIndex { get; set; }
+    }
+
+    /// <summary>A data view whose every other cursor returns the rows reversed: a source that is not repeatable.</summary>
+    private sealed class FlakyOrder(IDataView forward, IDataView reversed) : IDataView
+    {
+        private int _cursors;
+        public bool CanShuffle => false;
+        public DataViewSchema Schema => forward.Schema;
+        public long? GetRowCount() => forward.GetRowCount();
+        public DataViewRowCursor GetRowCursor(System.Collections.Generic.IEnumerable<DataViewSchema.Column> columnsNeeded, Random? rand = null) =>
+            new IdFromColumn((_cursors++ % 2 == 0 ? forward : reversed).GetRowCursor(forward.Schema));
+        public DataViewRowCursor[] GetRowCursorSet(System.Collections.Generic.IEnumerable<DataViewSchema.Column> columnsNeeded, int n, Random? rand = null) => new[] { GetRowCursor(columnsNeeded) };
+    }
+
+    /// <summary>Row ids from the RowIndex column, so a row keeps its id whatever the order.</summary>
+    private sealed class IdFromColumn(DataViewRowCursor inner) : DataViewRowCursor
+    {
+        public override DataViewSchema Schema => inner.Schema;
+        public override long Position => inner.Position;
+        public override long Batch => inner.Batch;
+        public override bool IsColumnActive(DataViewSchema.Column column) => inner.IsColumnActive(column);
+        public override ValueGetter<TValue> GetGetter<TValue>(DataViewSchema.Column column) => inner.GetGetter<TValue>(column);
+        public override bool MoveNext() => inner.MoveNext();
+        public override ValueGetter<DataViewRowId> GetIdGetter()
+        {
+            var g = inner.GetGetter<long>(inner.Schema["RowIndex"]);
+            return (ref DataViewRowId id) => { long i = 0; g(ref i); id = new DataViewRowId((ulong)i, 0); };
+        }
+    }
+
+    [TestMethod]
+    public void ScoresAreNeverMatchedToTheWrongRows()
+    {
+        var ml = new MLContext(1);
+        var rows = Enumerable.Range(0, 50).Select(i => new Row { Label = i % 2 == 0, Features = new[] { i, i % 3, (float)Math.Sin(i), 1f }, RowIndex = i }).ToList();
+        var data = ml.Data.LoadFromEnumerable(rows);
+        using var model = ml.BinaryClassification.Trainers.SequenceLstm(new LstmOptions { HiddenSize = 4, NumberOfEpochs = 1 }).Fit(data);
+        var flaky = new FlakyOrder(data, ml.Data.LoadFromEnumerable(Enumerable.Reverse(rows).ToList()));
+        var e = Assert.ThrowsExactly<InvalidOperationException>(() => TestData.Column(model.Transform(flaky), "Score"));
+        Assert.Contains("different orders", e.Message);
+        Assert.Contains("mlContext.Data.Cache", e.Message);
+    }
+}
