@@ -87,7 +87,7 @@ namespace MLNet.Sequence.Transforms
         }
 
         /// <summary>Writes the features of time <paramref name="t"/> (a number, or DateTime ticks) into <paramref name="into"/>.</summary>
-        internal void Compute(double t, bool isDate, Span<float> into)
+        internal void Compute(double t, Span<float> into)
         {
             int i = 0;
             if (Calendar != CalendarFeatures.None)
@@ -260,7 +260,7 @@ namespace MLNet.Sequence.Transforms
                     {
                         if (pos != input.Position || pos < 0)
                         {
-                            _p._spec.Compute(read(), _isDate, values);
+                            _p._spec.Compute(read(), values);
                             pos = input.Position;
                         }
                         dst = values[k];

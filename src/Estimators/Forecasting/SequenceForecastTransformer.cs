@@ -157,7 +157,7 @@ namespace MLNet.Sequence.Forecasting
             var steps = new List<float[]>(window);
             for (int start = 0; start < horizon; start += Hm)
             {
-                var raw = RunNetwork(steps, futureUser, futureTimes, start, isDate);
+                var raw = RunNetwork(steps, futureUser, futureTimes, start);
                 int take = Math.Min(Hm, horizon - start);
                 for (int h = 0; h < take; h++)
                 {
@@ -200,7 +200,7 @@ namespace MLNet.Sequence.Forecasting
         }
 
         /// <summary>One network pass: the last L steps of <paramref name="steps"/>, scaled; returns [TrainedHorizon, V(, Q)] in original units.</summary>
-        private float[] RunNetwork(List<float[]> steps, float[][] futureUser, double[] futureTimes, int offset, bool isDate)
+        private float[] RunNetwork(List<float[]> steps, float[][] futureUser, double[] futureTimes, int offset)
         {
             int L = _c.WindowLength, F = steps[0].Length, V = _c.ValueColumns.Length, Hm = _c.TrainedHorizon;
             var f = _model.Features;
@@ -244,7 +244,7 @@ namespace MLNet.Sequence.Forecasting
                         row.Statics[h * K + k] = futureUser[k][at];
                     if (_timeFeatures != null)
                     {
-                        _timeFeatures.Compute(futureTimes[at], isDate, features);
+                        _timeFeatures.Compute(futureTimes[at], features);
                         features.CopyTo(row.Statics, h * K + _c.FutureCovariateColumns.Length);
                     }
                 }
