@@ -1,0 +1,143 @@
+using System;
+using System.Collections.Generic;
+using System.Globalization;
+using System.IO;
+using System.IO.Compression;
+using System.Linq;
+using System.Text.Json;
+using Microsoft.ML;
+using Microsoft.ML.Data;
+using Microsoft.VisualStudio.TestTools.UnitTesting;
+using MLNet.Sequence.Forecasting;
+using MLNet.Sequence.Tests.Support;
+
+namespace MLNet.Sequence.Tests.Persistence;
+
+/// <summary>
+/// Model files written by an earlier build (Fixtures/v1, written by tests/MLNet.Sequence.FixtureWriter before the
+/// stored formats moved behind explicit records) must keep loading and scoring the same, and a model saved today must
+/// store the same entries with the same fields: a renamed property cannot change the format silently.
+/// </summary>
+[TestClass]
+public sealed class FormatFixtureTests
+{
+    private static string Fixture(string name) => Path.Combine(AppContext.BaseDirectory, "Fixtures", "v1", name);
+
+    private static Dictionary<string, float[][]> Expected() =>
+        JsonSerializer.Deserialize<Dictionary<string, float[][]>>(File.ReadAllText(Fixture("expected.json")))!;
+
+    private static void AssertClose(float[][] expected, IReadOnlyList<float[]> actual, string what)
+    {
+        Assert.HasCount(expected.Length, actual, what + ": rows");
+        for (int i = 0; i < expected.Length; i++)
+        {
+            Assert.HasCount(expected[i].Length, actual[i], $"{what}: row {i} size");
+            for (int j = 0; j < expected[i].Length; j++)
+                Assert.AreEqual(expected[i][j], actual[i][j], 1e-5, $"{what}: row {i}, item {j}");
+        }
+    }
+
+    private static List<float[]> Floats(IDataView data, string column) =>
+        TestData.Column(data, column).Select(o => o is object[] a ? a.Cast<float>().ToArray() : new[] { (float)o! }).ToList();
+
+    [TestMethod]
+    public void TextChainWithLstmLoadsAndScoresAsWritten()
+    {
+        var ml = new MLContext(1);
+        using var model = (TransformerChain<ITransformer>)ml.Model.LoadSequenceModel(Fixture("sentiment-lstm.zip"), out var schema);
+        var rows = ml.Data.LoadFromEnumerable(TestData.Sentiment().Take(20));
+        AssertClose(Expected()["sentiment-lstm"], Floats(model.Transform(rows), "Score"), "sentiment LSTM score");
+        Assert.AreEqual("Text", schema["Text"].Name);
+        AssertSameStructureWhenSavedAgain(ml, model, schema, "sentiment-lstm.zip");
+    }
+
+    [TestMethod]
+    public void OneHotCnnLoadsAndScoresAsWritten()
+    {
+        var ml = new MLContext(1);
+        using var model = (TransformerChain<ITransformer>)ml.Model.LoadSequenceModel(Fixture("splice-cnn.zip"), out var schema);
+        var rows = ml.Data.LoadFromEnumerable(TestData.SpliceDna().Where((_, i) => i % 7 == 0).Take(20));
+        AssertClose(Expected()["splice-cnn"], Floats(model.Transform(rows), "Score"), "splice CNN class probabilities");
+        AssertSameStructureWhenSavedAgain(ml, model, schema, "splice-cnn.zip");
+    }
+
+    [TestMethod]
+    public void WindowedGruRegressionLoadsAndScoresAsWritten()
+    {
+        var ml = new MLContext(1);
+        using var model = (TransformerChain<ITransformer>)ml.Model.LoadSequenceModel(Fixture("weather-gru.zip"), out var schema);
+        var rows = ml.Data.LoadFromEnumerable(Splits.Seattle().Take(400));
+        AssertClose(Expected()["weather-gru"], Floats(ml.Data.TakeRows(model.Transform(rows), 20), "Prediction"), "weather GRU prediction");
+        AssertSameStructureWhenSavedAgain(ml, model, schema, "weather-gru.zip");
+    }
+
+    [TestMethod]
+    public void QuantileTransformerForecasterLoadsAndForecastsAsWritten()
+    {
+        var ml = new MLContext(1);
+        using var chain = (TransformerChain<ITransformer>)ml.Model.LoadSequenceModel(Fixture("air-transformer-forecaster.zip"), out var schema);
+        var forecaster = chain.OfType<SequenceForecastTransformer>().Single();
+        var p = TestData.AirPassengers();
+        var history = SeriesFrame.Univariate("AirPassengers", p.Select(x => x.Value).ToArray(), p.Select(x => x.Time).ToArray());
+        var f = forecaster.Forecast(history, 6);
+        AssertClose(Expected()["air-transformer-forecaster"], new[] { f.Point[0] }.Concat(f.Quantiles![0]).ToList(), "AirPassengers forecast (point, q0.1, q0.5, q0.9)");
+        AssertSameStructureWhenSavedAgain(ml, chain, schema, "air-transformer-forecaster.zip");
+    }
+
+    /// <summary>Saving the loaded model again writes the same entries, and every JSON entry has the same property paths.</summary>
+    private static void AssertSameStructureWhenSavedAgain(MLContext ml, ITransformer model, DataViewSchema schema, string fixture)
+    {
+        var path = Path.Combine(Path.GetTempPath(), $"mlnetseq-fixture-{Guid.NewGuid():N}.zip");
+        try
+        {
+            ml.Model.SaveSequenceModel(model, schema, path);
+            using var before = ZipFile.OpenRead(Fixture(fixture));
+            using var after = ZipFile.OpenRead(path);
+            CollectionAssert.AreEquivalent(Names(before), Names(after), $"{fixture}: the entries of a model saved today");
+            foreach (var entry in before.Entries.Where(e => e.FullName.EndsWith(".json", StringComparison.Ordinal)))
+            {
+                var old = Paths(Read(entry));
+                var now = Paths(Read(after.GetEntry(entry.FullName)!));
+                CollectionAssert.AreEquivalent(old, now, $"{fixture}: the fields of {entry.FullName}");
+            }
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    private static List<string> Names(ZipArchive zip) => zip.Entries.Select(e => e.FullName).ToList();
+
+    private static JsonElement Read(ZipArchiveEntry e)
+    {
+        using var s = e.Open();
+        return JsonDocument.Parse(s).RootElement.Clone();
+    }
+
+    /// <summary>Every property path in a JSON document (array items share the path "[]"; dictionary keys of hashes are left out).</summary>
+    private static List<string> Paths(JsonElement root)
+    {
+        var paths = new SortedSet<string>(StringComparer.Ordinal);
+        void Walk(JsonElement e, string at)
+        {
+            switch (e.ValueKind)
+            {
+                case JsonValueKind.Object:
+                    foreach (var p in e.EnumerateObject())
+                    {
+                        string name = at.EndsWith("Sha256", StringComparison.Ordinal) || at.EndsWith("Series", StringComparison.Ordinal) || at.EndsWith("Tokens", StringComparison.Ordinal) ? "*" : p.Name;
+                        paths.Add(at + "." + name);
+                        Walk(p.Value, at + "." + name);
+                    }
+                    break;
+                case JsonValueKind.Array:
+                    foreach (var item in e.EnumerateArray())
+                        Walk(item, at + "[]");
+                    break;
+            }
+        }
+        Walk(root, "$");
+        return paths.ToList();
+    }
+}
