@@ -166,7 +166,7 @@ public static class TrainerSpeed
     private static (double Engine, double Raw) SingleRowLatency(MLContext ml, SequencePredictionTransformer model, List<Row> rows)
     {
         var engine = ml.Model.CreatePredictionEngine<Row, Output>(model);
-        var net = model.Network;
+        var net = model.Engine.Network;
         using var mask = torch.ones(new long[] { 1, T }, ScalarType.Bool);
         double Block(Action<int> predict)
         {
@@ -192,7 +192,7 @@ public static class TrainerSpeed
     /// <summary>Rows/s: Transform (batched internally, 256 rows per forward) vs the network on pre-built 256-row batches.</summary>
     private static (double Transform, double Raw) BatchedThroughput(SequencePredictionTransformer model, IDataView data, List<Row> rows)
     {
-        var net = model.Network;
+        var net = model.Engine.Network;
         var batches = Enumerable.Range(0, Rows / 256).Select(b => torch.tensor(rows.Skip(b * 256).Take(256).SelectMany(r => r.Features).ToArray(), new long[] { 256, T, F }).DetachFromDisposeScope()).ToArray();
         using var mask = torch.ones(new long[] { 256, T }, ScalarType.Bool);
         double TransformOnce()

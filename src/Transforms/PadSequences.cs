@@ -53,8 +53,11 @@ namespace MLNet.Sequence.Transforms
             /// <summary>Optional Boolean vector column, true at real values and false at padding.</summary>
             public string? MaskColumnName { get; set; }
 
-            /// <summary>When false (default) an empty input sequence is an error; when true it becomes all padding, as in Keras.</summary>
-            public bool AllowEmpty { get; set; }
+            /// <summary>
+            /// When true (default) an empty input sequence (an empty text, or one whose tokens were all dropped) becomes all
+            /// padding, as in Keras, and the trainers score it as an empty sequence; when false it is an error naming the row.
+            /// </summary>
+            public bool AllowEmpty { get; set; } = true;
 
             internal void Validate()
             {

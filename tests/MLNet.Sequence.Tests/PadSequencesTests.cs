@@ -107,16 +107,16 @@ public sealed class PadSequencesTests
     }
 
     [TestMethod]
-    public void EmptySequenceIsAClearErrorUnlessAllowed()
+    public void EmptySequenceIsAllPaddingByDefaultAndAClearErrorWhenNotAllowed()
     {
         var ml = new MLContext(1);
         var data = ml.Data.LoadFromEnumerable(new[] { new Row { Seq = new[] { 1f } }, new Row { Seq = Array.Empty<float>() } });
-        var t = ml.Transforms.PadSequences("P", "Seq", length: 3).Fit(data);
+        var t = ml.Transforms.PadSequences(new PadSequencesEstimator.Options { OutputColumnName = "P", InputColumnName = "Seq", Length = 3, AllowEmpty = false }).Fit(data);
         var e = Assert.ThrowsExactly<InvalidOperationException>(() => TestData.Column(t.Transform(data), "P"));
         Assert.Contains("'Seq'", e.Message);
         Assert.Contains("empty", e.Message);
         Assert.Contains("AllowEmpty", e.Message);
-        var allowed = ml.Transforms.PadSequences(new PadSequencesEstimator.Options { OutputColumnName = "P", InputColumnName = "Seq", Length = 3, AllowEmpty = true }).Fit(data);
+        var allowed = ml.Transforms.PadSequences("P", "Seq", length: 3).Fit(data);
         CollectionAssert.AreEqual(new[] { 0f, 0, 0 }, TestData.Vectors<float>(allowed.Transform(data), "P")[1]);
     }
 

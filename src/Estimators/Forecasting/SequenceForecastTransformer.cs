@@ -6,11 +6,9 @@ using Microsoft.ML;
 using Microsoft.ML.Data;
 using MLNet.Sequence.Estimators;
 using MLNet.Sequence.Trainers;
-using MLNet.Sequence.Trainers.Network;
 using MLNet.Sequence.Transforms;
 using MLNet.Sequence.Transforms.Internal;
 using MLNet.Sequence.Transforms.Persistence;
-using TorchSharp;
 
 namespace MLNet.Sequence.Forecasting
 {
@@ -204,7 +202,7 @@ namespace MLNet.Sequence.Forecasting
         {
             int L = _c.WindowLength, F = steps[0].Length, V = _c.ValueColumns.Length, Hm = _c.TrainedHorizon;
             var f = _model.Features;
-            var row = new RowData(f, 1);
+            var row = new SequenceRow(_model.Engine.Layout);
             var span = row.Values.AsSpan(0, L * F);
             for (int t = 0; t < L; t++)
                 for (int j = 0; j < F; j++)
@@ -249,8 +247,7 @@ namespace MLNet.Sequence.Forecasting
                     }
                 }
             }
-            var builder = new BatchBuilder(f, null, _model.Device, _model.Network.Config.Pooling == SequencePooling.Flatten);
-            var raw = _model.Forward(new[] { row }, builder);
+            var raw = _model.Engine.CreateScorer().Score(new[] { row }).AsSpan(0, _model.Engine.OutputsPerRow).ToArray();
             int Q = _c.Quantiles?.Length ?? 1;
             var l = _model.Label;
             for (int i = 0; i < raw.Length; i++)

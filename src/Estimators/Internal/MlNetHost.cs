@@ -3,8 +3,7 @@ using System.Linq;
 using System.Reflection;
 using Microsoft.ML;
 using Microsoft.ML.Runtime;
-using MLNet.Sequence.Trainers.Native;
-using TorchSharp;
+using MLNet.Sequence.Trainers;
 
 namespace MLNet.Sequence.Estimators
 {
@@ -71,28 +70,8 @@ namespace MLNet.Sequence.Estimators
 
         public void Warning(string message) => _channel.Warning(MessageSensitivity.None, message);
 
-        /// <summary>
-        /// The device from MLContext.GpuDeviceId and FallbackToCpu: CPU unless a GPU is asked for; a GPU without a CUDA
-        /// backend is an error unless fallback is allowed.
-        /// </summary>
-        public torch.Device ResolveDevice()
-        {
-            TorchNative.EnsureLoaded();
-            if (MlNetInternals.GpuDeviceId(_env) is not int id)
-                return torch.CPU;
-            if (torch.cuda.is_available() && id < torch.cuda.device_count())
-                return new torch.Device(DeviceType.CUDA, id);
-            var why = torch.cuda.is_available()
-                ? $"this machine has {torch.cuda.device_count()} CUDA device(s), so device {id} does not exist"
-                : "TorchSharp has no CUDA backend here: the application references a CPU libtorch package (TorchSharp-cpu or libtorch-cpu-*) or the machine has no CUDA driver";
-            if (MlNetInternals.FallbackToCpu(_env))
-            {
-                Warning($"MLContext.GpuDeviceId is {id} but {why}; using the CPU because MLContext.FallbackToCpu is true.");
-                return torch.CPU;
-            }
-            throw new InvalidOperationException(
-                $"MLContext.GpuDeviceId is {id} but {why}. Reference a CUDA build of TorchSharp (e.g. TorchSharp-cuda-linux) in the application, or set MLContext.FallbackToCpu = true to use the CPU.");
-        }
+        /// <summary>The device from MLContext.GpuDeviceId and FallbackToCpu (see <see cref="ComputeDevice.Resolve"/>).</summary>
+        public ComputeDevice ResolveDevice() => ComputeDevice.Resolve(MlNetInternals.GpuDeviceId(_env), MlNetInternals.FallbackToCpu(_env), Warning);
 
         public void Dispose() => _channel.Dispose();
     }

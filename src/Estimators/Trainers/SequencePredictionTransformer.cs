@@ -6,13 +6,9 @@ using Microsoft.ML;
 using Microsoft.ML.Data;
 using MLNet.Sequence.Estimators;
 using MLNet.Sequence.Trainers;
-using MLNet.Sequence.Trainers.Native;
-using MLNet.Sequence.Trainers.Network;
 using MLNet.Sequence.Transforms;
 using MLNet.Sequence.Transforms.Internal;
 using MLNet.Sequence.Transforms.Persistence;
-using TorchSharp;
-using static TorchSharp.torch;
 
 namespace MLNet.Sequence
 {
@@ -20,50 +16,52 @@ namespace MLNet.Sequence
     /// A trained sequence model. It adds the columns ML.NET's evaluators read: binary <c>Score</c> (logit),
     /// <c>Probability</c>, <c>PredictedLabel</c>; multiclass <c>Score</c> (class probabilities) and
     /// <c>PredictedLabel</c> (key); regression <c>Score</c>. <see cref="Transform"/> scores in batches; prediction
-    /// engines score single rows. It owns native memory: dispose it when done.
+    /// engines score single rows.
     /// </summary>
+    /// <remarks>
+    /// It owns native memory (the network's weights), shared by everything that scores with it: the code that created it
+    /// (Fit, LoadSequenceModel) and, while they exist, every prediction engine made from it and every open cursor of
+    /// <see cref="Transform"/>. <see cref="Dispose"/> (the first call; later ones do nothing) ends the creator's share.
+    /// ML.NET's <c>PredictionEngine.Dispose</c> disposes the model it was made from, and a <c>TransformerChain</c>
+    /// passes only its first disposal on, so an engine's own share ends when the engine is garbage-collected; a cursor's
+    /// when it is disposed. The memory is freed when the last share ends: disposing one of many engines on many threads
+    /// never ends the model under the others, and a model disposed while engines are alive is freed after they are gone.
+    /// </remarks>
     public sealed class SequencePredictionTransformer : ITransformer, IDisposable, ISequencePersistable
     {
-        private readonly SequenceNetwork _network;
-        private readonly NetworkConfig _config;
+        private readonly SequenceEngine _engine;
         private readonly FeatureSpec _features;
         private readonly LabelSpec _label;
-        private readonly Device _device;
         private readonly int _scoringBatch;
-        private bool _disposed;
+        private int _disposed;
 
-        internal SequencePredictionTransformer(SequenceNetwork network, NetworkConfig config, FeatureSpec features, LabelSpec label,
-            TrainingHistory? history, Device device, int scoringBatch)
+        internal SequencePredictionTransformer(SequenceEngine engine, FeatureSpec features, LabelSpec label, TrainingHistory? history, int scoringBatch)
         {
-            _network = network;
-            _config = config;
+            _engine = engine;
             _features = features;
             _label = label;
-            _device = device;
             _scoringBatch = scoringBatch;
             TrainingHistory = history;
-            _network.eval();
         }
 
         /// <summary>The task the model was trained for.</summary>
         public SequenceTask Task => _label.Task;
 
         /// <summary>The encoder family.</summary>
-        public EncoderKind Encoder => _config.Encoder;
+        public EncoderKind Encoder => _engine.Config.Encoder;
 
         /// <summary>Per-epoch training figures; null for a model loaded from a file saved without them.</summary>
         public TrainingHistory? TrainingHistory { get; }
 
         /// <summary>The number of trainable and frozen weights.</summary>
-        public long ParameterCount => _network.parameters().Sum(p => p.numel());
+        public long ParameterCount => _engine.ParameterCount;
 
         /// <summary>Class names in key order (multiclass), else null.</summary>
         public IReadOnlyList<string>? ClassNames => _label.ClassNames;
 
         internal FeatureSpec Features => _features;
         internal LabelSpec Label => _label;
-        internal SequenceNetwork Network => _network;
-        internal Device Device => _device;
+        internal SequenceEngine Engine => _engine;
 
         /// <summary>True: each output row comes from one input row.</summary>
         public bool IsRowToRowMapper => true;
@@ -85,7 +83,7 @@ namespace MLNet.Sequence
             return new ScoredDataView(input, new Binding(this, input.Schema), _scoringBatch);
         }
 
-        /// <summary>A single-row mapper, as prediction engines use.</summary>
+        /// <summary>A single-row mapper, as prediction engines use. Each row it maps holds a share of the model (see remarks).</summary>
         /// <param name="inputSchema">The schema of the rows.</param>
         /// <returns>The mapper.</returns>
         public IRowToRowMapper GetRowToRowMapper(DataViewSchema inputSchema)
@@ -97,30 +95,17 @@ namespace MLNet.Sequence
 
         void ICanSaveModel.Save(ModelSaveContext ctx) => throw SaveErrors.CannotSaveWithMlNet(nameof(SequencePredictionTransformer));
 
-        /// <summary>Frees the network's native memory.</summary>
+        /// <summary>Ends the creator's share of the model's native memory (see remarks); with no other share left it is freed now. Later calls do nothing.</summary>
         public void Dispose()
         {
-            if (_disposed) return;
-            _disposed = true;
-            _network.Dispose();
+            if (System.Threading.Interlocked.Exchange(ref _disposed, 1) == 0)
+                _engine.Release();
         }
 
         private void ThrowIfDisposed()
         {
-            if (_disposed)
+            if (_engine.IsReleased)
                 throw new ObjectDisposedException(nameof(SequencePredictionTransformer), "This sequence model was disposed; load or train it again.");
-        }
-
-        // ---- scoring ----
-
-        /// <summary>Runs the network on rows; returns outputs [rows × outputs] in a managed array.</summary>
-        internal float[] Forward(IReadOnlyList<RowData> rows, BatchBuilder builder)
-        {
-            ThrowIfDisposed();
-            using var scope = torch.NewDisposeScope();
-            using var _ = torch.no_grad();
-            var batch = builder.Build(rows);
-            return TensorIO.ToArray(_network.Forward(batch.Inputs, batch.Mask, batch.Statics));
         }
 
         /// <summary>Output columns and how each is computed from one row's raw outputs.</summary>
@@ -223,17 +208,20 @@ namespace MLNet.Sequence
             {
                 if (!Enumerable.Range(0, _added.Count).Any(isAddedActive))
                     return new Delegate?[_added.Count];
-                var reader = new RowReader(input, _p._features, null);
-                var row = new RowData(_p._features, 1);
+                var reader = new RowReader(input, _p._features, null, singleRow: input is not DataViewRowCursor);
+                var row = new SequenceRow(_p._engine.Layout);
                 var rows = new[] { row };
-                var builder = new BatchBuilder(_p._features, null, _p._device, _p._config.Pooling == SequencePooling.Flatten);
+                var scorer = _p._engine.CreateScorer();
                 var state = new OutputState(_p._label);
+                // The row holds a share of the model for as long as whoever holds the row (a prediction engine) lives.
+                var lease = _p._engine.Lease();
                 long position = -1;
                 void Ensure()
                 {
+                    GC.KeepAlive(lease);
                     if (position == input.Position && position >= 0) return;
                     reader.ReadFeatures(row);
-                    state.Set(_p.Forward(rows, builder), 0);
+                    state.Set(scorer.Score(rows), 0);
                     position = input.Position;
                 }
                 return state.Getters(isAddedActive, Ensure);
@@ -349,7 +337,7 @@ namespace MLNet.Sequence
             ThrowIfDisposed();
             writer.WriteJson("config.json", new Stored
             {
-                Network = _config,
+                Network = _engine.Config,
                 Features = _features,
                 Label = _label,
                 ScoringBatchSize = _scoringBatch,
@@ -361,159 +349,23 @@ namespace MLNet.Sequence
                 BestEpoch = TrainingHistory?.BestEpoch ?? 0,
                 StoppedEarly = TrainingHistory?.StoppedEarly ?? false,
             });
-            writer.Write("weights.bin", s =>
-            {
-                if (_device.type == DeviceType.CPU)
-                    _network.save(s);
-                else
-                {
-                    _network.to(torch.CPU);
-                    try { _network.save(s); }
-                    finally { _network.to(_device); }
-                }
-            });
+            writer.Write("weights.bin", _engine.Save);
         }
 
         internal static SequencePredictionTransformer Load(ModelPartReader reader)
         {
             reader.RequireVersion("SequenceModel", 1);
-            TorchNative.EnsureLoaded();
             var s = reader.ReadJson<Stored>("config.json");
             if (s.Features.Columns.Length == 0 || s.Features.Steps <= 0 || s.Label.Outputs <= 0)
                 throw new InvalidDataException("The stored sequence model configuration is incomplete.");
-            var network = new SequenceNetwork(s.Network);
-            try
-            {
-                using (var weights = new MemoryStream(reader.ReadBytes("weights.bin")))
-                    network.load(weights);
-                var history = s.History == null ? null : new TrainingHistory(
-                    s.History.Select(e => new EpochReport(e.Epoch, e.Epochs, e.TrainingLoss, e.ValidationLoss, e.ValidationMetric, e.MetricName, e.LearningRate,
-                        e.RowsPerSecond, TimeSpan.FromSeconds(e.Seconds), e.IsBest)).ToList(), s.BestEpoch, s.StoppedEarly);
-                return new SequencePredictionTransformer(network, s.Network, s.Features, s.Label, history, torch.CPU, s.ScoringBatchSize);
-            }
-            catch (Exception e) when (e is not InvalidDataException)
-            {
-                network.Dispose();
-                throw new InvalidDataException($"The stored sequence model's weights do not match its configuration: {e.Message}", e);
-            }
-        }
-    }
-
-    /// <summary>
-    /// The scored view: a main cursor serves the input columns while a look-ahead cursor over the same input reads
-    /// the features of the next batch of rows, which the network scores in one forward pass.
-    /// </summary>
-    internal sealed class ScoredDataView : IDataView
-    {
-        private readonly IDataView _input;
-        private readonly SequencePredictionTransformer.Binding _binding;
-        private readonly int _batch;
-
-        public ScoredDataView(IDataView input, SequencePredictionTransformer.Binding binding, int batch)
-        {
-            _input = input; _binding = binding; _batch = batch;
-        }
-
-        /// <summary>False: the look-ahead cursor must see rows in the main cursor's order.</summary>
-        public bool CanShuffle => false;
-        public DataViewSchema Schema => _binding.OutputSchema;
-        public long? GetRowCount() => _input.GetRowCount();
-
-        public DataViewRowCursor GetRowCursor(IEnumerable<DataViewSchema.Column> columnsNeeded, Random? rand = null)
-        {
-            var (inputActive, addedActive) = _binding.Plan(columnsNeeded);
-            var main = _input.GetRowCursor(_binding.InputColumns(inputActive));
-            if (!addedActive.Any(a => a))
-                return new MappedCursor(main, _binding, addedActive);
-            var lookahead = _input.GetRowCursor(_binding.Dependencies(0).Select(i => _input.Schema[i]));
-            return new ScoringCursor(main, lookahead, _binding, addedActive, _batch);
-        }
-
-        public DataViewRowCursor[] GetRowCursorSet(IEnumerable<DataViewSchema.Column> columnsNeeded, int n, Random? rand = null) =>
-            new[] { GetRowCursor(columnsNeeded, rand) };
-    }
-
-    internal sealed class ScoringCursor : DataViewRowCursor
-    {
-        private readonly DataViewRowCursor _main, _lookahead;
-        private readonly SequencePredictionTransformer.Binding _binding;
-        private readonly bool[] _addedActive;
-        private readonly Delegate?[] _getters;
-        private readonly RowReader _reader;
-        private readonly List<RowData> _rows = new();
-        private readonly BatchBuilder _builder;
-        private readonly SequencePredictionTransformer.OutputState _state;
-        private readonly SequencePredictionTransformer _model;
-        private readonly int _batch;
-        private float[] _outputs = Array.Empty<float>();
-        private int _count, _index = -1;
-        private readonly ValueGetter<DataViewRowId> _mainId, _lookaheadId;
-        private readonly List<DataViewRowId> _ids = new();
-
-        public ScoringCursor(DataViewRowCursor main, DataViewRowCursor lookahead, SequencePredictionTransformer.Binding binding, bool[] addedActive, int batch)
-        {
-            _main = main; _lookahead = lookahead; _binding = binding; _addedActive = addedActive; _batch = batch;
-            _model = binding.Model;
-            _reader = new RowReader(lookahead, _model.Features, null);
-            _builder = new BatchBuilder(_model.Features, null, _model.Device, _model.Network.Config.Pooling == SequencePooling.Flatten);
-            _state = new SequencePredictionTransformer.OutputState(_model.Label);
-            _getters = _state.Getters(a => addedActive[a], () => { });
-            _mainId = main.GetIdGetter();
-            _lookaheadId = lookahead.GetIdGetter();
-        }
-
-        public override DataViewSchema Schema => _binding.OutputSchema;
-        public override long Position => _main.Position;
-        public override long Batch => _main.Batch;
-        public override ValueGetter<DataViewRowId> GetIdGetter() => _main.GetIdGetter();
-        public override bool IsColumnActive(DataViewSchema.Column column) => MappedGetters.IsActive(_binding, _main, _addedActive, column);
-        public override ValueGetter<TValue> GetGetter<TValue>(DataViewSchema.Column column) => MappedGetters.Get<TValue>(_binding, _main, _getters, column);
-
-        public override bool MoveNext()
-        {
-            if (!_main.MoveNext())
-                return false;
-            _index++;
-            if (_index >= _count)
-                Fill();
-            // Both cursors must see the same rows in the same order; row ids tell.
-            DataViewRowId id = default;
-            _mainId(ref id);
-            if (!id.Equals(_ids[_index]))
-                throw new InvalidOperationException(
-                    "The input data gave two cursors its rows in different orders, so scores cannot be matched to rows. Cache it first (mlContext.Data.Cache) or score with a prediction engine.");
-            _state.Set(_outputs, _index);
-            return true;
-        }
-
-        private void Fill()
-        {
-            _count = 0;
-            _index = 0;
-            _ids.Clear();
-            while (_count < _batch && _lookahead.MoveNext())
-            {
-                if (_rows.Count <= _count)
-                    _rows.Add(new RowData(_model.Features, 1));
-                _reader.ReadFeatures(_rows[_count]);
-                DataViewRowId id = default;
-                _lookaheadId(ref id);
-                _ids.Add(id);
-                _count++;
-            }
-            if (_count == 0)
-                throw new InvalidOperationException("The input data changed while it was being scored: the look-ahead cursor ended before the main cursor.");
-            _outputs = _model.Forward(_rows.GetRange(0, _count), _builder);
-        }
-
-        protected override void Dispose(bool disposing)
-        {
-            if (disposing)
-            {
-                _main.Dispose();
-                _lookahead.Dispose();
-            }
-            base.Dispose(disposing);
+            var layout = s.Features.Layout(s.Label, padToSteps: s.Network.Pooling == SequencePooling.Flatten);
+            SequenceEngine engine;
+            using (var weights = new MemoryStream(reader.ReadBytes("weights.bin")))
+                engine = SequenceEngine.Load(s.Network, layout, weights);
+            var history = s.History == null ? null : new TrainingHistory(
+                s.History.Select(e => new EpochReport(e.Epoch, e.Epochs, e.TrainingLoss, e.ValidationLoss, e.ValidationMetric, e.MetricName, e.LearningRate,
+                    e.RowsPerSecond, TimeSpan.FromSeconds(e.Seconds), e.IsBest)).ToList(), s.BestEpoch, s.StoppedEarly);
+            return new SequencePredictionTransformer(engine, s.Features, s.Label, history, s.ScoringBatchSize);
         }
     }
 }

@@ -8,10 +8,8 @@ using Microsoft.ML.Data;
 using Microsoft.ML.Runtime;
 using MLNet.Sequence.Estimators;
 using MLNet.Sequence.Trainers;
-using MLNet.Sequence.Trainers.Network;
 using MLNet.Sequence.Transforms;
 using MLNet.Sequence.Transforms.Internal;
-using TorchSharp;
 
 namespace MLNet.Sequence
 {
@@ -111,12 +109,20 @@ namespace MLNet.Sequence
             }
             var stats = Statistics(input, f, l, trainRows);
             if (stats.Rows == 0)
+            {
+                if (trainRows != null && stats.HeldOut > 0)
+                    throw new InvalidOperationException(
+                        $"Option ValidationFraction = {o.ValidationFraction} held out all {stats.HeldOut} rows of the training data for validation, leaving none to train on. Lower ValidationFraction, or pass ValidationData instead.");
                 throw new InvalidOperationException("The training data has no rows.");
+            }
+            if (validRows != null && stats.HeldOut == 0)
+                throw new InvalidOperationException(
+                    $"Option ValidationFraction = {o.ValidationFraction} selected none of the {stats.Rows} training rows for validation. Raise ValidationFraction, or pass ValidationData instead.");
             float[]? classWeights = ClassWeights(stats, l);
 
             if (o.NumberOfThreads is int threads)
-                torch.set_num_threads(threads);
-            torch.manual_seed(seed);
+                EngineRuntime.SetThreads(threads);
+            EngineRuntime.Seed(seed);
             var config = new NetworkConfig
             {
                 Encoder = o.Encoder,
@@ -155,19 +161,18 @@ namespace MLNet.Sequence
             if (o.Pooling == SequencePooling.Flatten && f.VariableLength)
                 host.Warning("Flatten pooling on variable-length input: shorter sequences are padded to the longest, so positions are counted from the start.");
 
-            var network = new SequenceNetwork(config);
+            var layout = f.Layout(l, padToSteps: o.Pooling == SequencePooling.Flatten);
+            var engine = SequenceEngine.Create(config, layout, device);
             try
             {
                 if (pretrained != null)
-                    network.SetEmbedding(pretrained, o.FreezeEmbeddings);
-                network.to(device);
-                bool padToSteps = o.Pooling == SequencePooling.Flatten;
-                var train = new DataViewBatchSource(input, f, l, o.BatchSize, o.ShuffleBufferSize, seed, trainRows, o.CacheRowsInMemory, device, padToSteps);
-                IBatchSource? valid = o.ValidationData != null
-                    ? new DataViewBatchSource(o.ValidationData, f, l, Math.Max(o.BatchSize, 256), 1, seed, null, o.CacheRowsInMemory, device, padToSteps)
-                    : validRows != null ? new DataViewBatchSource(input, f, l, Math.Max(o.BatchSize, 256), 1, seed, validRows, o.CacheRowsInMemory, device, padToSteps) : null;
-                host.Info($"{o.TrainerName}: {Task} on {f.Describe()}, {stats.Rows} training rows{(validRows != null ? $" (validation: {o.ValidationFraction:P0} held out)" : o.ValidationData != null ? " (validation data given)" : "")}, " +
-                          $"{network.parameters().Sum(p => p.numel())} parameters, device {device}, seed {seed}.");
+                    engine.SetEmbedding(pretrained, o.FreezeEmbeddings);
+                var train = new DataViewBatchSource(input, f, l, layout, o.BatchSize, o.ShuffleBufferSize, seed, trainRows, o.CacheRowsInMemory);
+                IRowBatchSource? valid = o.ValidationData != null
+                    ? new DataViewBatchSource(o.ValidationData, f, l, layout, Math.Max(o.BatchSize, 256), 1, seed, null, o.CacheRowsInMemory)
+                    : validRows != null ? new DataViewBatchSource(input, f, l, layout, Math.Max(o.BatchSize, 256), 1, seed, validRows, o.CacheRowsInMemory) : null;
+                host.Info($"{o.TrainerName}: {Task} on {f.Describe()}, {stats.Rows} training rows{(validRows != null ? $" (validation: {stats.HeldOut} rows, {o.ValidationFraction:P0}, held out)" : o.ValidationData != null ? " (validation data given)" : "")}, " +
+                          $"{engine.ParameterCount} parameters, device {device}, seed {seed}.");
                 var settings = new TrainingSettings
                 {
                     Task = Task,
@@ -185,7 +190,6 @@ namespace MLNet.Sequence
                     RegressionLoss = o.RegressionLoss,
                     Quantiles = l.Quantiles,
                     TargetScale = l.Scale is { Length: > 0 } sc ? sc.Average() : 1,
-                    Device = device,
                     CancellationToken = o.CancellationToken,
                     IsCanceled = host.IsCanceled,
                     Report = r =>
@@ -194,12 +198,12 @@ namespace MLNet.Sequence
                         o.Progress?.Report(r);
                     },
                 };
-                var history = TrainingLoop.Run(network, settings, train, valid);
-                return new SequencePredictionTransformer(network, config, f, l, history, device, o.ScoringBatchSize);
+                var history = engine.Train(settings, train, valid);
+                return new SequencePredictionTransformer(engine, f, l, history, o.ScoringBatchSize);
             }
             catch
             {
-                network.Dispose();
+                engine.Release();
                 throw;
             }
         }
@@ -323,6 +327,8 @@ namespace MLNet.Sequence
         internal sealed class Stats
         {
             public long Rows;
+            /// <summary>Rows set aside for validation by ValidationFraction.</summary>
+            public long HeldOut;
             public long[] ClassCounts = Array.Empty<long>();
         }
 
@@ -340,13 +346,16 @@ namespace MLNet.Sequence
             using (var cursor = input.GetRowCursor(columns))
             {
                 var reader = new RowReader(cursor, f, l);
-                var row = new RowData(f, l.Values);
+                var row = new SequenceRow(f.Layout(l, padToSteps: false));
                 long position = -1;
                 while (cursor.MoveNext())
                 {
                     position++;
                     if (include != null && !include(position))
+                    {
+                        stats.HeldOut++;
                         continue;
+                    }
                     reader.ReadFeatures(row);
                     reader.ReadLabel(row);
                     stats.Rows++;

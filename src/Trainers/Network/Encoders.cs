@@ -11,7 +11,7 @@ namespace MLNet.Sequence.Trainers.Network
     /// left-aligned (real steps first, padding after), so causal and unidirectional encoders never see padding
     /// before a real step; bidirectional and attention encoders mask it explicitly.
     /// </summary>
-    internal abstract class Encoder : nn.Module<Tensor, Tensor, Tensor, Tensor>
+    internal abstract class Encoder : nn.Module
     {
         protected Encoder(string name) : base(name) { }
 
@@ -21,11 +21,29 @@ namespace MLNet.Sequence.Trainers.Network
         /// <summary>True when the first half of the output runs forward and the second half backward.</summary>
         public virtual bool IsBidirectional => false;
 
-        /// <summary>Encodes <paramref name="x"/>; <paramref name="lengths"/> are the real steps per row (int64, CPU).</summary>
-        public abstract override Tensor forward(Tensor x, Tensor mask, Tensor lengths);
+        /// <summary>
+        /// Encodes <paramref name="x"/> [batch, steps, input]. Stateless: everything a call needs comes in its arguments,
+        /// so one encoder serves many threads at once.
+        /// </summary>
+        public abstract Tensor Encode(Tensor x, StepMask steps);
+    }
+
+    /// <summary>Which steps of a batch are real: the mask, the lengths, and whether there is any padding at all.</summary>
+    internal sealed class StepMask
+    {
+        public StepMask(Tensor mask, Tensor lengths, bool allReal)
+        {
+            Mask = mask; Lengths = lengths; AllReal = allReal;
+        }
+
+        /// <summary>[batch, steps] booleans, true at real steps; real steps come first in every row.</summary>
+        public Tensor Mask { get; }
+
+        /// <summary>Real steps per row (int64, on the CPU), each at least 1.</summary>
+        public Tensor Lengths { get; }
 
         /// <summary>True when every step of every row is real (no padding), which allows fast paths.</summary>
-        public bool AllReal { get; set; }
+        public bool AllReal { get; }
     }
 
     /// <summary>LSTM or GRU layers (stacked, optionally bidirectional, dropout between layers).</summary>
@@ -51,10 +69,10 @@ namespace MLNet.Sequence.Trainers.Network
         public override int OutputSize => _bidirectional ? 2 * _hidden : _hidden;
         public override bool IsBidirectional => _bidirectional;
 
-        public override Tensor forward(Tensor x, Tensor mask, Tensor lengths)
+        public override Tensor Encode(Tensor x, StepMask steps)
         {
             // Unidirectional over left-aligned input: outputs at real steps never depend on the trailing padding.
-            if (AllReal || !_bidirectional)
+            if (steps.AllReal || !_bidirectional)
             {
                 if (lstm != null)
                 {
@@ -68,8 +86,8 @@ namespace MLNet.Sequence.Trainers.Network
                 return go;
             }
             // Bidirectional with padding: pack, so the backward direction starts at each row's last real step.
-            long steps = x.shape[1];
-            using var packed = nn.utils.rnn.pack_padded_sequence(x, lengths, batch_first: true, enforce_sorted: false);
+            long total = x.shape[1];
+            using var packed = nn.utils.rnn.pack_padded_sequence(x, steps.Lengths, batch_first: true, enforce_sorted: false);
             nn.utils.rnn.PackedSequence output;
             if (lstm != null)
             {
@@ -86,7 +104,7 @@ namespace MLNet.Sequence.Trainers.Network
             }
             using (output)
             {
-                var (padded, _) = nn.utils.rnn.pad_packed_sequence(output, batch_first: true, total_length: steps);
+                var (padded, _) = nn.utils.rnn.pad_packed_sequence(output, batch_first: true, total_length: total);
                 return padded;
             }
         }
@@ -180,7 +198,7 @@ namespace MLNet.Sequence.Trainers.Network
 
         public override int OutputSize => _model;
 
-        public override Tensor forward(Tensor x, Tensor mask, Tensor lengths)
+        public override Tensor Encode(Tensor x, StepMask steps)
         {
             long t = x.shape[1];
             if (t > positions.shape[0])
@@ -189,7 +207,7 @@ namespace MLNet.Sequence.Trainers.Network
             using var scaled = _inputScale != 1.0 ? projected * _inputScale : projected.alias();
             using var pos = positions.narrow(0, 0, t).to(x.device);
             var h = training && _dropout > 0 ? drop.call(scaled + pos) : scaled + pos;
-            using var attend = AllReal ? null : mask.unsqueeze(1).unsqueeze(2);
+            using var attend = steps.AllReal ? null : steps.Mask.unsqueeze(1).unsqueeze(2);
             foreach (var layer in layers)
             {
                 var next = layer.call(h, attend);
@@ -242,11 +260,11 @@ namespace MLNet.Sequence.Trainers.Network
             return weights.call(torch.cat(taps, 2));
         }
 
-        public override Tensor forward(Tensor x, Tensor mask, Tensor lengths)
+        public override Tensor Encode(Tensor x, StepMask steps)
         {
             // [B, T, F]; padding steps are zeroed, and causal convolutions only look back, so real steps never see them.
             // Intermediates are left to the caller's dispose scope.
-            var h = AllReal ? x : x * mask.unsqueeze(-1).to(x.dtype);
+            var h = steps.AllReal ? x : x * steps.Mask.unsqueeze(-1).to(x.dtype);
             for (int i = 0; i < convs.Count; i++)
             {
                 var act = nn.functional.relu(CausalConvolution(h, convs[i], _kernel, 1L << i));

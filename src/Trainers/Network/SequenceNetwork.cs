@@ -84,25 +84,39 @@ namespace MLNet.Sequence.Trainers.Network
         /// <returns>[B, outputs] raw outputs (logits or regression values).</returns>
         public override Tensor forward(Tensor x, Tensor mask) => Forward(x, mask, null);
 
-        /// <summary>The forward pass with an optional [B, StaticFeatures] tensor joined to the pooled sequence.</summary>
+        /// <summary>
+        /// The forward pass with an optional [B, StaticFeatures] tensor joined to the pooled sequence. Stateless: it reads
+        /// no field that a call sets, so one network scores on many threads at once. An empty row (no real step) has a
+        /// defined output: its pooled sequence vector is zeros, so the head sees only its static features and biases.
+        /// </summary>
         public Tensor Forward(Tensor x, Tensor mask, Tensor? statics)
         {
             long b = mask.shape[0], t = mask.shape[1];
             bool allReal = mask.all().item<bool>();
+            Tensor? nonEmpty = null;
             if (!allReal)
             {
                 // Stable sort of "is padding" moves real steps to the front, keeping their order.
                 var (_, order) = torch.sort((~mask).to(ScalarType.Int8), dim: 1, stable: true);
                 mask = mask.gather(1, order);
                 x = x.dim() == 2 ? x.gather(1, order) : x.gather(1, order.unsqueeze(-1).expand(b, t, x.shape[2]));
+                // An empty row reads its first (padding) step as if it were real, so every encoder and pooling has a
+                // defined, finite input; its pooled vector is zeroed below. (Attention over no key at all would give NaN,
+                // and NaN poisons gradients even where it is later masked.)
+                var hasSteps = mask.any(1);
+                if (!hasSteps.all().item<bool>())
+                {
+                    nonEmpty = hasSteps;
+                    var first = torch.arange(t, device: mask.device).eq(0).unsqueeze(0);
+                    mask = mask.logical_or(first.logical_and(hasSteps.logical_not().unsqueeze(1)));
+                }
             }
             var lengths = mask.sum(1, type: ScalarType.Int64);
-            if (!allReal && lengths.min().item<long>() == 0)
-                throw new InvalidOperationException("A sequence has no real steps (it is empty or all padding).");
             var steps = embedding != null ? embedding.call(x) : x;
-            encoder.AllReal = allReal;
-            var h = encoder.call(steps, mask, lengths.cpu());
+            var h = encoder.Encode(steps, new StepMask(mask, lengths.cpu(), allReal));
             var pooled = Pool(h, mask, lengths, t);
+            if (nonEmpty is not null)
+                pooled = pooled * nonEmpty.unsqueeze(1).to(pooled.dtype);
             pooled = Drop(pooled);
             if (_config.StaticFeatures > 0)
             {

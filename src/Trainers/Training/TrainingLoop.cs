@@ -95,27 +95,11 @@ namespace MLNet.Sequence.Trainers
             $", lr {LearningRate:G3}, {RowsPerSecond:F0} rows/s";
     }
 
-    /// <summary>A batch of rows as tensors: inputs, mask of real steps, targets.</summary>
-    internal sealed class SequenceBatch
+    /// <summary>Where training and validation rows come from, in batches of managed rows (no tensors).</summary>
+    internal interface IRowBatchSource
     {
-        public SequenceBatch(Tensor inputs, Tensor mask, Tensor? targets, int count, Tensor? statics = null)
-        {
-            Inputs = inputs; Mask = mask; Targets = targets; Count = count; Statics = statics;
-        }
-
-        public Tensor Inputs { get; }
-        /// <summary>Optional [B, S] static features.</summary>
-        public Tensor? Statics { get; }
-        public Tensor Mask { get; }
-        public Tensor? Targets { get; }
-        public int Count { get; }
-    }
-
-    /// <summary>Where batches come from; the tensors of a batch are created while the caller's dispose scope is open.</summary>
-    internal interface IBatchSource
-    {
-        /// <summary>The batches of one pass; <paramref name="epoch"/> (from 1) seeds the shuffling.</summary>
-        IEnumerable<SequenceBatch> Batches(int epoch);
+        /// <summary>The batches of one pass; <paramref name="epoch"/> (from 1) seeds the shuffling, 0 keeps the stored order.</summary>
+        IEnumerable<IReadOnlyList<SequenceRow>> Batches(int epoch);
     }
 
     /// <summary>Settings of the training loop (the engine's view of the public options).</summary>
@@ -137,7 +121,6 @@ namespace MLNet.Sequence.Trainers
         public float[]? Quantiles { get; set; }
         /// <summary>Multiplies the regression RMSE so that it is reported in label units.</summary>
         public double TargetScale { get; set; } = 1;
-        public Device Device { get; set; } = torch.CPU;
         public CancellationToken CancellationToken { get; set; }
         public Func<bool>? IsCanceled { get; set; }
         public Action<EpochReport>? Report { get; set; }
@@ -162,7 +145,7 @@ namespace MLNet.Sequence.Trainers
     /// <summary>Minibatch training with validation, early stopping (restoring the best weights), schedules and clipping.</summary>
     internal static class TrainingLoop
     {
-        public static TrainingHistory Run(SequenceNetwork network, TrainingSettings s, IBatchSource train, IBatchSource? validation)
+        public static TrainingHistory Run(SequenceNetwork network, TensorBatchBuilder builder, TrainingSettings s, IRowBatchSource train, IRowBatchSource? validation)
         {
             var parameters = network.parameters().Where(p => p.requires_grad).ToList();
             using var optimizer = MakeOptimizer(parameters, s);
@@ -192,7 +175,7 @@ namespace MLNet.Sequence.Trainers
                             using var scope = torch.NewDisposeScope();
                             if (!batches.MoveNext())
                                 break;
-                            var batch = batches.Current;
+                            var batch = builder.Build(batches.Current, withTargets: true);
                             optimizer.zero_grad();
                             var output = network.Forward(batch.Inputs, batch.Mask, batch.Statics);
                             var loss = Loss(output, batch.Targets!, s);
@@ -216,7 +199,7 @@ namespace MLNet.Sequence.Trainers
                     bool isBest = false;
                     if (validation != null)
                     {
-                        (validLoss, metric) = Evaluate(network, s, validation);
+                        (validLoss, metric) = Evaluate(network, builder, s, validation);
                         if (validLoss < bestLoss - 1e-7)
                         {
                             bestLoss = validLoss.Value;
@@ -326,16 +309,16 @@ namespace MLNet.Sequence.Trainers
         }
 
         /// <summary>Mean loss and metric over a data set, in eval mode without gradients.</summary>
-        internal static (double Loss, double Metric) Evaluate(SequenceNetwork network, TrainingSettings s, IBatchSource data)
+        internal static (double Loss, double Metric) Evaluate(SequenceNetwork network, TensorBatchBuilder builder, TrainingSettings s, IRowBatchSource data)
         {
             network.eval();
             using var _ = torch.no_grad();
             double lossSum = 0, metricSum = 0;
             long rows = 0, items = 0;
-            foreach (var batchScope in ScopedBatches(data))
+            foreach (var rowsOfBatch in data.Batches(0))
             {
-                using var scope = batchScope.Scope;
-                var batch = batchScope.Batch;
+                using var scope = torch.NewDisposeScope();
+                var batch = builder.Build(rowsOfBatch, withTargets: true);
                 var output = network.Forward(batch.Inputs, batch.Mask, batch.Statics);
                 lossSum += Loss(output, batch.Targets!, s).item<float>() * batch.Count;
                 rows += batch.Count;
@@ -368,22 +351,6 @@ namespace MLNet.Sequence.Trainers
                 _ => metricSum / items,
             };
             return (lossSum / rows, metric);
-        }
-
-        /// <summary>Batches with a dispose scope opened before each is created.</summary>
-        private static IEnumerable<(SequenceBatch Batch, DisposeScope Scope)> ScopedBatches(IBatchSource source)
-        {
-            using var e = source.Batches(0).GetEnumerator();
-            while (true)
-            {
-                var scope = torch.NewDisposeScope();
-                if (!e.MoveNext())
-                {
-                    scope.Dispose();
-                    yield break;
-                }
-                yield return (e.Current, scope);
-            }
         }
 
         private static void Snapshot(SequenceNetwork network, ref Dictionary<string, Tensor>? best)

@@ -159,15 +159,18 @@ public sealed class TrainerBadInputTests
     }
 
     [TestMethod]
-    public void EmptySequencesAndForeignVocabulariesAreErrors()
+    public void EmptySequencesScoreAndForeignVocabulariesAreErrors()
     {
         var ml = new MLContext(1);
         var rows = Enumerable.Range(0, 30).Select(i => new Tokens { Label = i % 2 == 0, Ids = Enumerable.Range(0, 1 + i % 7).Select(j => (uint)(1 + (i + j) % 10)).ToArray() }).ToList();
         var data = ml.Data.LoadFromEnumerable(rows);
-        var withEmpty = ml.Data.LoadFromEnumerable(rows.Select((r, i) => i == 4 ? new Tokens { Label = r.Label, Ids = new uint[] { 0, 0 } } : r).ToList());
-        var e = Assert.ThrowsExactly<InvalidOperationException>(() => ml.BinaryClassification.Trainers.SequenceLstm(new LstmOptions { FeatureColumnName = "Ids", HiddenSize = 4, NumberOfEpochs = 1 }).Fit(withEmpty));
-        Assert.Contains("empty sequence", e.Message);
-        Assert.Contains("row 4", e.Message);
+        // Padding only, or nothing at all: empty sequences train and score like any row (see SharingAndEdgeRowTests).
+        var withEmpty = ml.Data.LoadFromEnumerable(rows.Select((r, i) => i == 4 ? new Tokens { Label = r.Label, Ids = new uint[] { 0, 0 } } : i == 5 ? new Tokens { Label = r.Label } : r).ToList());
+        using (var trained = ml.BinaryClassification.Trainers.SequenceLstm(new LstmOptions { FeatureColumnName = "Ids", HiddenSize = 4, NumberOfEpochs = 1 }).Fit(withEmpty))
+        {
+            var scores = TestData.Column(trained.Transform(withEmpty), "Score").Cast<float>().ToArray();
+            Assert.AreEqual(scores[4], scores[5], "all-padding and no ids at all are the same empty sequence");
+        }
 
         using var model = ml.BinaryClassification.Trainers.SequenceLstm(new LstmOptions { FeatureColumnName = "Ids", HiddenSize = 4, NumberOfEpochs = 1, MaximumSequenceLength = 5 }).Fit(data);
         // Another vocabulary (20 keys where the model knows 10): ids outside the embedding are refused at schema time.

@@ -432,7 +432,7 @@ public sealed class TrainerBehaviourTests
             {
                 HiddenSize = 8, NumberOfEpochs = 2, PretrainedEmbeddingsPath = path, FreezeEmbeddings = true,
             }).Fit(data);
-            var weight = model.Network.parameters().First(p => p.shape.Length == 2 && p.shape[1] == 12);
+            var weight = model.Engine.Network.parameters().First(p => p.shape.Length == 2 && p.shape[1] == 12);
             Assert.IsFalse(weight.requires_grad, "frozen");
             for (int i = 0; i < words.Count; i++)
             {

@@ -1,0 +1,258 @@
+using System;
+using System.Collections.Generic;
+using System.IO;
+using System.Linq;
+using MLNet.Sequence.Trainers.Native;
+using MLNet.Sequence.Trainers.Network;
+using TorchSharp;
+
+namespace MLNet.Sequence.Trainers
+{
+    /// <summary>
+    /// The engine boundary: a network and its device behind an API in plain arrays. Callers hand it managed rows
+    /// (<see cref="SequenceRow"/>) to train on or to score, and get managed outputs back; no tensor crosses this line.
+    /// </summary>
+    /// <remarks>
+    /// <para>Scoring is thread-safe: the forward pass is stateless and each call builds its own tensors in its own dispose
+    /// scope, so many threads may score one engine at once.</para>
+    /// <para>Ownership: an engine starts with one owner, its creator, who gives it back with <see cref="Release"/>. Each
+    /// <see cref="Lease"/> adds an owner (a prediction engine's row, an open cursor) until the lease is released, or
+    /// collected when its holder is dropped without releasing it. The native memory is freed when the last owner lets go
+    /// and no call is still running; using it after that throws <see cref="ObjectDisposedException"/>.</para>
+    /// </remarks>
+    internal sealed class SequenceEngine
+    {
+        private readonly SequenceNetwork _network;
+        private readonly ComputeDevice _device;
+        private readonly object _gate = new();
+        private int _owners = 1;
+        private int _running;
+        private bool _freed;
+
+        private SequenceEngine(SequenceNetwork network, BatchLayout layout, ComputeDevice device)
+        {
+            _network = network;
+            Layout = layout;
+            _device = device;
+        }
+
+        /// <summary>The network's configuration.</summary>
+        public NetworkConfig Config => _network.Config;
+
+        /// <summary>The network itself, for tests and benchmarks that look inside; the library's own callers use the array API.</summary>
+        internal SequenceNetwork Network => _network;
+
+        /// <summary>The rows the network takes.</summary>
+        public BatchLayout Layout { get; }
+
+        /// <summary>Where it runs.</summary>
+        public ComputeDevice Device => _device;
+
+        /// <summary>Outputs per row: outputs × quantiles.</summary>
+        public int OutputsPerRow => Config.Outputs * Math.Max(1, Config.Quantiles);
+
+        /// <summary>Trainable and frozen weights.</summary>
+        public long ParameterCount
+        {
+            get
+            {
+                using var _ = Use();
+                return _network.parameters().Sum(p => p.numel());
+            }
+        }
+
+        /// <summary>A new, untrained network on <paramref name="device"/>, seeded by the caller (<see cref="EngineRuntime.Seed"/>).</summary>
+        public static SequenceEngine Create(NetworkConfig config, BatchLayout layout, ComputeDevice device)
+        {
+            TorchNative.EnsureLoaded();
+            var network = new SequenceNetwork(config);
+            try
+            {
+                network.to(device.Device);
+                return new SequenceEngine(network, layout, device);
+            }
+            catch
+            {
+                network.Dispose();
+                throw;
+            }
+        }
+
+        /// <summary>A network rebuilt from its configuration and saved weights, on the CPU.</summary>
+        /// <exception cref="InvalidDataException">The weights do not match the configuration.</exception>
+        public static SequenceEngine Load(NetworkConfig config, BatchLayout layout, Stream weights)
+        {
+            TorchNative.EnsureLoaded();
+            var network = new SequenceNetwork(config);
+            try
+            {
+                network.load(weights);
+                network.eval();
+                return new SequenceEngine(network, layout, ComputeDevice.Cpu);
+            }
+            catch (Exception e)
+            {
+                network.Dispose();
+                throw new InvalidDataException($"The stored sequence model's weights do not match its configuration: {e.Message}", e);
+            }
+        }
+
+        /// <summary>Replaces the embedding table with pretrained vectors ([vocabulary × dimension], row-major); optionally frozen.</summary>
+        public void SetEmbedding(float[] table, bool freeze)
+        {
+            using var _ = Use();
+            _network.SetEmbedding(table, freeze);
+        }
+
+        /// <summary>Trains the network; returns the per-epoch history. Not to be called while the engine scores.</summary>
+        public TrainingHistory Train(TrainingSettings settings, IRowBatchSource train, IRowBatchSource? validation)
+        {
+            using var _ = Use();
+            var builder = new TensorBatchBuilder(Layout, _device.Device);
+            return TrainingLoop.Run(_network, builder, settings, train, validation);
+        }
+
+        /// <summary>A scorer for one thread (it reuses its staging buffers); engines are shared, scorers are not.</summary>
+        public Scorer CreateScorer() => new(this);
+
+        /// <summary>Writes the weights (moved to the CPU for the write when they live on a GPU).</summary>
+        public void Save(Stream destination)
+        {
+            using var _ = Use();
+            if (_device.IsCpu)
+                _network.save(destination);
+            else
+            {
+                _network.to(torch.CPU);
+                try { _network.save(destination); }
+                finally { _network.to(_device.Device); }
+            }
+        }
+
+        /// <summary>Adds an owner until the returned lease is released or collected; throws when the engine was already freed.</summary>
+        public EngineLease Lease()
+        {
+            lock (_gate)
+            {
+                ThrowIfFreed();
+                _owners++;
+            }
+            return new EngineLease(this);
+        }
+
+        /// <summary>Removes an owner; the last one frees the native memory (once running calls finish). Extra releases are ignored.</summary>
+        public void Release()
+        {
+            lock (_gate)
+            {
+                if (_owners == 0)
+                    return;
+                _owners--;
+                FreeIfUnused();
+            }
+        }
+
+        /// <summary>True once the native memory has been freed (or is about to be, when the last running call ends).</summary>
+        public bool IsReleased
+        {
+            get { lock (_gate) return _owners == 0; }
+        }
+
+        private void FreeIfUnused()
+        {
+            if (_owners == 0 && _running == 0 && !_freed)
+            {
+                _freed = true;
+                _network.Dispose();
+            }
+        }
+
+        private void ThrowIfFreed()
+        {
+            if (_owners == 0)
+                throw new ObjectDisposedException("SequenceModel", "This sequence model was disposed; load or train it again.");
+        }
+
+        /// <summary>Marks a call as running, so that a release on another thread waits for it before freeing.</summary>
+        private RunningCall Use()
+        {
+            lock (_gate)
+            {
+                ThrowIfFreed();
+                _running++;
+            }
+            return new RunningCall(this);
+        }
+
+        private readonly struct RunningCall : IDisposable
+        {
+            private readonly SequenceEngine _engine;
+            public RunningCall(SequenceEngine engine) => _engine = engine;
+
+            public void Dispose()
+            {
+                lock (_engine._gate)
+                {
+                    _engine._running--;
+                    _engine.FreeIfUnused();
+                }
+            }
+        }
+
+        /// <summary>Scores rows for one thread: builds the batch, runs the network without gradients, copies the outputs out.</summary>
+        internal sealed class Scorer
+        {
+            private readonly SequenceEngine _engine;
+            private readonly TensorBatchBuilder _builder;
+            private float[] _outputs = Array.Empty<float>();
+
+            public Scorer(SequenceEngine engine)
+            {
+                _engine = engine;
+                _builder = new TensorBatchBuilder(engine.Layout, engine._device.Device);
+            }
+
+            /// <summary>Raw outputs [rows × OutputsPerRow], in a buffer this scorer reuses (valid until its next call).</summary>
+            public float[] Score(IReadOnlyList<SequenceRow> rows)
+            {
+                int n = rows.Count * _engine.OutputsPerRow;
+                if (_outputs.Length < n)
+                    _outputs = new float[n];
+                using var running = _engine.Use();
+                using var scope = torch.NewDisposeScope();
+                using var noGrad = torch.no_grad();
+                var batch = _builder.Build(rows, withTargets: false);
+                var output = _engine._network.Forward(batch.Inputs, batch.Mask, batch.Statics);
+                TensorBatchBuilder.CopyOut(output, _outputs.AsSpan(0, n));
+                return _outputs;
+            }
+        }
+    }
+
+    /// <summary>
+    /// One owner's share of an engine. <see cref="Release"/> gives it back; a lease that is dropped without being released
+    /// gives it back when the garbage collector finalizes it (a prediction engine has no other way to tell us it is gone).
+    /// </summary>
+    internal sealed class EngineLease
+    {
+        private SequenceEngine? _engine;
+
+        internal EngineLease(SequenceEngine engine) => _engine = engine;
+
+        /// <summary>Gives the share back; later calls do nothing.</summary>
+        public void Release()
+        {
+            var engine = System.Threading.Interlocked.Exchange(ref _engine, null);
+            if (engine != null)
+            {
+                engine.Release();
+                GC.SuppressFinalize(this);
+            }
+        }
+
+        ~EngineLease()
+        {
+            System.Threading.Interlocked.Exchange(ref _engine, null)?.Release();
+        }
+    }
+}
