@@ -61,9 +61,11 @@ namespace MLNet.Sequence.Trainers.Network
             if (embedding == null)
                 return;
             using var _ = torch.no_grad();
-            nn.init.uniform_(embedding.weight!, -0.05, 0.05);
-            using var padding = embedding.weight![0];
-            padding.zero_();
+            // Embedding.weight hands out a new handle on every read: dispose each, or it pins the table until the GC runs.
+            using var weight = embedding.weight!;
+            nn.init.uniform_(weight, -0.05, 0.05);
+            using var padding = weight[0];
+            nn.init.zeros_(padding);   // Tensor.zero_() in TorchSharp 0.107 returns a new handle that would be left undisposed
         }
 
         /// <summary>Replaces the embedding table (pretrained vectors); optionally freezes it.</summary>
@@ -73,10 +75,11 @@ namespace MLNet.Sequence.Trainers.Network
                 throw new InvalidOperationException("The network takes numeric input; it has no embedding.");
             using var _ = torch.no_grad();
             using var t = torch.tensor(table, new long[] { _config.VocabularySize, _config.EmbeddingDimension });
-            embedding.weight!.copy_(t);
-            using var padding = embedding.weight![0];
-            padding.zero_();
-            embedding.weight!.requires_grad = !freeze;
+            using var weight = embedding.weight!;
+            weight.copy_(t);
+            using var padding = weight[0];
+            nn.init.zeros_(padding);   // Tensor.zero_() in TorchSharp 0.107 returns a new handle that would be left undisposed
+            weight.requires_grad = !freeze;
         }
 
         /// <param name="x">Token ids [B, T] (int64) or numeric steps [B, T, F] (float32).</param>

@@ -362,7 +362,10 @@ namespace MLNet.Sequence.Trainers
                 if (best.TryGetValue(name, out var copy))
                     copy.copy_(t);
                 else
-                    best[name] = t.detach().clone().DetachFromDisposeScope();
+                {
+                    using var detached = t.detach();
+                    best[name] = detached.clone().DetachFromDisposeScope();
+                }
             }
         }
 
