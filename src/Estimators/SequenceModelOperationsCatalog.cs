@@ -16,6 +16,8 @@ namespace MLNet.Sequence
         /// <summary>
         /// Saves <paramref name="model"/> and its input schema to <paramref name="filePath"/>. The file is written to a
         /// temporary file in the same folder and then moved into place, so a failure never leaves a partial model behind.
+        /// A temporary file that a killed process left beside the target (named <c>.{file}.{process id}.{random}.tmp</c>)
+        /// is deleted by the next save to that path, once that process is gone.
         /// </summary>
         /// <param name="catalog">The model operations catalog (<c>mlContext.Model</c>).</param>
         /// <param name="model">The fitted model: any transformer or transformer chain.</param>
@@ -31,7 +33,8 @@ namespace MLNet.Sequence
             var dir = Path.GetDirectoryName(full)!;
             if (!Directory.Exists(dir))
                 throw new DirectoryNotFoundException($"Cannot save the model to '{filePath}': folder '{dir}' does not exist.");
-            var tmp = Path.Combine(dir, $".{Path.GetFileName(full)}.{Guid.NewGuid():N}.tmp");
+            TemporaryFiles.DeleteStale(dir, Path.GetFileName(full));
+            var tmp = Path.Combine(dir, TemporaryFiles.NameFor(Path.GetFileName(full)));
             try
             {
                 using (var stream = new FileStream(tmp, FileMode.CreateNew, FileAccess.Write))

@@ -55,6 +55,12 @@ namespace MLNet.Sequence.Persistence
             public DateTime SavedUtc { get; set; }
             public List<PartEntry> Parts { get; set; } = new();
             public Dictionary<string, string> Sha256 { get; set; } = new();
+
+            /// <summary>
+            /// SHA-256 of the manifest's own content (see <see cref="ContentChecksum"/>), so damage to the manifest is
+            /// detected like damage to any entry. Absent in files written before 2026-12-03, which load without it.
+            /// </summary>
+            public string? Checksum { get; set; }
         }
 
         internal sealed class PartEntry
@@ -123,6 +129,7 @@ namespace MLNet.Sequence.Persistence
                     manifest.Parts.Add(new PartEntry { Kind = "MLNet", Version = 1, Location = entry, TransformerCount = run.Count });
                     schema = chain.GetOutputSchema(schema);
                 }
+                manifest.Checksum = ContentChecksum(manifest);
                 var manifestEntry = zip.CreateEntry(ManifestEntry, CompressionLevel.Fastest);
                 using var ms = manifestEntry.Open();
                 JsonSerializer.Serialize(ms, manifest, PartJson.Options);
@@ -149,29 +156,9 @@ namespace MLNet.Sequence.Persistence
             }
             using (zip)
             {
-                var manifestEntry = zip.GetEntry(ManifestEntry);
-                if (manifestEntry == null)
-                {
-                    bool looksMlNet = zip.GetEntry("Model/") != null || zip.Entries.Any(e => e.FullName.StartsWith("TransformerChain", StringComparison.Ordinal) || e.FullName.StartsWith("Schema", StringComparison.Ordinal));
-                    throw new InvalidDataException($"{description} is not an MLNet.Sequence model: it has no {ManifestEntry}." +
-                        (looksMlNet ? " It looks like a plain ML.NET model; load it with mlContext.Model.Load." : ""));
-                }
-                Manifest manifest;
                 try
                 {
-                    manifest = ReadManifest(manifestEntry);
-                }
-                catch (Exception e) when (e is JsonException or InvalidDataException or IOException)
-                {
-                    throw Damaged(description, $"its {ManifestEntry} cannot be read ({e.Message})", e);
-                }
-                if (manifest.Format != FormatName)
-                    throw new InvalidDataException($"{description} is not an MLNet.Sequence model: its manifest names format '{manifest.Format}'.");
-                if (manifest.FormatVersion > FormatVersion || manifest.FormatVersion < 1)
-                    throw new InvalidDataException(
-                        $"{description} was saved in MLNet.Sequence model format version {manifest.FormatVersion} (library {manifest.Library}); this MLNet.Sequence reads versions 1 to {FormatVersion}. Update MLNet.Sequence to load it.");
-                try
-                {
+                    var manifest = ReadAndCheckManifest(zip, description);
                     VerifyHashes(zip, manifest, description);
                     LoadNested(catalog, zip, SchemaEntry, out var schema);
                     inputSchema = schema ?? throw new InvalidDataException($"entry '{SchemaEntry}' holds no input schema");
@@ -196,13 +183,80 @@ namespace MLNet.Sequence.Persistence
                 }
                 catch (InvalidDataException e) when (!e.Message.StartsWith(description, StringComparison.Ordinal))
                 {
+                    // Includes damage that System.IO.Compression finds itself (a corrupt central directory or local header),
+                    // whose message does not name the file.
                     throw Damaged(description, e.Message, e);
                 }
-                catch (Exception e) when (e is JsonException or IOException or FormatException or InvalidOperationException)
+                catch (Exception e) when (e is JsonException or IOException or FormatException or InvalidOperationException or ArgumentException or NullReferenceException)
                 {
                     throw Damaged(description, e.Message, e);
                 }
             }
+        }
+
+        /// <summary>Reads the manifest and checks it: format, version, its own checksum, complete parts, every entry in a part.</summary>
+        private static Manifest ReadAndCheckManifest(ZipArchive zip, string description)
+        {
+            var manifestEntry = zip.GetEntry(ManifestEntry);
+            if (manifestEntry == null)
+            {
+                bool looksMlNet = zip.GetEntry("Model/") != null || zip.Entries.Any(e => e.FullName.StartsWith("TransformerChain", StringComparison.Ordinal) || e.FullName.StartsWith("Schema", StringComparison.Ordinal));
+                throw new InvalidDataException($"{description} is not an MLNet.Sequence model: it has no {ManifestEntry}." +
+                    (looksMlNet ? " It looks like a plain ML.NET model; load it with mlContext.Model.Load." : ""));
+            }
+            Manifest manifest;
+            try
+            {
+                manifest = ReadManifest(manifestEntry);
+            }
+            catch (Exception e) when (e is JsonException or InvalidDataException or IOException)
+            {
+                throw Damaged(description, $"its {ManifestEntry} cannot be read ({e.Message})", e);
+            }
+            if (manifest.Format != FormatName)
+                throw new InvalidDataException($"{description} is not an MLNet.Sequence model: its manifest names format '{manifest.Format}'.");
+            if (manifest.FormatVersion > FormatVersion || manifest.FormatVersion < 1)
+                throw new InvalidDataException(
+                    $"{description} was saved in MLNet.Sequence model format version {manifest.FormatVersion} (library {manifest.Library}); this MLNet.Sequence reads versions 1 to {FormatVersion}. Update MLNet.Sequence to load it.");
+            if (manifest.Parts == null)
+                throw Damaged(description, $"its {ManifestEntry} has no list of parts", null);
+            if (manifest.Sha256 == null || manifest.Sha256.Values.Any(v => v == null))
+                throw Damaged(description, $"its {ManifestEntry} has no checksums, or an empty one", null);
+            for (int i = 0; i < manifest.Parts.Count; i++)
+            {
+                var p = manifest.Parts[i];
+                if (p == null || string.IsNullOrEmpty(p.Kind) || string.IsNullOrEmpty(p.Location) || p.Version < 1 || p.TransformerCount < 1)
+                    throw Damaged(description, $"part {i + 1} of its {ManifestEntry} is incomplete (kind, location, version or transformer count)", null);
+            }
+            if (manifest.Checksum != null && !string.Equals(manifest.Checksum, ContentChecksum(manifest), StringComparison.OrdinalIgnoreCase))
+                throw Damaged(description, $"its {ManifestEntry} does not match its own checksum", null);
+            foreach (var e in zip.Entries)
+            {
+                string name = e.FullName;
+                if (name == ManifestEntry || name == SchemaEntry || name.EndsWith('/'))
+                    continue;
+                bool inPart = manifest.Parts.Any(p => p.Kind == "MLNet" ? name == p.Location : name.StartsWith(p.Location, StringComparison.Ordinal));
+                if (!inPart)
+                    throw Damaged(description, $"entry '{name}' belongs to none of the parts its {ManifestEntry} lists", null);
+            }
+            return manifest;
+        }
+
+        /// <summary>
+        /// SHA-256 over the manifest's content in a fixed text form (format, version, library, time, every part, every
+        /// entry hash in ordinal order): independent of JSON formatting, so it can live inside the manifest it checks.
+        /// </summary>
+        internal static string ContentChecksum(Manifest m)
+        {
+            var text = new System.Text.StringBuilder();
+            text.Append(m.Format).Append('\n').Append(m.FormatVersion.ToString(System.Globalization.CultureInfo.InvariantCulture)).Append('\n')
+                .Append(m.Library).Append('\n').Append(m.SavedUtc.ToUniversalTime().Ticks.ToString(System.Globalization.CultureInfo.InvariantCulture)).Append('\n');
+            foreach (var p in m.Parts)
+                text.Append("part|").Append(p.Kind).Append('|').Append(p.Version.ToString(System.Globalization.CultureInfo.InvariantCulture)).Append('|')
+                    .Append(p.Location).Append('|').Append(p.TransformerCount.ToString(System.Globalization.CultureInfo.InvariantCulture)).Append('\n');
+            foreach (var kv in m.Sha256.OrderBy(k => k.Key, StringComparer.Ordinal))
+                text.Append("entry|").Append(kv.Key).Append('|').Append(kv.Value.ToUpperInvariant()).Append('\n');
+            return Convert.ToHexString(SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(text.ToString())));
         }
 
         private static Manifest ReadManifest(ZipArchiveEntry entry)

@@ -206,7 +206,8 @@ public sealed class PersistenceTests
         Assert.Contains("'Teleporter'", Assert.ThrowsExactly<InvalidDataException>(() => ml.Model.LoadSequenceModel(path, out _)).Message);
     }
 
-    private static void RewriteManifest(string path, Func<string, string> edit)
+    /// <summary>Edits the manifest as text; with <paramref name="sign"/> its own checksum is recomputed, as a writer would.</summary>
+    private static void RewriteManifest(string path, Func<string, string> edit, bool sign = true)
     {
         using var zip = ZipFile.Open(path, ZipArchiveMode.Update);
         var entry = zip.GetEntry("manifest.json")!;
@@ -214,9 +215,89 @@ public sealed class PersistenceTests
         using (var r = new StreamReader(entry.Open())) text = r.ReadToEnd();
         var edited = edit(text);
         Assert.AreNotEqual(text, edited, "the manifest edit must apply");
+        if (sign)
+        {
+            var node = System.Text.Json.Nodes.JsonNode.Parse(edited)!;
+            var manifest = System.Text.Json.JsonSerializer.Deserialize<MLNet.Sequence.Persistence.SequenceModelFile.Manifest>(edited, MLNet.Sequence.Transforms.Persistence.PartJson.Options)!;
+            node["Checksum"] = MLNet.Sequence.Persistence.SequenceModelFile.ContentChecksum(manifest);
+            edited = node.ToJsonString(new System.Text.Json.JsonSerializerOptions { WriteIndented = true });
+        }
         entry.Delete();
         using var w = new StreamWriter(zip.CreateEntry("manifest.json").Open(), new UTF8Encoding(false));
         w.Write(edited);
+    }
+
+    private static string LoadError(MLContext ml, string path)
+    {
+        var e = Assert.ThrowsExactly<InvalidDataException>(() => ml.Model.LoadSequenceModel(path, out _));
+        Assert.Contains($"'{path}'", e.Message, "the message names the file");
+        return e.Message;
+    }
+
+    [TestMethod]
+    public void DamagedManifestsAreClearErrors()
+    {
+        var ml = new MLContext(1);
+        // Null lists: no NullReferenceException, the usual message.
+        var path = Saved(ml);
+        RewriteManifest(path, m => System.Text.RegularExpressions.Regex.Replace(m, "\"Parts\": \\[[^\\]]*\\]", "\"Parts\": null"), sign: false);
+        StringAssert.Contains(LoadError(ml, path), "has no list of parts");
+        path = Saved(ml);
+        RewriteManifest(path, m => System.Text.RegularExpressions.Regex.Replace(m, "\"Sha256\": \\{[^}]*\\}", "\"Sha256\": null"), sign: false);
+        StringAssert.Contains(LoadError(ml, path), "has no checksums");
+
+        // A manifest with its parts removed but its checksums intact, consistently signed: the entries belong to no part,
+        // so it cannot load as an empty chain that scores nothing.
+        path = Saved(ml);
+        RewriteManifest(path, m => System.Text.RegularExpressions.Regex.Replace(m, "\"Parts\": \\[[^\\]]*\\]", "\"Parts\": []"));
+        StringAssert.Contains(LoadError(ml, path), "belongs to none of the parts");
+
+        // Any change to the manifest that its writer did not sign.
+        path = Saved(ml);
+        RewriteManifest(path, m => m.Replace("\"TransformerCount\": 1", "\"TransformerCount\": 2"), sign: false);
+        StringAssert.Contains(LoadError(ml, path), "does not match its own checksum");
+    }
+
+    [TestMethod]
+    public void CorruptCentralDirectoryNamesTheFile()
+    {
+        var ml = new MLContext(1);
+        var path = Saved(ml);
+        var bytes = File.ReadAllBytes(path);
+        // The central directory starts with signature PK\x01\x02; break the first record's signature.
+        int at = -1;
+        for (int i = bytes.Length - 4; i >= 0; i--)
+            if (bytes[i] == 0x50 && bytes[i + 1] == 0x4B && bytes[i + 2] == 0x01 && bytes[i + 3] == 0x02) at = i;
+        Assert.IsGreaterThanOrEqualTo(0, at);
+        bytes[at + 2] = 0x07;
+        File.WriteAllBytes(path, bytes);
+        StringAssert.Contains(LoadError(ml, path), "not a usable MLNet.Sequence model");
+    }
+
+    [TestMethod]
+    public void TemporaryFilesOfKilledSavesAreCleanedUpByTheNextSave()
+    {
+        var ml = new MLContext(1);
+        var (model, data) = MixedChain(ml);
+        var path = Path.Combine(_dir, "model.zip");
+        // A process that has ended, as one killed with SIGKILL mid-save would have.
+        using var gone = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo("true") { UseShellExecute = false })!;
+        gone.WaitForExit();
+        var orphan = Path.Combine(_dir, $".model.zip.{gone.Id}.{Guid.NewGuid():N}.tmp");
+        var inFlight = Path.Combine(_dir, $".model.zip.{Environment.ProcessId}.{Guid.NewGuid():N}.tmp");   // a save still running here
+        var oldStyle = Path.Combine(_dir, $".model.zip.{Guid.NewGuid():N}.tmp");
+        var recentOldStyle = Path.Combine(_dir, $".model.zip.{Guid.NewGuid():N}.tmp");
+        var notOurs = Path.Combine(_dir, ".model.zip.backup.tmp");
+        foreach (var f in new[] { orphan, inFlight, oldStyle, recentOldStyle, notOurs })
+            File.WriteAllText(f, "partial");
+        File.SetLastWriteTimeUtc(oldStyle, DateTime.UtcNow.AddHours(-2));
+        ml.Model.SaveSequenceModel(model, data.Schema, path);
+        Assert.IsFalse(File.Exists(orphan), "left by a process that is gone");
+        Assert.IsFalse(File.Exists(oldStyle), "older naming, untouched for hours");
+        Assert.IsTrue(File.Exists(inFlight), "a save of this process may still be writing it");
+        Assert.IsTrue(File.Exists(recentOldStyle), "older naming, written just now");
+        Assert.IsTrue(File.Exists(notOurs), "not a name this library writes");
+        ml.Model.LoadSequenceModel(path, out _);
     }
 
     [TestMethod]

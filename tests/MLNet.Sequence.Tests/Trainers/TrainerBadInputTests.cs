@@ -326,4 +326,19 @@ public sealed class ScoringOrderTests
         Assert.Contains("different orders", e.Message);
         Assert.Contains("mlContext.Data.Cache", e.Message);
     }
+
+    [TestMethod]
+    public void ValidationFractionThatLeavesNoTrainingOrNoValidationRowsSaysSo()
+    {
+        var ml = new MLContext(1);
+        static Row[] Rows(int n) => Enumerable.Range(0, n).Select(i => new Row { Label = i % 2 == 0, Features = new[] { i, i % 3, (float)Math.Sin(i), 1f }, RowIndex = i }).ToArray();
+        var three = ml.Data.LoadFromEnumerable(Rows(3));
+        var e = Assert.ThrowsExactly<InvalidOperationException>(() =>
+            ml.BinaryClassification.Trainers.SequenceLstm(new LstmOptions { HiddenSize = 4, NumberOfEpochs = 1, ValidationFraction = 0.99, Seed = 1 }).Fit(three));
+        Assert.Contains("ValidationFraction = 0.99 held out all 3 rows", e.Message);
+        var many = ml.Data.LoadFromEnumerable(Rows(4));
+        e = Assert.ThrowsExactly<InvalidOperationException>(() =>
+            ml.BinaryClassification.Trainers.SequenceLstm(new LstmOptions { HiddenSize = 4, NumberOfEpochs = 1, ValidationFraction = 0.001, Seed = 1 }).Fit(many));
+        Assert.Contains("ValidationFraction = 0.001 selected none of the 4 training rows", e.Message);
+    }
 }
