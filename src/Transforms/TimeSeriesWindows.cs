@@ -442,6 +442,8 @@ namespace MLNet.Sequence.Transforms
         private readonly double[] _ringTime;
         private readonly float[] _window, _target, _future;
         private readonly HashSet<string> _finishedSeries = new(StringComparer.Ordinal);
+        /// <summary>The first series found too short, reported when the input ends (unless a non-contiguous series is found first).</summary>
+        private string? _shortSeries;
         private long _seriesRows;       // rows of the current series read so far
         private string? _seriesName;
         private bool _inputDone, _pendingRow;
@@ -515,7 +517,10 @@ namespace MLNet.Sequence.Transforms
                     if (!_input.MoveNext())
                     {
                         _inputDone = true;
-                        if (FinishSeries())
+                        bool emitLast = FinishSeries();
+                        if (_shortSeries != null)
+                            throw new InvalidOperationException(_shortSeries);
+                        if (emitLast)
                             return Emit(_seriesRows - 1);
                         return false;
                     }
@@ -552,7 +557,8 @@ namespace MLNet.Sequence.Transforms
                 _seriesName = _series?.CurrentName();
                 if (_seriesName != null && _finishedSeries.Contains(_seriesName))
                     throw new InvalidOperationException(
-                        $"Rows of series '{_seriesName}' (column '{_c.SeriesColumnName}') are not contiguous: it appears again at input row {_inputRow} after other series. Sort the data by series, then time.");
+                        $"Rows of series '{_seriesName}' (column '{_c.SeriesColumnName}') are not contiguous: it appears again at input row {_inputRow} after other series. " +
+                        "Each series' rows must come together, in time order: sort the data by series, then time (a long-format table sorted by time alone interleaves the series).");
                 _series?.Remember();
             }
             int slot = Slot(_seriesRows);
@@ -597,10 +603,11 @@ namespace MLNet.Sequence.Transforms
                 _finishedSeries.Add(_seriesName);
             if (_seriesRows < _span)
             {
-                if (_c.SkipShortSeries)
-                    return false;
-                throw new InvalidOperationException(
-                    $"Series{(_seriesName != null ? $" '{_seriesName}'" : "")} has {_seriesRows} rows, fewer than WindowLength{(_c.Mode == WindowMode.Training ? " + Horizon" : "")} = {_span}. Use a shorter window, or set option SkipShortSeries = true to skip such series.");
+                // Reported at the end of the input, not now: a series that looks short here may reappear later (rows
+                // interleaved by time), and then the true cause, series that are not contiguous, is the message to give.
+                if (!_c.SkipShortSeries)
+                    _shortSeries ??= $"Series{(_seriesName != null ? $" '{_seriesName}'" : "")} has {_seriesRows} rows, fewer than WindowLength{(_c.Mode == WindowMode.Training ? " + Horizon" : "")} = {_span}. Use a shorter window, or set option SkipShortSeries = true to skip such series.";
+                return false;
             }
             return _c.Mode == WindowMode.Latest;
         }

@@ -197,6 +197,14 @@ public sealed class TimeSeriesWindowTests
         var split = Fails(ml, interleaved, new TimeSeriesWindowEstimator.Options { ValueColumns = new[] { "Value" }, WindowLength = 12, SeriesColumnName = "Series", TimeColumnName = "Time" });
         Assert.Contains("not contiguous", split.Message);
         Assert.Contains("'AirPassengers'", split.Message);
+
+        // A long-format panel sorted by time alone: the series alternate row by row. The first series looks one row long
+        // when the second begins, but the message names the real cause and the fix.
+        var byTime = ml.Data.LoadFromEnumerable(mixed.Take(144).Zip(mixed.Skip(144)).SelectMany(p => new[] { p.First, p.Second }).ToList());
+        var panel = Fails(ml, byTime, new TimeSeriesWindowEstimator.Options { ValueColumns = new[] { "Value" }, WindowLength = 12, SeriesColumnName = "Series", TimeColumnName = "Time" });
+        Assert.Contains("not contiguous", panel.Message);
+        Assert.Contains("input row 2", panel.Message);
+        Assert.Contains("sort the data by series, then time", panel.Message);
     }
 
     [TestMethod]
