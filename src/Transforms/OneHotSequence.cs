@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Linq;
 using Microsoft.ML;
 using Microsoft.ML.Data;
 using MLNet.Sequence.Transforms.Internal;
@@ -10,7 +11,9 @@ namespace MLNet.Sequence.Transforms
     /// <summary>
     /// One-hot encodes a sequence over a small alphabet (DNA: A C G T plus unknown) into a Single vector of shape
     /// [length, channels], known in the schema. The input is Text (one symbol per character) or a vector of keys.
-    /// Shorter sequences get all-zero rows at the end.
+    /// Shorter sequences get all-zero rows at the end (and a key 0, the missing key, is an all-zero row where it stands);
+    /// optional length and mask columns say which rows hold a symbol, so a trainer can leave the padding out
+    /// (<c>MaskColumnName</c> of the sequence trainers).
     /// </summary>
     public sealed class OneHotSequenceEstimator : IEstimator<OneHotSequenceTransformer>
     {
@@ -38,9 +41,18 @@ namespace MLNet.Sequence.Transforms
             /// <summary>When false (default) a sequence longer than <see cref="SequenceLength"/> is an error; when true its end is dropped.</summary>
             public bool TruncateLonger { get; set; }
 
+            /// <summary>Optional Int32 column receiving each row's number of encoded symbols (rows that are not all zero).</summary>
+            public string? LengthColumnName { get; set; }
+
+            /// <summary>Optional Boolean vector column of size <see cref="SequenceLength"/>: true where a row encodes a symbol, false at padding.</summary>
+            public string? MaskColumnName { get; set; }
+
             internal void Validate()
             {
                 ColumnChecks.RequireNonEmpty(OutputColumnName, nameof(OutputColumnName));
+                var names = new[] { OutputColumnName, LengthColumnName, MaskColumnName }.Where(n => !string.IsNullOrEmpty(n)).ToList();
+                if (names.Distinct().Count() != names.Count)
+                    throw new ArgumentException($"Options {nameof(OutputColumnName)}, {nameof(LengthColumnName)} and {nameof(MaskColumnName)} must name different columns; got {string.Join(", ", names)}.");
                 if (SequenceLength is int l)
                     ColumnChecks.RequirePositive(l, nameof(SequenceLength));
                 if (string.IsNullOrEmpty(Alphabet))
@@ -71,10 +83,15 @@ namespace MLNet.Sequence.Transforms
             ArgumentNullException.ThrowIfNull(inputSchema);
             OneHotSequenceTransformer.CheckInput(ColumnChecks.Find(inputSchema, Input, nameof(Options.InputColumnName), OneHotSequenceTransformer.Expected));
             var slots = SchemaShapeFactory.Column("SlotNames", SchemaShape.Column.VectorKind.Vector, TextDataViewType.Instance);
-            return SchemaShapeFactory.With(inputSchema, new[]
+            var added = new List<SchemaShape.Column>
             {
                 SchemaShapeFactory.Column(_options.OutputColumnName, SchemaShape.Column.VectorKind.Vector, NumberDataViewType.Single, false, new SchemaShape(new[] { slots })),
-            });
+            };
+            if (!string.IsNullOrEmpty(_options.LengthColumnName))
+                added.Add(SchemaShapeFactory.Column(_options.LengthColumnName!, SchemaShape.Column.VectorKind.Scalar, NumberDataViewType.Int32));
+            if (!string.IsNullOrEmpty(_options.MaskColumnName))
+                added.Add(SchemaShapeFactory.Column(_options.MaskColumnName!, SchemaShape.Column.VectorKind.Vector, BooleanDataViewType.Instance));
+            return SchemaShapeFactory.With(inputSchema, added);
         }
 
         /// <summary>Checks the input and fixes the sequence length and channels.</summary>
@@ -94,6 +111,8 @@ namespace MLNet.Sequence.Transforms
                 IgnoreCase = _options.IgnoreCase,
                 SequenceLength = length,
                 TruncateLonger = _options.TruncateLonger,
+                LengthColumnName = string.IsNullOrEmpty(_options.LengthColumnName) ? null : _options.LengthColumnName,
+                MaskColumnName = string.IsNullOrEmpty(_options.MaskColumnName) ? null : _options.MaskColumnName,
                 KeyInput = info.IsKey,
                 Channels = info.IsKey ? checked((int)info.KeyCount) : _options.Alphabet.Length + (_options.AddUnknownChannel ? 1 : 0),
             };
@@ -145,6 +164,10 @@ namespace MLNet.Sequence.Transforms
             public bool TruncateLonger { get; set; }
             public bool KeyInput { get; set; }
             public int Channels { get; set; }
+            [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+            public string? LengthColumnName { get; set; }
+            [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+            public string? MaskColumnName { get; set; }
         }
 
         private readonly Config _config;
@@ -181,12 +204,14 @@ namespace MLNet.Sequence.Transforms
         }
 
         string ISequencePersistable.PartKind => "OneHotSequence";
-        int ISequencePersistable.PartVersion => 1;
+
+        /// <summary>Version 2 adds the length and mask outputs; a model that uses neither stays readable by version-1 readers.</summary>
+        int ISequencePersistable.PartVersion => _config.LengthColumnName != null || _config.MaskColumnName != null ? 2 : 1;
         void ISequencePersistable.SavePart(ModelPartWriter writer) => writer.WriteJson("config.json", _config);
 
         internal static OneHotSequenceTransformer Load(ModelPartReader reader)
         {
-            reader.RequireVersion("OneHotSequence", 1);
+            reader.RequireVersion("OneHotSequence", 2);
             var c = reader.ReadJson<Config>("config.json");
             if (c.SequenceLength <= 0 || c.Channels <= 0)
                 throw new System.IO.InvalidDataException("The stored OneHotSequence configuration is invalid (length or channels).");
@@ -222,7 +247,12 @@ namespace MLNet.Sequence.Transforms
                     dst = editor.Commit();
                 };
                 ann.Add("SlotNames", new VectorDataViewType(TextDataViewType.Instance, L * C), slots);
-                _added = new[] { new AddedColumn(c.OutputColumnName, new VectorDataViewType(NumberDataViewType.Single, L, C), ann.ToAnnotations()) };
+                var added = new List<AddedColumn> { new AddedColumn(c.OutputColumnName, new VectorDataViewType(NumberDataViewType.Single, L, C), ann.ToAnnotations()) };
+                if (c.LengthColumnName != null)
+                    added.Add(new AddedColumn(c.LengthColumnName, NumberDataViewType.Int32));
+                if (c.MaskColumnName != null)
+                    added.Add(new AddedColumn(c.MaskColumnName, new VectorDataViewType(BooleanDataViewType.Instance, L)));
+                _added = added.ToArray();
             }
 
             public override IReadOnlyList<AddedColumn> Added => _added;
@@ -230,57 +260,97 @@ namespace MLNet.Sequence.Transforms
 
             public override Delegate?[] MakeGetters(DataViewRow input, Func<int, bool> isAddedActive)
             {
-                if (!isAddedActive(0))
-                    return new Delegate?[1];
+                var getters = new Delegate?[_added.Length];
+                if (!Enumerable.Range(0, _added.Length).Any(isAddedActive))
+                    return getters;
                 var c = _p._config;
                 int L = c.SequenceLength, C = c.Channels;
                 var column = input.Schema[_input];
+                // The current row's channel per step (-1: an all-zero row), computed once per row for every output.
+                var channel = new int[L];
+                long position = -1;
+                Action read;
                 if (c.KeyInput)
                 {
                     var g = input.GetGetter<VBuffer<uint>>(column);
                     VBuffer<uint> src = default;
                     var scratch = Array.Empty<uint>();
-                    ValueGetter<VBuffer<float>> keys = (ref VBuffer<float> dst) =>
+                    read = () =>
                     {
                         g(ref src);
                         var ids = Buffers.Dense(src, ref scratch);
                         int n = _p.CheckLength(ids.Length, input.Position);
-                        var editor = VBufferEditor.Create(ref dst, L * C);
-                        editor.Values.Clear();
+                        Array.Fill(channel, -1);
+                        for (int t = 0; t < n; t++)
+                            channel[t] = (int)ids[t] - 1;   // key 0 is the missing key: padding, an all-zero row
+                    };
+                }
+                else
+                {
+                    var gt = input.GetGetter<ReadOnlyMemory<char>>(column);
+                    ReadOnlyMemory<char> text = default;
+                    read = () =>
+                    {
+                        gt(ref text);
+                        var span = text.Span;
+                        int n = _p.CheckLength(span.Length, input.Position);
+                        Array.Fill(channel, -1);
                         for (int t = 0; t < n; t++)
                         {
-                            uint k = ids[t];
-                            if (k > 0) // 0 is the missing key: padding, an all-zero row
-                                editor.Values[t * C + (int)(k - 1)] = 1f;
+                            int ch = _p._channelOf[span[t]];
+                            if (ch < 0)
+                            {
+                                if (!c.AddUnknownChannel)
+                                    throw new InvalidOperationException(
+                                        $"Column '{c.InputColumnName}' has symbol '{span[t]}' at position {t} of row {input.Position}, which is not in the alphabet \"{c.Alphabet}\"; set option AddUnknownChannel = true to encode such symbols in an extra channel.");
+                                ch = C - 1;
+                            }
+                            channel[t] = ch;
                         }
-                        dst = editor.Commit();
                     };
-                    return new Delegate?[] { keys };
                 }
-                var gt = input.GetGetter<ReadOnlyMemory<char>>(column);
-                ReadOnlyMemory<char> text = default;
-                ValueGetter<VBuffer<float>> chars = (ref VBuffer<float> dst) =>
+                void Ensure()
                 {
-                    gt(ref text);
-                    var span = text.Span;
-                    int n = _p.CheckLength(span.Length, input.Position);
-                    var editor = VBufferEditor.Create(ref dst, L * C);
-                    editor.Values.Clear();
-                    for (int t = 0; t < n; t++)
+                    if (position == input.Position && position >= 0)
+                        return;
+                    read();
+                    position = input.Position;
+                }
+                int i = 0;
+                if (isAddedActive(i))
+                    getters[i] = (ValueGetter<VBuffer<float>>)((ref VBuffer<float> dst) =>
                     {
-                        int ch = _p._channelOf[span[t]];
-                        if (ch < 0)
+                        Ensure();
+                        var editor = VBufferEditor.Create(ref dst, L * C);
+                        editor.Values.Clear();
+                        for (int t = 0; t < L; t++)
+                            if (channel[t] >= 0)
+                                editor.Values[t * C + channel[t]] = 1f;
+                        dst = editor.Commit();
+                    });
+                i++;
+                if (c.LengthColumnName != null)
+                {
+                    if (isAddedActive(i))
+                        getters[i] = (ValueGetter<int>)((ref int dst) =>
                         {
-                            if (!c.AddUnknownChannel)
-                                throw new InvalidOperationException(
-                                    $"Column '{c.InputColumnName}' has symbol '{span[t]}' at position {t} of row {input.Position}, which is not in the alphabet \"{c.Alphabet}\"; set option AddUnknownChannel = true to encode such symbols in an extra channel.");
-                            ch = C - 1;
-                        }
-                        editor.Values[t * C + ch] = 1f;
-                    }
-                    dst = editor.Commit();
-                };
-                return new Delegate?[] { chars };
+                            Ensure();
+                            int n = 0;
+                            foreach (var ch in channel) if (ch >= 0) n++;
+                            dst = n;
+                        });
+                    i++;
+                }
+                if (c.MaskColumnName != null && isAddedActive(i))
+                    getters[i] = (ValueGetter<VBuffer<bool>>)((ref VBuffer<bool> dst) =>
+                    {
+                        Ensure();
+                        var editor = VBufferEditor.Create(ref dst, L);
+                        for (int t = 0; t < L; t++)
+                            editor.Values[t] = channel[t] >= 0;
+                        dst = editor.Commit();
+                    });
+                return getters;
             }
         }
 

@@ -82,9 +82,10 @@ namespace MLNet.Sequence
         /// <param name="inputColumnName">The input column (Text, or a vector of keys); defaults to <paramref name="outputColumnName"/>.</param>
         /// <param name="alphabet">For Text input, the symbols in channel order; an extra channel takes any other symbol.</param>
         /// <param name="sequenceLength">The length; null uses the vector size or learns the longest at Fit.</param>
+        /// <param name="maskColumnName">Optional Boolean vector column, true where a row encodes a symbol (pass it to a trainer's <c>MaskColumnName</c>).</param>
         /// <returns>The estimator.</returns>
         public static OneHotSequenceEstimator OneHotEncodeSequence(this TransformsCatalog catalog, string outputColumnName, string? inputColumnName = null,
-            string alphabet = "ACGT", int? sequenceLength = null)
+            string alphabet = "ACGT", int? sequenceLength = null, string? maskColumnName = null)
         {
             ArgumentNullException.ThrowIfNull(catalog);
             return new OneHotSequenceEstimator(new OneHotSequenceEstimator.Options
@@ -93,6 +94,7 @@ namespace MLNet.Sequence
                 InputColumnName = inputColumnName,
                 Alphabet = alphabet,
                 SequenceLength = sequenceLength,
+                MaskColumnName = maskColumnName,
             });
         }
 
@@ -105,6 +107,7 @@ namespace MLNet.Sequence
             ArgumentNullException.ThrowIfNull(catalog);
             return new OneHotSequenceEstimator(options);
         }
+
         /// <summary>
         /// Windows time-ordered rows: each output row holds the past <paramref name="windowLength"/> steps of the value columns
         /// (column "Window", shape [L, values]) and the next <paramref name="horizon"/> steps as "Target" (shape [H, values]).

@@ -27,6 +27,9 @@ namespace MLNet.Sequence.Estimators
         /// <summary>Number of ids including padding 0 (tokens).</summary>
         public int VocabularySize { get; set; }
         public string? LengthColumn { get; set; }
+        /// <summary>Optional Boolean vector column marking the real steps (absent from files of part version 1).</summary>
+        [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+        public string? MaskColumn { get; set; }
         public SequenceEnd PaddingSide { get; set; }
         public SequenceEnd Truncation { get; set; }
         public float[]? FeatureMean { get; set; }
@@ -38,6 +41,7 @@ namespace MLNet.Sequence.Estimators
         /// <summary>Every input column the model reads.</summary>
         public IEnumerable<string> InputColumns() =>
             Columns.Concat(LengthColumn != null ? new[] { LengthColumn } : Array.Empty<string>())
+                .Concat(MaskColumn != null ? new[] { MaskColumn } : Array.Empty<string>())
                 .Concat(StaticColumn != null ? new[] { StaticColumn } : Array.Empty<string>()).Distinct();
 
         /// <summary>The engine's view of these rows.</summary>

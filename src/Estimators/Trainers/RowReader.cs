@@ -23,6 +23,9 @@ namespace MLNet.Sequence.Estimators
         private readonly ValueGetter<VBuffer<int>>? _ints;
         private readonly ValueGetter<VBuffer<float>>[] _numeric;
         private readonly ValueGetter<int>? _length;
+        private readonly ValueGetter<VBuffer<bool>>? _mask;
+        private VBuffer<bool> _mb;
+        private bool[] _ms = Array.Empty<bool>();
         private readonly ValueGetter<VBuffer<float>>? _static;
         private readonly ValueGetter<bool>? _bool;
         private readonly ValueGetter<uint>? _key;
@@ -63,6 +66,8 @@ namespace MLNet.Sequence.Estimators
             _ns = _numeric.Select(_ => Array.Empty<float>()).ToArray();
             if (f.LengthColumn != null)
                 _length = row.GetGetter<int>(schema[f.LengthColumn]);
+            if (f.MaskColumn != null)
+                _mask = row.GetGetter<VBuffer<bool>>(schema[f.MaskColumn]);
             if (f.StaticColumn != null)
                 _static = row.GetGetter<VBuffer<float>>(schema[f.StaticColumn]);
             if (l != null)
@@ -113,6 +118,15 @@ namespace MLNet.Sequence.Estimators
             new($"Column '{column}' has {actual} {unit} {Where}, but its type declares a fixed size of {declared} (the model was trained on that size). " +
                 "Give every row the declared number of values, or use a variable-length column (e.g. from PadSequences or without [VectorType(n)]).");
 
+        /// <summary>The mask column's values for the current row, which must have one per step.</summary>
+        private ReadOnlySpan<bool> ReadMask(int steps)
+        {
+            _mask!(ref _mb);
+            if (_mb.Length != steps)
+                throw new InvalidOperationException($"Column '{_f.MaskColumn}' has {_mb.Length} values {Where}, but the sequence has {steps} steps; the mask needs one per step.");
+            return Buffers.Dense(_mb, ref _ms);
+        }
+
         private void ReadTokens(SequenceRow r)
         {
             int T = _f.Steps;
@@ -127,6 +141,7 @@ namespace MLNet.Sequence.Estimators
                     throw new InvalidOperationException($"Column '{_f.Columns[0]}' has {n} steps {Where}; the model was trained on {T}.");
                 throw WrongSize(_f.Columns[0], n, T, "token ids");
             }
+            var mask = _mask != null ? ReadMask(n) : default;
             int start = 0;
             if (n > T)
             {
@@ -139,8 +154,9 @@ namespace MLNet.Sequence.Estimators
                 if (id < 0 || id >= _f.VocabularySize)
                     throw new InvalidOperationException(
                         $"Column '{_f.Columns[0]}' has token id {id} {Where}, outside the model's vocabulary of ids 0..{_f.VocabularySize - 1}.");
-                r.Ids![i] = id;
-                r.Mask[i] = id != 0;
+                bool real = id != 0 && (_mask == null || mask[start + i]);
+                r.Ids![i] = real ? id : 0;
+                r.Mask[i] = real;
             }
             // A row of padding only (an empty or all-absent text) is an empty sequence: the network gives it a defined score.
             r.Length = n;
@@ -195,28 +211,34 @@ namespace MLNet.Sequence.Estimators
                 }
             // Padding steps become zeros; real steps must be finite and are standardised. No real step at all is an
             // empty sequence, which the network scores with a defined output.
-            r.Mask.AsSpan(0, n).Clear();
-            r.Mask.AsSpan(realStart, realCount).Fill(true);
-            dst.Slice(0, realStart * F).Clear();
-            dst.Slice((realStart + realCount) * F).Clear();
-            var real = dst.Slice(realStart * F, realCount * F);
-            for (int i = 0; i < real.Length; i++)
+            if (_mask != null)
             {
-                if (!float.IsFinite(real[i]))
-                {
-                    int step = start + realStart + i / F, c = single ? 0 : i % F;
-                    throw new InvalidOperationException(
-                        $"Column '{_f.Columns[c]}' has a non-finite value ({real[i]}) {Where}, step {step}. Sequence models need finite inputs: fill or drop missing values first.");
-                }
+                var mask = ReadMask(steps);
+                for (int t = 0; t < n; t++)
+                    r.Mask[t] = mask[start + t];
             }
-            if (_f.FeatureMean != null)
+            else
             {
-                var mean = _f.FeatureMean;
-                var scale = _f.FeatureScale!;
-                for (int i = 0; i < real.Length; i++)
+                r.Mask.AsSpan(0, n).Clear();
+                r.Mask.AsSpan(realStart, realCount).Fill(true);
+            }
+            var mean = _f.FeatureMean;
+            var scale = _f.FeatureScale;
+            for (int t = 0; t < n; t++)
+            {
+                var step = dst.Slice(t * F, F);
+                if (!r.Mask[t])
                 {
-                    int j = i % F;
-                    real[i] = (real[i] - mean[j]) / scale[j];
+                    step.Clear();
+                    continue;
+                }
+                for (int j = 0; j < F; j++)
+                {
+                    if (!float.IsFinite(step[j]))
+                        throw new InvalidOperationException(
+                            $"Column '{_f.Columns[single ? 0 : j]}' has a non-finite value ({step[j]}) {Where}, step {start + t}. Sequence models need finite inputs: fill or drop missing values first.");
+                    if (mean != null)
+                        step[j] = (step[j] - mean[j]) / scale![j];
                 }
             }
             r.Length = n;

@@ -55,6 +55,13 @@ namespace MLNet.Sequence.Estimators
                 if (len.IsVector || len.RawType != typeof(int) || len.IsKey)
                     throw ColumnChecks.WrongType(len, nameof(SequenceTrainerOptions.LengthColumnName), "Int32");
             }
+            if (o.MaskColumnName != null)
+            {
+                const string expected = "a Boolean vector with one value per step of the feature column";
+                var mask = find(o.MaskColumnName, nameof(SequenceTrainerOptions.MaskColumnName), expected);
+                if (!mask.IsVector || mask.ItemType is not BooleanDataViewType)
+                    throw ColumnChecks.WrongType(mask, nameof(SequenceTrainerOptions.MaskColumnName), expected);
+            }
             return tokens;
         }
 

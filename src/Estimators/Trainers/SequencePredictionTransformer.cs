@@ -166,6 +166,12 @@ namespace MLNet.Sequence
                         throw ColumnChecks.WrongType(info, nameof(SequenceTrainerOptions.StaticFeatureColumnName), $"a Single vector of size {f.StaticSize}, as at training");
                     return;
                 }
+                if (name == f.MaskColumn)
+                {
+                    if (col.Type is not VectorDataViewType mv || mv.ItemType is not BooleanDataViewType)
+                        throw ColumnChecks.WrongType(info, nameof(SequenceTrainerOptions.MaskColumnName), "a Boolean vector with one value per step, as at training");
+                    return;
+                }
                 if (name == f.LengthColumn)
                 {
                     if (info.IsVector || info.RawType != typeof(int))
@@ -305,7 +311,9 @@ namespace MLNet.Sequence
         // ---- persistence ----
 
         string ISequencePersistable.PartKind => "SequenceModel";
-        int ISequencePersistable.PartVersion => 1;
+
+        /// <summary>Version 2 adds the mask column; a model without one stays readable by version-1 readers.</summary>
+        int ISequencePersistable.PartVersion => _features.MaskColumn != null ? 2 : 1;
 
         internal sealed class Stored
         {
@@ -354,7 +362,7 @@ namespace MLNet.Sequence
 
         internal static SequencePredictionTransformer Load(ModelPartReader reader)
         {
-            reader.RequireVersion("SequenceModel", 1);
+            reader.RequireVersion("SequenceModel", 2);
             var s = reader.ReadJson<Stored>("config.json");
             if (s.Features.Columns.Length == 0 || s.Features.Steps <= 0 || s.Label.Outputs <= 0)
                 throw new InvalidDataException("The stored sequence model configuration is incomplete.");

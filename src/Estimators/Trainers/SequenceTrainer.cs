@@ -219,6 +219,7 @@ namespace MLNet.Sequence
                 Columns = new[] { o.FeatureColumnName }.Concat(o.AdditionalFeatureColumnNames).ToArray(),
                 VariableLength = !type.IsKnownSize,
                 LengthColumn = o.LengthColumnName,
+                MaskColumn = o.MaskColumnName,
                 PaddingSide = o.PaddingSide,
                 Truncation = o.LongSequenceTruncation,
                 StaticColumn = o.StaticFeatureColumnName,

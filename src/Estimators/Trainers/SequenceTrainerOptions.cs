@@ -21,7 +21,7 @@ namespace MLNet.Sequence
     /// <summary>
     /// Options shared by every sequence trainer: columns, input, pooling, head and training loop. The defaults are a
     /// sound start for small data on CPU; properties marked with search-space attributes can be swept by ML.NET
-    /// AutoML's <c>SearchSpace&lt;T&gt;</c> or by this library's sweeper.
+    /// AutoML's <c>SearchSpace&lt;T&gt;</c> where a user has that package.
     /// </summary>
     public abstract class SequenceTrainerOptions
     {
@@ -49,6 +49,13 @@ namespace MLNet.Sequence
 
         /// <summary>Where numeric sequences with a <see cref="LengthColumnName"/> are padded (PadSequences' default: Pre).</summary>
         public SequenceEnd PaddingSide { get; set; } = SequenceEnd.Pre;
+
+        /// <summary>
+        /// Optional Boolean vector column, one value per step, true at real steps (the mask PadSequences and
+        /// OneHotEncodeSequence write). Steps marked false are padding wherever they are: the encoder never sees them.
+        /// Use it or <see cref="LengthColumnName"/>, not both.
+        /// </summary>
+        public string? MaskColumnName { get; set; }
 
         // ---- input ----
 
@@ -191,6 +198,7 @@ namespace MLNet.Sequence
             Require(!string.IsNullOrWhiteSpace(FeatureColumnName), nameof(FeatureColumnName), "must name a column");
             AdditionalFeatureColumnNames ??= Array.Empty<string>();
             Require(FeaturesPerStep > 0, nameof(FeaturesPerStep), $"must be positive; it was {FeaturesPerStep}");
+            Require(LengthColumnName == null || MaskColumnName == null, nameof(MaskColumnName), "and LengthColumnName both say which steps are padding; set one of them");
             Require(EmbeddingDimension > 0, nameof(EmbeddingDimension), $"must be positive; it was {EmbeddingDimension}");
             Require(MaximumSequenceLength is null or > 0, nameof(MaximumSequenceLength), $"must be positive; it was {MaximumSequenceLength}");
             Require(Dropout is >= 0 and < 1, nameof(Dropout), $"must be in [0, 1); it was {Dropout}");

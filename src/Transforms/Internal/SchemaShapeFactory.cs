@@ -6,10 +6,11 @@ using Microsoft.ML.Data;
 namespace MLNet.Sequence.Transforms.Internal
 {
     /// <summary>
-    /// The one place that reaches an ML.NET internal: the constructor of <see cref="SchemaShape.Column"/>, which
-    /// every estimator needs for <c>GetOutputSchema</c> (EstimatorChain.Fit calls it). ML.NET marks it
-    /// [BestFriend] internal; .NET 8+'s UnsafeAccessor binds to it without reflection. Internals carry no
-    /// compatibility promise: a test pins this down (SchemaShapeFactoryTests).
+    /// Reaches one ML.NET internal: the constructor of <see cref="SchemaShape.Column"/>, which every estimator needs
+    /// for <c>GetOutputSchema</c> (EstimatorChain.Fit calls it). ML.NET marks it [BestFriend] internal; .NET 8+'s
+    /// UnsafeAccessor binds to it without reflection. The estimators read three more internals by reflection
+    /// (src/Estimators/Internal/MlNetInternals.cs). Internals carry no compatibility promise: MlNetInternalsTests
+    /// fails when this one stops binding.
     /// </summary>
     internal static class SchemaShapeFactory
     {
