@@ -396,7 +396,7 @@ namespace MLNet.Sequence.Transforms
             using (var cursor = input.GetRowCursor(needed))
             {
                 var readers = cols.Select(c => NumberReader.Make(cursor, c)).ToArray();
-                var series = config.SeriesColumnName != null ? SeriesScalingTransformer.SeriesName(cursor, input.Schema[config.SeriesColumnName]) : null;
+                Func<string>? series = config.SeriesColumnName != null ? new SeriesKeyReader(cursor, input.Schema[config.SeriesColumnName]).Name : null;
                 string? lastName = null;
                 ScaleStats.Accumulator[]? acc = null;
                 while (cursor.MoveNext())
@@ -491,31 +491,6 @@ namespace MLNet.Sequence.Transforms
                 $"Series '{series}' (column '{_config.SeriesColumnName}') was not seen when the scaler was fitted, so it has no statistics. Refit with it, or set option UnknownSeries = UseGlobal.");
         }
 
-        internal static Func<string> SeriesName(DataViewRow row, DataViewSchema.Column c)
-        {
-            if (c.Type is TextDataViewType)
-            {
-                var g = row.GetGetter<ReadOnlyMemory<char>>(c);
-                ReadOnlyMemory<char> v = default;
-                string last = "";
-                return () =>
-                {
-                    g(ref v);
-                    if (!v.Span.SequenceEqual(last.AsSpan()))
-                        last = v.ToString();
-                    return last;
-                };
-            }
-            if (c.Type is KeyDataViewType)
-            {
-                var g = row.GetGetter<uint>(c);
-                uint k = 0;
-                return () => { g(ref k); return k.ToString(CultureInfo.InvariantCulture); };
-            }
-            var num = NumberReader.Make(row, c);
-            return () => num().ToString(CultureInfo.InvariantCulture);
-        }
-
         string ISequencePersistable.PartKind => "SeriesScaling";
         int ISequencePersistable.PartVersion => 1;
 
@@ -584,7 +559,7 @@ namespace MLNet.Sequence.Transforms
                 var result = new Delegate?[_added.Count];
                 if (!Enumerable.Range(0, _added.Count).Any(isAddedActive))
                     return result;
-                var series = _series >= 0 ? SeriesName(input, input.Schema[_series]) : null;
+                Func<string>? series = _series >= 0 ? new SeriesKeyReader(input, input.Schema[_series]).Name : null;
                 float[] stats = _p._global;
                 long pos = -1;
                 float[] Stats()

@@ -261,12 +261,24 @@ namespace MLNet.Sequence.Transforms
         /// <summary>The same windows in <see cref="WindowMode.Latest"/> mode: one window per series, its last L rows, for forecasting.</summary>
         /// <param name="input">Time-ordered rows.</param>
         /// <returns>One row per series.</returns>
-        public IDataView TransformLatest(IDataView input)
+        public IDataView TransformLatest(IDataView input) => Latest().Transform(input);
+
+        private TimeSeriesWindowTransformer? _latest;
+
+        /// <summary>
+        /// This transformer in <see cref="WindowMode.Latest"/> mode (same columns, lengths, time step and checks; no
+        /// target or future covariates): the one implementation of "the window at the forecast origin".
+        /// </summary>
+        internal TimeSeriesWindowTransformer Latest()
         {
+            if (_config.Mode == WindowMode.Latest)
+                return this;
+            if (_latest != null)
+                return _latest;
             var c = Clone();
             c.Mode = WindowMode.Latest;
             c.FutureCovariateColumns = Array.Empty<string>();
-            return new TimeSeriesWindowTransformer(c).Transform(input);
+            return _latest = new TimeSeriesWindowTransformer(c);
         }
 
         private Config Clone() => PartJsonClone.Copy(_config);
@@ -554,7 +566,7 @@ namespace MLNet.Sequence.Transforms
         {
             if (_seriesRows == 0)
             {
-                _seriesName = _series?.CurrentName();
+                _seriesName = _series?.Name();
                 if (_seriesName != null && _finishedSeries.Contains(_seriesName))
                     throw new InvalidOperationException(
                         $"Rows of series '{_seriesName}' (column '{_c.SeriesColumnName}') are not contiguous: it appears again at input row {_inputRow} after other series. " +
@@ -682,61 +694,6 @@ namespace MLNet.Sequence.Transforms
             if (t == typeof(ushort)) { var g = row.GetGetter<ushort>(c); ushort v = 0; return () => { g(ref v); return v; }; }
             if (t == typeof(byte)) { var g = row.GetGetter<byte>(c); byte v = 0; return () => { g(ref v); return v; }; }
             throw new ArgumentOutOfRangeException(c.Name, $"Column '{c.Name}' has type {c.Type}; expected a numeric type.");
-        }
-    }
-
-    /// <summary>Reads a series key and tells whether the current row continues the current series.</summary>
-    internal sealed class SeriesKeyReader
-    {
-        private readonly ValueGetter<ReadOnlyMemory<char>>? _text;
-        private readonly Func<double>? _number;
-        private ReadOnlyMemory<char> _buf;
-        private string _current = "";
-        private double _currentNumber = double.NaN;
-
-        public SeriesKeyReader(DataViewRow row, DataViewSchema.Column c)
-        {
-            if (c.Type is TextDataViewType)
-                _text = row.GetGetter<ReadOnlyMemory<char>>(c);
-            else if (c.Type is KeyDataViewType)
-            {
-                var g = row.GetGetter<uint>(c);
-                uint k = 0;
-                _number = () => { g(ref k); return k; };
-            }
-            else
-                _number = NumberReader.Make(row, c);
-        }
-
-        public bool SameAsCurrent()
-        {
-            if (_text != null)
-            {
-                _text(ref _buf);
-                return _buf.Span.SequenceEqual(_current.AsSpan());
-            }
-            return _number!() == _currentNumber;
-        }
-
-        public string CurrentName()
-        {
-            if (_text != null)
-            {
-                _text(ref _buf);
-                return _buf.ToString();
-            }
-            return _number!().ToString(CultureInfo.InvariantCulture);
-        }
-
-        public void Remember()
-        {
-            if (_text != null)
-            {
-                _text(ref _buf);
-                _current = _buf.ToString();
-            }
-            else
-                _currentNumber = _number!();
         }
     }
 

@@ -66,6 +66,42 @@ namespace MLNet.Sequence.Transforms
 
         internal bool RequiresDateTime => Kind != "numeric";
 
+        /// <summary>
+        /// The time <paramref name="steps"/> steps after <paramref name="time"/> (DateTime ticks when <paramref name="isDateTime"/>):
+        /// whole calendar months for a monthly step, fixed increments otherwise. Forecasters and baselines date their steps with it.
+        /// </summary>
+        internal double Advance(double time, int steps, bool isDateTime)
+        {
+            switch (Kind)
+            {
+                case "numeric":
+                    return time + steps * Value;
+                case "duration":
+                    return time + steps * Value;
+                default:
+                    if (!isDateTime)
+                        throw new InvalidOperationException("A monthly time step needs DateTime times.");
+                    return new DateTime((long)time).AddMonths((int)Value * steps).Ticks;
+            }
+        }
+
+        /// <summary>
+        /// The step between the last two of <paramref name="times"/>: whole months when they are a whole number of months
+        /// apart on the same day and time, the duration otherwise; null with fewer than two times.
+        /// </summary>
+        internal static TimeStep? InferFrom(System.Collections.Generic.IReadOnlyList<DateTime> times)
+        {
+            if (times.Count < 2 || times[^1] <= times[^2])
+                return null;
+            DateTime a = times[^2], b = times[^1];
+            int months = (b.Year - a.Year) * 12 + b.Month - a.Month;
+            return months > 0 && a.AddMonths(months) == b ? Months(months) : Duration(b - a);
+        }
+
+        /// <summary>The step between the last two of <paramref name="times"/>, or null with fewer than two increasing times.</summary>
+        internal static TimeStep? InferFrom(System.Collections.Generic.IReadOnlyList<double> times) =>
+            times.Count < 2 || !(times[^1] > times[^2]) ? null : Numeric(times[^1] - times[^2]);
+
         /// <summary>A readable description, e.g. "1 month(s)".</summary>
         /// <returns>The description.</returns>
         public override string ToString() => Kind switch

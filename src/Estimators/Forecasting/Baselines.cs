@@ -1,5 +1,6 @@
 using System;
 using System.Linq;
+using MLNet.Sequence.Transforms;
 
 namespace MLNet.Sequence.Forecasting
 {
@@ -26,23 +27,19 @@ namespace MLNet.Sequence.Forecasting
             return new Forecast(history.Id, point, null, null, FutureTimes(history, horizon), FutureNumericTimes(history, horizon));
         }
 
-        /// <summary>Dates the forecast steps by continuing the history's last step (whole months when the history is monthly).</summary>
+        /// <summary>Dates the forecast steps by continuing the history's last step (<see cref="TimeStep"/>: whole months when the history is monthly).</summary>
         internal static DateTime[]? FutureTimes(SeriesFrame history, int horizon)
         {
             var t = history.Times;
-            if (t == null || t.Count < 2) return null;
-            DateTime a = t[^2], b = t[^1];
-            int months = (b.Year - a.Year) * 12 + b.Month - a.Month;
-            bool monthly = months > 0 && a.AddMonths(months) == b;
-            return Enumerable.Range(1, horizon).Select(h => monthly ? b.AddMonths(months * h) : b + (b - a) * h).ToArray();
+            if (t == null || TimeStep.InferFrom(t) is not { } step) return null;
+            return Enumerable.Range(1, horizon).Select(h => new DateTime((long)step.Advance(t[^1].Ticks, h, isDateTime: true))).ToArray();
         }
 
         internal static double[]? FutureNumericTimes(SeriesFrame history, int horizon)
         {
             var t = history.NumericTimes;
-            if (t == null || t.Count < 2) return null;
-            double step = t[^1] - t[^2];
-            return Enumerable.Range(1, horizon).Select(h => t[^1] + h * step).ToArray();
+            if (t == null || TimeStep.InferFrom(t) is not { } step) return null;
+            return Enumerable.Range(1, horizon).Select(h => step.Advance(t[^1], h, isDateTime: false)).ToArray();
         }
 
         private protected abstract float[] Predict(float[] y, int horizon, string series);

@@ -149,7 +149,7 @@ namespace MLNet.Sequence.Forecasting
             Scaling = _o.WindowScaling,
         };
 
-        /// <summary>The pipeline in front of the network: time features, windows, window scaling.</summary>
+        /// <summary>The estimators in front of the network (time features, windows, window scaling), for schema checks before Fit.</summary>
         private IEstimator<ITransformer> Preparation(out ForecastConfig config)
         {
             var timeFeatures = EffectiveTimeFeatures;
@@ -157,17 +157,7 @@ namespace MLNet.Sequence.Forecasting
             IEstimator<ITransformer> chain = new EstimatorChain<ITransformer>();
             if (timeFeatures != null)
                 chain = chain.Append(new TimeFeaturesEstimator(_o.TimeColumnName!, timeFeatures));
-            chain = chain.Append(new TimeSeriesWindowEstimator(new TimeSeriesWindowEstimator.Options
-            {
-                ValueColumns = _o.ValueColumns,
-                PastCovariateColumns = _o.PastCovariateColumns,
-                FutureCovariateColumns = config.AllFutureColumns,
-                TimeColumnName = _o.TimeColumnName,
-                TimeStep = _o.TimeStep,
-                SeriesColumnName = _o.SeriesColumnName,
-                WindowLength = _o.WindowLength,
-                Horizon = config.TrainedHorizon,
-            }));
+            chain = chain.Append(new TimeSeriesWindowEstimator(ForecastPreparation.WindowOptions(config, config.TimeColumnName)));
             if (_o.WindowScaling is ScalingMethod m)
                 chain = chain.Append(new WindowScalingEstimator(new WindowScalingEstimator.Options { Method = m }));
             return chain;
@@ -202,11 +192,11 @@ namespace MLNet.Sequence.Forecasting
         public SequenceForecastTransformer Fit(IDataView input)
         {
             ArgumentNullException.ThrowIfNull(input);
-            var prep = Preparation(out var config).Fit(input);
-            var trainer = Trainer(config);
-            var prepared = prep.Transform(input);
-            var model = trainer.Fit(prepared);
-            return new SequenceForecastTransformer(config, model);
+            // The preparation built here makes the training windows and stays with the model to make every forecast's.
+            var config = Config(EffectiveTimeFeatures);
+            var preparation = new ForecastPreparation(config);
+            var model = Trainer(config).Fit(preparation.ForTraining(input));
+            return new SequenceForecastTransformer(config, preparation, model);
         }
 
         /// <summary>Trains on in-memory series (as backtests do); column names are the options'.</summary>

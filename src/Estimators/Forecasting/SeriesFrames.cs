@@ -91,7 +91,7 @@ namespace MLNet.Sequence.Forecasting
                 else
                     time = NumberReader.Make(cursor, data.Schema[timeColumnName]);
             }
-            var series = seriesColumnName != null ? SeriesScalingTransformer.SeriesName(cursor, data.Schema[seriesColumnName]) : () => "series";
+            Func<string> series = seriesColumnName != null ? new SeriesKeyReader(cursor, data.Schema[seriesColumnName]).Name : () => "series";
             string? current = null;
             var columns = numeric.Select(_ => new List<float>()).ToArray();
             var times = new List<double>();

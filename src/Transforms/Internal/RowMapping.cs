@@ -214,3 +214,28 @@ namespace MLNet.Sequence.Transforms.Internal
             => new MappedRow(input, _binding, _binding.Plan(activeColumns).AddedActive);
     }
 }
+
+namespace MLNet.Sequence.Transforms.Internal
+{
+    /// <summary>Adds one Single vector column whose value for each row comes from a function of the row's position.</summary>
+    internal sealed class PositionalVectorBinding : ColumnBinding
+    {
+        private readonly AddedColumn[] _added;
+        private readonly Func<long, float[]> _valueAt;
+
+        public PositionalVectorBinding(DataViewSchema inputSchema, string name, VectorDataViewType type, Func<long, float[]> valueAt) : base(inputSchema)
+        {
+            _added = new[] { new AddedColumn(name, type) };
+            _valueAt = valueAt;
+        }
+
+        public override IReadOnlyList<AddedColumn> Added => _added;
+
+        public override IEnumerable<int> Dependencies(int added) => Array.Empty<int>();
+
+        public override Delegate?[] MakeGetters(DataViewRow input, Func<int, bool> isAddedActive) => new Delegate?[]
+        {
+            isAddedActive(0) ? (ValueGetter<VBuffer<float>>)((ref VBuffer<float> d) => Buffers.Write(ref d, _valueAt(input.Position))) : null,
+        };
+    }
+}
