@@ -164,9 +164,7 @@ namespace MLNet.Sequence.Transforms
             public bool TruncateLonger { get; set; }
             public bool KeyInput { get; set; }
             public int Channels { get; set; }
-            [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
             public string? LengthColumnName { get; set; }
-            [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
             public string? MaskColumnName { get; set; }
         }
 
@@ -206,16 +204,13 @@ namespace MLNet.Sequence.Transforms
         string ISequencePersistable.PartKind => "OneHotSequence";
 
         /// <summary>Version 2 adds the length and mask outputs; a model that uses neither stays readable by version-1 readers.</summary>
-        int ISequencePersistable.PartVersion => _config.LengthColumnName != null || _config.MaskColumnName != null ? 2 : 1;
-        void ISequencePersistable.SavePart(ModelPartWriter writer) => writer.WriteJson("config.json", _config);
+        int ISequencePersistable.PartVersion => OneHotSequenceConfigV2.From(_config).Version;
+        void ISequencePersistable.SavePart(ModelPartWriter writer) => writer.WriteJson("config.json", OneHotSequenceConfigV2.From(_config));
 
         internal static OneHotSequenceTransformer Load(ModelPartReader reader)
         {
             reader.RequireVersion("OneHotSequence", 2);
-            var c = reader.ReadJson<Config>("config.json");
-            if (c.SequenceLength <= 0 || c.Channels <= 0)
-                throw new System.IO.InvalidDataException("The stored OneHotSequence configuration is invalid (length or channels).");
-            return new OneHotSequenceTransformer(c);
+            return new OneHotSequenceTransformer(reader.ReadJson<OneHotSequenceConfigV2>("config.json").ToConfig(reader.PartVersion));
         }
 
         private protected override ColumnBinding Bind(DataViewSchema inputSchema) => new Binding(this, inputSchema);

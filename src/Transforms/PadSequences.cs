@@ -226,15 +226,12 @@ namespace MLNet.Sequence.Transforms
 
         string ISequencePersistable.PartKind => "PadSequences";
         int ISequencePersistable.PartVersion => 1;
-        void ISequencePersistable.SavePart(ModelPartWriter writer) => writer.WriteJson("config.json", _config);
+        void ISequencePersistable.SavePart(ModelPartWriter writer) => writer.WriteJson("config.json", PadSequencesConfigV1.From(_config));
 
         internal static PadSequencesTransformer Load(ModelPartReader reader)
         {
             reader.RequireVersion("PadSequences", 1);
-            var c = reader.ReadJson<Config>("config.json");
-            if (c.Length <= 0 || string.IsNullOrEmpty(c.InputColumnName) || string.IsNullOrEmpty(c.OutputColumnName))
-                throw new System.IO.InvalidDataException("The stored PadSequences configuration is invalid (length or column names).");
-            return new PadSequencesTransformer(c);
+            return new PadSequencesTransformer(reader.ReadJson<PadSequencesConfigV1>("config.json").ToConfig());
         }
 
         private protected override ColumnBinding Bind(DataViewSchema inputSchema) => new Binding(this, inputSchema);

@@ -195,12 +195,12 @@ namespace MLNet.Sequence.Transforms
 
         string ISequencePersistable.PartKind => "WindowScaling";
         int ISequencePersistable.PartVersion => 1;
-        void ISequencePersistable.SavePart(ModelPartWriter writer) => writer.WriteJson("config.json", _config);
+        void ISequencePersistable.SavePart(ModelPartWriter writer) => writer.WriteJson("config.json", WindowScalingConfigV1.From(_config));
 
         internal static WindowScalingTransformer Load(ModelPartReader reader)
         {
             reader.RequireVersion("WindowScaling", 1);
-            return new WindowScalingTransformer(reader.ReadJson<Config>("config.json"));
+            return new WindowScalingTransformer(reader.ReadJson<WindowScalingConfigV1>("config.json").ToConfig());
         }
 
         private protected override ColumnBinding Bind(DataViewSchema inputSchema) => new Binding(this, inputSchema);
@@ -447,13 +447,6 @@ namespace MLNet.Sequence.Transforms
             public UnknownSeriesHandling UnknownSeries { get; set; }
         }
 
-        internal sealed class Stored
-        {
-            /// <summary>Per series: locations of every column, then scales.</summary>
-            public Dictionary<string, float[]> Series { get; set; } = new();
-            public float[] Global { get; set; } = Array.Empty<float>();
-        }
-
         private readonly Config _config;
         private readonly Dictionary<string, float[]> _stats;
         private readonly float[] _global;
@@ -496,19 +489,16 @@ namespace MLNet.Sequence.Transforms
 
         void ISequencePersistable.SavePart(ModelPartWriter writer)
         {
-            writer.WriteJson("config.json", _config);
-            writer.WriteJson("statistics.json", new Stored { Series = _stats, Global = _global });
+            writer.WriteJson("config.json", SeriesScalingConfigV1.From(_config));
+            writer.WriteJson("statistics.json", new SeriesStatisticsV1 { Series = _stats, Global = _global });
         }
 
         internal static SeriesScalingTransformer Load(ModelPartReader reader)
         {
             reader.RequireVersion("SeriesScaling", 1);
-            var c = reader.ReadJson<Config>("config.json");
-            var s = reader.ReadJson<Stored>("statistics.json");
-            int expected = c.Columns.Length * 2;
-            if (s.Global.Length != expected || s.Series.Values.Any(v => v.Length != expected))
-                throw new System.IO.InvalidDataException("The stored series statistics do not match the scaled columns.");
-            return new SeriesScalingTransformer(c, new Dictionary<string, float[]>(s.Series, StringComparer.Ordinal), s.Global);
+            var c = reader.ReadJson<SeriesScalingConfigV1>("config.json").ToConfig();
+            var (series, global) = reader.ReadJson<SeriesStatisticsV1>("statistics.json").ToStatistics(c.Columns.Length);
+            return new SeriesScalingTransformer(c, series, global);
         }
 
         private protected override ColumnBinding Bind(DataViewSchema inputSchema) => new Binding(this, inputSchema);
@@ -660,12 +650,12 @@ namespace MLNet.Sequence.Transforms
 
         string ISequencePersistable.PartKind => "InverseScaling";
         int ISequencePersistable.PartVersion => 1;
-        void ISequencePersistable.SavePart(ModelPartWriter writer) => writer.WriteJson("config.json", _config);
+        void ISequencePersistable.SavePart(ModelPartWriter writer) => writer.WriteJson("config.json", InverseScalingConfigV1.From(_config));
 
         internal static InverseScalingTransformer Load(ModelPartReader reader)
         {
             reader.RequireVersion("InverseScaling", 1);
-            return new InverseScalingTransformer(reader.ReadJson<Config>("config.json"));
+            return new InverseScalingTransformer(reader.ReadJson<InverseScalingConfigV1>("config.json").ToConfig());
         }
 
         private protected override ColumnBinding Bind(DataViewSchema inputSchema) => new Binding(this, inputSchema);

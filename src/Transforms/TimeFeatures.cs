@@ -112,24 +112,6 @@ namespace MLNet.Sequence.Transforms
             into[i++] = (float)Math.Cos(2 * Math.PI * fraction);
         }
 
-        internal sealed class Stored
-        {
-            public CalendarFeatures Calendar { get; set; }
-            public int[] Periods { get; set; } = Array.Empty<int>();
-            public string? TimeStepKind { get; set; }
-            public double TimeStepValue { get; set; }
-            public string Prefix { get; set; } = "Time";
-        }
-
-        internal Stored ToStored() => new() { Calendar = Calendar, Periods = Periods.ToArray(), TimeStepKind = TimeStep?.Kind, TimeStepValue = TimeStep?.Value ?? 0, Prefix = Prefix };
-
-        internal static TimeFeatureSpec FromStored(Stored s) => new()
-        {
-            Calendar = s.Calendar,
-            Periods = s.Periods,
-            TimeStep = s.TimeStepKind == null ? null : TimeStep.FromStored(s.TimeStepKind, s.TimeStepValue),
-            Prefix = s.Prefix,
-        };
     }
 
     /// <summary>Adds time features (calendar and periodic cycles as sine/cosine pairs) computed from a time column.</summary>
@@ -198,19 +180,14 @@ namespace MLNet.Sequence.Transforms
         string ISequencePersistable.PartKind => "TimeFeatures";
         int ISequencePersistable.PartVersion => 1;
 
-        internal sealed class Stored
-        {
-            public string Time { get; set; } = "";
-            public TimeFeatureSpec.Stored Spec { get; set; } = new();
-        }
-
-        void ISequencePersistable.SavePart(ModelPartWriter writer) => writer.WriteJson("config.json", new Stored { Time = _time, Spec = _spec.ToStored() });
+        void ISequencePersistable.SavePart(ModelPartWriter writer) =>
+            writer.WriteJson("config.json", new TimeFeaturesConfigV1 { Time = _time, Spec = TimeFeatureSpecV1.From(_spec) });
 
         internal static TimeFeaturesTransformer Load(ModelPartReader reader)
         {
             reader.RequireVersion("TimeFeatures", 1);
-            var s = reader.ReadJson<Stored>("config.json");
-            return new TimeFeaturesTransformer(s.Time, TimeFeatureSpec.FromStored(s.Spec));
+            var s = reader.ReadJson<TimeFeaturesConfigV1>("config.json");
+            return new TimeFeaturesTransformer(StoredCheck.Name(s.Time, "TimeFeatures", "Time"), StoredCheck.Required(s.Spec, "TimeFeatures", "Spec").ToSpec());
         }
 
         private protected override ColumnBinding Bind(DataViewSchema inputSchema) => new Binding(this, inputSchema);

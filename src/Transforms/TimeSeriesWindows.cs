@@ -281,7 +281,7 @@ namespace MLNet.Sequence.Transforms
             return _latest = new TimeSeriesWindowTransformer(c);
         }
 
-        private Config Clone() => PartJsonClone.Copy(_config);
+        private Config Clone() => TimeSeriesWindowsConfigV1.From(_config).ToConfig();
 
         /// <inheritdoc />
         public DataViewSchema GetOutputSchema(DataViewSchema inputSchema)
@@ -309,15 +309,12 @@ namespace MLNet.Sequence.Transforms
 
         string ISequencePersistable.PartKind => "TimeSeriesWindows";
         int ISequencePersistable.PartVersion => 1;
-        void ISequencePersistable.SavePart(ModelPartWriter writer) => writer.WriteJson("config.json", _config);
+        void ISequencePersistable.SavePart(ModelPartWriter writer) => writer.WriteJson("config.json", TimeSeriesWindowsConfigV1.From(_config));
 
         internal static TimeSeriesWindowTransformer Load(ModelPartReader reader)
         {
             reader.RequireVersion("TimeSeriesWindows", 1);
-            var c = reader.ReadJson<Config>("config.json");
-            if (c.WindowLength <= 0 || c.Horizon <= 0 || c.Stride <= 0 || c.ValueColumns.Length == 0)
-                throw new System.IO.InvalidDataException("The stored TimeSeriesWindows configuration is invalid (lengths or value columns).");
-            return new TimeSeriesWindowTransformer(c);
+            return new TimeSeriesWindowTransformer(reader.ReadJson<TimeSeriesWindowsConfigV1>("config.json").ToConfig());
         }
 
         internal static void CheckNumeric(ColumnTypeInfo c, string option)
@@ -406,12 +403,6 @@ namespace MLNet.Sequence.Transforms
                 return set.Select(i => Input[i]);
             }
         }
-    }
-
-    internal static class PartJsonClone
-    {
-        public static T Copy<T>(T value) where T : class =>
-            System.Text.Json.JsonSerializer.Deserialize<T>(System.Text.Json.JsonSerializer.Serialize(value, PartJson.Options), PartJson.Options)!;
     }
 
     internal sealed class WindowDataView : IDataView

@@ -256,33 +256,25 @@ namespace MLNet.Sequence.Transforms
 
         void ISequencePersistable.SavePart(ModelPartWriter writer)
         {
-            writer.WriteJson("config.json", _config);
-            writer.WriteJson("vocabulary.json", new StoredVocabulary { Tokens = Vocabulary.LearnedTokens, Counts = Vocabulary.LearnedCounts });
+            writer.WriteJson("config.json", TokenEncodingConfigV1.From(_config));
+            writer.WriteJson("vocabulary.json", new TokenVocabularyV1 { Tokens = Vocabulary.LearnedTokens.ToArray(), Counts = Vocabulary.LearnedCounts.ToArray() });
             if (_subword?.VocabBytes != null)
                 writer.WriteBytes("subword-vocab.json", _subword.VocabBytes);
             if (_subword?.MergesBytes != null)
                 writer.WriteBytes("subword-merges.txt", _subword.MergesBytes);
         }
 
-        internal sealed class StoredVocabulary
-        {
-            public string[] Tokens { get; set; } = Array.Empty<string>();
-            public long[] Counts { get; set; } = Array.Empty<long>();
-        }
-
         internal static TokenEncodingTransformer Load(ModelPartReader reader)
         {
             reader.RequireVersion("TokenEncoding", 1);
-            var c = reader.ReadJson<Config>("config.json");
-            var v = reader.ReadJson<StoredVocabulary>("vocabulary.json");
-            if (v.Tokens.Length != v.Counts.Length)
-                throw new System.IO.InvalidDataException("The stored vocabulary's tokens and counts differ in length.");
+            var c = reader.ReadJson<TokenEncodingConfigV1>("config.json").ToConfig();
+            var vocabulary = reader.ReadJson<TokenVocabularyV1>("vocabulary.json").ToVocabulary();
             SubwordTokenizer? sub = null;
             if (c.SubwordKind != null)
                 sub = SubwordTokenizer.FromStored(c.SubwordKind, c.SubwordEncoding,
                     reader.Has("subword-vocab.json") ? reader.ReadBytes("subword-vocab.json") : null,
                     reader.Has("subword-merges.txt") ? reader.ReadBytes("subword-merges.txt") : null);
-            return new TokenEncodingTransformer(c, new TokenVocabulary(v.Tokens, v.Counts), sub);
+            return new TokenEncodingTransformer(c, vocabulary, sub);
         }
 
         private protected override ColumnBinding Bind(DataViewSchema inputSchema) => new Binding(this, inputSchema);

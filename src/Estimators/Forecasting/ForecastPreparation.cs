@@ -27,7 +27,7 @@ namespace MLNet.Sequence.Forecasting
         {
             _c = config;
             if (config.TimeFeatures != null)
-                TimeFeatures = new TimeFeaturesTransformer(config.TimeColumnName!, TimeFeatureSpec.FromStored(config.TimeFeatures));
+                TimeFeatures = new TimeFeaturesTransformer(config.TimeColumnName!, config.TimeFeatures);
             Windows = new TimeSeriesWindowTransformer(TimeSeriesWindowTransformer.ToConfig(WindowOptions(config, config.TimeColumnName)));
             if (config.Scaling is ScalingMethod m)
             {

@@ -5,6 +5,7 @@ using System.Linq;
 using Microsoft.ML;
 using Microsoft.ML.Data;
 using MLNet.Sequence.Estimators;
+using MLNet.Sequence.Persistence;
 using MLNet.Sequence.Trainers;
 using MLNet.Sequence.Transforms;
 using MLNet.Sequence.Transforms.Internal;
@@ -263,7 +264,7 @@ namespace MLNet.Sequence.Forecasting
 
         void ISequencePersistable.SavePart(ModelPartWriter writer)
         {
-            writer.WriteJson("config.json", _c);
+            writer.WriteJson("config.json", ForecasterConfigV1.From(_c));
             var inner = (ISequencePersistable)_model;
             writer.WriteJson("model-version.json", inner.PartVersion);
             inner.SavePart(writer.Sub("model/"));
@@ -272,9 +273,7 @@ namespace MLNet.Sequence.Forecasting
         internal static SequenceForecastTransformer Load(ModelPartReader reader)
         {
             reader.RequireVersion("SequenceForecaster", 1);
-            var c = reader.ReadJson<ForecastConfig>("config.json");
-            if (c.WindowLength <= 0 || c.Horizon <= 0 || c.ValueColumns.Length == 0)
-                throw new InvalidDataException("The stored forecaster configuration is invalid (window, horizon or value columns).");
+            var c = reader.ReadJson<ForecasterConfigV1>("config.json").ToConfig();
             int version = reader.ReadJson<int>("model-version.json");
             var model = SequencePredictionTransformer.Load(reader.Sub("model/", version));
             return new SequenceForecastTransformer(c, new ForecastPreparation(c), model);

@@ -136,7 +136,7 @@ namespace MLNet.Sequence.Forecasting
             PastCovariateColumns = _o.PastCovariateColumns.ToArray(),
             FutureCovariateColumns = _o.FutureCovariateColumns.ToArray(),
             TimeFeatureNames = timeFeatures?.Names.ToArray() ?? Array.Empty<string>(),
-            TimeFeatures = timeFeatures?.ToStored(),
+            TimeFeatures = timeFeatures,
             TimeColumnName = _o.TimeColumnName,
             SeriesColumnName = _o.SeriesColumnName,
             TimeStepKind = _o.TimeStep?.Kind,
@@ -219,7 +219,7 @@ namespace MLNet.Sequence.Forecasting
         public string[] PastCovariateColumns { get; set; } = Array.Empty<string>();
         public string[] FutureCovariateColumns { get; set; } = Array.Empty<string>();
         public string[] TimeFeatureNames { get; set; } = Array.Empty<string>();
-        public TimeFeatureSpec.Stored? TimeFeatures { get; set; }
+        public TimeFeatureSpec? TimeFeatures { get; set; }
         public string? TimeColumnName { get; set; }
         public string? SeriesColumnName { get; set; }
         public string? TimeStepKind { get; set; }

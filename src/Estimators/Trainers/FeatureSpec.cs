@@ -9,7 +9,7 @@ using MLNet.Sequence.Transforms.Internal;
 
 namespace MLNet.Sequence.Estimators
 {
-    /// <summary>How a model reads its sequence from a row; fixed at Fit and stored with the model.</summary>
+    /// <summary>How a model reads its sequence from a row; fixed at Fit, stored with the model as <see cref="Persistence.FeaturesV2"/>.</summary>
     internal sealed class FeatureSpec
     {
         /// <summary>True for token ids (keys or integers), false for numeric steps.</summary>
@@ -28,7 +28,6 @@ namespace MLNet.Sequence.Estimators
         public int VocabularySize { get; set; }
         public string? LengthColumn { get; set; }
         /// <summary>Optional Boolean vector column marking the real steps (absent from files of part version 1).</summary>
-        [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
         public string? MaskColumn { get; set; }
         public SequenceEnd PaddingSide { get; set; }
         public SequenceEnd Truncation { get; set; }
@@ -62,7 +61,7 @@ namespace MLNet.Sequence.Estimators
             : $"numeric steps in {string.Join(", ", Columns.Select(c => $"'{c}'"))} ({(VariableLength ? "up to " : "")}{Steps} steps x {Features} features)";
     }
 
-    /// <summary>How a model reads and writes its label; fixed at Fit and stored with the model.</summary>
+    /// <summary>How a model reads and writes its label; fixed at Fit, stored with the model as <see cref="Persistence.LabelV1"/>.</summary>
     internal sealed class LabelSpec
     {
         public SequenceTask Task { get; set; }

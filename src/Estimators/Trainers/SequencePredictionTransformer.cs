@@ -5,6 +5,7 @@ using System.Linq;
 using Microsoft.ML;
 using Microsoft.ML.Data;
 using MLNet.Sequence.Estimators;
+using MLNet.Sequence.Persistence;
 using MLNet.Sequence.Trainers;
 using MLNet.Sequence.Transforms;
 using MLNet.Sequence.Transforms.Internal;
@@ -315,65 +316,23 @@ namespace MLNet.Sequence
         /// <summary>Version 2 adds the mask column; a model without one stays readable by version-1 readers.</summary>
         int ISequencePersistable.PartVersion => _features.MaskColumn != null ? 2 : 1;
 
-        internal sealed class Stored
-        {
-            public NetworkConfig Network { get; set; } = new();
-            public FeatureSpec Features { get; set; } = new();
-            public LabelSpec Label { get; set; } = new();
-            public int ScoringBatchSize { get; set; } = 256;
-            public List<StoredEpoch>? History { get; set; }
-            public int BestEpoch { get; set; }
-            public bool StoppedEarly { get; set; }
-        }
-
-        internal sealed class StoredEpoch
-        {
-            public int Epoch { get; set; }
-            public int Epochs { get; set; }
-            public double TrainingLoss { get; set; }
-            public double? ValidationLoss { get; set; }
-            public double? ValidationMetric { get; set; }
-            public string MetricName { get; set; } = "";
-            public double LearningRate { get; set; }
-            public double RowsPerSecond { get; set; }
-            public double Seconds { get; set; }
-            public bool IsBest { get; set; }
-        }
-
         void ISequencePersistable.SavePart(ModelPartWriter writer)
         {
             ThrowIfDisposed();
-            writer.WriteJson("config.json", new Stored
-            {
-                Network = _engine.Config,
-                Features = _features,
-                Label = _label,
-                ScoringBatchSize = _scoringBatch,
-                History = TrainingHistory?.Epochs.Select(e => new StoredEpoch
-                {
-                    Epoch = e.Epoch, Epochs = e.Epochs, TrainingLoss = e.TrainingLoss, ValidationLoss = e.ValidationLoss, ValidationMetric = e.ValidationMetric,
-                    MetricName = e.MetricName, LearningRate = e.LearningRate, RowsPerSecond = e.RowsPerSecond, Seconds = e.Elapsed.TotalSeconds, IsBest = e.IsBest,
-                }).ToList(),
-                BestEpoch = TrainingHistory?.BestEpoch ?? 0,
-                StoppedEarly = TrainingHistory?.StoppedEarly ?? false,
-            });
+            writer.WriteJson("config.json", SequenceModelConfigV2.From(_engine.Config, _features, _label, _scoringBatch, TrainingHistory));
             writer.Write("weights.bin", _engine.Save);
         }
 
         internal static SequencePredictionTransformer Load(ModelPartReader reader)
         {
             reader.RequireVersion("SequenceModel", 2);
-            var s = reader.ReadJson<Stored>("config.json");
-            if (s.Features.Columns.Length == 0 || s.Features.Steps <= 0 || s.Label.Outputs <= 0)
-                throw new InvalidDataException("The stored sequence model configuration is incomplete.");
-            var layout = s.Features.Layout(s.Label, padToSteps: s.Network.Pooling == SequencePooling.Flatten);
+            var stored = reader.ReadJson<SequenceModelConfigV2>("config.json");
+            var (network, features, label, history) = stored.ToRuntime(reader.PartVersion);
+            var layout = features.Layout(label, padToSteps: network.Pooling == SequencePooling.Flatten);
             SequenceEngine engine;
             using (var weights = new MemoryStream(reader.ReadBytes("weights.bin")))
-                engine = SequenceEngine.Load(s.Network, layout, weights);
-            var history = s.History == null ? null : new TrainingHistory(
-                s.History.Select(e => new EpochReport(e.Epoch, e.Epochs, e.TrainingLoss, e.ValidationLoss, e.ValidationMetric, e.MetricName, e.LearningRate,
-                    e.RowsPerSecond, TimeSpan.FromSeconds(e.Seconds), e.IsBest)).ToList(), s.BestEpoch, s.StoppedEarly);
-            return new SequencePredictionTransformer(engine, s.Features, s.Label, history, s.ScoringBatchSize);
+                engine = SequenceEngine.Load(network, layout, weights);
+            return new SequencePredictionTransformer(engine, features, label, history, stored.ScoringBatchSize);
         }
     }
 }

@@ -93,6 +93,15 @@ public sealed class FormatFixtureTests
         ["manifest.json"] = new[] { "$.Checksum" },   // 2026-12-03: the manifest's own checksum
     };
 
+    /// <summary>
+    /// Fields that version 1 wrote but no reader ever read: values the first forecaster format derived from others and
+    /// System.Text.Json wrote because they were public properties (it never sets a get-only property when reading).
+    /// </summary>
+    private static readonly System.Collections.Generic.Dictionary<string, string[]> DroppedSinceV1 = new()
+    {
+        ["config.json"] = new[] { "$.AllFutureColumns", "$.Step" },
+    };
+
     /// <summary>Saving the loaded model again writes the same entries, and every JSON entry has the same property paths.</summary>
     private static void AssertSameStructureWhenSavedAgain(MLContext ml, ITransformer model, DataViewSchema schema, string fixture)
     {
@@ -107,7 +116,8 @@ public sealed class FormatFixtureTests
             {
                 var old = Paths(Read(entry));
                 var now = Paths(Read(after.GetEntry(entry.FullName)!));
-                foreach (var field in old)
+                var dropped = DroppedSinceV1.TryGetValue(Path.GetFileName(entry.FullName), out var d) ? d : Array.Empty<string>();
+                foreach (var field in old.Except(dropped))
                     CollectionAssert.Contains(now, field, $"{fixture}: {entry.FullName} still writes {field}");
                 var added = now.Except(old).ToList();
                 var allowed = AddedSinceV1.TryGetValue(Path.GetFileName(entry.FullName), out var a) ? a : Array.Empty<string>();

@@ -227,6 +227,44 @@ public sealed class PersistenceTests
         w.Write(edited);
     }
 
+    /// <summary>Edits one entry's text and re-signs it (its hash and the manifest's checksum), as a consistent but wrong writer would.</summary>
+    private static void RewriteEntry(string path, string entryName, Func<string, string> edit)
+    {
+        string edited;
+        using (var zip = ZipFile.Open(path, ZipArchiveMode.Update))
+        {
+            var entry = zip.GetEntry(entryName)!;
+            string text;
+            using (var r = new StreamReader(entry.Open())) text = r.ReadToEnd();
+            edited = edit(text);
+            Assert.AreNotEqual(text, edited, "the entry edit must apply");
+            entry.Delete();
+            using var w = new StreamWriter(zip.CreateEntry(entryName).Open(), new UTF8Encoding(false));
+            w.Write(edited);
+        }
+        var hash = Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(new UTF8Encoding(false).GetBytes(edited)));
+        RewriteManifest(path, m => System.Text.RegularExpressions.Regex.Replace(m, $"(\"{System.Text.RegularExpressions.Regex.Escape(entryName)}\": \")[0-9A-F]+", "${1}" + hash));
+    }
+
+    [TestMethod]
+    public void MissingFieldsInAPartAreClearErrors()
+    {
+        var ml = new MLContext(1);
+        var fixture = Path.Combine(AppContext.BaseDirectory, "Fixtures", "v1", "sentiment-lstm.zip");
+        void Case(string entry, Func<string, string> edit, string expected)
+        {
+            var path = Path.Combine(_dir, $"edited-{Guid.NewGuid():N}.zip");
+            File.Copy(fixture, path);
+            RewriteEntry(path, entry, edit);
+            StringAssert.Contains(LoadError(ml, path), expected);
+        }
+        Case("parts/003-SequenceModel/config.json", j => j.Replace("\"Columns\": [\n      \"Features\"\n    ]", "\"Columns\": null"), "lacks 'Columns'");
+        Case("parts/003-SequenceModel/config.json", j => System.Text.RegularExpressions.Regex.Replace(j, "\"Label\": \\{[^}]*\\}", "\"Label\": null"), "lacks 'Label'");
+        Case("parts/003-SequenceModel/config.json", j => j.Replace("\"Encoder\": \"Lstm\"", "\"Encoder\": \"Hopfield\""), "not valid JSON");
+        Case("parts/002-PadSequences/config.json", j => System.Text.RegularExpressions.Regex.Replace(j, "\"Length\": \\d+", "\"Length\": 0"), "Length = 0");
+        Case("parts/001-TokenEncoding/vocabulary.json", j => j.Replace("\"Counts\": [", "\"Counts\": [ 1,"), "differ in length");
+    }
+
     private static string LoadError(MLContext ml, string path)
     {
         var e = Assert.ThrowsExactly<InvalidDataException>(() => ml.Model.LoadSequenceModel(path, out _));
