@@ -150,30 +150,6 @@ namespace MLNet.Sequence.Transforms
         }
     }
 
-    /// <summary>Reads the length of a vector column of any item type.</summary>
-    internal static class VectorLength
-    {
-        public static Func<int> Getter(DataViewRow row, DataViewSchema.Column column)
-        {
-            var item = ((VectorDataViewType)column.Type).ItemType.RawType;
-            if (item == typeof(uint)) return Make<uint>(row, column);
-            if (item == typeof(float)) return Make<float>(row, column);
-            if (item == typeof(double)) return Make<double>(row, column);
-            if (item == typeof(int)) return Make<int>(row, column);
-            if (item == typeof(long)) return Make<long>(row, column);
-            if (item == typeof(ulong)) return Make<ulong>(row, column);
-            if (item == typeof(ReadOnlyMemory<char>)) return Make<ReadOnlyMemory<char>>(row, column);
-            throw new NotSupportedException($"Column '{column.Name}': item type {item.Name} is not supported.");
-        }
-
-        private static Func<int> Make<T>(DataViewRow row, DataViewSchema.Column column)
-        {
-            var g = row.GetGetter<VBuffer<T>>(column);
-            VBuffer<T> buf = default;
-            return () => { g(ref buf); return buf.Length; };
-        }
-    }
-
     /// <summary>The fitted pad/truncate transform; see <see cref="PadSequencesEstimator"/>.</summary>
     public sealed class PadSequencesTransformer : SequenceTransformerBase, ISequencePersistable
     {
@@ -242,6 +218,7 @@ namespace MLNet.Sequence.Transforms
             private readonly int _input;
             private readonly List<AddedColumn> _added = new();
             private readonly Type _raw;
+            private readonly bool _isKey;
 
             public Binding(PadSequencesTransformer parent, DataViewSchema schema) : base(schema)
             {
@@ -250,6 +227,7 @@ namespace MLNet.Sequence.Transforms
                 var col = schema[_c.InputColumnName];
                 _input = col.Index;
                 _raw = info.RawType;
+                _isKey = info.IsKey;
                 var itemType = ((VectorDataViewType)col.Type).ItemType;
                 var ann = new DataViewSchema.Annotations.Builder();
                 ann.Add(col.Annotations, name => name == "KeyValues");
@@ -264,14 +242,19 @@ namespace MLNet.Sequence.Transforms
 
             public override IEnumerable<int> Dependencies(int added) => new[] { _input };
 
-            public override Delegate?[] MakeGetters(DataViewRow input, Func<int, bool> isAddedActive)
+            public override Delegate?[] MakeGetters(DataViewRow input, Func<int, bool> isAddedActive) =>
+                ItemTypes.Dispatch(_raw, new GettersOf(this, input, isAddedActive));
+
+            private readonly struct GettersOf : IItemTypeFunc<Delegate?[]>
             {
-                if (_raw == typeof(uint)) return Make<uint>(input, isAddedActive, 0u);
-                if (_raw == typeof(ulong)) return Make<ulong>(input, isAddedActive, 0ul);
-                if (_raw == typeof(float)) return Make(input, isAddedActive, (float)_c.PadValue);
-                if (_raw == typeof(double)) return Make(input, isAddedActive, _c.PadValue);
-                if (_raw == typeof(int)) return Make(input, isAddedActive, (int)_c.PadValue);
-                return Make(input, isAddedActive, (long)_c.PadValue);
+                private readonly Binding _b;
+                private readonly DataViewRow _input;
+                private readonly Func<int, bool> _active;
+
+                public GettersOf(Binding b, DataViewRow input, Func<int, bool> active) { _b = b; _input = input; _active = active; }
+
+                // Keys pad with 0, the missing key; numbers with PadValue.
+                public Delegate?[] Invoke<T>() => _b.Make(_input, _active, _b._isKey ? default! : ItemTypes.FromDouble<T>(_b._c.PadValue));
             }
 
             private Delegate?[] Make<T>(DataViewRow input, Func<int, bool> isAddedActive, T pad)

@@ -130,21 +130,20 @@ namespace MLNet.Sequence.Estimators
                 c.Annotations.GetValue("KeyValues", ref buf);
                 return buf.DenseValues().Select(x => x.ToString()).ToArray();
             }
-            var raw = v.ItemType.RawType;
-            if (raw == typeof(float)) return Read<float>(c);
-            if (raw == typeof(double)) return Read<double>(c);
-            if (raw == typeof(int)) return Read<int>(c);
-            if (raw == typeof(uint)) return Read<uint>(c);
-            if (raw == typeof(long)) return Read<long>(c);
-            if (raw == typeof(bool)) return Read<bool>(c);
-            return null;
+            return ItemTypes.Dispatch(v.ItemType.RawType, new KeyValuesAsText(c));
         }
 
-        private static string[] Read<T>(DataViewSchema.Column c)
+        private readonly struct KeyValuesAsText : IItemTypeFunc<string[]>
         {
-            VBuffer<T> buf = default;
-            c.Annotations.GetValue("KeyValues", ref buf);
-            return buf.DenseValues().Select(x => Convert.ToString(x, System.Globalization.CultureInfo.InvariantCulture) ?? "").ToArray();
+            private readonly DataViewSchema.Column _c;
+            public KeyValuesAsText(DataViewSchema.Column c) => _c = c;
+
+            public string[] Invoke<T>()
+            {
+                VBuffer<T> buf = default;
+                _c.Annotations.GetValue("KeyValues", ref buf);
+                return buf.DenseValues().Select(x => Convert.ToString(x, System.Globalization.CultureInfo.InvariantCulture) ?? "").ToArray();
+            }
         }
     }
 }

@@ -1,0 +1,60 @@
+using System;
+using System.Collections.Generic;
+
+namespace MLNet.Sequence.Trainers
+{
+    /// <summary>One epoch's figures, reported through progress callbacks and the MLContext log.</summary>
+    public sealed class EpochReport
+    {
+        internal EpochReport(int epoch, int epochs, double trainingLoss, double? validationLoss, double? validationMetric, string metricName,
+            double learningRate, double rowsPerSecond, TimeSpan elapsed, bool isBest)
+        {
+            Epoch = epoch; Epochs = epochs; TrainingLoss = trainingLoss; ValidationLoss = validationLoss; ValidationMetric = validationMetric;
+            MetricName = metricName; LearningRate = learningRate; RowsPerSecond = rowsPerSecond; Elapsed = elapsed; IsBest = isBest;
+        }
+
+        /// <summary>The epoch just finished, from 1.</summary>
+        public int Epoch { get; }
+        /// <summary>The number of epochs planned.</summary>
+        public int Epochs { get; }
+        /// <summary>Mean training loss over the epoch.</summary>
+        public double TrainingLoss { get; }
+        /// <summary>Mean validation loss, when there is validation data.</summary>
+        public double? ValidationLoss { get; }
+        /// <summary>The validation metric (<see cref="MetricName"/>), when there is validation data.</summary>
+        public double? ValidationMetric { get; }
+        /// <summary>"accuracy" for classification, "rmse" (in label units) for regression, "pinball" for quantiles.</summary>
+        public string MetricName { get; }
+        /// <summary>The learning rate used in this epoch.</summary>
+        public double LearningRate { get; }
+        /// <summary>Training rows per second in this epoch.</summary>
+        public double RowsPerSecond { get; }
+        /// <summary>Time since training started.</summary>
+        public TimeSpan Elapsed { get; }
+        /// <summary>Whether this epoch has the best validation loss so far (its weights are kept).</summary>
+        public bool IsBest { get; }
+
+        /// <summary>A one-line summary.</summary>
+        /// <returns>The summary.</returns>
+        public override string ToString() =>
+            $"epoch {Epoch}/{Epochs}: loss {TrainingLoss:F4}" +
+            (ValidationLoss is double v ? $", validation loss {v:F4}, validation {MetricName} {ValidationMetric:F4}{(IsBest ? " (best)" : "")}" : "") +
+            $", lr {LearningRate:G3}, {RowsPerSecond:F0} rows/s";
+    }
+
+    /// <summary>The result of training: per-epoch figures and which epoch's weights were kept.</summary>
+    public sealed class TrainingHistory
+    {
+        internal TrainingHistory(IReadOnlyList<EpochReport> epochs, int bestEpoch, bool stoppedEarly)
+        {
+            Epochs = epochs; BestEpoch = bestEpoch; StoppedEarly = stoppedEarly;
+        }
+
+        /// <summary>Every epoch trained, in order.</summary>
+        public IReadOnlyList<EpochReport> Epochs { get; }
+        /// <summary>The epoch whose weights the model holds (the best validation loss, or the last without validation).</summary>
+        public int BestEpoch { get; }
+        /// <summary>Whether early stopping ended training before the planned epochs.</summary>
+        public bool StoppedEarly { get; }
+    }
+}
