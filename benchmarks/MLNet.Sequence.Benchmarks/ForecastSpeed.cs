@@ -56,7 +56,7 @@ public static class ForecastSpeed
         Console.WriteLine("taylor, temporal CNN (8 channels, 4 layers, flatten pooling; the docs/results.md recipe), window 336, horizon 48, 15 epochs, retrained at each of 3 origins:");
         foreach (var f in folds)
             Console.WriteLine($"  fold {f.Fold}: train {f.TrainSeconds:F1} s on {f.Origin - 336 - 48 + 1} windows, forecast {f.ForecastSeconds * 1000:F1} ms, MASE {f.Mase:F3}");
-        using var model = (SequenceForecastTransformer)cnn.Train(new[] { taylor.Slice(0, 3888) });
+        using var model = cnn.Train(new[] { taylor.Slice(0, 3888) });
         var engine = model.CreateEngine();
         engine.Observe(taylor.Slice(0, 3888));
         var times = new List<double>();

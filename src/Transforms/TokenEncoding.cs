@@ -75,6 +75,17 @@ namespace MLNet.Sequence.Transforms
             });
         }
 
+#if !NET9_0_OR_GREATER
+        /// <summary>.NET 8 has no span lookup on dictionaries: the counting loop reads through this (one string per token).</summary>
+        private readonly struct SpanKeyed
+        {
+            private readonly Dictionary<string, long> _d;
+            public SpanKeyed(Dictionary<string, long> d) => _d = d;
+            public bool TryGetValue(ReadOnlySpan<char> key, out long value) => _d.TryGetValue(key.ToString(), out value);
+            public long this[ReadOnlySpan<char> key] { set => _d[key.ToString()] = value; }
+        }
+
+#endif
         /// <summary>Counts the tokens of the input column and keeps the most frequent as the vocabulary.</summary>
         /// <param name="input">Training data.</param>
         /// <returns>The fitted transformer.</returns>
@@ -84,7 +95,11 @@ namespace MLNet.Sequence.Transforms
             var info = TokenEncodingTransformer.CheckInput(ColumnChecks.Find(input.Schema, Input, nameof(Options.InputColumnName), TokenEncodingTransformer.Expected), _options.SubwordTokenizer);
             var splitter = new TokenSplitter(_options.LowerCase, _options.SubwordTokenizer);
             var counts = new Dictionary<string, long>(StringComparer.Ordinal);
-            var lookup = counts.GetAlternateLookup<ReadOnlySpan<char>>();
+#if NET9_0_OR_GREATER
+            var lookup = counts.GetAlternateLookup<ReadOnlySpan<char>>();   // no string per repeated token
+#else
+            var lookup = new SpanKeyed(counts);
+#endif
             var column = input.Schema[Input];
             using (var cursor = input.GetRowCursor(new[] { column }))
             {

@@ -55,7 +55,11 @@ namespace MLNet.Sequence.Transforms
 
         /// <summary>The id of a token given as characters; no string is allocated for known tokens.</summary>
         internal int IdOf(ReadOnlySpan<char> token) =>
+#if NET9_0_OR_GREATER
             _ids.GetAlternateLookup<ReadOnlySpan<char>>().TryGetValue(token, out var id) ? id : UnknownId;
+#else
+            _ids.TryGetValue(token.ToString(), out var id) ? id : UnknownId;
+#endif
 
         /// <summary>The token of <paramref name="id"/>.</summary>
         /// <param name="id">An id in [0, <see cref="Count"/>).</param>

@@ -201,14 +201,16 @@ namespace MLNet.Sequence.Forecasting
 
         /// <summary>Trains on in-memory series (as backtests do); column names are the options'.</summary>
         /// <param name="training">The series.</param>
-        /// <returns>The trained forecaster.</returns>
-        public IForecaster Train(IReadOnlyList<SeriesFrame> training)
+        /// <returns>The trained forecaster, with its <see cref="SequenceForecastTransformer.TrainingHistory"/>; dispose it when done.</returns>
+        public SequenceForecastTransformer Train(IReadOnlyList<SeriesFrame> training)
         {
             ArgumentNullException.ThrowIfNull(training);
             var data = SeriesFrames.ToDataView(training, _o.ValueColumns, _o.PastCovariateColumns, _o.FutureCovariateColumns,
                 _o.TimeColumnName ?? "Time", _o.SeriesColumnName ?? "Series");
             return Fit(data);
         }
+
+        IForecaster IForecastingMethod.Train(IReadOnlyList<SeriesFrame> training) => Train(training);
     }
 
     /// <summary>What a trained forecaster needs to forecast; stored with the model.</summary>

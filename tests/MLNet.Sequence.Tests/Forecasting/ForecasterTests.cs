@@ -41,7 +41,7 @@ public sealed class ForecasterTests
         var all = Monthly("timeseries/AirPassengers.csv", "AirPassengers");
         var train = all.Slice(0, 132);
         var actual = D(all.Values[0].Skip(132));
-        using var model = (SequenceForecastTransformer)ml.Forecasting.SequenceForecaster(AirRecipe()).Train(new[] { train });
+        using var model = ml.Forecasting.SequenceForecaster(AirRecipe()).Train(new[] { train });
         var forecast = model.Forecast(train, 12);
         var p = D(forecast.Point[0]);
         double mape = ForecastMetrics.Mape(actual, p), smape = ForecastMetrics.Smape(actual, p), mase = ForecastMetrics.Mase(D(train.Values[0]), actual, p, 12);
@@ -138,7 +138,7 @@ public sealed class ForecasterTests
         var ml = new MLContext(1);
         var air = Monthly("timeseries/AirPassengers.csv", "AirPassengers");
         var train = air.Slice(0, 132);
-        using var model = (SequenceForecastTransformer)ml.Forecasting.SequenceForecaster(new SequenceForecasterOptions
+        using var model = ml.Forecasting.SequenceForecaster(new SequenceForecasterOptions
         {
             ValueColumns = new[] { "Value" }, TimeColumnName = "Time", TimeStep = TimeStep.Months(1), WindowLength = 24, Horizon = 12,
             Strategy = ForecastStrategy.Recursive, Model = new LstmOptions { HiddenSize = 32, NumberOfEpochs = 100, BatchSize = 16 },
@@ -166,7 +166,7 @@ public sealed class ForecasterTests
         var n = 730;
         var weekend = births.Times!.Select(t => t.DayOfWeek is DayOfWeek.Saturday or DayOfWeek.Sunday ? 1f : 0f).ToArray();
         var frame = new SeriesFrame("births", new[] { births.Values[0].Take(n).ToArray() }, births.Times!.Take(n).ToArray(), futureCovariates: new[] { weekend.Take(n + 14).ToArray() });
-        using var model = (SequenceForecastTransformer)ml.Forecasting.SequenceForecaster(new SequenceForecasterOptions
+        using var model = ml.Forecasting.SequenceForecaster(new SequenceForecasterOptions
         {
             ValueColumns = new[] { "Value" }, FutureCovariateColumns = new[] { "Weekend" }, TimeColumnName = "Time", TimeStep = TimeStep.Duration(TimeSpan.FromDays(1)),
             TimeFeatures = new TimeFeatureSpec { Calendar = CalendarFeatures.DayOfWeek },
@@ -191,7 +191,7 @@ public sealed class ForecasterTests
         var rows = Splits.Seattle();
         var frame = new SeriesFrame("seattle", new[] { rows.Select(r => r.TempMax).ToArray() }, rows.Select(r => r.Date).ToArray(),
             pastCovariates: new[] { rows.Select(r => r.TempMin).ToArray(), rows.Select(r => r.Precipitation).ToArray(), rows.Select(r => r.Wind).ToArray() });
-        using var model = (SequenceForecastTransformer)ml.Forecasting.SequenceForecaster(new SequenceForecasterOptions
+        using var model = ml.Forecasting.SequenceForecaster(new SequenceForecasterOptions
         {
             ValueColumns = new[] { "TempMax" }, PastCovariateColumns = new[] { "TempMin", "Precipitation", "Wind" }, TimeColumnName = "Date",
             TimeStep = TimeStep.Duration(TimeSpan.FromDays(1)), WindowLength = 14, Horizon = 3, Model = new GruOptions { HiddenSize = 16, NumberOfEpochs = 5 },
@@ -222,7 +222,7 @@ public sealed class ForecasterTests
         var rows = File.ReadLines(TestData.PathOf("timeseries/EuStockMarkets.csv")).Skip(1).Select(l => l.Split(',').Select(x => double.Parse(x, CultureInfo.InvariantCulture)).ToArray()).ToList();
         var values = Enumerable.Range(1, 4).Select(c => rows.Take(400).Select(r => (float)r[c]).ToArray()).ToArray();
         var frame = new SeriesFrame("eu", values, numericTimes: rows.Take(400).Select(r => r[0]).ToArray());
-        using var model = (SequenceForecastTransformer)ml.Forecasting.SequenceForecaster(new SequenceForecasterOptions
+        using var model = ml.Forecasting.SequenceForecaster(new SequenceForecasterOptions
         {
             ValueColumns = new[] { "DAX", "SMI", "CAC", "FTSE" }, WindowLength = 20, Horizon = 5,
             Model = new GruOptions { HiddenSize = 16, NumberOfEpochs = 5 },
@@ -283,7 +283,7 @@ public sealed class ForecasterTests
         var options = AirRecipe(new[] { 0.1f, 0.5f, 0.9f });
         options.Model.NumberOfEpochs = 5;
         options.Model.ValidationFraction = 0.2;
-        using var model = (SequenceForecastTransformer)ml.Forecasting.SequenceForecaster(options).Train(new[] { train });
+        using var model = ml.Forecasting.SequenceForecaster(options).Train(new[] { train });
         var dir = Path.Combine(Path.GetTempPath(), $"plots-{Guid.NewGuid():N}");
         Directory.CreateDirectory(dir);
         try
@@ -351,7 +351,7 @@ public sealed class ForecasterTests
         times = air.Times!.ToArray();
         times[41] = times[40];
         Assert.Contains("Duplicate timestamp", Assert.ThrowsExactly<InvalidOperationException>(() => noStep.Train(new[] { SeriesFrame.Univariate("air", air.Values[0], times) })).Message);
-        using var model = (SequenceForecastTransformer)forecaster.Train(new[] { air.Slice(0, 60) });
+        using var model = forecaster.Train(new[] { air.Slice(0, 60) });
         Assert.Contains("trained for 6 steps", Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => model.Forecast(air.Slice(0, 60), 7)).Message);
         Assert.Contains("windows of 12", Assert.ThrowsExactly<ArgumentException>(() => model.Forecast(air.Slice(0, 5), 6)).Message);
     }
