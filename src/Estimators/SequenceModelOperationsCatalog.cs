@@ -3,6 +3,7 @@ using System.IO;
 using Microsoft.ML;
 using Microsoft.ML.Data;
 using MLNet.Sequence.Persistence;
+using MLNet.Sequence.Trainers;
 
 namespace MLNet.Sequence
 {
@@ -33,22 +34,7 @@ namespace MLNet.Sequence
             var dir = Path.GetDirectoryName(full)!;
             if (!Directory.Exists(dir))
                 throw new DirectoryNotFoundException($"Cannot save the model to '{filePath}': folder '{dir}' does not exist.");
-            TemporaryFiles.DeleteStale(dir, Path.GetFileName(full));
-            var tmp = Path.Combine(dir, TemporaryFiles.NameFor(Path.GetFileName(full)));
-            try
-            {
-                using (var stream = new FileStream(tmp, FileMode.CreateNew, FileAccess.Write))
-                {
-                    SequenceModelFile.Save(catalog, model, inputSchema, stream);
-                    stream.Flush(flushToDisk: true);
-                }
-                File.Move(tmp, full, overwrite: true);
-            }
-            finally
-            {
-                if (File.Exists(tmp))
-                    File.Delete(tmp);
-            }
+            AtomicFile.Write(full, stream => SequenceModelFile.Save(catalog, model, inputSchema, stream));
         }
 
         /// <summary>

@@ -36,6 +36,14 @@ namespace MLNet.Sequence.Estimators
 
         private static long RowBytes(FeatureSpec f, LabelSpec l) => (long)f.Steps * (f.Tokens ? 9 : 4 * f.Features + 1) + 4L * l.Values + 64;
 
+        /// <inheritdoc />
+        public void PrepareToResume()
+        {
+            // The first epoch fills the row cache (when the rows fit); later epochs read from it in their own order.
+            if (_allowCache && !_cacheComplete)
+                foreach (var _ in Stream(0)) { }
+        }
+
         public IEnumerable<IReadOnlyList<SequenceRow>> Batches(int epoch)
         {
             if (_cacheComplete)

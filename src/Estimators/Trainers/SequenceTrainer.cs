@@ -197,7 +197,18 @@ namespace MLNet.Sequence
                         host.Info($"{o.TrainerName}: {r}");
                         o.Progress?.Report(r);
                     },
+                    BatchReport = o.BatchProgress != null ? o.BatchProgress.Report : null,
+                    Log = host.Info,
+                    RowsPerEpoch = stats.Rows,
+                    BatchSize = o.BatchSize,
+                    OnCancellation = o.OnCancellation,
+                    PlateauPatience = o.PlateauPatience,
+                    PlateauFactor = o.PlateauFactor,
+                    MinimumLearningRate = o.MinimumLearningRate,
+                    CheckpointPath = o.CheckpointPath != null ? System.IO.Path.GetFullPath(o.CheckpointPath) : null,
+                    CheckpointEveryEpochs = o.CheckpointEveryEpochs,
                 };
+                settings.Fingerprint = TrainingFingerprint.Of(config, f, l, settings, seed, o, stats.Rows, stats.HeldOut);
                 var history = engine.Train(settings, train, valid);
                 return new SequencePredictionTransformer(engine, f, l, history, o.ScoringBatchSize);
             }

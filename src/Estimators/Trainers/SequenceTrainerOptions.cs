@@ -127,6 +127,15 @@ namespace MLNet.Sequence
         /// <summary>For the step schedule: the factor applied at each reduction. Default 0.1.</summary>
         public double StepScheduleFactor { get; set; } = 0.1;
 
+        /// <summary>For <see cref="LearningRateSchedule.ReduceOnPlateau"/>: epochs without improvement before the rate is reduced. Default 2.</summary>
+        public int PlateauPatience { get; set; } = 2;
+
+        /// <summary>For <see cref="LearningRateSchedule.ReduceOnPlateau"/>: the factor applied at each reduction. Default 0.5.</summary>
+        public double PlateauFactor { get; set; } = 0.5;
+
+        /// <summary>For <see cref="LearningRateSchedule.ReduceOnPlateau"/>: the rate is never reduced below this. Default 1e-6.</summary>
+        public double MinimumLearningRate { get; set; } = 1e-6;
+
         /// <summary>Clip the gradients' global norm to this (backpropagation through time); 0 turns clipping off. Default 1.</summary>
         public double GradientClipNorm { get; set; } = 1.0;
 
@@ -160,8 +169,25 @@ namespace MLNet.Sequence
         /// <summary>Receives each epoch's figures (also written to MLContext.Log).</summary>
         public IProgress<EpochReport>? Progress { get; set; }
 
-        /// <summary>Cancels training within one batch (an <see cref="OperationCanceledException"/>). ML.NET's own cancellation of the MLContext is honoured too.</summary>
+        /// <summary>Receives progress after every batch (loss so far, time left); <see cref="ConsoleTrainingProgress"/> draws it on the console.</summary>
+        public IProgress<TrainingProgress>? BatchProgress { get; set; }
+
+        /// <summary>Cancels training within one batch. ML.NET's own cancellation of the MLContext is honoured too. See <see cref="OnCancellation"/>.</summary>
         public CancellationToken CancellationToken { get; set; }
+
+        /// <summary>On cancellation, throw <see cref="OperationCanceledException"/> (default) or return the best model so far.</summary>
+        public CancellationBehavior OnCancellation { get; set; } = CancellationBehavior.Throw;
+
+        /// <summary>
+        /// Optional file for a resumable checkpoint, written atomically every <see cref="CheckpointEveryEpochs"/> epochs:
+        /// weights, optimizer state, random state, best weights and the loop's counters. A Fit with the same options and
+        /// data finds it and resumes after its epoch; a Fit with others refuses it. Deleted when training finishes; kept
+        /// when it is canceled or the process dies, so that the next Fit resumes.
+        /// </summary>
+        public string? CheckpointPath { get; set; }
+
+        /// <summary>With <see cref="CheckpointPath"/>: epochs between checkpoints. Default 1.</summary>
+        public int CheckpointEveryEpochs { get; set; } = 1;
 
         /// <summary>Rows per forward pass when scoring with Transform. Default 256.</summary>
         public int ScoringBatchSize { get; set; } = 256;
@@ -210,6 +236,16 @@ namespace MLNet.Sequence
             Require(Momentum is >= 0 and < 1, nameof(Momentum), $"must be in [0, 1); it was {Momentum}");
             Require(StepScheduleEpochs > 0, nameof(StepScheduleEpochs), $"must be positive; it was {StepScheduleEpochs}");
             Require(StepScheduleFactor is > 0 and <= 1, nameof(StepScheduleFactor), $"must be in (0, 1]; it was {StepScheduleFactor}");
+            Require(PlateauPatience > 0, nameof(PlateauPatience), $"must be positive; it was {PlateauPatience}");
+            Require(PlateauFactor is > 0 and < 1, nameof(PlateauFactor), $"must be in (0, 1); it was {PlateauFactor}");
+            Require(MinimumLearningRate >= 0 && double.IsFinite(MinimumLearningRate), nameof(MinimumLearningRate), $"must be 0 or positive; it was {MinimumLearningRate}");
+            Require(CheckpointEveryEpochs > 0, nameof(CheckpointEveryEpochs), $"must be positive; it was {CheckpointEveryEpochs}");
+            if (CheckpointPath != null)
+            {
+                Require(!string.IsNullOrWhiteSpace(CheckpointPath), nameof(CheckpointPath), "must name a file, or be null");
+                var folder = System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(CheckpointPath));
+                Require(folder != null && System.IO.Directory.Exists(folder), nameof(CheckpointPath), $"names a file in a folder that does not exist: '{CheckpointPath}'");
+            }
             Require(GradientClipNorm >= 0, nameof(GradientClipNorm), $"must be 0 (off) or positive; it was {GradientClipNorm}");
             Require(ValidationFraction is >= 0 and < 1, nameof(ValidationFraction), $"must be in [0, 1); it was {ValidationFraction}");
             Require(EarlyStoppingPatience >= 0, nameof(EarlyStoppingPatience), $"must be 0 (off) or positive; it was {EarlyStoppingPatience}");
@@ -220,6 +256,7 @@ namespace MLNet.Sequence
             Defined(Optimizer, nameof(Optimizer));
             Defined(LearningRateSchedule, nameof(LearningRateSchedule));
             Defined(ClassWeighting, nameof(ClassWeighting));
+            Defined(OnCancellation, nameof(OnCancellation));
             Defined(RegressionLoss, nameof(RegressionLoss));
             Defined(PaddingSide, nameof(PaddingSide));
             Defined(LongSequenceTruncation, nameof(LongSequenceTruncation));

@@ -45,9 +45,9 @@ namespace MLNet.Sequence.Trainers
     /// <summary>The result of training: per-epoch figures and which epoch's weights were kept.</summary>
     public sealed class TrainingHistory
     {
-        internal TrainingHistory(IReadOnlyList<EpochReport> epochs, int bestEpoch, bool stoppedEarly)
+        internal TrainingHistory(IReadOnlyList<EpochReport> epochs, int bestEpoch, bool stoppedEarly, bool canceled = false, int resumedAfterEpoch = 0)
         {
-            Epochs = epochs; BestEpoch = bestEpoch; StoppedEarly = stoppedEarly;
+            Epochs = epochs; BestEpoch = bestEpoch; StoppedEarly = stoppedEarly; Canceled = canceled; ResumedAfterEpoch = resumedAfterEpoch;
         }
 
         /// <summary>Every epoch trained, in order.</summary>
@@ -56,5 +56,36 @@ namespace MLNet.Sequence.Trainers
         public int BestEpoch { get; }
         /// <summary>Whether early stopping ended training before the planned epochs.</summary>
         public bool StoppedEarly { get; }
+        /// <summary>Whether training was canceled and the best model so far returned (CancellationBehavior.ReturnBestModel).</summary>
+        public bool Canceled { get; }
+        /// <summary>The epoch of the checkpoint this training resumed from; 0 when it started from scratch.</summary>
+        public int ResumedAfterEpoch { get; }
+    }
+
+    /// <summary>Progress within an epoch, reported after every batch (for progress bars and ETAs).</summary>
+    public sealed class TrainingProgress
+    {
+        internal TrainingProgress(int epoch, int epochs, int batch, int batchesPerEpoch, double trainingLoss, double learningRate, TimeSpan elapsed, TimeSpan? remaining)
+        {
+            Epoch = epoch; Epochs = epochs; Batch = batch; BatchesPerEpoch = batchesPerEpoch; TrainingLoss = trainingLoss; LearningRate = learningRate;
+            Elapsed = elapsed; Remaining = remaining;
+        }
+
+        /// <summary>The epoch under way, from 1.</summary>
+        public int Epoch { get; }
+        /// <summary>The number of epochs planned.</summary>
+        public int Epochs { get; }
+        /// <summary>Batches finished in this epoch.</summary>
+        public int Batch { get; }
+        /// <summary>Batches in an epoch (from the training rows and the batch size).</summary>
+        public int BatchesPerEpoch { get; }
+        /// <summary>Mean training loss over this epoch's batches so far.</summary>
+        public double TrainingLoss { get; }
+        /// <summary>The learning rate of this epoch.</summary>
+        public double LearningRate { get; }
+        /// <summary>Time since training started.</summary>
+        public TimeSpan Elapsed { get; }
+        /// <summary>Estimated time to the last planned epoch's end (validation excluded), from the pace so far; null before the first batch ends.</summary>
+        public TimeSpan? Remaining { get; }
     }
 }

@@ -35,6 +35,23 @@ namespace MLNet.Sequence.Trainers
         Cosine,
         /// <summary>Multiplied by a factor every few epochs.</summary>
         Step,
+        /// <summary>
+        /// Multiplied by a factor (default 0.5) when the validation loss (the training loss without validation data) has not
+        /// improved for a number of epochs (default 2), down to a minimum rate; as Keras' ReduceLROnPlateau.
+        /// </summary>
+        ReduceOnPlateau,
+    }
+
+    /// <summary>What a trainer does when training is canceled.</summary>
+    public enum CancellationBehavior
+    {
+        /// <summary>Throw <see cref="OperationCanceledException"/> (the default).</summary>
+        Throw,
+        /// <summary>
+        /// Return the best model so far: the best validation epoch's weights, or the last finished epoch's without
+        /// validation. Throws as <see cref="Throw"/> does when no epoch has finished.
+        /// </summary>
+        ReturnBestModel,
     }
 
     /// <summary>The regression loss.</summary>

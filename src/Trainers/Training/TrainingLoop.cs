@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Diagnostics;
+using System.IO;
 using System.Linq;
 using System.Threading;
 using MLNet.Sequence.Trainers.Network;
@@ -10,24 +11,37 @@ using static TorchSharp.torch;
 
 namespace MLNet.Sequence.Trainers
 {
-    /// <summary>Minibatch training with validation, early stopping (restoring the best weights), schedules and clipping.</summary>
+    /// <summary>
+    /// Minibatch training with validation, early stopping (restoring the best weights), schedules (reduce-on-plateau
+    /// included), clipping, per-batch progress, cancellation that can return the best model so far, and checkpoints that
+    /// a later Fit with the same options resumes from.
+    /// </summary>
     internal static class TrainingLoop
     {
         public static TrainingHistory Run(SequenceNetwork network, TensorBatchBuilder builder, TrainingSettings s, IRowBatchSource train, IRowBatchSource? validation)
         {
             var parameters = network.parameters().Where(p => p.requires_grad).ToList();
             using var optimizer = MakeOptimizer(parameters, s);
-            var reports = new List<EpochReport>();
-            Dictionary<string, Tensor>? best = null;
-            double bestLoss = double.PositiveInfinity;
-            int bestEpoch = 0, sinceBest = 0;
-            bool stoppedEarly = false;
-            var clock = Stopwatch.StartNew();
+            var st = new TrainingState { LearningRate = s.LearningRate };
+            Dictionary<string, Tensor>? best = null;   // best validation weights, or (to return on cancellation) the last epoch's
+            bool keepLast = validation == null && s.OnCancellation == CancellationBehavior.ReturnBestModel;
+            bool stoppedEarly = false, canceled = false;
+            int resumedAfter = 0;
             try
             {
-                for (int epoch = 1; epoch <= s.Epochs; epoch++)
+                if (s.CheckpointPath != null && Checkpoint.TryLoad(s.CheckpointPath, s.Fingerprint, st, network, optimizer, ref best))
                 {
-                    double lr = LearningRateAt(s, epoch);
+                    resumedAfter = st.Epoch;
+                    s.Log?.Invoke($"Resuming from checkpoint '{s.CheckpointPath}' after epoch {st.Epoch} of {s.Epochs}.");
+                    if (st.Epoch > 0)
+                        train.PrepareToResume();
+                    stoppedEarly = EarlyStop(s, st, validation != null) && st.Epoch < s.Epochs;
+                }
+                var clock = Stopwatch.StartNew();
+                int batchesPerEpoch = s.RowsPerEpoch > 0 ? (int)((s.RowsPerEpoch + s.BatchSize - 1) / s.BatchSize) : 0;
+                for (int epoch = st.Epoch + 1; epoch <= s.Epochs && !stoppedEarly; epoch++)
+                {
+                    double lr = s.Schedule == LearningRateSchedule.ReduceOnPlateau ? st.LearningRate : LearningRateAt(s, epoch);
                     foreach (var g in optimizer.ParamGroups)
                         g.LearningRate = lr;
                     var epochClock = Stopwatch.StartNew();
@@ -35,8 +49,9 @@ namespace MLNet.Sequence.Trainers
                     double lossSum = 0;
                     long rows = 0;
                     int batchIndex = 0;
-                    using (var batches = train.Batches(epoch).GetEnumerator())
+                    try
                     {
+                        using var batches = train.Batches(epoch).GetEnumerator();
                         while (true)
                         {
                             ThrowIfCanceled(s, epoch, batchIndex);
@@ -58,7 +73,14 @@ namespace MLNet.Sequence.Trainers
                             lossSum += value * batch.Count;
                             rows += batch.Count;
                             batchIndex++;
+                            if (s.BatchReport != null)
+                                s.BatchReport(Progress(s, st, resumedAfter + 1, epoch, batchIndex, batchesPerEpoch, lossSum / rows, lr, clock.Elapsed));
                         }
+                    }
+                    catch (OperationCanceledException) when (s.OnCancellation == CancellationBehavior.ReturnBestModel && st.Epoch > 0)
+                    {
+                        canceled = true;
+                        break;
                     }
                     if (rows == 0)
                         throw new InvalidOperationException("The training data has no rows.");
@@ -68,29 +90,39 @@ namespace MLNet.Sequence.Trainers
                     if (validation != null)
                     {
                         (validLoss, metric) = Evaluate(network, builder, s, validation);
-                        if (validLoss < bestLoss - 1e-7)
+                        if (validLoss < st.BestLoss - 1e-7)
                         {
-                            bestLoss = validLoss.Value;
-                            bestEpoch = epoch;
-                            sinceBest = 0;
+                            st.BestLoss = validLoss.Value;
+                            st.BestEpoch = epoch;
+                            st.SinceBest = 0;
                             isBest = true;
                             Snapshot(network, ref best);
                         }
                         else
-                            sinceBest++;
+                            st.SinceBest++;
                     }
                     else
-                        bestEpoch = epoch;
-                    var report = new EpochReport(epoch, s.Epochs, lossSum / rows, validLoss, metric, MetricName(s.Task), lr, rows / Math.Max(seconds, 1e-9), clock.Elapsed, isBest);
-                    reports.Add(report);
-                    s.Report?.Invoke(report);
-                    if (validation != null && s.EarlyStoppingPatience > 0 && sinceBest >= s.EarlyStoppingPatience && epoch < s.Epochs)
                     {
-                        stoppedEarly = true;
-                        break;
+                        st.BestEpoch = epoch;
+                        if (keepLast)
+                            Snapshot(network, ref best);
                     }
+                    var elapsed = TimeSpan.FromSeconds(st.ElapsedSeconds) + clock.Elapsed;
+                    var report = new EpochReport(epoch, s.Epochs, lossSum / rows, validLoss, metric, MetricName(s.Task), lr, rows / Math.Max(seconds, 1e-9), elapsed, isBest);
+                    st.Reports.Add(report);
+                    st.Epoch = epoch;
+                    if (s.Schedule == LearningRateSchedule.ReduceOnPlateau)
+                        Plateau(s, st, validLoss ?? report.TrainingLoss);
+                    stoppedEarly = EarlyStop(s, st, validation != null) && epoch < s.Epochs;
+                    // The checkpoint is written before the epoch is reported, so a reported epoch is never lost.
+                    if (s.CheckpointPath != null && !stoppedEarly && epoch < s.Epochs && epoch % s.CheckpointEveryEpochs == 0)
+                    {
+                        st.ElapsedSeconds = elapsed.TotalSeconds;
+                        Checkpoint.Save(s.CheckpointPath, s.Fingerprint, st, network, optimizer, best);
+                    }
+                    s.Report?.Invoke(report);
                 }
-                if (best != null)
+                if (best != null && (validation != null || canceled))
                     Restore(network, best);
             }
             finally
@@ -99,14 +131,50 @@ namespace MLNet.Sequence.Trainers
                     foreach (var t in best.Values)
                         t.Dispose();
             }
+            // A finished training needs its checkpoint no more (a canceled one keeps it, to resume later).
+            if (s.CheckpointPath != null && !canceled && File.Exists(s.CheckpointPath))
+                File.Delete(s.CheckpointPath);
             network.eval();
-            return new TrainingHistory(reports, bestEpoch, stoppedEarly);
+            return new TrainingHistory(st.Reports, st.BestEpoch, stoppedEarly, canceled, resumedAfter);
         }
 
         private static void ThrowIfCanceled(TrainingSettings s, int epoch, int batch)
         {
             if (s.CancellationToken.IsCancellationRequested || (s.IsCanceled?.Invoke() ?? false))
                 throw new OperationCanceledException($"Training was canceled at epoch {epoch}, before batch {batch + 1}.", s.CancellationToken);
+        }
+
+        private static bool EarlyStop(TrainingSettings s, TrainingState st, bool validating) =>
+            validating && s.EarlyStoppingPatience > 0 && st.SinceBest >= s.EarlyStoppingPatience;
+
+        /// <summary>Reduce-on-plateau: after <c>PlateauPatience</c> epochs without a relative improvement of 1e-4, multiply the rate by <c>PlateauFactor</c>.</summary>
+        private static void Plateau(TrainingSettings s, TrainingState st, double monitored)
+        {
+            if (monitored < st.PlateauBest * (1 - 1e-4))
+            {
+                st.PlateauBest = monitored;
+                st.PlateauWait = 0;
+                return;
+            }
+            if (++st.PlateauWait >= s.PlateauPatience)
+            {
+                st.LearningRate = Math.Max(s.MinimumLearningRate, st.LearningRate * s.PlateauFactor);
+                st.PlateauWait = 0;
+            }
+        }
+
+        private static TrainingProgress Progress(TrainingSettings s, TrainingState st, int firstEpoch, int epoch, int batch, int batchesPerEpoch, double loss, double lr, TimeSpan elapsed)
+        {
+            TimeSpan? remaining = null;
+            if (batchesPerEpoch > 0)
+            {
+                // The pace of this run (a resumed run counts from its resume), times the batches left in all planned epochs.
+                long done = (long)(epoch - firstEpoch) * batchesPerEpoch + batch;
+                long left = (long)(s.Epochs - epoch) * batchesPerEpoch + Math.Max(0, batchesPerEpoch - batch);
+                if (done > 0)
+                    remaining = TimeSpan.FromTicks((long)(elapsed.Ticks / (double)done * left));
+            }
+            return new TrainingProgress(epoch, s.Epochs, batch, batchesPerEpoch, loss, lr, TimeSpan.FromSeconds(st.ElapsedSeconds) + elapsed, remaining);
         }
 
         private static string MetricName(SequenceTask task) => task switch
@@ -123,7 +191,7 @@ namespace MLNet.Sequence.Trainers
             _ => s.LearningRate,
         };
 
-        private static optim.Optimizer MakeOptimizer(IEnumerable<Parameter> parameters, TrainingSettings s) => s.Optimizer switch
+        private static OptimizerHelper MakeOptimizer(IEnumerable<Parameter> parameters, TrainingSettings s) => s.Optimizer switch
         {
             SequenceOptimizer.AdamW => optim.AdamW(parameters, s.LearningRate, weight_decay: s.WeightDecay),
             SequenceOptimizer.Sgd => optim.SGD(parameters, s.LearningRate, momentum: s.Momentum, weight_decay: s.WeightDecay),

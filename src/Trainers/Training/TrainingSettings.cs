@@ -9,6 +9,12 @@ namespace MLNet.Sequence.Trainers
     {
         /// <summary>The batches of one pass; <paramref name="epoch"/> (from 1) seeds the shuffling, 0 keeps the stored order.</summary>
         IEnumerable<IReadOnlyList<SequenceRow>> Batches(int epoch);
+
+        /// <summary>
+        /// Before resuming at an epoch after the first: brings the source into the state the first epoch leaves it in (a
+        /// filled row cache), so a resumed run sees the rows in the order an uninterrupted one would.
+        /// </summary>
+        void PrepareToResume();
     }
 
     /// <summary>Settings of the training loop (the engine's view of the public options).</summary>
@@ -33,5 +39,21 @@ namespace MLNet.Sequence.Trainers
         public CancellationToken CancellationToken { get; set; }
         public Func<bool>? IsCanceled { get; set; }
         public Action<EpochReport>? Report { get; set; }
+        /// <summary>Called after every training batch.</summary>
+        public Action<TrainingProgress>? BatchReport { get; set; }
+        /// <summary>Informational messages (a resumed checkpoint).</summary>
+        public Action<string>? Log { get; set; }
+        /// <summary>Training rows per epoch (for batches per epoch and the time estimate); 0 when unknown.</summary>
+        public long RowsPerEpoch { get; set; }
+        public int BatchSize { get; set; } = 32;
+        public CancellationBehavior OnCancellation { get; set; }
+        public double PlateauFactor { get; set; } = 0.5;
+        public int PlateauPatience { get; set; } = 2;
+        public double MinimumLearningRate { get; set; } = 1e-6;
+        /// <summary>Where to keep the resumable training state; null for none.</summary>
+        public string? CheckpointPath { get; set; }
+        public int CheckpointEveryEpochs { get; set; } = 1;
+        /// <summary>Identifies the training (options, data, network): a checkpoint is resumed only by a Fit with the same one.</summary>
+        public string Fingerprint { get; set; } = "";
     }
 }

@@ -3,15 +3,41 @@ using System.Diagnostics;
 using System.Globalization;
 using System.IO;
 
-namespace MLNet.Sequence.Persistence
+namespace MLNet.Sequence.Trainers
 {
     /// <summary>
-    /// Names of the temporary files an atomic save writes beside its target, and the clean-up of those a killed process
-    /// left behind: <c>.{target}.{process id}.{random}.tmp</c>, so the next save can tell a file whose writer is gone
-    /// from one that another process is still writing.
+    /// Atomic file writes (model files, training checkpoints): the content goes to a temporary file beside the target,
+    /// named <c>.{target}.{process id}.{random}.tmp</c>, which is flushed and then renamed over the target, so a reader
+    /// never sees a partial file. A write first deletes the temporary files of the same target whose writer is gone
+    /// (a process killed mid-write).
     /// </summary>
-    internal static class TemporaryFiles
+    internal static class AtomicFile
     {
+        /// <summary>Writes <paramref name="path"/> atomically with <paramref name="write"/>.</summary>
+        public static void Write(string path, Action<Stream> write)
+        {
+            var full = Path.GetFullPath(path);
+            var dir = Path.GetDirectoryName(full)!;
+            if (!Directory.Exists(dir))
+                throw new DirectoryNotFoundException($"Cannot write '{path}': folder '{dir}' does not exist.");
+            DeleteStale(dir, Path.GetFileName(full));
+            var tmp = Path.Combine(dir, NameFor(Path.GetFileName(full)));
+            try
+            {
+                using (var stream = new FileStream(tmp, FileMode.CreateNew, FileAccess.Write))
+                {
+                    write(stream);
+                    stream.Flush(flushToDisk: true);
+                }
+                File.Move(tmp, full, overwrite: true);
+            }
+            finally
+            {
+                if (File.Exists(tmp))
+                    File.Delete(tmp);
+            }
+        }
+
         /// <summary>Files of the older naming (no process id) count as abandoned after this long.</summary>
         private static readonly TimeSpan Abandoned = TimeSpan.FromHours(1);
 
