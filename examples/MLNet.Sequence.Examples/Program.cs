@@ -30,6 +30,8 @@ public static class Program
             Splice(allFamilies: true);
             ForecastJobs.AirPassengers(outDir, allFamilies: true);
         }
+        if (only is "results" or "defaults")
+            DefaultsJob.Run();
         if (only is "results" or "backtests")
         {
             ForecastJobs.Backtests();

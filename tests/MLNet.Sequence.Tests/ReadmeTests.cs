@@ -38,7 +38,7 @@ public sealed class ReadmeTests
             .Append(ml.Transforms.PadSequences("Features", "Ids", length: 32))
             .Append(ml.BinaryClassification.Trainers.SequenceCnn(new CnnOptions
             {
-                Pooling = SequencePooling.Max, Dropout = 0.5f, NumberOfEpochs = 5,
+                Pooling = SequencePooling.Max, Dropout = 0.5f,                                     // epochs scale with the data
             }));
 
         var model = pipeline.Fit(split.TrainSet);

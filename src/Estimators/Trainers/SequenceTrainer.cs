@@ -161,6 +161,9 @@ namespace MLNet.Sequence
             if (o.Pooling == SequencePooling.Flatten && f.VariableLength)
                 host.Warning("Flatten pooling on variable-length input: shorter sequences are padded to the longest, so positions are counted from the start.");
 
+            int epochs = o.NumberOfEpochs ?? AutomaticEpochs(stats.Rows, o.BatchSize, o.MinimumOptimizerSteps);
+            if (o.NumberOfEpochs == null)
+                host.Info($"{o.TrainerName}: NumberOfEpochs not set: {epochs} epochs of {(stats.Rows + o.BatchSize - 1) / o.BatchSize} batches (MinimumOptimizerSteps = {o.MinimumOptimizerSteps}; 5 to 300 epochs).");
             var layout = f.Layout(l, padToSteps: o.Pooling == SequencePooling.Flatten);
             var engine = SequenceEngine.Create(config, layout, device);
             try
@@ -176,7 +179,7 @@ namespace MLNet.Sequence
                 var settings = new TrainingSettings
                 {
                     Task = Task,
-                    Epochs = o.NumberOfEpochs,
+                    Epochs = epochs,
                     LearningRate = o.LearningRate,
                     Optimizer = o.Optimizer,
                     WeightDecay = o.WeightDecay,
@@ -217,6 +220,13 @@ namespace MLNet.Sequence
                 engine.Release();
                 throw;
             }
+        }
+
+        /// <summary>Epochs for at least <paramref name="minimumSteps"/> optimizer steps, within 5 to 300.</summary>
+        internal static int AutomaticEpochs(long rows, int batchSize, int minimumSteps)
+        {
+            long batches = Math.Max(1, (rows + batchSize - 1) / batchSize);
+            return (int)Math.Clamp((minimumSteps + batches - 1) / batches, 5, 300);
         }
 
         private FeatureSpec ResolveFeatures(DataViewSchema schema, bool tokens, IDataView input)

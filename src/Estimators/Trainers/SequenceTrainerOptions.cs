@@ -96,9 +96,17 @@ namespace MLNet.Sequence
 
         // ---- training ----
 
-        /// <summary>Passes over the training data. Default 10.</summary>
+        /// <summary>
+        /// Passes over the training data. Default null: scaled with the data, so that training takes at least
+        /// <see cref="MinimumOptimizerSteps"/> optimizer steps, and never fewer than 5 or more than 300 epochs
+        /// (53 rows in batches of 32 get 250 epochs; 2,400 rows get 7). A few optimizer steps leave a network at its
+        /// initial guess, the majority class; see docs/results.md for the defaults on a tiny, a small and a medium set.
+        /// </summary>
         [Range(1, 200, 10, true)]
-        public int NumberOfEpochs { get; set; } = 10;
+        public int? NumberOfEpochs { get; set; }
+
+        /// <summary>With <see cref="NumberOfEpochs"/> null: the fewest optimizer steps (batches) training takes. Default 500.</summary>
+        public int MinimumOptimizerSteps { get; set; } = 500;
 
         /// <summary>Rows per minibatch. Default 32.</summary>
         [Range(8, 512, 32, true)]
@@ -229,7 +237,8 @@ namespace MLNet.Sequence
             Require(MaximumSequenceLength is null or > 0, nameof(MaximumSequenceLength), $"must be positive; it was {MaximumSequenceLength}");
             Require(Dropout is >= 0 and < 1, nameof(Dropout), $"must be in [0, 1); it was {Dropout}");
             Require(HeadHiddenSize >= 0, nameof(HeadHiddenSize), $"must be 0 or positive; it was {HeadHiddenSize}");
-            Require(NumberOfEpochs > 0, nameof(NumberOfEpochs), $"must be positive; it was {NumberOfEpochs}");
+            Require(NumberOfEpochs is null or > 0, nameof(NumberOfEpochs), $"must be positive, or null to scale with the data; it was {NumberOfEpochs}");
+            Require(MinimumOptimizerSteps > 0, nameof(MinimumOptimizerSteps), $"must be positive; it was {MinimumOptimizerSteps}");
             Require(BatchSize > 0, nameof(BatchSize), $"must be positive; it was {BatchSize}");
             Require(LearningRate > 0 && double.IsFinite(LearningRate), nameof(LearningRate), $"must be positive; it was {LearningRate}");
             Require(WeightDecay >= 0, nameof(WeightDecay), $"must be 0 or positive; it was {WeightDecay}");

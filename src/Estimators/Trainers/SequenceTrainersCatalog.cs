@@ -19,7 +19,7 @@ namespace MLNet.Sequence
             return new SequenceTrainer(MlNetInternals.EnvironmentOf(catalog), task, options);
         }
 
-        private static T Simple<T>(T o, string label, string features, int epochs) where T : SequenceTrainerOptions
+        private static T Simple<T>(T o, string label, string features, int? epochs) where T : SequenceTrainerOptions
         {
             o.LabelColumnName = label;
             o.FeatureColumnName = features;
@@ -34,10 +34,10 @@ namespace MLNet.Sequence
         /// <param name="labelColumnName">Boolean label.</param>
         /// <param name="featureColumnName">Token ids (keys) or numeric steps.</param>
         /// <param name="hiddenSize">Hidden state size.</param>
-        /// <param name="numberOfEpochs">Passes over the data.</param>
+        /// <param name="numberOfEpochs">Passes over the data; null scales them with the data (see <see cref="SequenceTrainerOptions.NumberOfEpochs"/>).</param>
         /// <returns>The trainer.</returns>
         public static SequenceTrainer SequenceLstm(this BinaryClassificationCatalog.BinaryClassificationTrainers catalog,
-            string labelColumnName = "Label", string featureColumnName = "Features", int hiddenSize = 64, int numberOfEpochs = 10) =>
+            string labelColumnName = "Label", string featureColumnName = "Features", int hiddenSize = 64, int? numberOfEpochs = null) =>
             Make(catalog, SequenceTask.BinaryClassification, Simple(new LstmOptions { HiddenSize = hiddenSize }, labelColumnName, featureColumnName, numberOfEpochs));
 
         /// <summary>An LSTM binary classifier with every option.</summary>
@@ -52,10 +52,10 @@ namespace MLNet.Sequence
         /// <param name="labelColumnName">Boolean label.</param>
         /// <param name="featureColumnName">Token ids (keys) or numeric steps.</param>
         /// <param name="hiddenSize">Hidden state size.</param>
-        /// <param name="numberOfEpochs">Passes over the data.</param>
+        /// <param name="numberOfEpochs">Passes over the data; null scales them with the data (see <see cref="SequenceTrainerOptions.NumberOfEpochs"/>).</param>
         /// <returns>The trainer.</returns>
         public static SequenceTrainer SequenceGru(this BinaryClassificationCatalog.BinaryClassificationTrainers catalog,
-            string labelColumnName = "Label", string featureColumnName = "Features", int hiddenSize = 64, int numberOfEpochs = 10) =>
+            string labelColumnName = "Label", string featureColumnName = "Features", int hiddenSize = 64, int? numberOfEpochs = null) =>
             Make(catalog, SequenceTask.BinaryClassification, Simple(new GruOptions { HiddenSize = hiddenSize }, labelColumnName, featureColumnName, numberOfEpochs));
 
         /// <summary>A GRU binary classifier with every option.</summary>
@@ -70,10 +70,10 @@ namespace MLNet.Sequence
         /// <param name="labelColumnName">Boolean label.</param>
         /// <param name="featureColumnName">Token ids (keys) or numeric steps.</param>
         /// <param name="modelDimension">Model width.</param>
-        /// <param name="numberOfEpochs">Passes over the data.</param>
+        /// <param name="numberOfEpochs">Passes over the data; null scales them with the data (see <see cref="SequenceTrainerOptions.NumberOfEpochs"/>).</param>
         /// <returns>The trainer.</returns>
         public static SequenceTrainer SequenceTransformer(this BinaryClassificationCatalog.BinaryClassificationTrainers catalog,
-            string labelColumnName = "Label", string featureColumnName = "Features", int modelDimension = 64, int numberOfEpochs = 10) =>
+            string labelColumnName = "Label", string featureColumnName = "Features", int modelDimension = 64, int? numberOfEpochs = null) =>
             Make(catalog, SequenceTask.BinaryClassification, Simple(new TransformerOptions { ModelDimension = modelDimension }, labelColumnName, featureColumnName, numberOfEpochs));
 
         /// <summary>A Transformer-encoder binary classifier with every option.</summary>
@@ -88,10 +88,10 @@ namespace MLNet.Sequence
         /// <param name="labelColumnName">Boolean label.</param>
         /// <param name="featureColumnName">Token ids (keys) or numeric steps.</param>
         /// <param name="channels">Channels per convolution.</param>
-        /// <param name="numberOfEpochs">Passes over the data.</param>
+        /// <param name="numberOfEpochs">Passes over the data; null scales them with the data (see <see cref="SequenceTrainerOptions.NumberOfEpochs"/>).</param>
         /// <returns>The trainer.</returns>
         public static SequenceTrainer SequenceCnn(this BinaryClassificationCatalog.BinaryClassificationTrainers catalog,
-            string labelColumnName = "Label", string featureColumnName = "Features", int channels = 64, int numberOfEpochs = 10) =>
+            string labelColumnName = "Label", string featureColumnName = "Features", int channels = 64, int? numberOfEpochs = null) =>
             Make(catalog, SequenceTask.BinaryClassification, Simple(new CnnOptions { Channels = channels }, labelColumnName, featureColumnName, numberOfEpochs));
 
         /// <summary>A temporal-CNN binary classifier with every option.</summary>
@@ -108,10 +108,10 @@ namespace MLNet.Sequence
         /// <param name="labelColumnName">Key label.</param>
         /// <param name="featureColumnName">Token ids (keys) or numeric steps.</param>
         /// <param name="hiddenSize">Hidden state size.</param>
-        /// <param name="numberOfEpochs">Passes over the data.</param>
+        /// <param name="numberOfEpochs">Passes over the data; null scales them with the data (see <see cref="SequenceTrainerOptions.NumberOfEpochs"/>).</param>
         /// <returns>The trainer.</returns>
         public static SequenceTrainer SequenceLstm(this MulticlassClassificationCatalog.MulticlassClassificationTrainers catalog,
-            string labelColumnName = "Label", string featureColumnName = "Features", int hiddenSize = 64, int numberOfEpochs = 10) =>
+            string labelColumnName = "Label", string featureColumnName = "Features", int hiddenSize = 64, int? numberOfEpochs = null) =>
             Make(catalog, SequenceTask.MulticlassClassification, Simple(new LstmOptions { HiddenSize = hiddenSize }, labelColumnName, featureColumnName, numberOfEpochs));
 
         /// <summary>An LSTM multiclass classifier with every option.</summary>
@@ -126,10 +126,10 @@ namespace MLNet.Sequence
         /// <param name="labelColumnName">Key label.</param>
         /// <param name="featureColumnName">Token ids (keys) or numeric steps.</param>
         /// <param name="hiddenSize">Hidden state size.</param>
-        /// <param name="numberOfEpochs">Passes over the data.</param>
+        /// <param name="numberOfEpochs">Passes over the data; null scales them with the data (see <see cref="SequenceTrainerOptions.NumberOfEpochs"/>).</param>
         /// <returns>The trainer.</returns>
         public static SequenceTrainer SequenceGru(this MulticlassClassificationCatalog.MulticlassClassificationTrainers catalog,
-            string labelColumnName = "Label", string featureColumnName = "Features", int hiddenSize = 64, int numberOfEpochs = 10) =>
+            string labelColumnName = "Label", string featureColumnName = "Features", int hiddenSize = 64, int? numberOfEpochs = null) =>
             Make(catalog, SequenceTask.MulticlassClassification, Simple(new GruOptions { HiddenSize = hiddenSize }, labelColumnName, featureColumnName, numberOfEpochs));
 
         /// <summary>A GRU multiclass classifier with every option.</summary>
@@ -144,10 +144,10 @@ namespace MLNet.Sequence
         /// <param name="labelColumnName">Key label.</param>
         /// <param name="featureColumnName">Token ids (keys) or numeric steps.</param>
         /// <param name="modelDimension">Model width.</param>
-        /// <param name="numberOfEpochs">Passes over the data.</param>
+        /// <param name="numberOfEpochs">Passes over the data; null scales them with the data (see <see cref="SequenceTrainerOptions.NumberOfEpochs"/>).</param>
         /// <returns>The trainer.</returns>
         public static SequenceTrainer SequenceTransformer(this MulticlassClassificationCatalog.MulticlassClassificationTrainers catalog,
-            string labelColumnName = "Label", string featureColumnName = "Features", int modelDimension = 64, int numberOfEpochs = 10) =>
+            string labelColumnName = "Label", string featureColumnName = "Features", int modelDimension = 64, int? numberOfEpochs = null) =>
             Make(catalog, SequenceTask.MulticlassClassification, Simple(new TransformerOptions { ModelDimension = modelDimension }, labelColumnName, featureColumnName, numberOfEpochs));
 
         /// <summary>A Transformer-encoder multiclass classifier with every option.</summary>
@@ -162,10 +162,10 @@ namespace MLNet.Sequence
         /// <param name="labelColumnName">Key label.</param>
         /// <param name="featureColumnName">Token ids (keys) or numeric steps.</param>
         /// <param name="channels">Channels per convolution.</param>
-        /// <param name="numberOfEpochs">Passes over the data.</param>
+        /// <param name="numberOfEpochs">Passes over the data; null scales them with the data (see <see cref="SequenceTrainerOptions.NumberOfEpochs"/>).</param>
         /// <returns>The trainer.</returns>
         public static SequenceTrainer SequenceCnn(this MulticlassClassificationCatalog.MulticlassClassificationTrainers catalog,
-            string labelColumnName = "Label", string featureColumnName = "Features", int channels = 64, int numberOfEpochs = 10) =>
+            string labelColumnName = "Label", string featureColumnName = "Features", int channels = 64, int? numberOfEpochs = null) =>
             Make(catalog, SequenceTask.MulticlassClassification, Simple(new CnnOptions { Channels = channels }, labelColumnName, featureColumnName, numberOfEpochs));
 
         /// <summary>A temporal-CNN multiclass classifier with every option.</summary>
@@ -182,10 +182,10 @@ namespace MLNet.Sequence
         /// <param name="labelColumnName">Single or Single-vector label.</param>
         /// <param name="featureColumnName">Token ids (keys) or numeric steps.</param>
         /// <param name="hiddenSize">Hidden state size.</param>
-        /// <param name="numberOfEpochs">Passes over the data.</param>
+        /// <param name="numberOfEpochs">Passes over the data; null scales them with the data (see <see cref="SequenceTrainerOptions.NumberOfEpochs"/>).</param>
         /// <returns>The trainer.</returns>
         public static SequenceTrainer SequenceLstm(this RegressionCatalog.RegressionTrainers catalog,
-            string labelColumnName = "Label", string featureColumnName = "Features", int hiddenSize = 64, int numberOfEpochs = 10) =>
+            string labelColumnName = "Label", string featureColumnName = "Features", int hiddenSize = 64, int? numberOfEpochs = null) =>
             Make(catalog, SequenceTask.Regression, Simple(new LstmOptions { HiddenSize = hiddenSize }, labelColumnName, featureColumnName, numberOfEpochs));
 
         /// <summary>An LSTM regressor with every option.</summary>
@@ -200,10 +200,10 @@ namespace MLNet.Sequence
         /// <param name="labelColumnName">Single or Single-vector label.</param>
         /// <param name="featureColumnName">Token ids (keys) or numeric steps.</param>
         /// <param name="hiddenSize">Hidden state size.</param>
-        /// <param name="numberOfEpochs">Passes over the data.</param>
+        /// <param name="numberOfEpochs">Passes over the data; null scales them with the data (see <see cref="SequenceTrainerOptions.NumberOfEpochs"/>).</param>
         /// <returns>The trainer.</returns>
         public static SequenceTrainer SequenceGru(this RegressionCatalog.RegressionTrainers catalog,
-            string labelColumnName = "Label", string featureColumnName = "Features", int hiddenSize = 64, int numberOfEpochs = 10) =>
+            string labelColumnName = "Label", string featureColumnName = "Features", int hiddenSize = 64, int? numberOfEpochs = null) =>
             Make(catalog, SequenceTask.Regression, Simple(new GruOptions { HiddenSize = hiddenSize }, labelColumnName, featureColumnName, numberOfEpochs));
 
         /// <summary>A GRU regressor with every option.</summary>
@@ -218,10 +218,10 @@ namespace MLNet.Sequence
         /// <param name="labelColumnName">Single or Single-vector label.</param>
         /// <param name="featureColumnName">Token ids (keys) or numeric steps.</param>
         /// <param name="modelDimension">Model width.</param>
-        /// <param name="numberOfEpochs">Passes over the data.</param>
+        /// <param name="numberOfEpochs">Passes over the data; null scales them with the data (see <see cref="SequenceTrainerOptions.NumberOfEpochs"/>).</param>
         /// <returns>The trainer.</returns>
         public static SequenceTrainer SequenceTransformer(this RegressionCatalog.RegressionTrainers catalog,
-            string labelColumnName = "Label", string featureColumnName = "Features", int modelDimension = 64, int numberOfEpochs = 10) =>
+            string labelColumnName = "Label", string featureColumnName = "Features", int modelDimension = 64, int? numberOfEpochs = null) =>
             Make(catalog, SequenceTask.Regression, Simple(new TransformerOptions { ModelDimension = modelDimension }, labelColumnName, featureColumnName, numberOfEpochs));
 
         /// <summary>A Transformer-encoder regressor with every option.</summary>
@@ -236,10 +236,10 @@ namespace MLNet.Sequence
         /// <param name="labelColumnName">Single or Single-vector label.</param>
         /// <param name="featureColumnName">Token ids (keys) or numeric steps.</param>
         /// <param name="channels">Channels per convolution.</param>
-        /// <param name="numberOfEpochs">Passes over the data.</param>
+        /// <param name="numberOfEpochs">Passes over the data; null scales them with the data (see <see cref="SequenceTrainerOptions.NumberOfEpochs"/>).</param>
         /// <returns>The trainer.</returns>
         public static SequenceTrainer SequenceCnn(this RegressionCatalog.RegressionTrainers catalog,
-            string labelColumnName = "Label", string featureColumnName = "Features", int channels = 64, int numberOfEpochs = 10) =>
+            string labelColumnName = "Label", string featureColumnName = "Features", int channels = 64, int? numberOfEpochs = null) =>
             Make(catalog, SequenceTask.Regression, Simple(new CnnOptions { Channels = channels }, labelColumnName, featureColumnName, numberOfEpochs));
 
         /// <summary>A temporal-CNN regressor with every option.</summary>

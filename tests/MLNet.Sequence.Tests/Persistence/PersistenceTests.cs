@@ -86,6 +86,19 @@ public sealed class PersistenceTests
     }
 
     [TestMethod]
+    public void MlNetsOwnLoadCannotReadTheFileAsDocumented()
+    {
+        // docs/persistence.md says ML.NET's Model.Load fails on this library's files with its own message: keep it true.
+        var ml = new MLContext(1);
+        var path = Saved(ml);
+        var e = Assert.Throws<Exception>(() => ml.Model.Load(path, out _));
+        TestContext.WriteLine(e.GetType().Name + ": " + e.Message);
+        StringAssert.Contains(e.Message, "legacy");
+    }
+
+    public TestContext TestContext { get; set; } = null!;
+
+    [TestMethod]
     public void PlainMlNetSaveNamesTheRightMethod()
     {
         var ml = new MLContext(1);

@@ -208,4 +208,32 @@ public sealed class TrainingExperienceTests
         using (ml.BinaryClassification.Trainers.SequenceLstm(options).Fit(train)) { }
         StringAssert.Contains(redraw.ToString(), "\repoch 2/2 [", "redraws the line in place");
     }
+
+    [TestMethod]
+    public void DefaultEpochsScaleWithTheData()
+    {
+        Assert.AreEqual(250, SequenceTrainer.AutomaticEpochs(53, 32, 500), "2 batches an epoch: 250 epochs for 500 steps");
+        Assert.AreEqual(50, SequenceTrainer.AutomaticEpochs(300, 32, 500));
+        Assert.AreEqual(7, SequenceTrainer.AutomaticEpochs(2400, 32, 500));
+        Assert.AreEqual(5, SequenceTrainer.AutomaticEpochs(100_000, 32, 500), "at least 5");
+        Assert.AreEqual(300, SequenceTrainer.AutomaticEpochs(5, 32, 500), "at most 300");
+
+        // 53 sentences with the README's recipe: the default trains 250 epochs (500 optimizer steps) and predicts both
+        // classes (docs/results.md: 5 epochs, 10 steps, left the network on one class in that run's split).
+        var ml = new MLContext(1);
+        var (train, test) = Splits.Split(TestData.Sentiment());
+        var tiny = ml.Data.LoadFromEnumerable(train.Take(53));
+        var testData = ml.Data.LoadFromEnumerable(test);
+        double PositiveShare(int? epochs)
+        {
+            using var model = (TransformerChain<SequencePredictionTransformer>)Splits.SentimentPreparation(ml)
+                .Append(ml.BinaryClassification.Trainers.SequenceCnn(new CnnOptions { Pooling = SequencePooling.Max, Dropout = 0.5f, NumberOfEpochs = epochs })).Fit(tiny);
+            if (epochs == null)
+                Assert.AreEqual(250, model.LastTransformer.TrainingHistory!.Epochs.Count);
+            return TestData.Column(model.Transform(testData), "PredictedLabel").Cast<bool>().Average(b => b ? 1.0 : 0.0);
+        }
+        double fixedFive = PositiveShare(5), automatic = PositiveShare(null);
+        TestContext.WriteLine($"share predicted positive: 5 epochs {fixedFive:F3}, default {automatic:F3}");
+        Assert.IsTrue(automatic is > 0.2 and < 0.8, "the default learns both classes");
+    }
 }
