@@ -51,21 +51,7 @@ namespace MLNet.Sequence.Trainers
             [JsonPropertyName("PlateauWait")] public int PlateauWait { get; set; }
             [JsonPropertyName("ElapsedSeconds")] public double ElapsedSeconds { get; set; }
             [JsonPropertyName("HasBest")] public bool HasBest { get; set; }
-            [JsonPropertyName("History")] public List<Epoch> History { get; set; } = new();
-        }
-
-        private sealed class Epoch
-        {
-            [JsonPropertyName("Epoch")] public int Number { get; set; }
-            [JsonPropertyName("Epochs")] public int Epochs { get; set; }
-            [JsonPropertyName("TrainingLoss")] public double TrainingLoss { get; set; }
-            [JsonPropertyName("ValidationLoss")] public double? ValidationLoss { get; set; }
-            [JsonPropertyName("ValidationMetric")] public double? ValidationMetric { get; set; }
-            [JsonPropertyName("MetricName")] public string MetricName { get; set; } = "";
-            [JsonPropertyName("LearningRate")] public double LearningRate { get; set; }
-            [JsonPropertyName("RowsPerSecond")] public double RowsPerSecond { get; set; }
-            [JsonPropertyName("Seconds")] public double Seconds { get; set; }
-            [JsonPropertyName("IsBest")] public bool IsBest { get; set; }
+            [JsonPropertyName("History")] public List<EpochV1> History { get; set; } = new();
         }
 
         private static readonly JsonSerializerOptions Json = new() { NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals };
@@ -77,11 +63,7 @@ namespace MLNet.Sequence.Trainers
                 FormatVersion = FormatVersion, Fingerprint = fingerprint, Epoch = st.Epoch, BestEpoch = st.BestEpoch, BestLoss = st.BestLoss,
                 SinceBest = st.SinceBest, LearningRate = st.LearningRate, PlateauBest = st.PlateauBest, PlateauWait = st.PlateauWait,
                 ElapsedSeconds = st.ElapsedSeconds, HasBest = best != null,
-                History = st.Reports.Select(e => new Epoch
-                {
-                    Number = e.Epoch, Epochs = e.Epochs, TrainingLoss = e.TrainingLoss, ValidationLoss = e.ValidationLoss, ValidationMetric = e.ValidationMetric,
-                    MetricName = e.MetricName, LearningRate = e.LearningRate, RowsPerSecond = e.RowsPerSecond, Seconds = e.Elapsed.TotalSeconds, IsBest = e.IsBest,
-                }).ToList(),
+                History = st.Reports.Select(EpochV1.From).ToList(),
             };
             AtomicFile.Write(path, stream =>
             {
@@ -153,8 +135,7 @@ namespace MLNet.Sequence.Trainers
                 st.PlateauBest = meta.PlateauBest;
                 st.PlateauWait = meta.PlateauWait;
                 st.ElapsedSeconds = meta.ElapsedSeconds;
-                st.Reports = meta.History.Select(e => new EpochReport(e.Number, e.Epochs, e.TrainingLoss, e.ValidationLoss, e.ValidationMetric, e.MetricName,
-                    e.LearningRate, e.RowsPerSecond, TimeSpan.FromSeconds(e.Seconds), e.IsBest)).ToList();
+                st.Reports = meta.History.Select(e => e.ToReport()).ToList();
                 return true;
             }
             catch (Exception e) when (e is InvalidDataException or JsonException or IOException or ArgumentException or EndOfStreamException)
