@@ -159,24 +159,30 @@ namespace MLNet.Sequence.Forecasting
             foreach (var method in list)
             {
                 IForecaster? model = null;
-                for (int k = 0; k < origins.Count; k++)
+                try
                 {
-                    int origin = origins[k];
-                    int start = options.Expanding ? 0 : origin - options.InitialTrainingSize;
-                    double trainSeconds = 0;
-                    if (model == null || k % options.RetrainEvery == 0)
+                    for (int k = 0; k < origins.Count; k++)
                     {
-                        (model as IDisposable)?.Dispose();
-                        var clock = System.Diagnostics.Stopwatch.StartNew();
-                        model = method.Train(series.Select(s => s.Slice(start, origin - start)).ToList());
-                        trainSeconds = clock.Elapsed.TotalSeconds;
+                        int origin = origins[k];
+                        int start = options.Expanding ? 0 : origin - options.InitialTrainingSize;
+                        double trainSeconds = 0;
+                        if (model == null || k % options.RetrainEvery == 0)
+                        {
+                            (model as IDisposable)?.Dispose();
+                            var clock = System.Diagnostics.Stopwatch.StartNew();
+                            model = method.Train(series.Select(s => s.Slice(start, origin - start)).ToList());
+                            trainSeconds = clock.Elapsed.TotalSeconds;
+                        }
+                        var fc = System.Diagnostics.Stopwatch.StartNew();
+                        var forecasts = series.Select(s => model.Forecast(s.Slice(start, origin - start, options.Horizon), options.Horizon)).ToList();
+                        double forecastSeconds = fc.Elapsed.TotalSeconds;
+                        results.Add(Score(method.Name, k, origin, start, series, forecasts, options, trainSeconds, forecastSeconds));
                     }
-                    var fc = System.Diagnostics.Stopwatch.StartNew();
-                    var forecasts = series.Select(s => model.Forecast(s.Slice(start, origin - start, options.Horizon), options.Horizon)).ToList();
-                    double forecastSeconds = fc.Elapsed.TotalSeconds;
-                    results.Add(Score(method.Name, k, origin, start, series, forecasts, options, trainSeconds, forecastSeconds));
                 }
-                (model as IDisposable)?.Dispose();
+                finally
+                {
+                    (model as IDisposable)?.Dispose();
+                }
             }
             return new BacktestResult(results, list.Select(m => m.Name).ToList());
         }

@@ -276,6 +276,16 @@ namespace MLNet.Sequence.Forecasting
             var c = reader.ReadJson<ForecasterConfigV1>("config.json").ToConfig();
             int version = reader.ReadJson<int>("model-version.json");
             var model = SequencePredictionTransformer.Load(reader.Sub("model/", version));
+            // The network must produce [TrainedHorizon, values(, quantiles)] and read [window, values + past covariates].
+            int V = c.ValueColumns.Length, K = c.AllFutureColumns.Length, Q = c.Quantiles?.Length ?? 0;
+            var f = model.Features;
+            var l = model.Label;
+            if (l.Outputs != c.TrainedHorizon * V || (l.Quantiles?.Length ?? 0) != Q || f.Steps != c.WindowLength || f.Features != V + c.PastCovariateColumns.Length
+                || f.StaticSize != c.TrainedHorizon * K)
+            {
+                model.Dispose();
+                throw new InvalidDataException("The stored forecaster and its network disagree on the window, the horizon, the values, the covariates or the quantiles.");
+            }
             return new SequenceForecastTransformer(c, new ForecastPreparation(c), model);
         }
     }

@@ -170,6 +170,7 @@ namespace MLNet.Sequence.Forecasting
             model.FeatureColumnName = "Window";
             model.AdditionalFeatureColumnNames = Array.Empty<string>();
             model.LengthColumnName = null;
+            model.MaskColumnName = null;
             model.StaticFeatureColumnName = config.AllFutureColumns.Length > 0 ? "FutureCovariates" : null;
             model.Quantiles = config.Quantiles;
             model.NormalizeFeatures = config.Scaling == null;

@@ -47,6 +47,8 @@ namespace MLNet.Sequence.Persistence
                 Loaders[kind] = loader;
         }
 
+        /// <summary>The manifest; an unknown field (a damaged name, say) is an error rather than ignored.</summary>
+        [System.Text.Json.Serialization.JsonUnmappedMemberHandling(System.Text.Json.Serialization.JsonUnmappedMemberHandling.Disallow)]
         internal sealed class Manifest
         {
             public string Format { get; set; } = "";
@@ -63,6 +65,7 @@ namespace MLNet.Sequence.Persistence
             public string? Checksum { get; set; }
         }
 
+        [System.Text.Json.Serialization.JsonUnmappedMemberHandling(System.Text.Json.Serialization.JsonUnmappedMemberHandling.Disallow)]
         internal sealed class PartEntry
         {
             public string Kind { get; set; } = "";
@@ -163,21 +166,31 @@ namespace MLNet.Sequence.Persistence
                     LoadNested(catalog, zip, SchemaEntry, out var schema);
                     inputSchema = schema ?? throw new InvalidDataException($"entry '{SchemaEntry}' holds no input schema");
                     var transformers = new List<ITransformer>();
-                    foreach (var part in manifest.Parts)
+                    try
                     {
-                        if (part.Kind == "MLNet")
+                        foreach (var part in manifest.Parts)
                         {
-                            var loaded = LoadNested(catalog, zip, part.Location, out _);
-                            transformers.AddRange(Flatten(loaded));
-                            continue;
+                            if (part.Kind == "MLNet")
+                            {
+                                var loaded = LoadNested(catalog, zip, part.Location, out _);
+                                transformers.AddRange(Flatten(loaded));
+                                continue;
+                            }
+                            Func<ModelPartReader, ITransformer>? loader;
+                            lock (Loaders)
+                                Loaders.TryGetValue(part.Kind, out loader);
+                            if (loader == null)
+                                throw new InvalidDataException(
+                                    $"{description} holds a part of kind '{part.Kind}', which this MLNet.Sequence does not know; it may come from a newer version.");
+                            transformers.Add(loader(new ModelPartReader(zip, part.Location, part.Version)));
                         }
-                        Func<ModelPartReader, ITransformer>? loader;
-                        lock (Loaders)
-                            Loaders.TryGetValue(part.Kind, out loader);
-                        if (loader == null)
-                            throw new InvalidDataException(
-                                $"{description} holds a part of kind '{part.Kind}', which this MLNet.Sequence does not know; it may come from a newer version.");
-                        transformers.Add(loader(new ModelPartReader(zip, part.Location, part.Version)));
+                    }
+                    catch
+                    {
+                        // A later part failed: free what the earlier parts loaded (networks hold native memory).
+                        foreach (var t in transformers)
+                            (t as IDisposable)?.Dispose();
+                        throw;
                     }
                     return new TransformerChain<ITransformer>(transformers.ToArray());
                 }

@@ -51,7 +51,27 @@ namespace MLNet.Sequence.Persistence
             if (ScoringBatchSize <= 0)
                 throw new InvalidDataException($"The stored SequenceModel configuration has ScoringBatchSize = {ScoringBatchSize}; it must be positive.");
             var history = History == null ? null : new TrainingHistory(History.Select(e => StoredCheck.Required(e, part, "History").ToReport()).ToList(), BestEpoch, StoppedEarly);
+            CheckAgreement(n, f, l);
             return (n, f, l, history);
+        }
+
+        /// <summary>The network, the features and the label must describe one model: a mismatch would score at the wrong stride.</summary>
+        private static void CheckAgreement(NetworkConfig n, FeatureSpec f, LabelSpec l)
+        {
+            void Require(bool ok, string what)
+            {
+                if (!ok)
+                    throw new InvalidDataException($"The stored SequenceModel parts disagree: {what}.");
+            }
+            Require(f.Tokens == n.TokenInput, "the features say " + (f.Tokens ? "tokens" : "numbers") + " but the network takes the other");
+            Require(!f.Tokens || f.VocabularySize == n.VocabularySize, $"a vocabulary of {f.VocabularySize} ids against the network's {n.VocabularySize}");
+            Require(f.Tokens || f.Features == n.FeaturesPerStep, $"{f.Features} features per step against the network's {n.FeaturesPerStep}");
+            Require(f.Steps == n.SequenceLength, $"{f.Steps} steps against the network's {n.SequenceLength}");
+            Require(f.StaticSize == n.StaticFeatures, $"{f.StaticSize} static features against the network's {n.StaticFeatures}");
+            Require(l.Outputs == n.Outputs, $"{l.Outputs} label outputs against the network's {n.Outputs}");
+            Require((l.Quantiles?.Length ?? 0) == n.Quantiles, $"{l.Quantiles?.Length ?? 0} quantiles against the network's {n.Quantiles}");
+            Require(l.Dimensions == null || l.Dimensions.Aggregate(1, (a, b) => a * b) == l.Values, "the label's dimensions do not multiply to its values");
+            Require(l.Task is not (SequenceTask.Regression or SequenceTask.QuantileRegression) || l.Outputs == l.Values, "a regression label whose outputs are not its values");
         }
     }
 
@@ -236,6 +256,8 @@ namespace MLNet.Sequence.Persistence
             };
             if (c.TimeFeatures != null && (c.TimeColumnName == null || c.TimeFeatures.Names.Count != c.TimeFeatureNames.Length))
                 throw new InvalidDataException("The stored forecaster's time features do not match its time column or feature names.");
+            if (c.Strategy == ForecastStrategy.Direct ? c.TrainedHorizon != c.Horizon : c.TrainedHorizon != 1)
+                throw new InvalidDataException($"The stored forecaster trains {c.TrainedHorizon} steps at once for a {c.Strategy} horizon of {c.Horizon}.");
             _ = c.Step;   // a stored time step of an unknown kind fails here
             return c;
         }

@@ -194,9 +194,11 @@ namespace MLNet.Sequence.Estimators
                 _length(ref len);
                 if (len < 0 || len > steps)
                     throw new InvalidOperationException($"Column '{_f.LengthColumn}' says {len} real steps {Where}, but the sequence has {steps}; it must be in 0..{steps}.");
-                len = Math.Min(len, n);
-                realCount = len;
-                realStart = _f.PaddingSide == SequenceEnd.Pre ? n - len : 0;
+                // The real steps of the whole sequence, then the part of them inside the kept (possibly truncated) steps.
+                int from = _f.PaddingSide == SequenceEnd.Pre ? steps - len : 0;
+                int lo = Math.Max(from, start), hi = Math.Min(from + len, start + n);
+                realStart = Math.Max(0, lo - start);
+                realCount = Math.Max(0, hi - lo);
             }
             var dst = r.Values.AsSpan(0, n * F);
             // Gather the steps into [n, F], feature-interleaved when the features come from several columns.

@@ -35,8 +35,18 @@ namespace MLNet.Sequence
             var main = _input.GetRowCursor(_binding.InputColumns(inputActive));
             if (!addedActive.Any(a => a))
                 return new MappedCursor(main, _binding, addedActive);
-            var lookahead = _input.GetRowCursor(_binding.Dependencies(0).Select(i => _input.Schema[i]));
-            return new ScoringCursor(main, lookahead, _binding, addedActive, _batch);
+            DataViewRowCursor? lookahead = null;
+            try
+            {
+                lookahead = _input.GetRowCursor(_binding.Dependencies(0).Select(i => _input.Schema[i]));
+                return new ScoringCursor(main, lookahead, _binding, addedActive, _batch);
+            }
+            catch
+            {
+                lookahead?.Dispose();
+                main.Dispose();
+                throw;
+            }
         }
 
         public DataViewRowCursor[] GetRowCursorSet(IEnumerable<DataViewSchema.Column> columnsNeeded, int n, Random? rand = null) =>

@@ -49,6 +49,9 @@ namespace MLNet.Sequence.Estimators
                 if (st.Form != ColumnForm.Vector || st.IsKey || st.RawType != typeof(float))
                     throw ColumnChecks.WrongType(st, nameof(SequenceTrainerOptions.StaticFeatureColumnName), "a Single vector of known size");
             }
+            if (o.LengthColumnName != null && tokens)
+                throw new ArgumentOutOfRangeException(nameof(SequenceTrainerOptions.LengthColumnName),
+                    $"Option LengthColumnName applies to numeric steps; in the token ids of '{main.Name}' padding is id 0 (or set MaskColumnName).");
             if (o.LengthColumnName != null)
             {
                 var len = find(o.LengthColumnName, nameof(SequenceTrainerOptions.LengthColumnName), "Int32");

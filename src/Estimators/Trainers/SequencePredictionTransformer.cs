@@ -20,13 +20,13 @@ namespace MLNet.Sequence
     /// engines score single rows.
     /// </summary>
     /// <remarks>
-    /// It owns native memory (the network's weights), shared by everything that scores with it: the code that created it
-    /// (Fit, LoadSequenceModel) and, while they exist, every prediction engine made from it and every open cursor of
-    /// <see cref="Transform"/>. <see cref="Dispose"/> (the first call; later ones do nothing) ends the creator's share.
-    /// ML.NET's <c>PredictionEngine.Dispose</c> disposes the model it was made from, and a <c>TransformerChain</c>
-    /// passes only its first disposal on, so an engine's own share ends when the engine is garbage-collected; a cursor's
-    /// when it is disposed. The memory is freed when the last share ends: disposing one of many engines on many threads
-    /// never ends the model under the others, and a model disposed while engines are alive is freed after they are gone.
+    /// It owns native memory (the network's weights), shared by everything that scores with it: this object and, while
+    /// they exist, every prediction engine made from it and every open cursor of <see cref="Transform"/>. Disposed while
+    /// nothing else holds it, it frees the memory at once. ML.NET's <c>PredictionEngine.Dispose</c> disposes the model it
+    /// was made from (and a <c>TransformerChain</c> passes only its first disposal on), so a disposal that arrives while
+    /// engines hold the model cannot tell the application's from an engine's: it then keeps the memory until this object
+    /// and those engines are garbage-collected. So engines may come and go on many threads while the application holds
+    /// the model, and disposing one never ends the model under the others or under the application.
     /// </remarks>
     public sealed class SequencePredictionTransformer : ITransformer, IDisposable, ISequencePersistable
     {
@@ -35,6 +35,8 @@ namespace MLNet.Sequence
         private readonly LabelSpec _label;
         private readonly int _scoringBatch;
         private int _disposed;
+        /// <summary>The creator's share, kept for as long as this object lives when engines still held the model at Dispose.</summary>
+        private EngineLease? _keptShare;
 
         internal SequencePredictionTransformer(SequenceEngine engine, FeatureSpec features, LabelSpec label, TrainingHistory? history, int scoringBatch)
         {
@@ -96,11 +98,16 @@ namespace MLNet.Sequence
 
         void ICanSaveModel.Save(ModelSaveContext ctx) => throw SaveErrors.CannotSaveWithMlNet(nameof(SequencePredictionTransformer));
 
-        /// <summary>Ends the creator's share of the model's native memory (see remarks); with no other share left it is freed now. Later calls do nothing.</summary>
+        /// <summary>
+        /// Ends the creator's share of the model's native memory (see remarks): with no prediction engine or open cursor
+        /// holding the model, it is freed now. Otherwise it is freed once this object and every engine holding the model are
+        /// gone, so a model that a prediction engine disposed (ML.NET's default) stays usable while the application holds
+        /// it. Later calls do nothing.
+        /// </summary>
         public void Dispose()
         {
             if (System.Threading.Interlocked.Exchange(ref _disposed, 1) == 0)
-                _engine.Release();
+                _keptShare = _engine.ReleaseOrKeepWhileShared();
         }
 
         private void ThrowIfDisposed()

@@ -211,7 +211,7 @@ namespace MLNet.Sequence
                     CheckpointPath = o.CheckpointPath != null ? System.IO.Path.GetFullPath(o.CheckpointPath) : null,
                     CheckpointEveryEpochs = o.CheckpointEveryEpochs,
                 };
-                settings.Fingerprint = TrainingFingerprint.Of(config, f, l, settings, seed, o, stats.Rows, stats.HeldOut);
+                settings.Fingerprint = TrainingFingerprint.Of(config, f, l, settings, seed, o, stats.Rows, stats.HeldOut, stats.DataHash);
                 var history = engine.Train(settings, train, valid);
                 return new SequencePredictionTransformer(engine, f, l, history, o.ScoringBatchSize);
             }
@@ -220,6 +220,23 @@ namespace MLNet.Sequence
                 engine.Release();
                 throw;
             }
+        }
+
+        private static ulong HashRow(ulong h, SequenceRow r)
+        {
+            static ulong Mix(ulong h, ReadOnlySpan<byte> bytes)
+            {
+                foreach (var b in bytes)
+                    h = (h ^ b) * 1099511628211UL;
+                return h;
+            }
+            h = Mix(h, System.Runtime.InteropServices.MemoryMarshal.AsBytes(r.Mask.AsSpan(0, r.Length)));
+            if (r.Ids != null) h = Mix(h, System.Runtime.InteropServices.MemoryMarshal.AsBytes(r.Ids.AsSpan(0, r.Length)));
+            if (r.Values != null) h = Mix(h, System.Runtime.InteropServices.MemoryMarshal.AsBytes(r.Values.AsSpan(0, r.Values.Length * r.Length / Math.Max(1, r.Mask.Length))));
+            h = Mix(h, System.Runtime.InteropServices.MemoryMarshal.AsBytes(r.Target.AsSpan()));
+            h = Mix(h, System.Runtime.InteropServices.MemoryMarshal.AsBytes(r.Statics.AsSpan()));
+            long c = r.Class;
+            return Mix(h, System.Runtime.InteropServices.MemoryMarshal.AsBytes(new ReadOnlySpan<long>(ref c)));
         }
 
         /// <summary>Epochs for at least <paramref name="minimumSteps"/> optimizer steps, within 5 to 300.</summary>
@@ -351,6 +368,8 @@ namespace MLNet.Sequence
             public long Rows;
             /// <summary>Rows set aside for validation by ValidationFraction.</summary>
             public long HeldOut;
+            /// <summary>A hash (FNV-1a) of every training row as the engine sees it, for the checkpoint fingerprint.</summary>
+            public ulong DataHash = 14695981039346656037UL;
             public long[] ClassCounts = Array.Empty<long>();
         }
 
@@ -381,6 +400,7 @@ namespace MLNet.Sequence
                     reader.ReadFeatures(row);
                     reader.ReadLabel(row);
                     stats.Rows++;
+                    stats.DataHash = HashRow(stats.DataHash, row);
                     if (!f.Tokens)
                     {
                         for (int t = 0; t < row.Length; t++)

@@ -9,12 +9,12 @@ namespace MLNet.Sequence
 {
     /// <summary>
     /// Identifies a training for its checkpoint: a hash of the network, the feature and label settings (with the
-    /// statistics learned from the data), every option that changes the weights, the seed and the row counts. A
-    /// checkpoint is resumed only by a Fit with the same fingerprint.
+    /// statistics learned from the data), every option that changes the weights, the seed, the row counts and a hash of
+    /// every training row's values. A checkpoint is resumed only by a Fit with the same fingerprint.
     /// </summary>
     internal static class TrainingFingerprint
     {
-        public static string Of(NetworkConfig network, FeatureSpec f, LabelSpec l, TrainingSettings s, int seed, SequenceTrainerOptions o, long rows, long heldOut)
+        public static string Of(NetworkConfig network, FeatureSpec f, LabelSpec l, TrainingSettings s, int seed, SequenceTrainerOptions o, long rows, long heldOut, ulong dataHash)
         {
             var what = new
             {
@@ -24,7 +24,7 @@ namespace MLNet.Sequence
                 s.Task, s.Epochs, s.LearningRate, s.Optimizer, s.WeightDecay, s.Momentum, s.Schedule, s.StepEpochs, s.StepFactor, s.GradientClipNorm,
                 s.EarlyStoppingPatience, s.ClassWeights, s.RegressionLoss, s.Quantiles, s.PlateauFactor, s.PlateauPatience, s.MinimumLearningRate,
                 Seed = seed, o.BatchSize, o.ShuffleBufferSize, o.CacheRowsInMemory, o.ValidationFraction, HasValidationData = o.ValidationData != null,
-                Rows = rows, HeldOut = heldOut, o.PretrainedEmbeddingsPath, o.FreezeEmbeddings,
+                Rows = rows, HeldOut = heldOut, DataHash = dataHash, o.PretrainedEmbeddingsPath, o.FreezeEmbeddings,
             };
             return Convert.ToHexString(SHA256.HashData(JsonSerializer.SerializeToUtf8Bytes(what, MLNet.Sequence.Transforms.Persistence.PartJson.Options)));
         }

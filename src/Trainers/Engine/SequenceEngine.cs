@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.IO;
 using System.Linq;
+using System.Threading;
 using MLNet.Sequence.Trainers.Native;
 using MLNet.Sequence.Trainers.Network;
 using TorchSharp;
@@ -28,6 +29,10 @@ namespace MLNet.Sequence.Trainers
         private int _owners = 1;
         private int _running;
         private bool _freed;
+        private static int _live;
+
+        /// <summary>Engines whose native memory is not freed yet, in this process (for tests of ownership).</summary>
+        internal static int LiveCount => Volatile.Read(ref _live);
 
         private SequenceEngine(SequenceNetwork network, BatchLayout layout, ComputeDevice device)
         {
@@ -69,6 +74,7 @@ namespace MLNet.Sequence.Trainers
             try
             {
                 network.to(device.Device);
+                Interlocked.Increment(ref _live);
                 return new SequenceEngine(network, layout, device);
             }
             catch
@@ -88,6 +94,7 @@ namespace MLNet.Sequence.Trainers
             {
                 network.load(weights);
                 network.eval();
+                Interlocked.Increment(ref _live);
                 return new SequenceEngine(network, layout, ComputeDevice.Cpu);
             }
             catch (Exception e)
@@ -115,18 +122,26 @@ namespace MLNet.Sequence.Trainers
         /// <summary>A scorer for one thread (it reuses its staging buffers); engines are shared, scorers are not.</summary>
         public Scorer CreateScorer() => new(this);
 
-        /// <summary>Writes the weights (moved to the CPU for the write when they live on a GPU).</summary>
+        /// <summary>Writes the weights. A network on a GPU is copied to a CPU network for the write, so scoring on other threads goes on undisturbed.</summary>
         public void Save(Stream destination)
         {
             using var _ = Use();
             if (_device.IsCpu)
-                _network.save(destination);
-            else
             {
-                _network.to(torch.CPU);
-                try { _network.save(destination); }
-                finally { _network.to(_device.Device); }
+                _network.save(destination);
+                return;
             }
+            using var copy = new SequenceNetwork(_network.Config);
+            using (torch.no_grad())
+            {
+                var target = copy.state_dict();
+                foreach (var (name, t) in _network.state_dict())
+                {
+                    using var cpu = t.cpu();
+                    target[name].copy_(cpu);
+                }
+            }
+            copy.save(destination);
         }
 
         /// <summary>Adds an owner until the returned lease is released or collected; throws when the engine was already freed.</summary>
@@ -138,6 +153,21 @@ namespace MLNet.Sequence.Trainers
                 _owners++;
             }
             return new EngineLease(this);
+        }
+
+        /// <summary>
+        /// The creator's share, handed to a lease (held by whatever should keep the engine alive, e.g. the model object) when
+        /// other owners exist; released at once otherwise. Returns the lease, or null when the share was released.
+        /// </summary>
+        public EngineLease? ReleaseOrKeepWhileShared()
+        {
+            lock (_gate)
+            {
+                if (_owners > 1)
+                    return new EngineLease(this);   // the existing share: no new owner
+            }
+            Release();
+            return null;
         }
 
         /// <summary>Removes an owner; the last one frees the native memory (once running calls finish). Extra releases are ignored.</summary>
@@ -164,6 +194,7 @@ namespace MLNet.Sequence.Trainers
             {
                 _freed = true;
                 _network.Dispose();
+                Interlocked.Decrement(ref _live);
             }
         }
 

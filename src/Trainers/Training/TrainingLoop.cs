@@ -35,9 +35,12 @@ namespace MLNet.Sequence.Trainers
                     s.Log?.Invoke($"Resuming from checkpoint '{s.CheckpointPath}' after epoch {st.Epoch} of {s.Epochs}.");
                     if (st.Epoch > 0)
                         train.PrepareToResume();
+                    if (keepLast && best == null)
+                        Snapshot(network, ref best);   // the checkpoint's weights are the last finished epoch's
                     stoppedEarly = EarlyStop(s, st, validation != null) && st.Epoch < s.Epochs;
                 }
                 var clock = Stopwatch.StartNew();
+                var before = TimeSpan.FromSeconds(st.ElapsedSeconds);   // training time of the run this one resumes
                 int batchesPerEpoch = s.RowsPerEpoch > 0 ? (int)((s.RowsPerEpoch + s.BatchSize - 1) / s.BatchSize) : 0;
                 for (int epoch = st.Epoch + 1; epoch <= s.Epochs && !stoppedEarly; epoch++)
                 {
@@ -74,7 +77,7 @@ namespace MLNet.Sequence.Trainers
                             rows += batch.Count;
                             batchIndex++;
                             if (s.BatchReport != null)
-                                s.BatchReport(Progress(s, st, resumedAfter + 1, epoch, batchIndex, batchesPerEpoch, lossSum / rows, lr, clock.Elapsed));
+                                s.BatchReport(Progress(s, before, resumedAfter + 1, epoch, batchIndex, batchesPerEpoch, lossSum / rows, lr, clock.Elapsed));
                         }
                     }
                     catch (OperationCanceledException) when (s.OnCancellation == CancellationBehavior.ReturnBestModel && st.Epoch > 0)
@@ -107,7 +110,7 @@ namespace MLNet.Sequence.Trainers
                         if (keepLast)
                             Snapshot(network, ref best);
                     }
-                    var elapsed = TimeSpan.FromSeconds(st.ElapsedSeconds) + clock.Elapsed;
+                    var elapsed = before + clock.Elapsed;
                     var report = new EpochReport(epoch, s.Epochs, lossSum / rows, validLoss, metric, MetricName(s.Task), lr, rows / Math.Max(seconds, 1e-9), elapsed, isBest);
                     st.Reports.Add(report);
                     st.Epoch = epoch;
@@ -163,7 +166,7 @@ namespace MLNet.Sequence.Trainers
             }
         }
 
-        private static TrainingProgress Progress(TrainingSettings s, TrainingState st, int firstEpoch, int epoch, int batch, int batchesPerEpoch, double loss, double lr, TimeSpan elapsed)
+        private static TrainingProgress Progress(TrainingSettings s, TimeSpan before, int firstEpoch, int epoch, int batch, int batchesPerEpoch, double loss, double lr, TimeSpan elapsed)
         {
             TimeSpan? remaining = null;
             if (batchesPerEpoch > 0)
@@ -174,7 +177,7 @@ namespace MLNet.Sequence.Trainers
                 if (done > 0)
                     remaining = TimeSpan.FromTicks((long)(elapsed.Ticks / (double)done * left));
             }
-            return new TrainingProgress(epoch, s.Epochs, batch, batchesPerEpoch, loss, lr, TimeSpan.FromSeconds(st.ElapsedSeconds) + elapsed, remaining);
+            return new TrainingProgress(epoch, s.Epochs, batch, batchesPerEpoch, loss, lr, before + elapsed, remaining);
         }
 
         private static string MetricName(SequenceTask task) => task switch

@@ -274,6 +274,7 @@ public sealed class PersistenceTests
         Case("parts/003-SequenceModel/config.json", j => j.Replace("\"Columns\": [\n      \"Features\"\n    ]", "\"Columns\": null"), "lacks 'Columns'");
         Case("parts/003-SequenceModel/config.json", j => System.Text.RegularExpressions.Regex.Replace(j, "\"Label\": \\{[^}]*\\}", "\"Label\": null"), "lacks 'Label'");
         Case("parts/003-SequenceModel/config.json", j => j.Replace("\"Encoder\": \"Lstm\"", "\"Encoder\": \"Hopfield\""), "not valid JSON");
+        Case("parts/003-SequenceModel/config.json", j => j.Replace("\"Quantiles\": null\n  },", "\"Quantiles\": [\n      0.1,\n      0.9\n    ]\n  },"), "disagree");
         Case("parts/002-PadSequences/config.json", j => System.Text.RegularExpressions.Regex.Replace(j, "\"Length\": \\d+", "\"Length\": 0"), "Length = 0");
         Case("parts/001-TokenEncoding/vocabulary.json", j => j.Replace("\"Counts\": [", "\"Counts\": [ 1,"), "differ in length");
     }
@@ -302,6 +303,11 @@ public sealed class PersistenceTests
         path = Saved(ml);
         RewriteManifest(path, m => System.Text.RegularExpressions.Regex.Replace(m, "\"Parts\": \\[[^\\]]*\\]", "\"Parts\": []"));
         StringAssert.Contains(LoadError(ml, path), "belongs to none of the parts");
+
+        // A field name damaged: not silently ignored (which would switch the checksum off).
+        path = Saved(ml);
+        RewriteManifest(path, m => m.Replace("\"Checksum\"", "\"Chxcksum\""), sign: false);
+        StringAssert.Contains(LoadError(ml, path), "cannot be read");
 
         // Any change to the manifest that its writer did not sign.
         path = Saved(ml);

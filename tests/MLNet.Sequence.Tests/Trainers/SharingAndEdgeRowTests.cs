@@ -94,11 +94,12 @@ public sealed class SharingAndEdgeRowTests
         var (train, rows, prep, test) = Data(ml);
         var model = new TransformerChain<ITransformer>(prep, Trainer(ml, "Lstm").Fit(train));
         UseTwoEngines(ml, model, rows, test);
-        // Every share is given back once the engines are gone: the native memory is freed, and the model says so.
+        // The engines are gone and their shares collected; the application still holds the model: it scores, and new
+        // engines can be made from it.
         EstimatorContract.SettleFinalizers();
-        var e = Assert.ThrowsExactly<ObjectDisposedException>(() => model.Transform(test));
-        Assert.Contains("disposed", e.Message);
-        model.Dispose();                                       // extra disposal does nothing
+        Assert.HasCount(rows.Count, TestData.Column(model.Transform(test), "Score"));
+        using var again = ml.Model.CreatePredictionEngine<Input, Output>(model, new PredictionEngineOptions { OwnsTransformer = false });
+        Assert.IsTrue(float.IsFinite(again.Predict(rows[0]).Score));
     }
 
     [MethodImpl(MethodImplOptions.NoInlining)]
@@ -110,9 +111,60 @@ public sealed class SharingAndEdgeRowTests
         a.Dispose();                                           // ML.NET's engine disposes the model it was made from...
         Assert.AreEqual(expected, b.Predict(rows[0]).Score, "...yet the other engine still scores");
         Assert.HasCount(rows.Count, TestData.Column(model.Transform(test), "Score"), "and so does the model itself");
-        model.Dispose();                                       // the creator lets go too; b still holds its share
+        model.Dispose();                                       // a disposal while b holds the model keeps it alive
         Assert.AreEqual(expected, b.Predict(rows[0]).Score, "an engine keeps the model alive while it exists");
         b.Dispose();
+    }
+
+    [TestMethod]
+    public void PerRequestEnginesNeverEndTheModelTheApplicationHolds()
+    {
+        // A service's pattern: the model lives for the application; each request makes and disposes an engine
+        // (ML.NET's default engine disposes the model), and the garbage collector runs in between.
+        var ml = new MLContext(1);
+        var (train, rows, prep, _) = Data(ml);
+        var model = new TransformerChain<ITransformer>(prep, Trainer(ml, "Lstm").Fit(train));
+        float expected = 0;
+        for (int request = 0; request < 20; request++)
+        {
+            using (var engine = ml.Model.CreatePredictionEngine<Input, Output>(model))
+            {
+                float score = engine.Predict(rows[0]).Score;
+                if (request == 0) expected = score;
+                Assert.AreEqual(expected, score, $"request {request}");
+            }
+            if (request % 5 == 4)
+                EstimatorContract.SettleFinalizers();
+        }
+    }
+
+    [TestMethod]
+    public void TheModelIsFreedOnceNothingHoldsIt()
+    {
+        var ml = new MLContext(1);
+        var (train, rows, prep, _) = Data(ml);
+        EstimatorContract.SettleFinalizers();
+        int before = MLNet.Sequence.Trainers.SequenceEngine.LiveCount;
+        // Disposed with no engine holding it: freed at once.
+        var alone = Trainer(ml, "Lstm").Fit(train);
+        Assert.AreEqual(before + 1, MLNet.Sequence.Trainers.SequenceEngine.LiveCount);
+        alone.Dispose();
+        Assert.AreEqual(before, MLNet.Sequence.Trainers.SequenceEngine.LiveCount, "no engine held it: freed by Dispose");
+        // Disposed while engines hold it: freed once the model and the engines are gone.
+        UseAndDrop(ml, train, prep, rows);
+        Assert.AreEqual(before + 1, MLNet.Sequence.Trainers.SequenceEngine.LiveCount, "still held by the engines' shares until they are collected");
+        EstimatorContract.SettleFinalizers();
+        Assert.AreEqual(before, MLNet.Sequence.Trainers.SequenceEngine.LiveCount, "freed once nothing holds it");
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void UseAndDrop(MLContext ml, IDataView train, ITransformer prep, List<Input> rows)
+    {
+        var model = new TransformerChain<ITransformer>(prep, Trainer(ml, "Lstm").Fit(train));
+        var engine = ml.Model.CreatePredictionEngine<Input, Output>(model);
+        engine.Predict(rows[0]);
+        model.Dispose();
+        engine.Predict(rows[0]);
     }
 
     [TestMethod]
@@ -123,7 +175,7 @@ public sealed class SharingAndEdgeRowTests
         var model = new TransformerChain<ITransformer>(prep, Trainer(ml, "Lstm").Fit(train));
         Assert.AreEqual(0, PredictAndDisposeOnSixThreads(ml, model, rows), "no engine saw a wrong score or a disposed model");
         EstimatorContract.SettleFinalizers();
-        Assert.ThrowsExactly<ObjectDisposedException>(() => model.Transform(test));
+        Assert.HasCount(rows.Count, TestData.Column(model.Transform(test), "Score"), "the model the application holds still scores");
     }
 
     [MethodImpl(MethodImplOptions.NoInlining)]
@@ -133,7 +185,7 @@ public sealed class SharingAndEdgeRowTests
         using (var probe = ml.Model.CreatePredictionEngine<Input, Output>(model, new PredictionEngineOptions { OwnsTransformer = false }))
             expected = rows.Select(r => probe.Predict(r).Score).ToArray();
         var engines = Enumerable.Range(0, 6).Select(_ => ml.Model.CreatePredictionEngine<Input, Output>(model)).ToArray();
-        model.Dispose();   // the creator lets go at once: the six engines own the model now
+        model.Dispose();   // the application lets go at once: the six engines hold the model now
         var failures = 0;
         Parallel.For(0, 6, new ParallelOptions { MaxDegreeOfParallelism = 6 }, t =>
         {
@@ -144,6 +196,34 @@ public sealed class SharingAndEdgeRowTests
             engines[t].Dispose();
         });
         return failures;
+    }
+
+    public sealed class Steps
+    {
+        public bool Label { get; set; }
+        public float[] Features { get; set; } = Array.Empty<float>();
+        public int Length { get; set; }
+    }
+
+    [TestMethod]
+    public void ALengthColumnMarksTheRealStepsThatSurviveTruncation()
+    {
+        var ml = new MLContext(1);
+        var rows = Enumerable.Range(0, 60).Select(i =>
+        {
+            int n = 3 + i % 8;
+            return new Steps { Label = i % 2 == 0, Features = Enumerable.Range(0, n).Select(t => (float)Math.Sin(i + t) + i % 2).ToArray(), Length = n };
+        }).ToList();
+        using var model = ml.BinaryClassification.Trainers.SequenceLstm(new LstmOptions
+        {
+            HiddenSize = 4, NumberOfEpochs = 2, LengthColumnName = "Length", PaddingSide = SequenceEnd.Post, MaximumSequenceLength = 6,
+        }).Fit(ml.Data.LoadFromEnumerable(rows));
+        // Ten steps, the first five real (padding after them); truncation keeps the last six, of which only step 4 is real.
+        var x = Enumerable.Range(0, 10).Select(t => t < 5 ? 0.1f * (t + 1) : 9f).ToArray();
+        float Score(Steps r) => TestData.Column(model.Transform(ml.Data.LoadFromEnumerable(new[] { r })), "Score").Cast<float>().Single();
+        float truncated = Score(new Steps { Features = x, Length = 5 });
+        float alone = Score(new Steps { Features = new[] { x[4] }, Length = 1 });
+        Assert.AreEqual(alone, truncated, 1e-6, "the padding (9s) kept by truncation is not read as steps");
     }
 
     public sealed class FixedNumeric

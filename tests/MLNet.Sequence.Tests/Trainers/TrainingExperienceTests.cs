@@ -36,6 +36,11 @@ public sealed class TrainingExperienceTests
         public void Report(T value) => _report(value);
     }
 
+    public sealed class LabelOnly
+    {
+        public bool Label { get; set; }
+    }
+
     private static string DataFolder => Path.Combine(AppContext.BaseDirectory, "data");
 
     private static (MLContext Ml, IDataView Train, IDataView Test) Recipe()
@@ -70,6 +75,11 @@ public sealed class TrainingExperienceTests
         StringAssert.Contains(e.Message, "CheckpointPath");
         StringAssert.Contains(e.Message, "other options");
 
+        // So is other data of the same size (every label flipped): the fingerprint hashes the rows' values.
+        var flipped = ml.Transforms.CustomMapping<LabelOnly, LabelOnly>((i, o) => o.Label = !i.Label, contractName: null).Fit(train).Transform(train);
+        e = Assert.ThrowsExactly<InvalidOperationException>(() => ml.BinaryClassification.Trainers.SequenceLstm(CheckpointRecipe.Options(path)).Fit(flipped));
+        StringAssert.Contains(e.Message, "CheckpointPath");
+
         using var resumed = ml.BinaryClassification.Trainers.SequenceLstm(CheckpointRecipe.Options(path)).Fit(train);
         Assert.AreEqual(5, resumed.TrainingHistory!.ResumedAfterEpoch);
         Assert.HasCount(CheckpointRecipe.Epochs, resumed.TrainingHistory.Epochs, "the history holds the checkpoint's epochs and the resumed ones");
@@ -81,6 +91,14 @@ public sealed class TrainingExperienceTests
             Assert.AreEqual(expected[i], actual[i], 1e-4, $"row {i}");
         for (int k = 0; k < CheckpointRecipe.Epochs; k++)
             Assert.AreEqual(uninterrupted.TrainingHistory!.Epochs[k].TrainingLoss, resumed.TrainingHistory.Epochs[k].TrainingLoss, 1e-4, $"epoch {k + 1} loss");
+        // Elapsed time goes on from the checkpoint's, one epoch's worth at a time (never counted twice).
+        var h = resumed.TrainingHistory.Epochs;
+        double longest = h.Max(e => 680 / e.RowsPerSecond);
+        for (int k = 1; k < h.Count; k++)
+        {
+            double step = (h[k].Elapsed - h[k - 1].Elapsed).TotalSeconds;
+            Assert.IsTrue(step > 0 && step < 3 * longest + 0.5, $"epoch {k + 1} added {step:F2} s (an epoch trains in at most {longest:F2} s)");
+        }
     }
 
     [TestMethod]
