@@ -25,12 +25,18 @@ namespace MLNet.Sequence.Persistence
         [JsonPropertyName("History")] public List<EpochV1>? History { get; set; }
         [JsonPropertyName("BestEpoch")] public int BestEpoch { get; set; }
         [JsonPropertyName("StoppedEarly")] public bool StoppedEarly { get; set; }
+        /// <summary>The thread count training ran with (0: not recorded, files before 2026-12-03).</summary>
+        [JsonPropertyName("TrainingThreads")] public int TrainingThreads { get; set; }
+        /// <summary>The thread count the user fixed with NumberOfThreads; null for automatic choices.</summary>
+        [JsonPropertyName("FixedThreads"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public int? FixedThreads { get; set; }
 
         /// <summary>2 when a mask column is used; 1 otherwise, so version-1 readers still read such models.</summary>
         [JsonIgnore] public int Version => Features?.MaskColumn != null ? 2 : 1;
 
-        public static SequenceModelConfigV2 From(NetworkConfig network, FeatureSpec f, LabelSpec l, int scoringBatch, TrainingHistory? history) => new()
+        public static SequenceModelConfigV2 From(NetworkConfig network, FeatureSpec f, LabelSpec l, int scoringBatch, TrainingHistory? history, int? fixedThreads) => new()
         {
+            TrainingThreads = history?.Threads ?? 0,
+            FixedThreads = fixedThreads,
             Network = NetworkV1.From(network),
             Features = FeaturesV2.From(f),
             Label = LabelV1.From(l),
@@ -50,7 +56,9 @@ namespace MLNet.Sequence.Persistence
             var n = StoredCheck.Required(Network, part, "Network").ToConfig();
             if (ScoringBatchSize <= 0)
                 throw new InvalidDataException($"The stored SequenceModel configuration has ScoringBatchSize = {ScoringBatchSize}; it must be positive.");
-            var history = History == null ? null : new TrainingHistory(History.Select(e => StoredCheck.Required(e, part, "History").ToReport()).ToList(), BestEpoch, StoppedEarly);
+            var history = History == null ? null : new TrainingHistory(History.Select(e => StoredCheck.Required(e, part, "History").ToReport()).ToList(), BestEpoch, StoppedEarly, threads: TrainingThreads);
+            if (FixedThreads is int t && t <= 0)
+                throw new InvalidDataException($"The stored SequenceModel configuration has FixedThreads = {t}; it must be positive.");
             CheckAgreement(n, f, l);
             return (n, f, l, history);
         }

@@ -59,6 +59,12 @@ namespace MLNet.Sequence
         /// <summary>The number of trainable and frozen weights.</summary>
         public long ParameterCount => _engine.ParameterCount;
 
+        /// <summary>
+        /// libtorch threads scoring uses for one row (prediction engines) and for a batch (<see cref="Transform"/>): the fixed
+        /// NumberOfThreads, or counts measured on the first such call on this machine; 0 until then.
+        /// </summary>
+        public (int SingleRow, int Batch) ScoringThreads => _engine.ScoringThreads;
+
         /// <summary>Class names in key order (multiclass), else null.</summary>
         public IReadOnlyList<string>? ClassNames => _label.ClassNames;
 
@@ -326,7 +332,7 @@ namespace MLNet.Sequence
         void ISequencePersistable.SavePart(ModelPartWriter writer)
         {
             ThrowIfDisposed();
-            writer.WriteJson("config.json", SequenceModelConfigV2.From(_engine.Config, _features, _label, _scoringBatch, TrainingHistory));
+            writer.WriteJson("config.json", SequenceModelConfigV2.From(_engine.Config, _features, _label, _scoringBatch, TrainingHistory, _engine.FixedThreads));
             writer.Write("weights.bin", _engine.Save);
         }
 
@@ -339,6 +345,7 @@ namespace MLNet.Sequence
             SequenceEngine engine;
             using (var weights = new MemoryStream(reader.ReadBytes("weights.bin")))
                 engine = SequenceEngine.Load(network, layout, weights);
+            engine.FixedThreads = stored.FixedThreads;
             return new SequencePredictionTransformer(engine, features, label, history, stored.ScoringBatchSize);
         }
     }

@@ -120,8 +120,6 @@ namespace MLNet.Sequence
                     $"Option ValidationFraction = {o.ValidationFraction} selected none of the {stats.Rows} training rows for validation. Raise ValidationFraction, or pass ValidationData instead.");
             float[]? classWeights = ClassWeights(stats, l);
 
-            if (o.NumberOfThreads is int threads)
-                EngineRuntime.SetThreads(threads);
             EngineRuntime.Seed(seed);
             var config = new NetworkConfig
             {
@@ -210,6 +208,7 @@ namespace MLNet.Sequence
                     MinimumLearningRate = o.MinimumLearningRate,
                     CheckpointPath = o.CheckpointPath != null ? System.IO.Path.GetFullPath(o.CheckpointPath) : null,
                     CheckpointEveryEpochs = o.CheckpointEveryEpochs,
+                    Threads = o.NumberOfThreads,
                 };
                 settings.Fingerprint = TrainingFingerprint.Of(config, f, l, settings, seed, o, stats.Rows, stats.HeldOut, stats.DataHash);
                 var history = engine.Train(settings, train, valid);

@@ -171,7 +171,12 @@ namespace MLNet.Sequence
         /// <summary>Seed for weights, dropout and shuffling; null takes one from the MLContext (so MLContext(seed) fixes the model).</summary>
         public int? Seed { get; set; }
 
-        /// <summary>libtorch intra-op threads (a process-wide setting); null leaves libtorch's default.</summary>
+        /// <summary>
+        /// libtorch intra-op threads for training and scoring. Default null: chosen by measurement, separately for training
+        /// (a training step timed at 1, 2, ... threads at Fit, logged to MLContext.Log and kept in the model's history),
+        /// single-row prediction and batched Transform (timed on their first call). The count is set on the calling thread
+        /// for the duration of each call and set back afterwards (docs/trainers.md, Threads).
+        /// </summary>
         public int? NumberOfThreads { get; set; }
 
         /// <summary>Receives each epoch's figures (also written to MLContext.Log).</summary>

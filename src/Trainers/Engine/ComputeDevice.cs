@@ -44,7 +44,7 @@ namespace MLNet.Sequence.Trainers
         }
     }
 
-    /// <summary>Process-wide libtorch settings the trainers use: seeding and the intra-op thread count.</summary>
+    /// <summary>Process-wide libtorch settings the trainers use: seeding (threads: <see cref="ThreadCount"/>).</summary>
     internal static class EngineRuntime
     {
         /// <summary>Seeds libtorch's generator (weights initialisation, dropout).</summary>
@@ -52,13 +52,6 @@ namespace MLNet.Sequence.Trainers
         {
             TorchNative.EnsureLoaded();
             torch.manual_seed(seed);
-        }
-
-        /// <summary>Sets libtorch's intra-op thread count (a process-wide setting).</summary>
-        public static void SetThreads(int threads)
-        {
-            TorchNative.EnsureLoaded();
-            torch.set_num_threads(threads);
         }
     }
 }

@@ -116,7 +116,104 @@ namespace MLNet.Sequence.Trainers
         {
             using var _ = Use();
             var builder = new TensorBatchBuilder(Layout, _device.Device);
-            return TrainingLoop.Run(_network, builder, settings, train, validation);
+            _fixedThreads = settings.Threads;
+            int threads = settings.Threads ?? ChooseTrainingThreads(settings, builder, train);
+            using (ThreadCount.Use(threads))
+            {
+                var history = TrainingLoop.Run(_network, builder, settings, train, validation);
+                TrainingThreads = threads;
+                return history.WithThreads(threads);
+            }
+        }
+
+        /// <summary>
+        /// Automatic thread count for training: a forward and backward pass of the first training batch timed at 1, 2, ...
+        /// threads. The weights do not change (no optimizer step) and libtorch's random state is restored, so the model is
+        /// the one a fixed count would give.
+        /// </summary>
+        private int ChooseTrainingThreads(TrainingSettings s, TensorBatchBuilder builder, IRowBatchSource train)
+        {
+            List<SequenceRow> rows;
+            using (var batches = train.Batches(0).GetEnumerator())
+            {
+                if (!batches.MoveNext())
+                    return 1;
+                rows = batches.Current.ToList();
+                // Copied: the source reuses its rows once the enumerator moves on or is disposed.
+                rows = rows.Select(r => Copy(r)).ToList();
+            }
+            using var rng = torch.get_rng_state();
+            _network.train();
+            var (threads, timings) = ThreadCount.Fastest(() =>
+            {
+                using var scope = torch.NewDisposeScope();
+                var batch = builder.Build(rows, withTargets: true);
+                var loss = TrainingLoop.Loss(_network.Forward(batch.Inputs, batch.Mask, batch.Statics), batch.Targets!, s);
+                loss.backward();
+                _network.zero_grad();
+            });
+            torch.set_rng_state(rng);
+            s.Log?.Invoke($"Threads: {threads} for training (a training step's forward and backward pass: {ThreadCount.Describe(timings)}; set NumberOfThreads to fix it).");
+            return threads;
+        }
+
+        private SequenceRow Copy(SequenceRow r)
+        {
+            var c = new SequenceRow(Layout);
+            r.Ids?.CopyTo(c.Ids!, 0);
+            r.Values?.CopyTo(c.Values!, 0);
+            r.Mask.CopyTo(c.Mask, 0);
+            r.Statics.CopyTo(c.Statics, 0);
+            r.Target.CopyTo(c.Target, 0);
+            c.Length = r.Length;
+            c.Class = r.Class;
+            return c;
+        }
+
+        private int? _fixedThreads;
+        private int _singleRowThreads, _batchThreads;
+        private readonly object _threadGate = new();
+
+        /// <summary>The thread count Fit trained with (0 for a model loaded from a file that did not record it).</summary>
+        public int TrainingThreads { get; private set; }
+
+        /// <summary>The count the user fixed (NumberOfThreads), or null for automatic choices.</summary>
+        public int? FixedThreads
+        {
+            get => _fixedThreads;
+            internal set => _fixedThreads = value;
+        }
+
+        /// <summary>The counts scoring uses for one row and for batches; 0 until measured (on first use).</summary>
+        public (int SingleRow, int Batch) ScoringThreads => (_fixedThreads ?? _singleRowThreads, _fixedThreads ?? _batchThreads);
+
+        /// <summary>
+        /// The thread count for scoring <paramref name="rows"/>: the fixed one, or (automatic) the fastest for one row or for
+        /// a batch, measured on the first such call by timing forward passes of these rows at 1, 2, ... threads.
+        /// </summary>
+        private int ScoringThreadsFor(IReadOnlyList<SequenceRow> rows, TensorBatchBuilder builder)
+        {
+            if (_fixedThreads is int fixedCount)
+                return fixedCount;
+            bool single = rows.Count == 1;
+            int known = single ? _singleRowThreads : _batchThreads;
+            if (known > 0)
+                return known;
+            lock (_threadGate)
+            {
+                known = single ? _singleRowThreads : _batchThreads;
+                if (known > 0)
+                    return known;
+                var (threads, _) = ThreadCount.Fastest(() =>
+                {
+                    using var scope = torch.NewDisposeScope();
+                    var batch = builder.Build(rows, withTargets: false);
+                    _network.Forward(batch.Inputs, batch.Mask, batch.Statics);
+                });
+                if (single) _singleRowThreads = threads;
+                else _batchThreads = threads;
+                return threads;
+            }
         }
 
         /// <summary>A scorer for one thread (it reuses its staging buffers); engines are shared, scorers are not.</summary>
@@ -250,8 +347,9 @@ namespace MLNet.Sequence.Trainers
                 if (_outputs.Length < n)
                     _outputs = new float[n];
                 using var running = _engine.Use();
-                using var scope = torch.NewDisposeScope();
                 using var noGrad = torch.no_grad();
+                using var threads = ThreadCount.Use(_engine.ScoringThreadsFor(rows, _builder));
+                using var scope = torch.NewDisposeScope();
                 var batch = _builder.Build(rows, withTargets: false);
                 var output = _engine._network.Forward(batch.Inputs, batch.Mask, batch.Statics);
                 TensorBatchBuilder.CopyOut(output, _outputs.AsSpan(0, n));

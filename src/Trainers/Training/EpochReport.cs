@@ -45,10 +45,15 @@ namespace MLNet.Sequence.Trainers
     /// <summary>The result of training: per-epoch figures and which epoch's weights were kept.</summary>
     public sealed class TrainingHistory
     {
-        internal TrainingHistory(IReadOnlyList<EpochReport> epochs, int bestEpoch, bool stoppedEarly, bool canceled = false, int resumedAfterEpoch = 0)
+        internal TrainingHistory(IReadOnlyList<EpochReport> epochs, int bestEpoch, bool stoppedEarly, bool canceled = false, int resumedAfterEpoch = 0, int threads = 0)
         {
-            Epochs = epochs; BestEpoch = bestEpoch; StoppedEarly = stoppedEarly; Canceled = canceled; ResumedAfterEpoch = resumedAfterEpoch;
+            Epochs = epochs; BestEpoch = bestEpoch; StoppedEarly = stoppedEarly; Canceled = canceled; ResumedAfterEpoch = resumedAfterEpoch; Threads = threads;
         }
+
+        internal TrainingHistory WithThreads(int threads) => new(Epochs, BestEpoch, StoppedEarly, Canceled, ResumedAfterEpoch, threads);
+
+        /// <summary>libtorch's intra-op thread count training ran with (chosen by measurement unless NumberOfThreads fixed it); 0 when not recorded.</summary>
+        public int Threads { get; }
 
         /// <summary>Every epoch trained, in order.</summary>
         public IReadOnlyList<EpochReport> Epochs { get; }

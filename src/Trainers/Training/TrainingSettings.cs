@@ -53,6 +53,8 @@ namespace MLNet.Sequence.Trainers
         /// <summary>Where to keep the resumable training state; null for none.</summary>
         public string? CheckpointPath { get; set; }
         public int CheckpointEveryEpochs { get; set; } = 1;
+        /// <summary>libtorch intra-op threads for training and scoring; null chooses by measurement.</summary>
+        public int? Threads { get; set; }
         /// <summary>Identifies the training (options, data, network): a checkpoint is resumed only by a Fit with the same one.</summary>
         public string Fingerprint { get; set; } = "";
     }

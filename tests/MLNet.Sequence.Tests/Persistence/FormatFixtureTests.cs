@@ -91,6 +91,7 @@ public sealed class FormatFixtureTests
     private static readonly System.Collections.Generic.Dictionary<string, string[]> AddedSinceV1 = new()
     {
         ["manifest.json"] = new[] { "$.Checksum" },   // 2026-12-03: the manifest's own checksum
+        ["config.json"] = new[] { "$.TrainingThreads" },   // 2026-12-03: the thread count training ran with
     };
 
     /// <summary>

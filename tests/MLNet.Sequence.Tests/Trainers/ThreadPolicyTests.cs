@@ -1,0 +1,124 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using Microsoft.ML;
+using Microsoft.ML.Data;
+using Microsoft.VisualStudio.TestTools.UnitTesting;
+using MLNet.Sequence.Tests.Support;
+using MLNet.Sequence.Trainers;
+using TorchSharp;
+
+namespace MLNet.Sequence.Tests.Trainers;
+
+/// <summary>libtorch's thread count: chosen by measurement (or fixed), applied on the calling thread only for each call.</summary>
+[TestClass]
+public sealed class ThreadPolicyTests
+{
+    public sealed class Input
+    {
+        public bool Label { get; set; }
+        public string Text { get; set; } = "";
+    }
+
+    public sealed class Output
+    {
+        public float Score { get; set; }
+    }
+
+    private sealed class Sync<T>(Action<T> a) : IProgress<T>
+    {
+        public void Report(T value) => a(value);
+    }
+
+    private static (MLContext Ml, IDataView Train, IDataView Test, ITransformer Prep, List<Input> Rows) Data()
+    {
+        var ml = new MLContext(1);
+        var (train, test) = Splits.Split(TestData.Sentiment());
+        var trainView = ml.Data.LoadFromEnumerable(train.Take(400).Select(s => new Input { Label = s.Label, Text = s.Text }));
+        var rows = test.Take(100).Select(s => new Input { Label = s.Label, Text = s.Text }).ToList();
+        var prep = Splits.SentimentPreparation(ml).Fit(trainView);
+        return (ml, prep.Transform(trainView), prep.Transform(ml.Data.LoadFromEnumerable(rows)), prep, rows);
+    }
+
+    private static LstmOptions Options(int? threads, List<int> seen) => new()
+    {
+        HiddenSize = 16, EmbeddingDimension = 16, NumberOfEpochs = 2, Seed = 3, NumberOfThreads = threads,
+        BatchProgress = new Sync<TrainingProgress>(_ => seen.Add(torch.get_num_threads())),
+    };
+
+    [TestMethod]
+    public void AutomaticThreadsAreMeasuredLoggedRecordedAndLeaveNoSettingBehind()
+    {
+        var (ml, train, test, _, _) = Data();
+        var log = new List<string>();
+        ml.Log += (_, e) => { if (e.Message.Contains("for training")) log.Add(e.Message); };
+        torch.set_num_threads(2);
+        var seen = new List<int>();
+        using var model = ml.BinaryClassification.Trainers.SequenceLstm(Options(null, seen)).Fit(train);
+        Assert.AreEqual(2, torch.get_num_threads(), "Fit sets the caller's thread count back");
+        int chosen = model.TrainingHistory!.Threads;
+        Assert.IsTrue(chosen >= 1 && chosen <= ThreadCount.MaximumCandidate);
+        Assert.IsTrue(seen.All(t => t == chosen), "training ran at the chosen count");
+        Assert.HasCount(1, log);
+        StringAssert.Contains(log[0], $"Threads: {chosen} for training");
+        StringAssert.Contains(log[0], "1 thread ");
+
+        Assert.AreEqual((0, 0), model.ScoringThreads, "scoring has not measured yet");
+        TestData.Column(model.Transform(test), "Score");
+        Assert.IsGreaterThan(0, model.ScoringThreads.Batch, "batched scoring measured on its first call");
+        Assert.AreEqual(2, torch.get_num_threads(), "Transform sets the caller's thread count back");
+
+        var path = System.IO.Path.Combine(System.IO.Path.GetTempPath(), $"threads-{Guid.NewGuid():N}.zip");
+        try
+        {
+            ml.Model.SaveSequenceModel(model, train.Schema, path);
+            using var loaded = (TransformerChain<ITransformer>)ml.Model.LoadSequenceModel(path, out _);
+            Assert.AreEqual(chosen, loaded.OfType<SequencePredictionTransformer>().Single().TrainingHistory!.Threads, "recorded with the model");
+        }
+        finally
+        {
+            System.IO.File.Delete(path);
+        }
+    }
+
+    [TestMethod]
+    public void FixedThreadsServeTrainingAndScoringAndAreKeptWithTheModel()
+    {
+        var (ml, train, test, prep, rows) = Data();
+        torch.set_num_threads(2);
+        var seen = new List<int>();
+        using var model = ml.BinaryClassification.Trainers.SequenceLstm(Options(1, seen)).Fit(train);
+        Assert.IsTrue(seen.Count > 0 && seen.All(t => t == 1), "training ran at NumberOfThreads = 1");
+        Assert.AreEqual(2, torch.get_num_threads());
+        Assert.AreEqual((1, 1), model.ScoringThreads);
+        using (var engine = ml.Model.CreatePredictionEngine<Input, Output>(new TransformerChain<ITransformer>(prep, model), new PredictionEngineOptions { OwnsTransformer = false }))
+            engine.Predict(rows[0]);
+        Assert.AreEqual(2, torch.get_num_threads(), "a prediction sets the caller's thread count back");
+
+        var path = System.IO.Path.Combine(System.IO.Path.GetTempPath(), $"threads-{Guid.NewGuid():N}.zip");
+        try
+        {
+            ml.Model.SaveSequenceModel(model, train.Schema, path);
+            using var loaded = (TransformerChain<ITransformer>)ml.Model.LoadSequenceModel(path, out _);
+            Assert.AreEqual((1, 1), loaded.OfType<SequencePredictionTransformer>().Single().ScoringThreads, "a fixed count is kept with the model");
+        }
+        finally
+        {
+            System.IO.File.Delete(path);
+        }
+    }
+
+    [TestMethod]
+    public void TheThreadCountNeverChangesTheModelOrItsScores()
+    {
+        var (ml, train, test, _, _) = Data();
+        float[] Scores(int? threads)
+        {
+            using var model = ml.BinaryClassification.Trainers.SequenceLstm(Options(threads, new List<int>())).Fit(train);
+            return TestData.Column(model.Transform(test), "Score").Cast<float>().ToArray();
+        }
+        var automatic = Scores(null);
+        CollectionAssert.AreEqual(automatic, Scores(1), "automatic (measured, random state restored) and 1 thread train the same model");
+        CollectionAssert.AreEqual(automatic, Scores(2), "and so does 2 threads");
+    }
+}
