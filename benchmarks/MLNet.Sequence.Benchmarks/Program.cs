@@ -12,8 +12,9 @@ namespace MLNet.Sequence.Benchmarks;
 /// Benchmarks (not part of the test run). Usage:
 ///   dotnet run -c Release --project benchmarks/MLNet.Sequence.Benchmarks -- transforms   BenchmarkDotNet throughput
 ///   dotnet run -c Release --project benchmarks/MLNet.Sequence.Benchmarks -- memory       peak memory versus row count
-///   dotnet run -c Release --project benchmarks/MLNet.Sequence.Benchmarks -- trainers [threads]   training and scoring speed vs raw TorchSharp and PyTorch
+///   dotnet run -c Release --project benchmarks/MLNet.Sequence.Benchmarks -- trainers [1 2 auto]  training and scoring speed at thread settings vs raw TorchSharp and PyTorch
 ///   dotnet run -c Release --project benchmarks/MLNet.Sequence.Benchmarks -- kernels [threads]    libtorch vs PyTorch kernels
+///   dotnet run -c Release --project benchmarks/MLNet.Sequence.Benchmarks -- gru [threads...]     the library's CPU GRU kernel vs libtorch's GRU
 ///   dotnet run -c Release --project benchmarks/MLNet.Sequence.Benchmarks -- forecast             backtest folds on taylor, many-series throughput and memory
 /// </summary>
 public static class Program
@@ -28,7 +29,9 @@ public static class Program
                 BenchmarkRunner.Run<TransformBenchmarks>(config, args.Skip(1).ToArray());
                 return 0;
             case "trainers":
-                return TrainerSpeed.Run(args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 2);
+                return TrainerSpeed.Run(args.Length > 1 ? args.Skip(1).ToArray() : new[] { "1", "2", "auto" });
+            case "gru":
+                return GruSpeed.Run(args.Skip(1).Select(a => int.Parse(a, System.Globalization.CultureInfo.InvariantCulture)).DefaultIfEmpty(1).ToArray());
             case "kernels":
                 return KernelProfile.Run(args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 2);
             case "forecast":
@@ -40,7 +43,7 @@ public static class Program
             case "memory-child":
                 return MemoryScaling.Child(args[1], long.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture));
             default:
-                Console.Error.WriteLine($"Unknown mode '{mode}'; expected transforms, memory or trainers.");
+                Console.Error.WriteLine($"Unknown mode '{mode}'; expected transforms, memory, trainers, kernels, gru or forecast.");
                 return 2;
         }
     }

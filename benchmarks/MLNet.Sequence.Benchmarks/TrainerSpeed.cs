@@ -19,7 +19,8 @@ namespace MLNet.Sequence.Benchmarks;
 /// TorchSharp loop over pre-built tensors with the same network, (c) PyTorch (pytorch/train_speed.py, same shapes).
 /// Shapes: batch 64, length 50, 8 features, hidden 64, Adam, MSE, no dropout or clipping; the Transformer has
 /// d 64, 4 heads, 2 layers, feed-forward 128. Data: standard-normal features and labels (seeded); speed does not
-/// depend on the values. Usage: dotnet run -c Release --project benchmarks/MLNet.Sequence.Benchmarks -- trainers [threads]
+/// depend on the values. Usage: dotnet run -c Release --project benchmarks/MLNet.Sequence.Benchmarks -- trainers [setting ...], settings
+/// being thread counts or auto (default: 1 2 auto)
 /// </summary>
 public static class TrainerSpeed
 {
@@ -31,11 +32,14 @@ public static class TrainerSpeed
         public float Label { get; set; }
     }
 
-    public static int Run(int threads)
+    /// <summary>
+    /// Runs every setting in <paramref name="settings"/> ("1", "2", ..., "auto") side by side: for each model, Fit and
+    /// scoring at each setting in turn, PyTorch at each fixed count before and after.
+    /// </summary>
+    public static int Run(string[] settings)
     {
         TorchNative.EnsureLoaded();
-        Console.WriteLine($"libtorch default threads: {torch.get_num_threads()}; pinned to {threads} (PyTorch too).");
-        torch.set_num_threads(threads);
+        Console.WriteLine($"libtorch default threads: {torch.get_num_threads()}; settings: {string.Join(", ", settings)}.");
         var rng = new Random(1);
         var rows = Enumerable.Range(0, Rows).Select(_ => new Row
         {
@@ -44,30 +48,109 @@ public static class TrainerSpeed
         }).ToList();
         var ml = new MLContext(1);
         var data = ml.Data.LoadFromEnumerable(rows);
+        var fixedCounts = settings.Where(x => x != "auto").Select(x => int.Parse(x, CultureInfo.InvariantCulture)).ToArray();
 
-        var pyBefore = RunPyTorch(threads);
-        var results = new List<string>();
+        var pyBefore = fixedCounts.ToDictionary(n => n, RunPyTorch);
+        var results = new List<Result>();
         foreach (var kind in new[] { EncoderKind.Lstm, EncoderKind.Gru, EncoderKind.Transformer })
         {
-            var (fit, raw, ratio) = FitAndRawInterleaved(ml, data, kind, out var model);
-            var (engineMs, rawOneMs) = SingleRowLatency(ml, model, rows);
-            var (transformRows, rawBatchRows) = BatchedThroughput(model, data, rows);
-            model.Dispose();
-            results.Add($"| {kind} | {fit:F1} | {raw:F1} | {ratio:F2} | " +
-                        $"{engineMs:F3} | {rawOneMs:F3} | {engineMs / rawOneMs:F2} | {transformRows:F0} | {rawBatchRows:F0} | {transformRows / rawBatchRows:F2} |");
-            Console.WriteLine(results[^1]);
+            foreach (var setting in settings)
+            {
+                int? threads = setting == "auto" ? null : int.Parse(setting, CultureInfo.InvariantCulture);
+                var (fit, raw, ratio) = FitAndRawInterleaved(ml, data, kind, threads, out var model);
+                var (single, batch) = model.ScoringThreads;
+                var (engineMs, rawOneMs) = SingleRowLatency(ml, model, rows);
+                (single, batch) = model.ScoringThreads;   // measured on the engine's first call when automatic
+                var (transformRows, rawBatchRows) = BatchedThroughput(model, data, rows);
+                (single, batch) = model.ScoringThreads;
+                var r = new Result(kind, setting, model.TrainingHistory?.Threads ?? 0, single, batch, fit, raw, ratio, engineMs, rawOneMs, transformRows, rawBatchRows);
+                model.Dispose();
+                results.Add(r);
+                Console.WriteLine(r.Line(null));
+            }
         }
-        var pyAfter = RunPyTorch(threads);
+        var pyAfter = fixedCounts.ToDictionary(n => n, RunPyTorch);
         Console.WriteLine();
-        Console.WriteLine("| model | (a) Fit steps/s | (b) raw TorchSharp steps/s | a/b (median of per-epoch pairs) | PredictionEngine ms/row | raw batch-1 forward ms | ratio | Transform rows/s | raw batched forward rows/s | ratio |");
-        Console.WriteLine("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
-        foreach (var r in results) Console.WriteLine(r);
+        Console.WriteLine("| model | threads (train / single / batch) | (a) Fit steps/s | (b) raw TorchSharp steps/s | a/b | (c) PyTorch steps/s, before / after | PredictionEngine ms/row | raw batch-1 ms | ratio | Transform rows/s | raw batched rows/s | ratio |");
+        Console.WriteLine("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+        foreach (var r in results)
+        {
+            string py = r.Setting == "auto" ? "" : $"{Py(pyBefore, r)} / {Py(pyAfter, r)}";
+            Console.WriteLine(r.Line(py));
+        }
+        if (settings.Contains("auto") && fixedCounts.Length > 0)
+        {
+            Console.WriteLine();
+            Console.WriteLine("| model | auto / best fixed: training | single-row | batched |");
+            Console.WriteLine("|---|---:|---:|---:|");
+            foreach (var group in results.GroupBy(r => r.Kind))
+            {
+                var auto = group.Single(r => r.Setting == "auto");
+                var fixedRuns = group.Where(r => r.Setting != "auto").ToList();
+                double train = auto.Fit / fixedRuns.Max(r => r.Fit);
+                double single = fixedRuns.Min(r => r.EngineMs) / auto.EngineMs;
+                double batched = auto.TransformRows / fixedRuns.Max(r => r.TransformRows);
+                Console.WriteLine($"| {group.Key} | {train:F2} | {single:F2} | {batched:F2} |");
+            }
+        }
         Console.WriteLine();
-        Console.WriteLine("| model | (c) PyTorch steps/s, before | after |");
-        Console.WriteLine("|---|---:|---:|");
-        foreach (var k in new[] { "lstm", "gru", "transformer" })
-            Console.WriteLine($"| {k} | {pyBefore.GetValueOrDefault(k):F1} | {pyAfter.GetValueOrDefault(k):F1} |");
+        Console.WriteLine("| threads | LSTM training GFLOP/s (a) | GEMM peak GFLOP/s, 1024³ | GEMM 3200 × 64 × 256 | training / peak |");
+        Console.WriteLine("|---:|---:|---:|---:|---:|");
+        foreach (var n in fixedCounts)
+        {
+            var lstm = results.Single(r => r.Kind == EncoderKind.Lstm && r.Setting == n.ToString(CultureInfo.InvariantCulture));
+            double achieved = LstmTrainingFlops() * lstm.Fit / 1e9;
+            var (peak, shaped) = GemmPeak(n);
+            Console.WriteLine($"| {n} | {achieved:F1} | {peak:F1} | {shaped:F1} | {achieved / peak:P0} |");
+        }
         return 0;
+    }
+
+    private static string Py(Dictionary<int, Dictionary<string, double>> runs, Result r)
+    {
+        int n = int.Parse(r.Setting, CultureInfo.InvariantCulture);
+        return runs.TryGetValue(n, out var py) && py.TryGetValue(r.Kind.ToString().ToLowerInvariant(), out var v) ? v.ToString("F1", CultureInfo.InvariantCulture) : "-";
+    }
+
+    private sealed record Result(EncoderKind Kind, string Setting, int TrainThreads, int SingleThreads, int BatchThreads,
+        double Fit, double Raw, double Ratio, double EngineMs, double RawOneMs, double TransformRows, double RawBatchRows)
+    {
+        public string Line(string? py) =>
+            $"| {Kind} | {Setting}{(Setting == "auto" ? $" ({TrainThreads} / {SingleThreads} / {BatchThreads})" : "")} | {Fit:F1} | {Raw:F1} | {Ratio:F2} | " +
+            (py == null ? "" : $"{py} | ") +
+            $"{EngineMs:F3} | {RawOneMs:F3} | {EngineMs / RawOneMs:F2} | {TransformRows:F0} | {RawBatchRows:F0} | {TransformRows / RawBatchRows:F2} |";
+    }
+
+    /// <summary>
+    /// Floating-point operations of one LSTM training step at the benchmark's shapes, counting the GEMMs only (they
+    /// are all but a few percent): forward 2·B·T·4H·(F + H), backward twice that (input and weight gradients).
+    /// </summary>
+    private static double LstmTrainingFlops() => 3.0 * 2 * B * T * 4 * 64 * (F + 64);
+
+    /// <summary>Best-of-5 GFLOP/s of libtorch's sgemm at <paramref name="threads"/>: 1024³, and the LSTM's input-sized 3200 × 64 × 256.</summary>
+    private static (double Peak, double Shaped) GemmPeak(int threads)
+    {
+        using var scope = torch.NewDisposeScope();
+        int before = torch.get_num_threads();
+        torch.set_num_threads(threads);
+        double Best(long m, long k, long n, int reps)
+        {
+            var a = torch.randn(m, k);
+            var b = torch.randn(k, n);
+            a.mm(b).Dispose();
+            double best = 0;
+            for (int block = 0; block < 5; block++)
+            {
+                var clock = Stopwatch.StartNew();
+                for (int i = 0; i < reps; i++)
+                    a.mm(b).Dispose();
+                best = Math.Max(best, 2.0 * m * k * n * reps / clock.Elapsed.TotalSeconds / 1e9);
+            }
+            return best;
+        }
+        var result = (Best(1024, 1024, 1024, 10), Best(3200, 64, 256, 50));
+        torch.set_num_threads(before);
+        return result;
     }
 
     private static double Normal(Random r) => Math.Sqrt(-2 * Math.Log(1 - r.NextDouble())) * Math.Cos(2 * Math.PI * r.NextDouble());
@@ -109,7 +192,7 @@ public static class TrainerSpeed
     /// steps of (b), the library's own network trained on pre-built tensors by a hand-written loop. Returns the medians
     /// of (a) and (b) over epochs 2-8 and the median of their per-epoch ratios.
     /// </summary>
-    private static (double Fit, double Raw, double Ratio) FitAndRawInterleaved(MLContext ml, IDataView data, EncoderKind kind, out SequencePredictionTransformer model)
+    private static (double Fit, double Raw, double Ratio) FitAndRawInterleaved(MLContext ml, IDataView data, EncoderKind kind, int? threads, out SequencePredictionTransformer model)
     {
         torch.manual_seed(1);
         using var net = new SequenceNetwork(Config(kind));
@@ -133,6 +216,7 @@ public static class TrainerSpeed
             return 60 / clock.Elapsed.TotalSeconds;
         }
         var o = Options(kind);
+        o.NumberOfThreads = threads;   // null: the trainer measures and chooses
         var fit = new List<double>();
         var raw = new List<double>();
         o.Progress = new Sync(r =>
@@ -177,6 +261,7 @@ public static class TrainerSpeed
         void Engine(int i) => engine.Predict(rows[i % rows.Count]);
         void Raw(int i)
         {
+            using var threads = ThreadCount.Use(Math.Max(1, model.ScoringThreads.SingleRow));   // the engine's count
             using var scope = torch.NewDisposeScope();
             using var _ = torch.no_grad();
             var x = torch.tensor(rows[i % rows.Count].Features, new long[] { 1, T, F });
@@ -210,6 +295,7 @@ public static class TrainerSpeed
             var clock = Stopwatch.StartNew();
             foreach (var x in batches)
             {
+                using var threads = ThreadCount.Use(Math.Max(1, model.ScoringThreads.Batch));   // Transform's count
                 using var scope = torch.NewDisposeScope();
                 using var _ = torch.no_grad();
                 net.call(x, mask).data<float>().ToArray();

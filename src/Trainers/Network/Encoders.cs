@@ -52,13 +52,17 @@ namespace MLNet.Sequence.Trainers.Network
         private readonly LSTM? lstm;
         private readonly GRU? gru;
         private readonly int _hidden;
+        private readonly int _layers;
         private readonly bool _bidirectional;
+        private readonly double _between;
 
         public RecurrentEncoder(EncoderKind kind, int input, int hidden, int layers, bool bidirectional, double dropout) : base(kind.ToString())
         {
             _hidden = hidden;
+            _layers = layers;
             _bidirectional = bidirectional;
             double between = layers > 1 ? dropout : 0.0;
+            _between = between;
             if (kind == EncoderKind.Lstm)
                 lstm = nn.LSTM(input, hidden, layers, batchFirst: true, dropout: between, bidirectional: bidirectional);
             else
@@ -69,8 +73,15 @@ namespace MLNet.Sequence.Trainers.Network
         public override int OutputSize => _bidirectional ? 2 * _hidden : _hidden;
         public override bool IsBidirectional => _bidirectional;
 
+        /// <summary>Runs the GRU through libtorch's own kernel even on the CPU: the reference for tests and benchmarks.</summary>
+        internal bool UseLibtorchGru { get; set; }
+
         public override Tensor Encode(Tensor x, StepMask steps)
         {
+            // On the CPU the GRU runs through GruKernel (same parameters, same results, faster: docs/benchmarks.md);
+            // on CUDA, libtorch's own (cuDNN) GRU.
+            if (gru != null && !UseLibtorchGru && x.device_type == DeviceType.CPU && x.dtype == ScalarType.Float32)
+                return EncodeGru(x, steps);
             // Unidirectional over left-aligned input: outputs at real steps never depend on the trailing padding.
             if (steps.AllReal || !_bidirectional)
             {
@@ -107,6 +118,51 @@ namespace MLNet.Sequence.Trainers.Network
                 var (padded, _) = nn.utils.rnn.pad_packed_sequence(output, batch_first: true, total_length: total);
                 return padded;
             }
+        }
+
+        /// <summary>
+        /// The GRU through <see cref="GruKernel"/>, with nn.GRU's parameters and semantics: stacked layers, dropout
+        /// between them in training, and with padding in a bidirectional GRU the backward direction starts at each
+        /// row's last real step and padded steps output zeros (what packing gives).
+        /// </summary>
+        private Tensor EncodeGru(Tensor x, StepMask steps)
+        {
+            using var scope = torch.NewDisposeScope();
+            var parameters = new Dictionary<string, Tensor>();
+            foreach (var (name, parameter) in gru!.named_parameters())
+                parameters[name] = parameter;
+            Tensor Layer(Tensor input, int layer, string suffix) => GruKernel.Run(input,
+                parameters[$"weight_ih_l{layer}{suffix}"], parameters[$"weight_hh_l{layer}{suffix}"],
+                parameters[$"bias_ih_l{layer}{suffix}"], parameters[$"bias_hh_l{layer}{suffix}"]);
+
+            long total = x.shape[1], batch = x.shape[0];
+            bool packed = _bidirectional && !steps.AllReal;
+            Tensor? reverseIndex = null, realSteps = null;
+            if (packed)
+            {
+                // Time-major index that reverses each row's real steps and leaves its padding in place.
+                var t = torch.arange(total, dtype: ScalarType.Int64).unsqueeze(1);
+                var lengths = steps.Lengths.to(ScalarType.Int64).unsqueeze(0);
+                reverseIndex = torch.where(t < lengths, lengths - 1 - t, t).to(x.device);
+                realSteps = steps.Mask.t().unsqueeze(2).to(x.dtype);
+            }
+            Tensor Reverse(Tensor input) => packed
+                ? input.gather(0, reverseIndex!.unsqueeze(2).expand(total, batch, input.shape[2]))
+                : input.flip(0);
+
+            var h = x.transpose(0, 1);
+            for (int layer = 0; layer < _layers; layer++)
+            {
+                var output = Layer(h, layer, "");
+                if (_bidirectional)
+                    output = torch.cat(new List<Tensor> { output, Reverse(Layer(Reverse(h), layer, "_reverse")) }, 2);
+                if (packed)
+                    output = output * realSteps!;
+                if (layer < _layers - 1 && training && _between > 0)
+                    output = nn.functional.dropout(output, _between, training: true);
+                h = output;
+            }
+            return h.transpose(0, 1).MoveToOuterDisposeScope();
         }
     }
 
