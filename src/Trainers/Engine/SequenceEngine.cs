@@ -149,7 +149,8 @@ namespace MLNet.Sequence.Trainers
                 using var scope = torch.NewDisposeScope();
                 var batch = builder.Build(rows, withTargets: true);
                 var loss = TrainingLoop.Loss(_network.Forward(batch.Inputs, batch.Mask, batch.Statics), batch.Targets!, s);
-                loss.backward();
+                using (ThreadCount.Keep())
+                    loss.backward();
                 _network.zero_grad();
             });
             torch.set_rng_state(rng);

@@ -82,6 +82,27 @@ namespace MLNet.Sequence.Trainers.Network
             // on CUDA, libtorch's own (cuDNN) GRU.
             if (gru != null && !UseLibtorchGru && x.device_type == DeviceType.CPU && x.dtype == ScalarType.Float32)
                 return EncodeGru(x, steps);
+            // libtorch's CPU LSTM (oneDNN's fused kernel) is fast on one thread and several times slower on two when
+            // each step's GEMM is small (docs/benchmarks.md): run it, forward and backward, on one thread then.
+            if (lstm != null && x.device_type == DeviceType.CPU && x.shape[0] * 4L * _hidden * _hidden < GruKernel.SmallStepWork)
+            {
+                int threads = ThreadCount.Current;
+                if (threads > 1)
+                {
+                    using var one = ThreadCount.Use(1);
+                    bool grad = torch.is_grad_enabled();
+                    if (!grad)
+                        return EncodeLibtorch(x, steps);
+                    var input = x.requires_grad ? BackwardThreads.Restore(x, threads) : x;
+                    return BackwardThreads.OneThread(EncodeLibtorch(input, steps));
+                }
+            }
+            return EncodeLibtorch(x, steps);
+        }
+
+        /// <summary>libtorch's own LSTM or GRU.</summary>
+        private Tensor EncodeLibtorch(Tensor x, StepMask steps)
+        {
             // Unidirectional over left-aligned input: outputs at real steps never depend on the trailing padding.
             if (steps.AllReal || !_bidirectional)
             {

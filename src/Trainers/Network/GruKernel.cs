@@ -167,7 +167,7 @@ namespace MLNet.Sequence.Trainers.Network
         /// machine (`-- gru`, docs/benchmarks.md): 0.8M multiply-adds 17 µs on one thread against 64 µs on two; 3.1M 61
         /// against 84-95 µs; 12.6M 242 against 177 µs. The cut-off lies between the last two.
         /// </summary>
-        private static ThreadCount.Scope RecurrenceThreads(long batch, long hidden) =>
+        internal static ThreadCount.Scope RecurrenceThreads(long batch, long hidden) =>
             batch * hidden * hidden * 3 < SmallStepWork ? ThreadCount.Use(1) : default;
 
         /// <summary>Multiply-adds per step below which the recurrence runs on one thread.</summary>

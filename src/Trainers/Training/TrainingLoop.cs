@@ -69,7 +69,8 @@ namespace MLNet.Sequence.Trainers
                             if (!double.IsFinite(value))
                                 throw new InvalidOperationException(
                                     $"Training diverged: the loss became {value} at epoch {epoch}, batch {batchIndex + 1}. Lower LearningRate, set GradientClipNorm, or check the inputs for extreme values.");
-                            loss.backward();
+                            using (ThreadCount.Keep())   // a network region may run its gradients on one thread (BackwardThreads)
+                                loss.backward();
                             if (s.GradientClipNorm > 0)
                                 nn.utils.clip_grad_norm_(parameters, s.GradientClipNorm);
                             optimizer.step();

@@ -121,4 +121,63 @@ public sealed class ThreadPolicyTests
         CollectionAssert.AreEqual(automatic, Scores(1), "automatic (measured, random state restored) and 1 thread train the same model");
         CollectionAssert.AreEqual(automatic, Scores(2), "and so does 2 threads");
     }
+
+    [TestMethod]
+    public void TheLstmRegionRunsItsGradientsOnOneThreadAndTheCountComesBack()
+    {
+        // Restore → probe → OneThread: the probe's backward runs between the two markers' backward nodes.
+        using var scope = torch.NewDisposeScope();
+        using var two = ThreadCount.Use(2);
+        ProbeFunction.Seen.Clear();
+        var x = torch.randn(3, 4).requires_grad_(true);
+        var y = MLNet.Sequence.Trainers.Network.BackwardThreads.OneThread(ProbeFunction.apply(MLNet.Sequence.Trainers.Network.BackwardThreads.Restore(x, 2)));
+        (y * y).sum().backward();
+        CollectionAssert.AreEqual(new[] { 1 }, ProbeFunction.Seen, "the region ran its backward on one thread");
+        Assert.AreEqual(2, torch.get_num_threads(), "the restoring node set the count back");
+        Assert.IsTrue(torch.allclose(x.grad!, 2 * x), "the markers are identities for the gradient");
+    }
+
+    [TestMethod]
+    public void AnLstmTrainedAtTwoThreadsKeepsTwoThreadsOutsideItsRecurrence()
+    {
+        var (ml, train, _, _, _) = Data();
+        using var one = ThreadCount.Use(1);
+        var seen = new List<int>();
+        using var model = ml.BinaryClassification.Trainers.SequenceLstm(Options(2, seen)).Fit(train);
+        Assert.IsTrue(seen.Count > 0 && seen.All(t => t == 2), $"after every step the count is NumberOfThreads again: {string.Join(",", seen.Distinct())}");
+        Assert.AreEqual(1, torch.get_num_threads(), "and the caller's count after Fit");
+    }
+
+    [TestMethod]
+    public void ACountSetForACallIsInvisibleToOtherThreads()
+    {
+        Assert.IsTrue(ThreadCount.PerThread, "OpenMP's entry points are found through libtorch on Linux");
+        using var two = ThreadCount.Use(2);
+        int seenByNewThread = 0;
+        using (ThreadCount.Use(1))
+        {
+            Assert.AreEqual(1, torch.get_num_threads());
+            var other = new System.Threading.Thread(() => seenByNewThread = torch.get_num_threads());
+            other.Start();
+            other.Join();
+        }
+        Assert.AreEqual(2, torch.get_num_threads());
+        Assert.AreNotEqual(1, seenByNewThread, "a thread starting its first libtorch call meanwhile does not copy the temporary count");
+    }
+
+    /// <summary>Identity that records the thread count its backward pass runs at.</summary>
+    private sealed class ProbeFunction : torch.autograd.SingleTensorFunction<ProbeFunction>
+    {
+        public static readonly List<int> Seen = new();
+
+        public override string Name => "Probe";
+
+        public override torch.Tensor forward(torch.autograd.AutogradContext ctx, params object[] vars) => ((torch.Tensor)vars[0]).alias();
+
+        public override List<torch.Tensor> backward(torch.autograd.AutogradContext ctx, torch.Tensor gradOutput)
+        {
+            Seen.Add(torch.get_num_threads());
+            return new List<torch.Tensor> { gradOutput };
+        }
+    }
 }
