@@ -58,24 +58,41 @@ public static class TrainerSpeed
         var results = new List<Result>();
         foreach (var kind in new[] { EncoderKind.Lstm, EncoderKind.Gru, EncoderKind.Transformer })
         {
-            // Two rounds, the second in reverse order, so that no setting always runs first; the better round is reported
-            // (interference from the shared machine only ever slows a run down).
+            // Training: two rounds, the second in reverse order, so that no setting always runs first; the better
+            // round is reported (interference from the shared machine only ever slows a run down).
             var rounds = new List<Result>();
+            var models = new Dictionary<string, SequencePredictionTransformer>();
             foreach (var setting in settings.Concat(settings.Reverse()))
             {
                 int? threads = setting == "auto" ? null : int.Parse(setting, CultureInfo.InvariantCulture);
                 var (fit, raw, ratio) = FitAndRawInterleaved(ml, data, kind, threads, out var model);
-                var (single, batch) = model.ScoringThreads;
-                var (engineMs, rawOneMs) = SingleRowLatency(ml, model, rows);
-                (single, batch) = model.ScoringThreads;   // measured on the engine's first call when automatic
-                var (transformRows, rawBatchRows) = BatchedThroughput(model, data, rows);
-                (single, batch) = model.ScoringThreads;
-                var r = new Result(kind, setting, model.TrainingHistory?.Threads ?? 0, single, batch, fit, raw, ratio, engineMs, rawOneMs, transformRows, rawBatchRows);
-                model.Dispose();
-                rounds.Add(r);
-                Console.WriteLine(r.Line(null));
+                rounds.Add(new Result(kind, setting, model.TrainingHistory?.Threads ?? 0, 0, 0, fit, raw, ratio, 0, 0, 0, 0));
+                Console.WriteLine($"{kind} {setting}: Fit {fit:F1} steps/s, raw {raw:F1}, trained at {model.TrainingHistory?.Threads} threads");
+                if (models.Remove(setting, out var earlier))
+                    earlier.Dispose();
+                models[setting] = model;
             }
-            results.AddRange(rounds.GroupBy(r => r.Setting).Select(g => Result.Best(g.ToList())));
+            // Scoring: the settings' models alternate block by block, so that each measure sees the same moments.
+            var probes = settings.ToDictionary(x => x, x => new ScoringProbe(ml, models[x], data, rows));
+            foreach (var p in probes.Values) { p.EngineBlock(); p.RawBlock(); p.TransformOnce(); p.RawBatchedOnce(); }
+            for (int k = 0; k < 9; k++)
+                foreach (var p in probes.Values) { p.Engine.Add(p.EngineBlock()); p.Raw.Add(p.RawBlock()); }
+            for (int k = 0; k < 5; k++)
+                foreach (var p in probes.Values) { p.Transform.Add(p.TransformOnce()); p.RawBatched.Add(p.RawBatchedOnce()); }
+            foreach (var setting in settings)
+            {
+                var p = probes[setting];
+                var best = Result.Best(rounds.Where(r => r.Setting == setting).ToList());
+                var (single, batch) = models[setting].ScoringThreads;
+                var r = best with
+                {
+                    SingleThreads = single, BatchThreads = batch,
+                    EngineMs = Median(p.Engine), RawOneMs = Median(p.Raw), TransformRows = Median(p.Transform), RawBatchRows = Median(p.RawBatched),
+                };
+                results.Add(r);
+                Console.WriteLine(r.Line(null));
+                p.Dispose();
+            }
         }
         var pyAfter = fixedCounts.ToDictionary(n => n, RunPyTorch);
         Console.WriteLine();
@@ -89,16 +106,18 @@ public static class TrainerSpeed
         if (settings.Contains("auto") && fixedCounts.Length > 0)
         {
             Console.WriteLine();
-            Console.WriteLine("| model | auto / best fixed: training | single-row | batched |");
-            Console.WriteLine("|---|---:|---:|---:|");
+            Console.WriteLine("| model | auto chose (train / single / batch) | the chosen count's fixed run / best fixed: training | single-row | batched | auto's own run / best fixed: training | single-row | batched |");
+            Console.WriteLine("|---|---|---:|---:|---:|---:|---:|---:|");
             foreach (var group in results.GroupBy(r => r.Kind))
             {
                 var auto = group.Single(r => r.Setting == "auto");
                 var fixedRuns = group.Where(r => r.Setting != "auto").ToList();
-                double train = auto.Fit / fixedRuns.Max(r => r.Fit);
-                double single = fixedRuns.Min(r => r.EngineMs) / auto.EngineMs;
-                double batched = auto.TransformRows / fixedRuns.Max(r => r.TransformRows);
-                Console.WriteLine($"| {group.Key} | {train:F2} | {single:F2} | {batched:F2} |");
+                Result? At(int n) => fixedRuns.FirstOrDefault(r => r.Setting == n.ToString(CultureInfo.InvariantCulture));
+                double bestFit = fixedRuns.Max(r => r.Fit), bestMs = fixedRuns.Min(r => r.EngineMs), bestRows = fixedRuns.Max(r => r.TransformRows);
+                string Chosen(Result? r, Func<Result, double> ratio) => r == null ? "-" : ratio(r).ToString("F2", CultureInfo.InvariantCulture);
+                Console.WriteLine($"| {group.Key} | {(auto.TrainThreads < 0 ? "1-2" : auto.TrainThreads.ToString(CultureInfo.InvariantCulture))} / {auto.SingleThreads} / {auto.BatchThreads} | " +
+                    $"{Chosen(At(auto.TrainThreads), r => r.Fit / bestFit)} | {Chosen(At(auto.SingleThreads), r => bestMs / r.EngineMs)} | {Chosen(At(auto.BatchThreads), r => r.TransformRows / bestRows)} | " +
+                    $"{auto.Fit / bestFit:F2} | {bestMs / auto.EngineMs:F2} | {auto.TransformRows / bestRows:F2} |");
             }
         }
         Console.WriteLine();
@@ -123,18 +142,11 @@ public static class TrainerSpeed
     private sealed record Result(EncoderKind Kind, string Setting, int TrainThreads, int SingleThreads, int BatchThreads,
         double Fit, double Raw, double Ratio, double EngineMs, double RawOneMs, double TransformRows, double RawBatchRows)
     {
-        /// <summary>The better of the rounds for each measure (training columns from the round with the faster Fit).</summary>
+        /// <summary>The round with the faster Fit; the training count when the rounds agree, else -1.</summary>
         public static Result Best(List<Result> runs)
         {
             var fastest = runs.OrderByDescending(r => r.Fit).First();
-            var single = runs.OrderBy(r => r.EngineMs).First();
-            var batched = runs.OrderByDescending(r => r.TransformRows).First();
-            return fastest with
-            {
-                EngineMs = single.EngineMs, RawOneMs = single.RawOneMs, SingleThreads = single.SingleThreads,
-                TransformRows = batched.TransformRows, RawBatchRows = batched.RawBatchRows, BatchThreads = batched.BatchThreads,
-                TrainThreads = runs.Select(r => r.TrainThreads).Distinct().Count() == 1 ? fastest.TrainThreads : -1,
-            };
+            return fastest with { TrainThreads = runs.Select(r => r.TrainThreads).Distinct().Count() == 1 ? fastest.TrainThreads : -1 };
         }
 
         public string Line(string? py) =>
@@ -268,68 +280,92 @@ public static class TrainerSpeed
         public float Score { get; set; }
     }
 
-    /// <summary>Median ms per single-row prediction: PredictionEngine vs the network's batch-1 forward (tensor from an array, read back).</summary>
-    private static (double Engine, double Raw) SingleRowLatency(MLContext ml, SequencePredictionTransformer model, List<Row> rows)
+    /// <summary>
+    /// Scoring measures of one model: single-row PredictionEngine.Predict against the network's batch-1 forward
+    /// (tensor from an array, output read back), ms per row over blocks of 200; Transform (256 rows per forward)
+    /// against the network on pre-built 256-row batches, rows/s. The raw sides run at the count the model chose.
+    /// </summary>
+    private sealed class ScoringProbe : IDisposable
     {
-        var engine = ml.Model.CreatePredictionEngine<Row, Output>(model);
-        var net = model.Engine.Network;
-        using var mask = torch.ones(new long[] { 1, T }, ScalarType.Bool);
-        double Block(Action<int> predict)
+        private readonly SequencePredictionTransformer _model;
+        private readonly IDataView _data;
+        private readonly List<Row> _rows;
+        private readonly PredictionEngine<Row, Output> _engine;
+        private readonly Tensor _mask1, _mask256;
+        private readonly Tensor[] _batches;
+
+        public ScoringProbe(MLContext ml, SequencePredictionTransformer model, IDataView data, List<Row> rows)
+        {
+            _model = model;
+            _data = data;
+            _rows = rows;
+            _engine = ml.Model.CreatePredictionEngine<Row, Output>(model);
+            _mask1 = torch.ones(new long[] { 1, T }, ScalarType.Bool).DetachFromDisposeScope();
+            _mask256 = torch.ones(new long[] { 256, T }, ScalarType.Bool).DetachFromDisposeScope();
+            _batches = Enumerable.Range(0, Rows / 256).Select(b => torch.tensor(rows.Skip(b * 256).Take(256).SelectMany(r => r.Features).ToArray(), new long[] { 256, T, F }).DetachFromDisposeScope()).ToArray();
+        }
+
+        public List<double> Engine { get; } = new();
+        public List<double> Raw { get; } = new();
+        public List<double> Transform { get; } = new();
+        public List<double> RawBatched { get; } = new();
+
+        public double EngineBlock()
         {
             var clock = Stopwatch.StartNew();
-            for (int i = 0; i < 200; i++) predict(i);
+            for (int i = 0; i < 200; i++)
+                _engine.Predict(_rows[i % _rows.Count]);
             return clock.Elapsed.TotalMilliseconds / 200;
         }
-        void Engine(int i) => engine.Predict(rows[i % rows.Count]);
-        void Raw(int i)
-        {
-            using var threads = ThreadCount.Use(Math.Max(1, model.ScoringThreads.SingleRow));   // the engine's count
-            using var scope = torch.NewDisposeScope();
-            using var _ = torch.no_grad();
-            var x = torch.tensor(rows[i % rows.Count].Features, new long[] { 1, T, F });
-            net.call(x, mask).data<float>().ToArray();
-        }
-        Block(Engine); Block(Raw);
-        var e = new List<double>();
-        var r = new List<double>();
-        for (int k = 0; k < 9; k++) { e.Add(Block(Engine)); r.Add(Block(Raw)); }
-        return (Median(e), Median(r));
-    }
 
-    /// <summary>Rows/s: Transform (batched internally, 256 rows per forward) vs the network on pre-built 256-row batches.</summary>
-    private static (double Transform, double Raw) BatchedThroughput(SequencePredictionTransformer model, IDataView data, List<Row> rows)
-    {
-        var net = model.Engine.Network;
-        var batches = Enumerable.Range(0, Rows / 256).Select(b => torch.tensor(rows.Skip(b * 256).Take(256).SelectMany(r => r.Features).ToArray(), new long[] { 256, T, F }).DetachFromDisposeScope()).ToArray();
-        using var mask = torch.ones(new long[] { 256, T }, ScalarType.Bool);
-        double TransformOnce()
+        public double RawBlock()
+        {
+            var net = _model.Engine.Network;
+            var clock = Stopwatch.StartNew();
+            for (int i = 0; i < 200; i++)
+            {
+                using var threads = ThreadCount.Use(Math.Max(1, _model.ScoringThreads.SingleRow));   // the engine's count
+                using var scope = torch.NewDisposeScope();
+                using var _ = torch.no_grad();
+                var x = torch.tensor(_rows[i % _rows.Count].Features, new long[] { 1, T, F });
+                net.call(x, _mask1).data<float>().ToArray();
+            }
+            return clock.Elapsed.TotalMilliseconds / 200;
+        }
+
+        public double TransformOnce()
         {
             var clock = Stopwatch.StartNew();
-            var scored = model.Transform(data);
+            var scored = _model.Transform(_data);
             using var cursor = scored.GetRowCursor(new[] { scored.Schema["Score"] });
             var g = cursor.GetGetter<float>(scored.Schema["Score"]);
             float s = 0;
             while (cursor.MoveNext()) g(ref s);
             return Rows / clock.Elapsed.TotalSeconds;
         }
-        double RawOnce()
+
+        public double RawBatchedOnce()
         {
+            var net = _model.Engine.Network;
             var clock = Stopwatch.StartNew();
-            foreach (var x in batches)
+            foreach (var x in _batches)
             {
-                using var threads = ThreadCount.Use(Math.Max(1, model.ScoringThreads.Batch));   // Transform's count
+                using var threads = ThreadCount.Use(Math.Max(1, _model.ScoringThreads.Batch));   // Transform's count
                 using var scope = torch.NewDisposeScope();
                 using var _ = torch.no_grad();
-                net.call(x, mask).data<float>().ToArray();
+                net.call(x, _mask256).data<float>().ToArray();
             }
-            return batches.Length * 256 / clock.Elapsed.TotalSeconds;
+            return _batches.Length * 256 / clock.Elapsed.TotalSeconds;
         }
-        TransformOnce(); RawOnce();
-        var t = new List<double>();
-        var r = new List<double>();
-        for (int k = 0; k < 5; k++) { t.Add(TransformOnce()); r.Add(RawOnce()); }
-        foreach (var b in batches) b.Dispose();
-        return (Median(t), Median(r));
+
+        public void Dispose()
+        {
+            _engine.Dispose();
+            _mask1.Dispose();
+            _mask256.Dispose();
+            foreach (var b in _batches) b.Dispose();
+            _model.Dispose();
+        }
     }
 
     private static Dictionary<string, double> RunPyTorch(int threads)

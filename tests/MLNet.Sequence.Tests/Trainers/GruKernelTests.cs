@@ -24,14 +24,15 @@ public sealed class GruKernelTests
     [DataRow(1, true, true)]
     [DataRow(2, true, false)]
     [DataRow(3, true, true)]
-    public void MatchesLibtorchGruInOutputsAndGradients(int layers, bool bidirectional, bool padded)
+    [DataRow(1, true, false, 1)]
+    public void MatchesLibtorchGruInOutputsAndGradients(int layers, bool bidirectional, bool padded, int T = 9)
     {
         using var scope = torch.NewDisposeScope();
         torch.manual_seed(11);
-        const int B = 5, T = 9, I = 4, H = 6;
+        const int B = 5, I = 4, H = 6;
         using var encoder = new RecurrentEncoder(EncoderKind.Gru, I, H, layers, bidirectional, dropout: 0.0);
         encoder.train();
-        var lengths = padded ? new long[] { 9, 3, 6, 1, 8 } : Enumerable.Repeat((long)T, B).ToArray();
+        var lengths = padded ? new long[] { T, 3, 6, 1, 8 } : Enumerable.Repeat((long)T, B).ToArray();
         var mask = torch.arange(T).unsqueeze(0) < torch.tensor(lengths).unsqueeze(1);
         var steps = new StepMask(mask, torch.tensor(lengths), allReal: !padded);
         var x = torch.randn(B, T, I);
@@ -55,8 +56,8 @@ public sealed class GruKernelTests
         Assert.AreEqual(layers * (bidirectional ? 2 : 1) * 4 + 1, expected.Grads.Count);
         foreach (var (name, grad) in expected.Grads)
             AssertClose(grad, actual.Grads[name], $"gradient of {name}");
-        // The comparison is not vacuous: gradients reach every weight.
-        Assert.IsTrue(expected.Grads.Values.All(g => g.Any(v => Math.Abs(v) > 1e-4)));
+        // The comparison is not vacuous: gradients reach every weight (with one step, W_hh sees only h₋₁ = 0).
+        Assert.IsTrue(expected.Grads.Where(g => T > 1 || !g.Key.Contains("weight_hh")).All(g => g.Value.Any(v => Math.Abs(v) > 1e-4)));
     }
 
     [TestMethod]
