@@ -45,9 +45,15 @@ namespace MLNet.Sequence.Trainers
         /// <summary>True when counts are set per thread through OpenMP and MKL directly (not through torch.set_num_threads).</summary>
         internal static bool PerThread => Native.Value.Omp != null;
 
+        /// <summary>True when MKL's thread-local count is set too (its entry point was found beside OpenMP's).</summary>
+        internal static bool MklPerThread => Native.Value.Mkl != null;
+
         /// <summary>Sets the calling thread's count (OpenMP and MKL, this thread only, where possible).</summary>
         internal static void Set(int threads)
         {
+            // libtorch gives a thread its count lazily, on the thread's first call that asks for it; asking first
+            // makes sure that initialisation cannot later overwrite the count set here.
+            torch.get_num_threads();
             var (omp, mkl) = Native.Value;
             if (omp == null)
             {
@@ -157,9 +163,11 @@ namespace MLNet.Sequence.Trainers
                     candidate.Add(Once(n));
                 }
                 double currentMs = Median(current), candidateMs = Median(candidate);
-                if (timings.Count == 0)
-                    timings.Add((best, currentMs));
+                // Each count is reported with its median from the latest round it ran in.
+                timings.RemoveAll(t => t.Item1 == best);
+                timings.Add((best, currentMs));
                 timings.Add((n, candidateMs));
+                timings.Sort((a, b) => a.Item1.CompareTo(b.Item1));
                 if (candidateMs < currentMs)
                     best = n;
                 else

@@ -84,6 +84,10 @@ namespace MLNet.Sequence.Trainers.Network
                 return EncodeGru(x, steps);
             // libtorch's CPU LSTM (oneDNN's fused kernel) is fast on one thread and several times slower on two when
             // each step's GEMM is small (docs/benchmarks.md): run it, forward and backward, on one thread then.
+            // The rule looks only at the per-step recurrence: the input-side GEMMs (all steps at once, T·B·I·4H in
+            // the forward pass, the same again for each gradient) then also run on one thread. They are the smaller
+            // part whenever I ≤ H, as in every benchmark shape; with wide inputs (I ≫ H) a second thread could speed
+            // them up, which this rule gives away.
             if (lstm != null && x.device_type == DeviceType.CPU && x.shape[0] * 4L * _hidden * _hidden < GruKernel.SmallStepWork)
             {
                 int threads = ThreadCount.Current;

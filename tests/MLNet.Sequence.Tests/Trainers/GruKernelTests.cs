@@ -25,14 +25,20 @@ public sealed class GruKernelTests
     [DataRow(2, true, false)]
     [DataRow(3, true, true)]
     [DataRow(1, true, false, 1)]
-    public void MatchesLibtorchGruInOutputsAndGradients(int layers, bool bidirectional, bool padded, int T = 9)
+    [DataRow(2, true, true, 9, false)]
+    [DataRow(1, false, false, 3, true, 256, 64)]   // B·3H·H ≥ GruKernel.SmallStepWork: the recurrence runs on two threads
+    public void MatchesLibtorchGruInOutputsAndGradients(int layers, bool bidirectional, bool padded, int T = 9, bool inputGrad = true, int H = 6, int B = 5)
     {
         using var scope = torch.NewDisposeScope();
+        using var threads = ThreadCount.Use(2);
         torch.manual_seed(11);
-        const int B = 5, I = 4, H = 6;
+        const int I = 4;
+        if (H > 6)
+            Assert.IsGreaterThanOrEqualTo(GruKernel.SmallStepWork, (long)B * 3 * H * H, "this case covers the multi-threaded recurrence");
         using var encoder = new RecurrentEncoder(EncoderKind.Gru, I, H, layers, bidirectional, dropout: 0.0);
         encoder.train();
         var lengths = padded ? new long[] { T, 3, 6, 1, 8 } : Enumerable.Repeat((long)T, B).ToArray();
+        Assert.AreEqual(B, lengths.Length);
         var mask = torch.arange(T).unsqueeze(0) < torch.tensor(lengths).unsqueeze(1);
         var steps = new StepMask(mask, torch.tensor(lengths), allReal: !padded);
         var x = torch.randn(B, T, I);
@@ -42,18 +48,22 @@ public sealed class GruKernelTests
         {
             encoder.UseLibtorchGru = reference;
             encoder.zero_grad();
-            var input = x.detach().requires_grad_(true);
+            // Without an input gradient (the first layer over numeric features) the kernel skips dx.
+            var input = x.detach().requires_grad_(inputGrad);
             var output = encoder.Encode(input, steps);
             (output * weights).sum().backward();
             var grads = encoder.named_parameters().ToDictionary(p => p.name, p => p.parameter.grad!.data<float>().ToArray());
-            grads["input"] = input.grad!.data<float>().ToArray();
+            if (inputGrad)
+                grads["input"] = input.grad!.data<float>().ToArray();
+            else
+                Assert.IsNull(input.grad);
             return (output.detach().data<float>().ToArray(), grads);
         }
 
         var expected = Run(reference: true);
         var actual = Run(reference: false);
         AssertClose(expected.Output, actual.Output, "output");
-        Assert.AreEqual(layers * (bidirectional ? 2 : 1) * 4 + 1, expected.Grads.Count);
+        Assert.AreEqual(layers * (bidirectional ? 2 : 1) * 4 + (inputGrad ? 1 : 0), expected.Grads.Count);
         foreach (var (name, grad) in expected.Grads)
             AssertClose(grad, actual.Grads[name], $"gradient of {name}");
         // The comparison is not vacuous: gradients reach every weight (with one step, W_hh sees only h₋₁ = 0).
@@ -61,7 +71,7 @@ public sealed class GruKernelTests
     }
 
     [TestMethod]
-    public void InferenceMatchesLibtorchGruAndTracksNoGradient()
+    public void InferenceMatchesLibtorchGruAndKeepsNothingButTheOutput()
     {
         using var scope = torch.NewDisposeScope();
         torch.manual_seed(5);
@@ -73,8 +83,9 @@ public sealed class GruKernelTests
         encoder.UseLibtorchGru = true;
         var expected = encoder.Encode(x, steps).data<float>().ToArray();
         encoder.UseLibtorchGru = false;
+        long before = torch.Tensor.TotalCount;
         var output = encoder.Encode(x, steps);
-        Assert.IsFalse(output.requires_grad);
+        Assert.AreEqual(before + 1, torch.Tensor.TotalCount, "no gate buffers or intermediate tensors outlive the call");
         AssertClose(expected, output.data<float>().ToArray(), "eval output");
     }
 

@@ -153,18 +153,49 @@ public sealed class ThreadPolicyTests
     {
         if (!OperatingSystem.IsLinux())
             Assert.Inconclusive("Per-thread counts are checked on Linux, where libtorch's OpenMP entry points are known to be found.");
-        Assert.IsTrue(ThreadCount.PerThread, "OpenMP's entry points are found through libtorch on Linux");
-        using var two = ThreadCount.Use(2);
-        int seenByNewThread = 0;
-        using (ThreadCount.Use(1))
+        Assert.IsTrue(ThreadCount.PerThread, "OpenMP's entry point is found through libtorch on Linux");
+        Assert.IsTrue(ThreadCount.MklPerThread, "and MKL's thread-local one");
+        int callerBefore = torch.get_num_threads();
+        // torch.set_num_threads sets the calling thread's count and the process default new threads start from.
+        torch.set_num_threads(3);
+        try
         {
-            Assert.AreEqual(1, torch.get_num_threads());
-            var other = new System.Threading.Thread(() => seenByNewThread = torch.get_num_threads());
-            other.Start();
-            other.Join();
+            int seenByNewThread = 0;
+            using (ThreadCount.Use(1))
+            {
+                Assert.AreEqual(1, torch.get_num_threads());
+                var other = new System.Threading.Thread(() => seenByNewThread = torch.get_num_threads());
+                other.Start();
+                other.Join();
+            }
+            Assert.AreEqual(3, torch.get_num_threads(), "the caller's count is back");
+            Assert.AreEqual(3, seenByNewThread, "a thread starting its first libtorch call meanwhile gets the process default, not the temporary count");
         }
-        Assert.AreEqual(2, torch.get_num_threads());
-        Assert.AreNotEqual(1, seenByNewThread, "a thread starting its first libtorch call meanwhile does not copy the temporary count");
+        finally
+        {
+            torch.set_num_threads(callerBefore);
+        }
+    }
+
+    [TestMethod]
+    [DataRow(false)]
+    [DataRow(true)]
+    public void AnLstmRegionWhoseInputNeedsNoGradientLeavesOneThreadUnlessTheCallerKeepsTheCount(bool keep)
+    {
+        // The first layer of a network over numeric features: the LSTM's input needs no gradient, so there is no
+        // restoring node and the pass ends on one thread; the training loop's Keep scope sets the count back.
+        using var scope = torch.NewDisposeScope();
+        using var two = ThreadCount.Use(2);
+        torch.manual_seed(2);
+        using var encoder = new MLNet.Sequence.Trainers.Network.RecurrentEncoder(EncoderKind.Lstm, 4, 8, 1, bidirectional: false, dropout: 0);
+        var x = torch.randn(3, 5, 4);
+        var steps = new MLNet.Sequence.Trainers.Network.StepMask(torch.ones(new long[] { 3, 5 }, torch.ScalarType.Bool), torch.full(new long[] { 3 }, 5L), allReal: true);
+        var output = encoder.Encode(x, steps);
+        Assert.AreEqual(2, torch.get_num_threads(), "the forward pass sets the count back when it returns");
+        using (keep ? ThreadCount.Keep() : default)
+            output.sum().backward();
+        Assert.AreEqual(keep ? 2 : 1, torch.get_num_threads(), keep ? "Keep restores the count" : "without Keep the region's one thread remains (why the loop keeps it)");
+        Assert.IsNotNull(encoder.parameters().First().grad, "gradients reached the weights");
     }
 
     /// <summary>Identity that records the thread count its backward pass runs at.</summary>
