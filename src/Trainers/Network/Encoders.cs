@@ -26,6 +26,17 @@ namespace MLNet.Sequence.Trainers.Network
         /// so one encoder serves many threads at once.
         /// </summary>
         public abstract Tensor Encode(Tensor x, StepMask steps);
+
+        /// <summary>
+        /// The output at each row's last real step only, [batch, output]: what <c>Last</c> pooling reads from a
+        /// unidirectional encoder. The same values as <see cref="Encode"/> followed by a gather; encoders whose last
+        /// layer can skip the other steps' outputs (the Transformer) override it.
+        /// </summary>
+        public virtual Tensor EncodeLast(Tensor x, StepMask steps, Tensor lastIndex)
+        {
+            using var h = Encode(x, steps);
+            return h.gather(1, lastIndex.view(h.shape[0], 1, 1).expand(h.shape[0], 1, h.shape[2])).squeeze(1);
+        }
     }
 
     /// <summary>Which steps of a batch are real: the mask, the lengths, and whether there is any padding at all.</summary>
@@ -223,13 +234,44 @@ namespace MLNet.Sequence.Trainers.Network
         {
             long b = x.shape[0], t = x.shape[1], d = x.shape[2];
             var packed = qkv.call(x).view(b, t, 3, _heads, d / _heads).permute(2, 0, 3, 1, 4);
-            // Attention written out (softmax(QK^T / sqrt(d_head)) V): on CPU, libtorch 2.10's fused
-            // scaled_dot_product_attention made a training step of this encoder 1.9x slower (docs/benchmarks.md).
-            var scores = packed[0].matmul(packed[1].transpose(-2, -1)) * (1.0 / Math.Sqrt(d / _heads));
+            return Attend(x, packed[0], packed[1], packed[2], attend);
+        }
+
+        /// <summary>
+        /// The layer's output at one step per row only, [batch, model]: keys and values from every step, the query,
+        /// the attention and everything after it from that step alone (1/steps of the work past the key and value
+        /// projections), the same values as <see cref="forward"/> at that step.
+        /// </summary>
+        /// <param name="x">[batch, steps, model].</param>
+        /// <param name="attend">As in <see cref="forward"/>.</param>
+        /// <param name="index">[batch] int64: the step of each row.</param>
+        public Tensor ForwardAt(Tensor x, Tensor? attend, Tensor index)
+        {
+            long b = x.shape[0], t = x.shape[1], d = x.shape[2];
+            var at = x.gather(1, index.view(b, 1, 1).expand(b, 1, d));
+            var weight = qkv.weight!;
+            var bias = qkv.bias!;
+            var query = nn.functional.linear(at, weight.narrow(0, 0, d), bias.narrow(0, 0, d)).view(b, 1, _heads, d / _heads).transpose(1, 2);
+            var keysValues = nn.functional.linear(x, weight.narrow(0, d, 2 * d), bias.narrow(0, d, 2 * d)).view(b, t, 2, _heads, d / _heads).permute(2, 0, 3, 1, 4);
+            return Attend(at, query, keysValues[0], keysValues[1], attend).squeeze(1);
+        }
+
+        /// <summary>softmax(QKᵀ / √d_head) V over the heads, then the residual, norm and feed-forward blocks.</summary>
+        /// <param name="x">[batch, queries, model]: the residual input at the query steps.</param>
+        /// <param name="q">[batch, heads, queries, d_head].</param>
+        /// <param name="k">[batch, heads, steps, d_head].</param>
+        /// <param name="v">[batch, heads, steps, d_head].</param>
+        /// <param name="attend">As in <see cref="forward"/>.</param>
+        private Tensor Attend(Tensor x, Tensor q, Tensor k, Tensor v, Tensor? attend)
+        {
+            long b = x.shape[0], queries = x.shape[1], d = x.shape[2];
+            // Attention written out: on CPU, libtorch 2.10's fused scaled_dot_product_attention made a training step
+            // of this encoder 1.9x slower (docs/benchmarks.md).
+            var scores = q.matmul(k.transpose(-2, -1)) * (1.0 / Math.Sqrt(d / _heads));
             if (attend is not null)
                 scores = scores.masked_fill(attend.logical_not(), float.NegativeInfinity);
-            var attn = Drop(torch.softmax(scores, -1)).matmul(packed[2]);
-            var merged = attn.transpose(1, 2).reshape(b, t, d);
+            var attn = Drop(torch.softmax(scores, -1)).matmul(v);
+            var merged = attn.transpose(1, 2).reshape(b, queries, d);
             var h = norm1.call(x + Drop(proj.call(merged)));
             var f = ff2.call(Drop(nn.functional.relu(ff1.call(h))));
             return norm2.call(h + Drop(f));
@@ -279,7 +321,15 @@ namespace MLNet.Sequence.Trainers.Network
 
         public override int OutputSize => _model;
 
-        public override Tensor Encode(Tensor x, StepMask steps)
+        public override Tensor Encode(Tensor x, StepMask steps) => Run(x, steps, lastIndex: null);
+
+        /// <summary>
+        /// Every layer but the last over all steps; the last one only at each row's last real step (no other output of
+        /// it is read), which with <c>Last</c> pooling saves most of that layer's work in training and scoring alike.
+        /// </summary>
+        public override Tensor EncodeLast(Tensor x, StepMask steps, Tensor lastIndex) => Run(x, steps, lastIndex);
+
+        private Tensor Run(Tensor x, StepMask steps, Tensor? lastIndex)
         {
             long t = x.shape[1];
             if (t > positions.shape[0])
@@ -289,9 +339,11 @@ namespace MLNet.Sequence.Trainers.Network
             using var pos = positions.narrow(0, 0, t).to(x.device);
             var h = training && _dropout > 0 ? drop.call(scaled + pos) : scaled + pos;
             using var attend = steps.AllReal ? null : steps.Mask.unsqueeze(1).unsqueeze(2);
-            foreach (var layer in layers)
+            for (int i = 0; i < layers.Count; i++)
             {
-                var next = layer.call(h, attend);
+                var next = lastIndex is not null && i == layers.Count - 1
+                    ? layers[i].ForwardAt(h, attend, lastIndex)
+                    : layers[i].call(h, attend);
                 h.Dispose();
                 h = next;
             }

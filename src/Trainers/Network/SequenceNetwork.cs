@@ -119,8 +119,11 @@ namespace MLNet.Sequence.Trainers.Network
             }
             var lengths = mask.sum(1, type: ScalarType.Int64);
             var steps = embedding != null ? embedding.call(x) : x;
-            var h = encoder.Encode(steps, new StepMask(mask, lengths.cpu(), allReal));
-            var pooled = Pool(h, mask, lengths, t);
+            var stepMask = new StepMask(mask, lengths.cpu(), allReal);
+            // Last pooling from a unidirectional encoder reads one step per row: the encoder may skip the rest.
+            var pooled = _config.Pooling == SequencePooling.Last && !encoder.IsBidirectional
+                ? encoder.EncodeLast(steps, stepMask, lengths - 1)
+                : Pool(encoder.Encode(steps, stepMask), mask, lengths, t);
             if (nonEmpty is not null)
                 pooled = pooled * nonEmpty.unsqueeze(1).to(pooled.dtype);
             pooled = Drop(pooled);
@@ -158,11 +161,10 @@ namespace MLNet.Sequence.Trainers.Network
             {
                 case SequencePooling.Last:
                 {
+                    // Bidirectional only (unidirectional encoders answer Last through EncodeLast):
                     var last = (lengths - 1).view(b, 1, 1).expand(b, 1, size);
                     var atLast = h.gather(1, last).squeeze(1);
-                    if (!encoder.IsBidirectional)
-                        return atLast;
-                    // Forward half at the last real step, backward half at the first (it has read the whole row).
+                    // forward half at the last real step, backward half at the first (it has read the whole row).
                     long half = size / 2;
                     return torch.cat(new[] { atLast.narrow(1, 0, half), h.select(1, 0).narrow(1, half, half) }, 1);
                 }
