@@ -31,12 +31,18 @@ public static class KernelProfile
         Console.WriteLine($"GRU forward 64x50x8->64: {Time(100, () => gru.call(xi).Item1):F1} us");
         using var lstm = torch.nn.LSTM(8, 64, batchFirst: true);
         Console.WriteLine($"LSTM forward 64x50x8->64: {Time(100, () => lstm.call(xi).Item1):F1} us");
-        foreach (var kind in new[] { MLNet.Sequence.Trainers.EncoderKind.Transformer, MLNet.Sequence.Trainers.EncoderKind.Gru })
+        // Last pooling lets the Transformer run its last layer at the last step only; Mean pooling needs every step.
+        foreach (var (kind, pooling) in new[]
+        {
+            (MLNet.Sequence.Trainers.EncoderKind.Transformer, MLNet.Sequence.Trainers.SequencePooling.Last),
+            (MLNet.Sequence.Trainers.EncoderKind.Transformer, MLNet.Sequence.Trainers.SequencePooling.Mean),
+            (MLNet.Sequence.Trainers.EncoderKind.Gru, MLNet.Sequence.Trainers.SequencePooling.Last),
+        })
         {
             using var net = new MLNet.Sequence.Trainers.Network.SequenceNetwork(new MLNet.Sequence.Trainers.NetworkConfig
             {
                 Encoder = kind, FeaturesPerStep = 8, SequenceLength = 50, HiddenSize = 64, Layers = kind == MLNet.Sequence.Trainers.EncoderKind.Transformer ? 2 : 1,
-                Heads = 4, FeedForwardDimension = 128, Outputs = 1, Pooling = MLNet.Sequence.Trainers.SequencePooling.Last,
+                Heads = 4, FeedForwardDimension = 128, Outputs = 1, Pooling = pooling,
             });
             using var opt = torch.optim.Adam(net.parameters());
             using var xb = torch.randn(64, 50, 8);
@@ -57,7 +63,7 @@ public static class KernelProfile
                 return clock.Elapsed.TotalMilliseconds / 30;
             }
             Step();
-            Console.WriteLine($"{kind} training step (network of this library): {Math.Min(Step(), Step()):F2} ms");
+            Console.WriteLine($"{kind} training step, {pooling} pooling (network of this library): {Math.Min(Step(), Step()):F2} ms");
             if (kind == MLNet.Sequence.Trainers.EncoderKind.Transformer)
             {
                 // Where a step's time goes: forward with the loss, backward, zero_grad with the optimizer step.
@@ -78,7 +84,7 @@ public static class KernelProfile
                 }
                 double Median(double[] v) { var c = (double[])v.Clone(); Array.Sort(c); return c[c.Length / 2]; }
                 string Both(double[] v) => $"{Median(v):F2} (min {v.Min():F2}) ms";
-                Console.WriteLine($"{kind} phases, median (min): forward {Both(phases[0])}, backward {Both(phases[1])}, optimizer {Both(phases[2])}");
+                Console.WriteLine($"{kind} ({pooling} pooling) phases, median (min): forward {Both(phases[0])}, backward {Both(phases[1])}, optimizer {Both(phases[2])}");
             }
         }
         return 0;

@@ -1,0 +1,492 @@
+using System;
+using System.Collections.Generic;
+using System.Globalization;
+using System.Linq;
+using System.Text;
+using System.Threading;
+using Microsoft.ML;
+using Microsoft.ML.Data;
+using Microsoft.ML.Runtime;
+using MLNet.Sequence.Estimators;
+using MLNet.Sequence.Trainers;
+
+namespace MLNet.Sequence
+{
+    /// <summary>The metric a sweep ranks trials by, computed by ML.NET's evaluator for the task on the validation data.</summary>
+    public enum SweepMetric
+    {
+        /// <summary>Binary: accuracy (larger is better).</summary>
+        Accuracy,
+        /// <summary>Binary: area under the ROC curve.</summary>
+        AreaUnderRocCurve,
+        /// <summary>Binary: F1 score.</summary>
+        F1Score,
+        /// <summary>Binary or multiclass: log-loss (smaller is better).</summary>
+        LogLoss,
+        /// <summary>Multiclass: macro-averaged accuracy (mean per-class recall).</summary>
+        MacroAccuracy,
+        /// <summary>Multiclass: micro-averaged accuracy.</summary>
+        MicroAccuracy,
+        /// <summary>Regression: root mean squared error (smaller is better).</summary>
+        RootMeanSquaredError,
+        /// <summary>Regression: mean absolute error (smaller is better).</summary>
+        MeanAbsoluteError,
+        /// <summary>Regression: R² (larger is better).</summary>
+        RSquared,
+    }
+
+    /// <summary>Options of a sequence sweep (see <see cref="SequenceSweepCatalog"/>).</summary>
+    public sealed class SequenceSweepOptions
+    {
+        /// <summary>The label column. Default "Label".</summary>
+        public string LabelColumnName { get; set; } = "Label";
+
+        /// <summary>The sequence column the trainers read (after the space's preprocessing, if any). Default "Features".</summary>
+        public string FeatureColumnName { get; set; } = "Features";
+
+        /// <summary>What to search. Default: <see cref="SequenceSearchSpace.Default"/> (all four families).</summary>
+        public SequenceSearchSpace? SearchSpace { get; set; }
+
+        /// <summary>The ranking metric. Default: accuracy (binary), macro accuracy (multiclass), RMSE (regression).</summary>
+        public SweepMetric? Metric { get; set; }
+
+        /// <summary>The built-in tuner. Default TPE.</summary>
+        public SweepTunerKind Tuner { get; set; } = SweepTunerKind.Tpe;
+
+        /// <summary>A tuner of your own (built over the same <see cref="SearchSpace"/>); replaces <see cref="Tuner"/>.</summary>
+        public ISweepTuner? CustomTuner { get; set; }
+
+        /// <summary>For the grid tuner: values per range. Default 3.</summary>
+        public int GridStepsPerRange { get; set; } = 3;
+
+        /// <summary>Seed of the tuner, the validation split and every trial's training. Default 0.</summary>
+        public int Seed { get; set; }
+
+        /// <summary>Stop after this many trials (resumed ones count). Set it, <see cref="TimeBudget"/>, or both.</summary>
+        public int? MaximumTrials { get; set; }
+
+        /// <summary>Stop after this much time: no trial starts later, a running one is stopped and scored with its best weights so far.</summary>
+        public TimeSpan? TimeBudget { get; set; }
+
+        /// <summary>Epochs a trial trains at most. Default 20.</summary>
+        public int MaximumEpochs { get; set; } = 20;
+
+        /// <summary>Successive halving (ASHA) on epochs: bad trials stop at a rung. Default true.</summary>
+        public bool EarlyStopping { get; set; } = true;
+
+        /// <summary>The first rung, in epochs. Default 1.</summary>
+        public int MinimumEpochs { get; set; } = 1;
+
+        /// <summary>η: rungs at r, rη, rη², ... epochs; a trial continues past a rung only in the best 1/η there. Default 3.</summary>
+        public double ReductionFactor { get; set; } = 3;
+
+        /// <summary>Without validation data: the fraction of rows held out to score trials. Default 0.2.</summary>
+        public double ValidationFraction { get; set; } = 0.2;
+
+        /// <summary>k-fold cross-validation instead of one split (k ≥ 2; 0 = off): a trial's metric is the mean over folds. Default 0.</summary>
+        public int CrossValidationFolds { get; set; }
+
+        /// <summary>Start with every family at its default (attribute) values, smallest model first, as AutoML's cost-frugal tuners do. Default true.</summary>
+        public bool CostFrugalStart { get; set; } = true;
+
+        /// <summary>Trials run at once; each gets (cores / parallelism) libtorch threads unless the template sets them. Default 1.</summary>
+        public int Parallelism { get; set; } = 1;
+
+        /// <summary>A JSON file of finished trials, rewritten atomically after each; a sweep given an existing log resumes after its trials.</summary>
+        public string? TrialLogPath { get; set; }
+
+        /// <summary>Sets anything else on every trial's options (seed, class weights, early stopping, ...); swept values are set after it.</summary>
+        public Action<SequenceTrainerOptions>? ConfigureTrainer { get; set; }
+
+        /// <summary>Refit the best configuration on all the training data and return it as <see cref="SequenceSweepResult.Model"/>. Default true.</summary>
+        public bool RefitBestModel { get; set; } = true;
+
+        /// <summary>Receives each finished trial (also written to MLContext.Log).</summary>
+        public IProgress<SequenceTrialResult>? Progress { get; set; }
+
+        /// <summary>Stops the sweep: no new trial, the running one is stopped; the result holds the trials so far.</summary>
+        public CancellationToken CancellationToken { get; set; }
+
+        internal void Validate(SequenceTask task)
+        {
+            static void Require(bool ok, string option, string message)
+            {
+                if (!ok)
+                    throw new ArgumentOutOfRangeException(option, $"Option {option} {message}.");
+            }
+            Require(!string.IsNullOrWhiteSpace(LabelColumnName), nameof(LabelColumnName), "must name a column");
+            Require(!string.IsNullOrWhiteSpace(FeatureColumnName), nameof(FeatureColumnName), "must name a column");
+            Require(MaximumTrials is null or > 0, nameof(MaximumTrials), $"must be positive; it was {MaximumTrials}");
+            Require(TimeBudget is null || TimeBudget > TimeSpan.Zero, nameof(TimeBudget), $"must be positive; it was {TimeBudget}");
+            Require(MaximumTrials != null || TimeBudget != null || (CustomTuner == null && Tuner == SweepTunerKind.Grid), nameof(MaximumTrials),
+                "or TimeBudget must be set (only a grid ends by itself)");
+            Require(MaximumEpochs > 0, nameof(MaximumEpochs), $"must be positive; it was {MaximumEpochs}");
+            Require(MinimumEpochs > 0 && MinimumEpochs <= MaximumEpochs, nameof(MinimumEpochs), $"must be in 1..MaximumEpochs ({MaximumEpochs}); it was {MinimumEpochs}");
+            Require(ReductionFactor >= 2 && double.IsFinite(ReductionFactor), nameof(ReductionFactor), $"must be at least 2; it was {ReductionFactor}");
+            Require(ValidationFraction is > 0 and < 1, nameof(ValidationFraction), $"must be in (0, 1); it was {ValidationFraction}");
+            Require(CrossValidationFolds == 0 || CrossValidationFolds >= 2, nameof(CrossValidationFolds), $"must be 0 (off) or at least 2; it was {CrossValidationFolds}");
+            Require(GridStepsPerRange >= 2, nameof(GridStepsPerRange), $"must be at least 2; it was {GridStepsPerRange}");
+            Require(Parallelism >= 1, nameof(Parallelism), $"must be at least 1; it was {Parallelism}");
+            if (TrialLogPath != null)
+            {
+                var folder = System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(TrialLogPath));
+                Require(folder != null && System.IO.Directory.Exists(folder), nameof(TrialLogPath), $"names a file in a folder that does not exist: '{TrialLogPath}'");
+            }
+            MLNet.Sequence.Transforms.Internal.ColumnChecks.RequireDefined(Tuner, nameof(Tuner));
+            var metric = MetricOrDefault(task);
+            MLNet.Sequence.Transforms.Internal.ColumnChecks.RequireDefined(metric, nameof(Metric));
+            var allowed = task switch
+            {
+                SequenceTask.BinaryClassification => new[] { SweepMetric.Accuracy, SweepMetric.AreaUnderRocCurve, SweepMetric.F1Score, SweepMetric.LogLoss },
+                SequenceTask.MulticlassClassification => new[] { SweepMetric.MacroAccuracy, SweepMetric.MicroAccuracy, SweepMetric.LogLoss },
+                _ => new[] { SweepMetric.RootMeanSquaredError, SweepMetric.MeanAbsoluteError, SweepMetric.RSquared },
+            };
+            Require(allowed.Contains(metric), nameof(Metric), $"{metric} does not apply to {task}; use one of {string.Join(", ", allowed)}");
+        }
+
+        internal SweepMetric MetricOrDefault(SequenceTask task) => Metric ?? task switch
+        {
+            SequenceTask.BinaryClassification => SweepMetric.Accuracy,
+            SequenceTask.MulticlassClassification => SweepMetric.MacroAccuracy,
+            _ => SweepMetric.RootMeanSquaredError,
+        };
+
+        internal static bool LargerIsBetter(SweepMetric m) =>
+            m is not (SweepMetric.LogLoss or SweepMetric.RootMeanSquaredError or SweepMetric.MeanAbsoluteError);
+    }
+
+    /// <summary>A sweep over sequence pipelines for one task; <see cref="Execute"/> runs it.</summary>
+    public sealed class SequenceSweepExperiment
+    {
+        private readonly IHostEnvironment _env;
+        private readonly SequenceTask _task;
+        private readonly SequenceSweepOptions _options;
+
+        internal SequenceSweepExperiment(IHostEnvironment env, SequenceTask task, SequenceSweepOptions options)
+        {
+            options.Validate(task);
+            _env = env;
+            _task = task;
+            _options = options;
+        }
+
+        /// <summary>
+        /// Runs the sweep: trials fit on the training part and are scored on the validation data (given, held out by
+        /// <see cref="SequenceSweepOptions.ValidationFraction"/>, or k folds), then the best configuration is refit on all
+        /// of <paramref name="trainData"/> (for its best trial's epoch count).
+        /// </summary>
+        /// <param name="trainData">The training rows, before the space's preprocessing.</param>
+        /// <param name="validationData">Optional validation rows with the same schema; null holds some of <paramref name="trainData"/> out.</param>
+        /// <returns>The trials, the leaderboard and the refit model.</returns>
+        public SequenceSweepResult Execute(IDataView trainData, IDataView? validationData = null)
+        {
+            ArgumentNullException.ThrowIfNull(trainData);
+            var o = _options;
+            using var host = new MlNetHost(_env, "SequenceSweep");
+            var ml = _env as MLContext ?? new MLContext(o.Seed);
+            var space = o.SearchSpace ?? SequenceSearchSpace.Default();
+            var metric = o.MetricOrDefault(_task);
+            CheckColumns(space, trainData, validationData);
+
+            var tuner = o.CustomTuner ?? o.Tuner switch
+            {
+                SweepTunerKind.Random => (ISweepTuner)new RandomSweepTuner(space, o.Seed),
+                SweepTunerKind.Grid => new GridSweepTuner(space, o.GridStepsPerRange, o.Seed),
+                _ => new TpeSweepTuner(space, o.Seed),
+            };
+            var halving = o.EarlyStopping ? new SuccessiveHalving(o.MinimumEpochs, o.ReductionFactor, o.MaximumEpochs) : null;
+
+            // The folds (or the one split) every trial uses.
+            var folds = new List<(IDataView Train, IDataView Valid)>();
+            if (validationData != null)
+                folds.Add((trainData, validationData));
+            else if (o.CrossValidationFolds >= 2)
+                folds.AddRange(ml.Data.CrossValidationSplit(trainData, o.CrossValidationFolds, seed: o.Seed).Select(s => (s.TrainSet, s.TestSet)));
+            else
+            {
+                var split = ml.Data.TrainTestSplit(trainData, o.ValidationFraction, seed: o.Seed);
+                folds.Add((split.TrainSet, split.TestSet));
+            }
+
+            string fingerprint = SweepEngine.FingerprintOf(_task, metric, space, o.CustomTuner?.GetType().FullName ?? o.Tuner.ToString(), o.GridStepsPerRange,
+                o.Seed, o.MaximumEpochs, o.EarlyStopping, o.MinimumEpochs, o.ReductionFactor, o.ValidationFraction, o.CrossValidationFolds,
+                o.CostFrugalStart, o.LabelColumnName, o.FeatureColumnName, validationData != null, trainData.Schema.Count,
+                string.Join(",", trainData.Schema.Select(c => $"{c.Name}:{c.Type}")));
+            var settings = new SweepEngine.SweepSettings(SequenceSweepOptions.LargerIsBetter(metric), o.MaximumTrials, o.TimeBudget,
+                o.Parallelism, o.CostFrugalStart, halving, o.TrialLogPath, fingerprint, o.Progress, o.CancellationToken);
+            host.Info($"Sweep: {_task}, metric {metric}, tuner {o.CustomTuner?.GetType().Name ?? o.Tuner.ToString()}, " +
+                $"{(o.MaximumTrials is int n ? $"{n} trials" : "")}{(o.MaximumTrials != null && o.TimeBudget != null ? ", " : "")}{(o.TimeBudget is TimeSpan t ? $"{t.TotalMinutes:F1} min" : "")}; " +
+                $"epochs up to {o.MaximumEpochs}{(halving != null ? $", rungs at {string.Join(", ", halving.Rungs)}" : "")}; space: {space}");
+            var engine = new SweepEngine(space, tuner, settings, host.Info);
+            var trials = engine.Run((config, context) => RunTrial(ml, space, metric, folds, config, context));
+            var result = new SequenceSweepResult(trials, metric, SequenceSweepOptions.LargerIsBetter(metric));
+
+            if (o.RefitBestModel && result.BestTrial is { } best)
+            {
+                host.Info($"Refit of trial #{best.Id} on all {trainData.GetRowCount()?.ToString(CultureInfo.InvariantCulture) ?? ""} training rows for {Math.Max(1, best.BestEpoch)} epochs.");
+                result.Model = Fit(ml, space, best.Configuration, trainData, null, Math.Max(1, best.BestEpoch), null).Model;
+            }
+            return result;
+        }
+
+        private void CheckColumns(SequenceSearchSpace space, IDataView train, IDataView? valid)
+        {
+            if (space.Pipeline != null)
+                return;   // the preprocessing makes the columns; the first trial reports what is missing
+            foreach (var (name, option) in new[] { (_options.LabelColumnName, nameof(SequenceSweepOptions.LabelColumnName)), (_options.FeatureColumnName, nameof(SequenceSweepOptions.FeatureColumnName)) })
+            {
+                if (train.Schema.GetColumnOrNull(name) == null)
+                    throw new ArgumentOutOfRangeException(option, $"Option {option}: the training data has no column '{name}'.");
+                if (valid != null && valid.Schema.GetColumnOrNull(name) == null)
+                    throw new ArgumentOutOfRangeException(option, $"Option {option}: the validation data has no column '{name}'.");
+            }
+        }
+
+        private TrialOutcome RunTrial(MLContext ml, SequenceSearchSpace space, SweepMetric metric, List<(IDataView Train, IDataView Valid)> folds,
+            SweepConfiguration config, TrialContext context)
+        {
+            double sum = 0;
+            int epochs = 0, bestEpoch = 0;
+            for (int k = 0; k < folds.Count; k++)
+            {
+                // Successive halving watches the first fold; the others run only for trials that pass every rung.
+                var (model, history) = Fit(ml, space, config, folds[k].Train, folds[k].Valid, _options.MaximumEpochs, k == 0 ? context : null, context.Token);
+                using (model as IDisposable)
+                {
+                    sum += Score(ml, metric, model.Transform(folds[k].Valid));
+                    if (k == 0)
+                    {
+                        epochs = history?.Epochs.Count ?? 0;
+                        bestEpoch = history?.BestEpoch ?? 0;
+                    }
+                }
+                if (context.StoppedByHalving || context.Token.IsCancellationRequested)
+                    return new TrialOutcome(sum / (k + 1), epochs, bestEpoch);
+            }
+            return new TrialOutcome(sum / folds.Count, epochs, bestEpoch);
+        }
+
+        /// <summary>Fits preprocessing and trainer; with validation data the trainer validates every epoch (rungs, best weights).</summary>
+        private (ITransformer Model, TrainingHistory? History) Fit(MLContext ml, SequenceSearchSpace space, SweepConfiguration config, IDataView train,
+            IDataView? valid, int epochs, TrialContext? context, CancellationToken token = default)
+        {
+            var o = _options;
+            ITransformer? prep = space.Pipeline?.Invoke(config).Fit(train);
+            var trainReady = prep?.Transform(train) ?? train;
+            var options = config.ToOptions(space, o.ConfigureTrainer);
+            options.LabelColumnName = o.LabelColumnName;
+            options.FeatureColumnName = o.FeatureColumnName;
+            options.NumberOfEpochs = epochs;
+            options.Seed ??= o.Seed;
+            if (o.Parallelism > 1)
+                options.NumberOfThreads ??= Math.Max(1, Environment.ProcessorCount / o.Parallelism);
+            if (valid != null)
+            {
+                options.ValidationData = prep?.Transform(valid) ?? valid;
+                options.ValidationFraction = 0;
+                options.CancellationToken = token;
+                options.OnCancellation = CancellationBehavior.ReturnBestModel;
+                var user = options.Progress;
+                options.Progress = new EpochWatch(r =>
+                {
+                    user?.Report(r);
+                    if (context != null && r.ValidationLoss is double loss)
+                        context.EpochDone(r.Epoch, loss);
+                });
+            }
+            else
+            {
+                // A refit has nothing to validate on: it trains the best trial's epochs.
+                options.ValidationData = null;
+                options.ValidationFraction = 0;
+                options.EarlyStoppingPatience = 0;
+            }
+            var trainer = new SequenceTrainer(_env, _task, options);
+            var model = trainer.Fit(trainReady);
+            ITransformer full = prep == null ? model : new TransformerChain<ITransformer>(prep, model);
+            return (full, model.TrainingHistory);
+        }
+
+        private double Score(MLContext ml, SweepMetric metric, IDataView scored)
+        {
+            string label = _options.LabelColumnName;
+            switch (_task)
+            {
+                case SequenceTask.BinaryClassification:
+                {
+                    var m = ml.BinaryClassification.Evaluate(scored, label);
+                    return metric switch
+                    {
+                        SweepMetric.AreaUnderRocCurve => m.AreaUnderRocCurve,
+                        SweepMetric.F1Score => m.F1Score,
+                        SweepMetric.LogLoss => m.LogLoss,
+                        _ => m.Accuracy,
+                    };
+                }
+                case SequenceTask.MulticlassClassification:
+                {
+                    var m = ml.MulticlassClassification.Evaluate(scored, label);
+                    return metric switch
+                    {
+                        SweepMetric.MicroAccuracy => m.MicroAccuracy,
+                        SweepMetric.LogLoss => m.LogLoss,
+                        _ => m.MacroAccuracy,
+                    };
+                }
+                default:
+                {
+                    var m = ml.Regression.Evaluate(scored, label);
+                    return metric switch
+                    {
+                        SweepMetric.MeanAbsoluteError => m.MeanAbsoluteError,
+                        SweepMetric.RSquared => m.RSquared,
+                        _ => m.RootMeanSquaredError,
+                    };
+                }
+            }
+        }
+
+        /// <summary>A synchronous IProgress (Progress&lt;T&gt; would post to a synchronisation context and report late).</summary>
+        private sealed class EpochWatch(Action<EpochReport> report) : IProgress<EpochReport>
+        {
+            public void Report(EpochReport value) => report(value);
+        }
+    }
+
+    /// <summary>What a sweep found: every trial, the leaderboard, and the best configuration refit on all training data.</summary>
+    public sealed class SequenceSweepResult
+    {
+        internal SequenceSweepResult(IReadOnlyList<SequenceTrialResult> trials, SweepMetric metric, bool largerIsBetter)
+        {
+            Trials = trials;
+            Metric = metric;
+            LargerIsBetter = largerIsBetter;
+            Leaderboard = trials.OrderBy(t => t.Loss).ThenBy(t => t.Id).ToList();
+        }
+
+        /// <summary>Every trial, in the order they started.</summary>
+        public IReadOnlyList<SequenceTrialResult> Trials { get; }
+
+        /// <summary>The trials by metric, best first (failed trials last).</summary>
+        public IReadOnlyList<SequenceTrialResult> Leaderboard { get; }
+
+        /// <summary>The metric trials were ranked by.</summary>
+        public SweepMetric Metric { get; }
+
+        /// <summary>True when a larger metric is better.</summary>
+        public bool LargerIsBetter { get; }
+
+        /// <summary>The best trial with a metric, or null when none produced one.</summary>
+        public SequenceTrialResult? BestTrial => Leaderboard.FirstOrDefault(t => double.IsFinite(t.Loss));
+
+        /// <summary>
+        /// The best configuration's pipeline (preprocessing, if the space has any, then the trainer) refit on all the
+        /// training data: an ordinary transformer, saved with <c>mlContext.Model.SaveSequenceModel</c>. Null when
+        /// <see cref="SequenceSweepOptions.RefitBestModel"/> is false or no trial produced a metric. Dispose it when done.
+        /// </summary>
+        public ITransformer? Model { get; internal set; }
+
+        /// <summary>The best metric after each trial (in start order), for best-so-far curves.</summary>
+        public IReadOnlyList<(int Trial, double Seconds, double BestMetric)> BestSoFar()
+        {
+            var curve = new List<(int, double, double)>();
+            double best = double.PositiveInfinity, seconds = 0;
+            foreach (var t in Trials)
+            {
+                seconds += t.Seconds;
+                if (t.Loss < best)
+                    best = t.Loss;
+                curve.Add((t.Id, seconds, double.IsFinite(best) ? (LargerIsBetter ? -best : best) : double.NaN));
+            }
+            return curve;
+        }
+
+        /// <summary>A printable leaderboard: rank, trial, family, metric, status, epochs, seconds and parameters.</summary>
+        /// <param name="top">Rows to show. Default 10.</param>
+        /// <returns>A Markdown table.</returns>
+        public string ToTable(int top = 10)
+        {
+            var sb = new StringBuilder();
+            sb.AppendLine($"| rank | trial | family | {Metric} | status | epochs | seconds | parameters |");
+            sb.AppendLine("|---:|---:|---|---:|---|---:|---:|---|");
+            int rank = 0;
+            foreach (var t in Leaderboard.Take(top))
+            {
+                var parameters = string.Join(", ", t.Configuration.Values.Where(kv => kv.Key != SequenceSearchSpace.EncoderParameter)
+                    .Select(kv => $"{kv.Key.Replace($"{t.Configuration.Family}.", "", StringComparison.Ordinal)}={SweepConfiguration.Format(kv.Value)}"));
+                sb.AppendLine(string.Create(CultureInfo.InvariantCulture,
+                    $"| {++rank} | {t.Id} | {t.Configuration.Family} | {(double.IsFinite(t.Metric) ? t.Metric.ToString("F4", CultureInfo.InvariantCulture) : "-")} | {t.Status} | {t.Epochs} | {t.Seconds:F1} | {parameters} |"));
+            }
+            return sb.ToString();
+        }
+    }
+
+    /// <summary>
+    /// Sweeps over sequence pipelines on ML.NET's catalogs, as AutoML's experiments are:
+    /// <c>mlContext.BinaryClassification.SweepSequenceModels(...)</c>, <c>mlContext.MulticlassClassification.SweepSequenceModels(...)</c>
+    /// and <c>mlContext.Regression.SweepSequenceModels(...)</c>, then <see cref="SequenceSweepExperiment.Execute"/>.
+    /// </summary>
+    public static class SequenceSweepCatalog
+    {
+        private static SequenceSweepExperiment Make(object catalog, SequenceTask task, SequenceSweepOptions options)
+        {
+            ArgumentNullException.ThrowIfNull(catalog);
+            ArgumentNullException.ThrowIfNull(options);
+            return new SequenceSweepExperiment(MlNetInternals.EnvironmentOf(catalog), task, options);
+        }
+
+        private static SequenceSweepOptions Simple(string label, string features, int maximumTrials) =>
+            new() { LabelColumnName = label, FeatureColumnName = features, MaximumTrials = maximumTrials };
+
+        /// <summary>A sweep of binary sequence classifiers over all four families (TPE, successive halving).</summary>
+        /// <param name="catalog">The binary classification catalog.</param>
+        /// <param name="labelColumnName">Boolean label.</param>
+        /// <param name="featureColumnName">Token ids (keys) or numeric steps.</param>
+        /// <param name="maximumTrials">Trials to run. Default 20.</param>
+        /// <returns>The experiment; call Execute.</returns>
+        public static SequenceSweepExperiment SweepSequenceModels(this BinaryClassificationCatalog catalog,
+            string labelColumnName = "Label", string featureColumnName = "Features", int maximumTrials = 20) =>
+            Make(catalog, SequenceTask.BinaryClassification, Simple(labelColumnName, featureColumnName, maximumTrials));
+
+        /// <summary>A sweep of binary sequence classifiers.</summary>
+        /// <param name="catalog">The binary classification catalog.</param>
+        /// <param name="options">Space, tuner, budget, metric and data options.</param>
+        /// <returns>The experiment; call Execute.</returns>
+        public static SequenceSweepExperiment SweepSequenceModels(this BinaryClassificationCatalog catalog, SequenceSweepOptions options) =>
+            Make(catalog, SequenceTask.BinaryClassification, options);
+
+        /// <summary>A sweep of multiclass sequence classifiers over all four families (TPE, successive halving).</summary>
+        /// <param name="catalog">The multiclass classification catalog.</param>
+        /// <param name="labelColumnName">Key label (use MapValueToKey).</param>
+        /// <param name="featureColumnName">Token ids (keys) or numeric steps.</param>
+        /// <param name="maximumTrials">Trials to run. Default 20.</param>
+        /// <returns>The experiment; call Execute.</returns>
+        public static SequenceSweepExperiment SweepSequenceModels(this MulticlassClassificationCatalog catalog,
+            string labelColumnName = "Label", string featureColumnName = "Features", int maximumTrials = 20) =>
+            Make(catalog, SequenceTask.MulticlassClassification, Simple(labelColumnName, featureColumnName, maximumTrials));
+
+        /// <summary>A sweep of multiclass sequence classifiers.</summary>
+        /// <param name="catalog">The multiclass classification catalog.</param>
+        /// <param name="options">Space, tuner, budget, metric and data options.</param>
+        /// <returns>The experiment; call Execute.</returns>
+        public static SequenceSweepExperiment SweepSequenceModels(this MulticlassClassificationCatalog catalog, SequenceSweepOptions options) =>
+            Make(catalog, SequenceTask.MulticlassClassification, options);
+
+        /// <summary>A sweep of sequence regressors over all four families (TPE, successive halving).</summary>
+        /// <param name="catalog">The regression catalog.</param>
+        /// <param name="labelColumnName">Single label.</param>
+        /// <param name="featureColumnName">Token ids (keys) or numeric steps.</param>
+        /// <param name="maximumTrials">Trials to run. Default 20.</param>
+        /// <returns>The experiment; call Execute.</returns>
+        public static SequenceSweepExperiment SweepSequenceModels(this RegressionCatalog catalog,
+            string labelColumnName = "Label", string featureColumnName = "Features", int maximumTrials = 20) =>
+            Make(catalog, SequenceTask.Regression, Simple(labelColumnName, featureColumnName, maximumTrials));
+
+        /// <summary>A sweep of sequence regressors.</summary>
+        /// <param name="catalog">The regression catalog.</param>
+        /// <param name="options">Space, tuner, budget, metric and data options.</param>
+        /// <returns>The experiment; call Execute.</returns>
+        public static SequenceSweepExperiment SweepSequenceModels(this RegressionCatalog catalog, SequenceSweepOptions options) =>
+            Make(catalog, SequenceTask.Regression, options);
+    }
+}

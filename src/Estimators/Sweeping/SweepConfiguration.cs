@@ -1,0 +1,96 @@
+using System;
+using System.Collections.Generic;
+using System.Globalization;
+using System.Linq;
+using MLNet.Sequence.Trainers;
+
+namespace MLNet.Sequence
+{
+    /// <summary>One point of a <see cref="SequenceSearchSpace"/>: the family and the value of every dimension active for it.</summary>
+    public sealed class SweepConfiguration
+    {
+        private readonly Dictionary<string, object> _values;
+
+        internal SweepConfiguration(EncoderKind family, Dictionary<string, object> values)
+        {
+            Family = family;
+            _values = values;
+        }
+
+        /// <summary>The encoder family.</summary>
+        public EncoderKind Family { get; }
+
+        /// <summary>Every active dimension's value by name (the family's own parameters qualified, e.g. "Lstm.HiddenSize").</summary>
+        public IReadOnlyDictionary<string, object> Values => _values;
+
+        /// <summary>A value by name; a family parameter may be named without its family (<c>"HiddenSize"</c>).</summary>
+        /// <typeparam name="T">The value's type (numbers convert: an int parameter reads as double too).</typeparam>
+        /// <param name="name">The parameter's name.</param>
+        /// <returns>The value.</returns>
+        public T Get<T>(string name)
+        {
+            if (!_values.TryGetValue(name, out var v) && !_values.TryGetValue($"{Family}.{name}", out v))
+                throw new KeyNotFoundException($"The configuration has no parameter '{name}'; it has {string.Join(", ", _values.Keys)}.");
+            if (v is T t)
+                return t;
+            var target = Nullable.GetUnderlyingType(typeof(T)) ?? typeof(T);
+            return (T)(target.IsEnum && v is string s ? Enum.Parse(target, s) : Convert.ChangeType(v, target, CultureInfo.InvariantCulture));
+        }
+
+        /// <summary>"Lstm: LearningRate=0.003, Lstm.HiddenSize=64, ...".</summary>
+        public override string ToString() =>
+            $"{Family}: " + string.Join(", ", _values.Where(kv => kv.Key != SequenceSearchSpace.EncoderParameter).Select(kv => $"{kv.Key}={Format(kv.Value)}"));
+
+        internal static string Format(object v) => v switch
+        {
+            double d => d.ToString("G4", CultureInfo.InvariantCulture),
+            float f => f.ToString("G4", CultureInfo.InvariantCulture),
+            _ => Convert.ToString(v, CultureInfo.InvariantCulture) ?? "",
+        };
+
+        /// <summary>A stable key for duplicate detection.</summary>
+        internal string Key => string.Join("|", _values.OrderBy(kv => kv.Key, StringComparer.Ordinal).Select(kv => $"{kv.Key}={Format(kv.Value)}"));
+
+        /// <summary>
+        /// The family's options: <paramref name="template"/>'s settings (columns, seed, validation, ...) with every
+        /// swept option set on top. A Transformer's model dimension is rounded up to a multiple of its head count.
+        /// </summary>
+        internal SequenceTrainerOptions ToOptions(SequenceSearchSpace space, Action<SequenceTrainerOptions>? template)
+        {
+            var type = SequenceSearchSpace.OptionsType(Family);
+            var options = (SequenceTrainerOptions)Activator.CreateInstance(type)!;
+            template?.Invoke(options);
+            foreach (var d in space.Dimensions)
+            {
+                if (d.IsPreprocessing || d.Parameter.Name == SequenceSearchSpace.EncoderParameter || (d.Family != null && d.Family != Family))
+                    continue;
+                if (!_values.TryGetValue(d.Parameter.Name, out var value))
+                    continue;
+                string property = d.Family == null ? d.Parameter.Name : d.Parameter.Name[(d.Family.ToString()!.Length + 1)..];
+                var info = type.GetProperty(property)!;
+                var target = Nullable.GetUnderlyingType(info.PropertyType) ?? info.PropertyType;
+                object converted = target.IsEnum
+                    ? (value is string s ? Enum.Parse(target, s) : Enum.ToObject(target, value))
+                    : Convert.ChangeType(value, target, CultureInfo.InvariantCulture);
+                info.SetValue(options, converted);
+            }
+            if (options is TransformerOptions t && t.NumberOfHeads > 0 && t.ModelDimension % t.NumberOfHeads != 0)
+                t.ModelDimension += t.NumberOfHeads - t.ModelDimension % t.NumberOfHeads;
+            return options;
+        }
+
+        /// <summary>A rough size of the model this configuration builds (weights per input feature and step), for ordering start points by cost.</summary>
+        internal double Cost()
+        {
+            double Int(string name, double fallback) => _values.TryGetValue($"{Family}.{name}", out var v) ? Convert.ToDouble(v, CultureInfo.InvariantCulture) : fallback;
+            return Family switch
+            {
+                EncoderKind.Lstm => 4 * Math.Pow(Int("HiddenSize", 64), 2) * Int("NumberOfLayers", 1) * (Get0("Bidirectional") ? 2 : 1),
+                EncoderKind.Gru => 3 * Math.Pow(Int("HiddenSize", 64), 2) * Int("NumberOfLayers", 1) * (Get0("Bidirectional") ? 2 : 1),
+                EncoderKind.Transformer => Int("NumberOfLayers", 2) * (4 * Math.Pow(Int("ModelDimension", 64), 2) + 2 * Int("ModelDimension", 64) * Int("FeedForwardDimension", 128)),
+                _ => Int("NumberOfLayers", 4) * Int("KernelSize", 3) * Math.Pow(Int("Channels", 64), 2),
+            };
+            bool Get0(string name) => _values.TryGetValue($"{Family}.{name}", out var v) && v is true;
+        }
+    }
+}

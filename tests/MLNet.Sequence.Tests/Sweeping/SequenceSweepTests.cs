@@ -1,0 +1,142 @@
+using System;
+using System.Collections.Generic;
+using System.IO;
+using System.Linq;
+using Microsoft.ML;
+using Microsoft.ML.Data;
+using Microsoft.VisualStudio.TestTools.UnitTesting;
+using MLNet.Sequence.Tests.Support;
+using MLNet.Sequence.Trainers;
+
+namespace MLNet.Sequence.Tests.Sweeping;
+
+/// <summary>Sweeps through ML.NET: whole pipelines (preprocessing parameters too) on the bundled sentiment data.</summary>
+[TestClass]
+public sealed class SequenceSweepTests
+{
+    public sealed class Review
+    {
+        public bool Label { get; set; }
+        public string Text { get; set; } = "";
+    }
+
+    private sealed class Sync<T>(Action<T> a) : IProgress<T>
+    {
+        public void Report(T value) => a(value);
+    }
+
+    private static (MLContext Ml, IDataView Train, List<Review> Test) Sentiment()
+    {
+        var ml = new MLContext(1);
+        var (train, test) = Splits.Split(TestData.Sentiment());
+        var view = ml.Data.LoadFromEnumerable(train.Select(s => new Review { Label = s.Label, Text = s.Text }).ToList());
+        return (ml, view, test.Select(s => new Review { Label = s.Label, Text = s.Text }).ToList());
+    }
+
+    /// <summary>Text → words → ids (minimum count swept) → padded (length swept): "Features".</summary>
+    private static SequenceSearchSpace SmallTextSpace(MLContext ml) =>
+        SequenceSearchSpace.ForFamilies(EncoderKind.Lstm, EncoderKind.Cnn)
+            .Narrow("EmbeddingDimension", 8, 32).Narrow("HiddenSize", 8, 32).Narrow("Channels", 8, 32).Fix("Cnn.NumberOfLayers", 2)
+            .Fix("Lstm.NumberOfLayers", 1).Fix("Pooling", "Last").Fix("BatchSize", 32).Fix("WeightDecay", 0.0).Narrow("LearningRate", 2e-3, 1e-2)
+            .WithPreprocessing(c => ml.Transforms.Text.NormalizeText("Norm", "Text", keepPunctuations: false)
+                    .Append(ml.Transforms.Text.TokenizeIntoWords("Tokens", "Norm"))
+                    .Append(ml.Transforms.EncodeTokens("Ids", "Tokens", minimumCount: c.Get<int>("MinimumCount")))
+                    .Append(ml.Transforms.PadSequences("Features", "Ids", length: c.Get<int>("PadLength"))),
+                SweepParameter.Choice("PadLength", 16, 32), SweepParameter.Integer("MinimumCount", 1, 3, defaultValue: 2));
+
+    [TestMethod]
+    public void ASweepRanksWholePipelinesAndRefitsTheBestAsOneSavableModel()
+    {
+        var (ml, train, test) = Sentiment();
+        var log = new List<string>();
+        ml.Log += (_, e) => { if (e.Message.Contains("Trial #")) log.Add(e.Message); };
+        var reported = new List<SequenceTrialResult>();
+        var result = ml.BinaryClassification.SweepSequenceModels(new SequenceSweepOptions
+        {
+            SearchSpace = SmallTextSpace(ml),
+            MaximumTrials = 5,
+            MaximumEpochs = 5,
+            Seed = 2,
+            Progress = new Sync<SequenceTrialResult>(reported.Add),
+        }).Execute(train);
+
+        Assert.HasCount(5, result.Trials);
+        Assert.HasCount(5, reported, "every trial reported through IProgress");
+        Assert.HasCount(5, log, "and through MLContext.Log");
+        Assert.IsTrue(result.Trials.All(t => t.Status != TrialStatus.Failed), string.Join("; ", result.Trials.Select(t => t.Error)));
+        var (first, second) = (result.Trials[0].Configuration, result.Trials[1].Configuration);
+        Assert.AreNotEqual(first.Family, second.Family, "the cost-frugal start tries each family at its defaults");
+        Assert.IsLessThanOrEqualTo(second.Cost(), first.Cost(), "the smaller model first");
+        Assert.IsTrue(result.Trials.All(t => t.Metric is > 0.4 and <= 1 && t.Epochs is >= 1 and <= 5 && t.Seconds > 0));
+        var ranked = result.Leaderboard.Select(t => t.Metric).ToList();
+        CollectionAssert.AreEqual(ranked.OrderByDescending(m => m).ToList(), ranked, "accuracy: larger first");
+        Assert.AreSame(result.Leaderboard[0], result.BestTrial);
+        Assert.IsTrue(result.Trials.Select(t => t.Configuration.Get<int>("PadLength")).All(p => p is 16 or 32));
+        StringAssert.Contains(result.ToTable(), "| 1 | ");
+        Assert.HasCount(5, result.BestSoFar());
+
+        // The refit model is preprocessing + trainer: it scores raw text and saves in the one-zip format.
+        Assert.IsNotNull(result.Model);
+        var scored = result.Model!.Transform(ml.Data.LoadFromEnumerable(test));
+        var metrics = ml.BinaryClassification.Evaluate(scored);
+        Assert.IsGreaterThan(0.74, metrics.Accuracy, $"the refit best pipeline (0.79 when measured) beats the 0.73 lexicon baseline on unseen rows: {metrics.Accuracy:F3}");
+        var path = Path.Combine(Path.GetTempPath(), $"sweep-{Guid.NewGuid():N}.zip");
+        try
+        {
+            ml.Model.SaveSequenceModel(result.Model, train.Schema, path);
+            var loaded = ml.Model.LoadSequenceModel(path, out _);
+            try
+            {
+                var again = TestData.Column(loaded.Transform(ml.Data.LoadFromEnumerable(test)), "Score").Cast<float>().ToArray();
+                CollectionAssert.AreEqual(TestData.Column(scored, "Score").Cast<float>().ToArray(), again, "the saved sweep model scores as it did");
+            }
+            finally
+            {
+                (loaded as IDisposable)?.Dispose();
+            }
+        }
+        finally
+        {
+            File.Delete(path);
+            (result.Model as IDisposable)?.Dispose();
+        }
+    }
+
+    [TestMethod]
+    public void SuccessiveHalvingStopsBadTrialsOfARealSweep()
+    {
+        var (ml, train, _) = Sentiment();
+        // Learning rates from useless (1e-5) to good: with rungs at 1 and 3 of 9 epochs the slow ones stop early.
+        var space = SmallTextSpace(ml).Narrow("LearningRate", 1e-5, 1e-2).Narrow("Encoder", "Cnn").Fix("Channels", 8);
+        var result = ml.BinaryClassification.SweepSequenceModels(new SequenceSweepOptions
+        {
+            SearchSpace = space,
+            Tuner = SweepTunerKind.Random,
+            MaximumTrials = 8,
+            MaximumEpochs = 9,
+            MinimumEpochs = 1,
+            ReductionFactor = 3,
+            Seed = 5,
+            RefitBestModel = false,
+        }).Execute(train);
+        var stopped = result.Trials.Where(t => t.Status == TrialStatus.Stopped).ToList();
+        Assert.IsGreaterThanOrEqualTo(3, stopped.Count, $"{stopped.Count} of 8 stopped");
+        Assert.IsTrue(stopped.All(t => t.Epochs is 1 or 3), "at a rung");
+        Assert.IsTrue(result.Trials.Where(t => t.Status == TrialStatus.Completed).All(t => t.Epochs == 9));
+        Assert.IsTrue(stopped.All(t => t.RungLosses.Count >= 1 && double.IsFinite(t.Metric)), "a stopped trial is still scored, with its best weights");
+        Assert.IsNull(result.Model);
+    }
+
+    [TestMethod]
+    public void BadSweepOptionsAreRefusedWithTheOptionsName()
+    {
+        var (ml, train, _) = Sentiment();
+        StringAssert.Contains(Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => ml.BinaryClassification.SweepSequenceModels(new SequenceSweepOptions())).Message, "MaximumTrials");
+        StringAssert.Contains(Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => ml.BinaryClassification.SweepSequenceModels(new SequenceSweepOptions { MaximumTrials = 2, Metric = SweepMetric.RootMeanSquaredError })).Message,
+            "RootMeanSquaredError does not apply to BinaryClassification");
+        StringAssert.Contains(Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => ml.Regression.SweepSequenceModels(new SequenceSweepOptions { MaximumTrials = 2, ReductionFactor = 1 })).Message, "ReductionFactor");
+        StringAssert.Contains(Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => ml.BinaryClassification.SweepSequenceModels(new SequenceSweepOptions { MaximumTrials = 2, TrialLogPath = "/no/such/folder/log.json" })).Message, "TrialLogPath");
+        var noFeatures = ml.BinaryClassification.SweepSequenceModels(new SequenceSweepOptions { MaximumTrials = 2, FeatureColumnName = "Tokens" });
+        StringAssert.Contains(Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => noFeatures.Execute(train)).Message, "no column 'Tokens'");
+    }
+}
