@@ -36,6 +36,12 @@ public static class Program
         {
             ForecastJobs.Backtests();
         }
+        if (only == "sweeps")
+        {
+            // -- sweeps [minutes per tuner, default 10] [sentiment|splice|all]
+            double minutes = args.Length > 1 ? double.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 10;
+            SweepJobs.Run(outDir, minutes, args.Length > 2 ? args[2] : "all");
+        }
         return 0;
     }
 

@@ -9,7 +9,7 @@ namespace MLNet.Sequence.Forecasting
     /// <summary>PNG plots (ScottPlot) of forecasts against actual values, and of training and validation loss per epoch.</summary>
     public static class ForecastPlots
     {
-        private static readonly ScottPlot.Color[] Palette =
+        internal static readonly ScottPlot.Color[] Palette =
         {
             ScottPlot.Color.FromHex("#1f77b4"), ScottPlot.Color.FromHex("#d62728"), ScottPlot.Color.FromHex("#2ca02c"),
             ScottPlot.Color.FromHex("#9467bd"), ScottPlot.Color.FromHex("#ff7f0e"), ScottPlot.Color.FromHex("#8c564b"),
@@ -134,7 +134,8 @@ namespace MLNet.Sequence.Forecasting
             return numeric != null ? numeric[h] : history.Length + h;
         }
 
-        private static void Save(ScottPlot.Plot plot, string path, int width, int height)
+        /// <summary>Writes the plot as a PNG atomically (a temporary file renamed over the target).</summary>
+        internal static void Save(ScottPlot.Plot plot, string path, int width, int height)
         {
             var full = Path.GetFullPath(path);
             var dir = Path.GetDirectoryName(full)!;

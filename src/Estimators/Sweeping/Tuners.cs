@@ -170,6 +170,11 @@ namespace MLNet.Sequence
     /// interval with adaptive widths and a flat prior; smoothed frequencies for choices), and of
     /// <c>candidates</c> draws from ℓ the one maximising ℓ(x)/g(x) is proposed. Dimensions are modelled
     /// independently; a family's own dimensions only from the trials of that family (the tree structure).
+    /// With several families, the family is not a TPE dimension (a per-dimension model locks onto whichever family
+    /// had lucky early trials): it is drawn with probability inversely proportional to its estimated cost for
+    /// improvement, after FLAML's learner selection (Wang, Wu, Weimer and Zhu, "FLAML: A Fast and Lightweight AutoML
+    /// Library", MLSys 2021). A family's cost is the epochs its trials trained times its model size, so proposals
+    /// depend only on the results, never on the clock, and a resumed sweep proposes what the uninterrupted one did.
     /// </summary>
     public sealed class TpeSweepTuner : ISweepTuner
     {
@@ -179,6 +184,7 @@ namespace MLNet.Sequence
         private readonly double _gamma;
         private readonly int _candidates;
         private readonly List<(Dictionary<string, double> Position, EncoderKind Family, double Loss)> _history = new();
+        private readonly List<(EncoderKind Family, double Loss, double Cost)> _costs = new();
 
         /// <summary>A TPE tuner over <paramref name="space"/>.</summary>
         /// <param name="space">The space.</param>
@@ -212,9 +218,13 @@ namespace MLNet.Sequence
             int good = Math.Max(1, (int)Math.Ceiling(_gamma * ordered.Count));
             var l = ordered.Take(good).ToList();
             var g = ordered.Skip(good).ToList();
+            var families = _space.Families.OrderBy(f => f).ToList();
+            double familyPosition = families.Count > 1 ? (families.IndexOf(ChooseFamily(families)) + 0.5) / families.Count : 0.5;
             return UnitSpace.Build(_space, (d, family) =>
             {
                 var name = d.Parameter.Name;
+                if (name == SequenceSearchSpace.EncoderParameter)
+                    return familyPosition;
                 if (d.Parameter.IsFixed)
                     return 0.5;
                 // A family's own dimension learns only from that family's trials.
@@ -239,6 +249,70 @@ namespace MLNet.Sequence
                     catch (ArgumentException) { }   // a value outside a since-narrowed choice: not evidence for this space
                 }
             _history.Add((position, result.Configuration.Family, result.Loss));
+            _costs.Add((result.Configuration.Family, result.Loss, Math.Max(1, result.Epochs) * result.Configuration.Cost()));
+        }
+
+        /// <summary>
+        /// The estimated cost for improvement (ECI) of each family, from its own trials in order: K0 its total cost, K1
+        /// and K2 the costs spent when its best and its previous best were found, δ the last improvement. A family
+        /// improves itself after about max(K0 − K1, K1 − K2); one behind the leader must also close the gap at its rate
+        /// of improvement, (best − best*) (K1 − K2) / δ. Untried families come first; a family without any result
+        /// counts its cost twice.
+        /// </summary>
+        internal Dictionary<EncoderKind, double> EstimatedCostForImprovement(IReadOnlyList<EncoderKind> families)
+        {
+            var finite = _costs.Where(c => double.IsFinite(c.Loss)).ToList();
+            double leader = finite.Count > 0 ? finite.Min(c => c.Loss) : double.PositiveInfinity;
+            var eci = new Dictionary<EncoderKind, double>();
+            foreach (var f in families)
+            {
+                var trials = _costs.Where(c => c.Family == f).ToList();
+                if (trials.Count == 0)
+                {
+                    eci[f] = 0;
+                    continue;
+                }
+                double k0 = 0, k1 = 0, k2 = 0, best = double.PositiveInfinity, delta = double.NaN;
+                foreach (var t in trials)
+                {
+                    k0 += t.Cost;
+                    if (double.IsFinite(t.Loss) && t.Loss < best)
+                    {
+                        if (double.IsFinite(best))
+                            delta = best - t.Loss;
+                        best = t.Loss;
+                        k2 = k1;
+                        k1 = k0;
+                    }
+                }
+                if (!double.IsFinite(best))
+                {
+                    eci[f] = 2 * k0;
+                    continue;
+                }
+                double own = Math.Max(k0 - k1, k1 - k2);
+                if (best > leader)
+                {
+                    double gap = best - leader;
+                    double chase = double.IsNaN(delta) || delta <= 0 ? 2 * k0 : gap * Math.Max(k1 - k2, 1e-9) / delta;
+                    own = Math.Max(own, chase);
+                }
+                eci[f] = Math.Max(own, 1e-9);
+            }
+            return eci;
+        }
+
+        private EncoderKind ChooseFamily(IReadOnlyList<EncoderKind> families)
+        {
+            var eci = EstimatedCostForImprovement(families);
+            var untried = families.Where(f => eci[f] == 0).ToList();
+            if (untried.Count > 0)
+                return untried[_random.Next(untried.Count)];
+            double total = families.Sum(f => 1 / eci[f]), r = _random.NextDouble() * total, acc = 0;
+            foreach (var f in families)
+                if ((acc += 1 / eci[f]) >= r)
+                    return f;
+            return families[^1];
         }
 
         private double ChooseCategory(int k, List<double> below, List<double> above)

@@ -175,6 +175,50 @@ public sealed class SearchSpaceAndTunerTests
     }
 
     [TestMethod]
+    public void TpeSettlesOnTheBestFamilyByEstimatedCostForImprovement()
+    {
+        // The full synthetic objective: LSTM is 1 better than GRU everywhere. Over 7 seeds of 50 trials, TPE (families
+        // drawn by their estimated cost for improvement) spends most trials after the start-up on the LSTM and ends
+        // nearer the optimum than random search, which splits its trials evenly.
+        var tpe = new List<double>();
+        var random = new List<double>();
+        var lstmShare = new List<double>();
+        for (int seed = 0; seed < 7; seed++)
+        {
+            var a = SyntheticSpace();
+            var trials = RunSynthetic(new TpeSweepTuner(a, seed), a, 50);
+            tpe.Add(trials.Min(t => t.Loss));
+            lstmShare.Add(trials.Skip(10).Count(t => t.Configuration.Family == EncoderKind.Lstm) / 40.0);
+            var b = SyntheticSpace();
+            random.Add(RunSynthetic(new RandomSweepTuner(b, seed), b, 50).Min(t => t.Loss));
+        }
+        tpe.Sort();
+        random.Sort();
+        lstmShare.Sort();
+        Assert.IsGreaterThan(0.75, lstmShare[3], $"median share of LSTM trials after the start-up: {lstmShare[3]:F2}");
+        Assert.IsLessThan(random[3], tpe[3], $"TPE median best {tpe[3]:F3} vs random {random[3]:F3}");
+    }
+
+    [TestMethod]
+    public void TheEstimatedCostForImprovementFollowsFlamlsRule()
+    {
+        var space = SyntheticSpace();
+        var tuner = new TpeSweepTuner(space, 0);
+        SequenceTrialResult Trial(EncoderKind family, double loss, int epochs) =>
+            new(1, UnitSpace.Defaults(space, family), TrialStatus.Completed, loss, loss, epochs, epochs, 1, Array.Empty<double>(), null);
+        double lstmCost = UnitSpace.Defaults(space, EncoderKind.Lstm).Cost(), gruCost = UnitSpace.Defaults(space, EncoderKind.Gru).Cost();
+        // LSTM: 1.0 at cost 1, 0.8 at cost 2 (δ 0.2), no gain at cost 3: ECI = max(K0 − K1, K1 − K2) = max(3 − 2, 2 − 1) units.
+        foreach (var loss in new[] { 1.0, 0.8, 0.9 })
+            tuner.Update(Trial(EncoderKind.Lstm, loss, 1));
+        // GRU: 1.2 then 1.1 (δ 0.1) at 1 and 2 units, 0.3 behind the leader: chase = 0.3 × (K1 − K2) / δ = 3 units.
+        tuner.Update(Trial(EncoderKind.Gru, 1.2, 1));
+        tuner.Update(Trial(EncoderKind.Gru, 1.1, 1));
+        var eci = tuner.EstimatedCostForImprovement(new[] { EncoderKind.Gru, EncoderKind.Lstm });
+        Assert.AreEqual(1 * lstmCost, eci[EncoderKind.Lstm], 1e-6 * lstmCost);
+        Assert.AreEqual(3 * gruCost, eci[EncoderKind.Gru], 1e-6 * gruCost);
+    }
+
+    [TestMethod]
     public void CostFrugalStartTriesEveryFamilyAtItsDefaultsSmallestFirst()
     {
         var space = SequenceSearchSpace.Default();
