@@ -7,7 +7,9 @@ using System.IO;
 using System.Linq;
 using Microsoft.ML;
 using Microsoft.ML.Data;
+using MLNet.Sequence.Forecasting;
 using MLNet.Sequence.Trainers;
+using MLNet.Sequence.Transforms;
 
 namespace MLNet.Sequence.Examples;
 
@@ -20,6 +22,11 @@ public static class SweepJobs
             Sentiment(outDir, minutes);
         if (which is "all" or "splice")
             Splice(outDir, minutes);
+        if (which is "all" or "forecasts")
+        {
+            AirPassengers(outDir, minutes);
+            Co2(outDir, minutes);
+        }
     }
 
     /// <summary>Sizes a 2-core CPU trains in seconds to a minute per epoch; the attributes' full ranges reach far larger models.</summary>
@@ -127,5 +134,97 @@ public static class SweepJobs
         var png = Path.Combine(outDir, "sweep-splice.png");
         SweepPlots.SaveBestSoFar(png, results, title: $"splice: best validation macro accuracy so far ({minutes} min per tuner)");
         Console.WriteLine($"   best-so-far curves: {png}");
+    }
+
+    // ---------------------------------------------------------------- forecasts
+
+    /// <summary>A space for small monthly series: the four families at small sizes, and the window length.</summary>
+    private static SequenceSearchSpace ForecastSpace() =>
+        CpuSizedSpace(EncoderKind.Lstm, EncoderKind.Gru, EncoderKind.Transformer, EncoderKind.Cnn)
+            .Remove("EmbeddingDimension").Narrow("BatchSize", 8, 64).Narrow("Dropout", 0.0, 0.2)
+            .Narrow("Pooling", "Last", "Mean", "Flatten")
+            .WithForecasterParameters(SweepParameter.Integer("WindowLength", 12, 36, defaultValue: 24));
+
+    private static List<(string, SequenceSweepResult)> ForecastSweeps(MLContext ml, IReadOnlyList<SeriesFrame> series, SequenceForecasterOptions template,
+        BacktestOptions validation, double minutes, int epochs)
+    {
+        var results = new List<(string, SequenceSweepResult)>();
+        foreach (var tuner in new[] { SweepTunerKind.Tpe, SweepTunerKind.Random })
+        {
+            var clock = Stopwatch.StartNew();
+            var result = ml.Forecasting.SweepSequenceForecasters(new SequenceForecastSweepOptions
+            {
+                Forecaster = template,
+                Backtest = validation,
+                SearchSpace = ForecastSpace(),
+                Tuner = tuner,
+                TimeBudget = TimeSpan.FromMinutes(minutes),
+                MaximumEpochs = epochs,
+                Seed = 1,
+                RefitBestModel = false,
+            }).Execute(series);
+            Console.WriteLine($"   {tuner}: {result.Trials.Count} trials ({result.Trials.Count(t => t.Status == TrialStatus.Failed)} failed) in {clock.Elapsed.TotalMinutes:F1} min");
+            Console.Write(result.ToTable(3).Replace("\n", "\n   ").Insert(0, "   "));
+            Console.WriteLine();
+            results.Add((tuner.ToString(), result));
+        }
+        return results;
+    }
+
+    /// <summary>The forecaster of a sweep's best trial, with the template's columns.</summary>
+    private static SequenceForecaster Best(MLContext ml, SequenceSweepResult result, SequenceForecasterOptions template, int epochs, string name)
+    {
+        var o = result.BestTrial!.Configuration.ToForecasterOptions(ForecastSpace(), template, m => { m.NumberOfEpochs = epochs; m.Seed = 1; });
+        o.Name = name;
+        return ml.Forecasting.SequenceForecaster(o);
+    }
+
+    private static void AirPassengers(string outDir, double minutes)
+    {
+        Console.WriteLine($"== Sweep: AirPassengers forecaster (tuned by a backtest inside 1949-1959: origins at months 96, 108, 120, horizon 12; {minutes} min per tuner), then 1960 forecast");
+        var ml = new MLContext(1);
+        var all = ForecastJobs.Monthly("timeseries/AirPassengers.csv", "AirPassengers");
+        var train = all.Slice(0, 132);
+        var template = new SequenceForecasterOptions { ValueColumns = new[] { "Value" }, TimeColumnName = "Time", TimeStep = TimeStep.Months(1), WindowLength = 24, Horizon = 12 };
+        var results = ForecastSweeps(ml, new[] { train }, template, new BacktestOptions { Horizon = 12, InitialTrainingSize = 96, Stride = 12, SeasonLength = 12 }, minutes, 200);
+        // 1960, the main job's test year: the recipe (LSTM 32, window 24, 200 epochs, batch 16, no dropout) against each sweep's best.
+        var actual = all.Values[0].Skip(132).Select(v => (double)v).ToArray();
+        var history = train.Values[0].Select(v => (double)v).ToArray();
+        var recipe = ml.Forecasting.SequenceForecaster(new SequenceForecasterOptions
+        {
+            ValueColumns = new[] { "Value" }, TimeColumnName = "Time", TimeStep = TimeStep.Months(1), WindowLength = 24, Horizon = 12, Name = "recipe",
+            Model = new LstmOptions { HiddenSize = 32, NumberOfEpochs = 200, BatchSize = 16, Dropout = 0, Seed = 1 },
+        });
+        var candidates = new List<(string, SequenceForecaster)> { ("the documented recipe (LSTM 32, window 24)", recipe) };
+        candidates.AddRange(results.Select(r => ($"{r.Item1}'s best: {r.Item2.BestTrial!.Configuration}", Best(ml, r.Item2, template, 200, r.Item1))));
+        foreach (var (name, forecaster) in candidates)
+        {
+            using var model = forecaster.Train(new[] { train });
+            var p = model.Forecast(train, 12).Point[0].Select(v => (double)v).ToArray();
+            Console.WriteLine($"   1960: {name}: sMAPE {ForecastMetrics.Smape(actual, p):F2} %, MASE {ForecastMetrics.Mase(history, actual, p, 12):F3}");
+        }
+        SweepPlots.SaveBestSoFar(Path.Combine(outDir, "sweep-airpassengers.png"), results, title: $"AirPassengers: best validation sMAPE so far ({minutes} min per tuner)");
+    }
+
+    private static void Co2(string outDir, double minutes)
+    {
+        Console.WriteLine($"== Sweep: co2 forecaster (tuned by a backtest before 1989: origins at months 300, 324, 348, horizon 12; {minutes} min per tuner), then the documented backtest (origins from 1989)");
+        var ml = new MLContext(1);
+        var co2 = ForecastJobs.Monthly("timeseries/co2.csv", "co2");
+        var template = new SequenceForecasterOptions { ValueColumns = new[] { "Value" }, TimeColumnName = "Time", TimeStep = TimeStep.Months(1), WindowLength = 24, Horizon = 12 };
+        var before = co2.Slice(0, 360);
+        var results = ForecastSweeps(ml, new[] { before }, template, new BacktestOptions { Horizon = 12, InitialTrainingSize = 300, Stride = 24, SeasonLength = 12 }, minutes, 60);
+        var recipe = ml.Forecasting.SequenceForecaster(new SequenceForecasterOptions
+        {
+            ValueColumns = new[] { "Value" }, TimeColumnName = "Time", TimeStep = TimeStep.Months(1), WindowLength = 24, Horizon = 12, Name = "recipe (LSTM 32, 60 epochs)",
+            Model = new LstmOptions { HiddenSize = 32, NumberOfEpochs = 60, Seed = 1 },
+        });
+        var methods = new List<IForecastingMethod> { recipe };
+        methods.AddRange(results.Select(r => (IForecastingMethod)Best(ml, r.Item2, template, 60, $"{r.Item1}'s best")));
+        methods.Add(ml.Forecasting.SeasonalNaive(12));
+        Console.WriteLine(ml.Forecasting.Backtest(new[] { co2 }, new BacktestOptions { Horizon = 12, InitialTrainingSize = 360, Stride = 12, SeasonLength = 12 }, methods.ToArray()).ToMarkdown());
+        foreach (var (name, r) in results)
+            Console.WriteLine($"   {name}'s best: {r.BestTrial!.Configuration}");
+        SweepPlots.SaveBestSoFar(Path.Combine(outDir, "sweep-co2.png"), results, title: $"co2: best validation sMAPE so far ({minutes} min per tuner)");
     }
 }

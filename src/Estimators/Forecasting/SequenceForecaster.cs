@@ -67,6 +67,9 @@ namespace MLNet.Sequence.Forecasting
         /// <summary>A name for tables and plots; default from the network family.</summary>
         public string? Name { get; set; }
 
+        /// <summary>A shallow copy (a sweep's trial changes its own copy of the template).</summary>
+        internal SequenceForecasterOptions Clone() => (SequenceForecasterOptions)MemberwiseClone();
+
         internal void Validate()
         {
             if (ValueColumns == null || ValueColumns.Length == 0 || ValueColumns.Any(string.IsNullOrWhiteSpace))

@@ -150,7 +150,7 @@ namespace MLNet.Sequence
         {
             ArgumentNullException.ThrowIfNull(pipeline);
             _pipeline = pipeline;
-            _preprocessing.Clear();
+            _preprocessing.RemoveAll(p => !_forecaster.Contains(p.Name));
             foreach (var p in parameters ?? Array.Empty<SweepParameter>())
             {
                 if (typeof(SequenceTrainerOptions).GetProperty(p.Name) != null || p.Name == EncoderParameter || _preprocessing.Any(q => q.Name == p.Name))
@@ -159,6 +159,33 @@ namespace MLNet.Sequence
             }
             return this;
         }
+
+        /// <summary>
+        /// For forecasting sweeps: dimensions that set the forecaster's own options by name (<c>WindowLength</c>,
+        /// <c>WindowScaling</c>, <c>Strategy</c>, ...: any settable property of <see cref="Forecasting.SequenceForecasterOptions"/>
+        /// but <c>Model</c>), so the window length is swept with the network.
+        /// </summary>
+        /// <param name="parameters">The parameters, named after the forecaster options they set.</param>
+        /// <returns>This space.</returns>
+        public SequenceSearchSpace WithForecasterParameters(params SweepParameter[] parameters)
+        {
+            foreach (var p in parameters ?? Array.Empty<SweepParameter>())
+            {
+                if (p.Name == nameof(Forecasting.SequenceForecasterOptions.Model))
+                    throw new ArgumentException("The forecaster's Model is what the rest of the space sweeps; name another forecaster option.", nameof(parameters));
+                var property = Settable(typeof(Forecasting.SequenceForecasterOptions), p.Name, p.Name);
+                if (_preprocessing.Any(q => q.Name == p.Name))
+                    throw new ArgumentException($"Parameter '{p.Name}' is already in the space.", nameof(parameters));
+                _preprocessing.Add(p.WithValueType(property.PropertyType));
+                _forecaster.Add(p.Name);
+            }
+            return this;
+        }
+
+        private readonly List<string> _forecaster = new();
+
+        /// <summary>The names of the forecaster parameters.</summary>
+        internal IReadOnlyList<string> ForecasterParameters => _forecaster.Where(n => _preprocessing.Any(p => p.Name == n)).ToList();
 
         /// <summary>The preprocessing builder, if any.</summary>
         internal Func<SweepConfiguration, IEstimator<ITransformer>>? Pipeline => _pipeline;

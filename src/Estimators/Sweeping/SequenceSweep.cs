@@ -33,22 +33,19 @@ namespace MLNet.Sequence
         MeanAbsoluteError,
         /// <summary>Regression: R² (larger is better).</summary>
         RSquared,
+        /// <summary>Forecasting: symmetric MAPE, M4's definition (smaller is better), averaged over the backtest's folds.</summary>
+        SymmetricMeanAbsolutePercentageError,
+        /// <summary>Forecasting: mean absolute scaled error, M4's definition (smaller is better).</summary>
+        MeanAbsoluteScaledError,
     }
 
-    /// <summary>Options of a sequence sweep (see <see cref="SequenceSweepCatalog"/>).</summary>
-    public sealed class SequenceSweepOptions
+    /// <summary>What every sweep shares: the space, the tuner, the budgets, the trial log and progress.</summary>
+    public abstract class SequenceSweepSettings
     {
-        /// <summary>The label column. Default "Label".</summary>
-        public string LabelColumnName { get; set; } = "Label";
-
-        /// <summary>The sequence column the trainers read (after the space's preprocessing, if any). Default "Features".</summary>
-        public string FeatureColumnName { get; set; } = "Features";
+        private protected SequenceSweepSettings() { }
 
         /// <summary>What to search. Default: <see cref="SequenceSearchSpace.Default"/> (all four families).</summary>
         public SequenceSearchSpace? SearchSpace { get; set; }
-
-        /// <summary>The ranking metric. Default: accuracy (binary), macro accuracy (multiclass), RMSE (regression).</summary>
-        public SweepMetric? Metric { get; set; }
 
         /// <summary>The built-in tuner. Default TPE.</summary>
         public SweepTunerKind Tuner { get; set; } = SweepTunerKind.Tpe;
@@ -71,6 +68,82 @@ namespace MLNet.Sequence
         /// <summary>Epochs a trial trains at most. Default 20.</summary>
         public int MaximumEpochs { get; set; } = 20;
 
+        /// <summary>Start with every family at its default (attribute) values, smallest model first, as AutoML's cost-frugal tuners do. Default true.</summary>
+        public bool CostFrugalStart { get; set; } = true;
+
+        /// <summary>Trials run at once; each gets (cores / parallelism) libtorch threads unless the template sets them. Default 1.</summary>
+        public int Parallelism { get; set; } = 1;
+
+        /// <summary>A JSON file of finished trials, rewritten atomically after each; a sweep given an existing log resumes after its trials.</summary>
+        public string? TrialLogPath { get; set; }
+
+        /// <summary>Sets anything else on every trial's network options (seed, class weights, clipping, ...); swept values are set after it.</summary>
+        public Action<SequenceTrainerOptions>? ConfigureTrainer { get; set; }
+
+        /// <summary>Refit the best configuration on all the training data and return it as <see cref="SequenceSweepResult.Model"/>. Default true.</summary>
+        public bool RefitBestModel { get; set; } = true;
+
+        /// <summary>Receives each finished trial (also written to MLContext.Log).</summary>
+        public IProgress<SequenceTrialResult>? Progress { get; set; }
+
+        /// <summary>Stops the sweep: no new trial, the running one is stopped; the result holds the trials so far.</summary>
+        public CancellationToken CancellationToken { get; set; }
+
+        private protected static void Require(bool ok, string option, string message)
+        {
+            if (!ok)
+                throw new ArgumentOutOfRangeException(option, $"Option {option} {message}.");
+        }
+
+        private protected void ValidateCommon()
+        {
+            Require(MaximumTrials is null or > 0, nameof(MaximumTrials), $"must be positive; it was {MaximumTrials}");
+            Require(TimeBudget is null || TimeBudget > TimeSpan.Zero, nameof(TimeBudget), $"must be positive; it was {TimeBudget}");
+            Require(MaximumTrials != null || TimeBudget != null || (CustomTuner == null && Tuner == SweepTunerKind.Grid), nameof(MaximumTrials),
+                "or TimeBudget must be set (only a grid ends by itself)");
+            Require(MaximumEpochs > 0, nameof(MaximumEpochs), $"must be positive; it was {MaximumEpochs}");
+            Require(GridStepsPerRange >= 2, nameof(GridStepsPerRange), $"must be at least 2; it was {GridStepsPerRange}");
+            Require(Parallelism >= 1, nameof(Parallelism), $"must be at least 1; it was {Parallelism}");
+            if (TrialLogPath != null)
+            {
+                var folder = System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(TrialLogPath));
+                Require(folder != null && System.IO.Directory.Exists(folder), nameof(TrialLogPath), $"names a file in a folder that does not exist: '{TrialLogPath}'");
+            }
+            MLNet.Sequence.Transforms.Internal.ColumnChecks.RequireDefined(Tuner, nameof(Tuner));
+        }
+
+        internal ISweepTuner MakeTuner(SequenceSearchSpace space) => CustomTuner ?? Tuner switch
+        {
+            SweepTunerKind.Random => (ISweepTuner)new RandomSweepTuner(space, Seed),
+            SweepTunerKind.Grid => new GridSweepTuner(space, GridStepsPerRange, Seed),
+            _ => new TpeSweepTuner(space, Seed),
+        };
+
+        internal string TunerName => CustomTuner?.GetType().Name ?? Tuner.ToString();
+
+        /// <summary>What must match for a trial log to resume this sweep.</summary>
+        internal object[] CommonFingerprint(SequenceSearchSpace space) => new object[]
+        {
+            space, CustomTuner?.GetType().FullName ?? Tuner.ToString(), GridStepsPerRange, Seed, MaximumEpochs, CostFrugalStart,
+        };
+
+        internal static bool LargerIsBetter(SweepMetric m) =>
+            m is not (SweepMetric.LogLoss or SweepMetric.RootMeanSquaredError or SweepMetric.MeanAbsoluteError
+                or SweepMetric.SymmetricMeanAbsolutePercentageError or SweepMetric.MeanAbsoluteScaledError);
+    }
+
+    /// <summary>Options of a sweep of classifiers or regressors (see <see cref="SequenceSweepCatalog"/>).</summary>
+    public sealed class SequenceSweepOptions : SequenceSweepSettings
+    {
+        /// <summary>The label column. Default "Label".</summary>
+        public string LabelColumnName { get; set; } = "Label";
+
+        /// <summary>The sequence column the trainers read (after the space's preprocessing, if any). Default "Features".</summary>
+        public string FeatureColumnName { get; set; } = "Features";
+
+        /// <summary>The ranking metric. Default: accuracy (binary), macro accuracy (multiclass), RMSE (regression).</summary>
+        public SweepMetric? Metric { get; set; }
+
         /// <summary>Successive halving (ASHA) on epochs: bad trials stop at a rung. Default true.</summary>
         public bool EarlyStopping { get; set; } = true;
 
@@ -86,53 +159,15 @@ namespace MLNet.Sequence
         /// <summary>k-fold cross-validation instead of one split (k ≥ 2; 0 = off): a trial's metric is the mean over folds. Default 0.</summary>
         public int CrossValidationFolds { get; set; }
 
-        /// <summary>Start with every family at its default (attribute) values, smallest model first, as AutoML's cost-frugal tuners do. Default true.</summary>
-        public bool CostFrugalStart { get; set; } = true;
-
-        /// <summary>Trials run at once; each gets (cores / parallelism) libtorch threads unless the template sets them. Default 1.</summary>
-        public int Parallelism { get; set; } = 1;
-
-        /// <summary>A JSON file of finished trials, rewritten atomically after each; a sweep given an existing log resumes after its trials.</summary>
-        public string? TrialLogPath { get; set; }
-
-        /// <summary>Sets anything else on every trial's options (seed, class weights, early stopping, ...); swept values are set after it.</summary>
-        public Action<SequenceTrainerOptions>? ConfigureTrainer { get; set; }
-
-        /// <summary>Refit the best configuration on all the training data and return it as <see cref="SequenceSweepResult.Model"/>. Default true.</summary>
-        public bool RefitBestModel { get; set; } = true;
-
-        /// <summary>Receives each finished trial (also written to MLContext.Log).</summary>
-        public IProgress<SequenceTrialResult>? Progress { get; set; }
-
-        /// <summary>Stops the sweep: no new trial, the running one is stopped; the result holds the trials so far.</summary>
-        public CancellationToken CancellationToken { get; set; }
-
         internal void Validate(SequenceTask task)
         {
-            static void Require(bool ok, string option, string message)
-            {
-                if (!ok)
-                    throw new ArgumentOutOfRangeException(option, $"Option {option} {message}.");
-            }
             Require(!string.IsNullOrWhiteSpace(LabelColumnName), nameof(LabelColumnName), "must name a column");
             Require(!string.IsNullOrWhiteSpace(FeatureColumnName), nameof(FeatureColumnName), "must name a column");
-            Require(MaximumTrials is null or > 0, nameof(MaximumTrials), $"must be positive; it was {MaximumTrials}");
-            Require(TimeBudget is null || TimeBudget > TimeSpan.Zero, nameof(TimeBudget), $"must be positive; it was {TimeBudget}");
-            Require(MaximumTrials != null || TimeBudget != null || (CustomTuner == null && Tuner == SweepTunerKind.Grid), nameof(MaximumTrials),
-                "or TimeBudget must be set (only a grid ends by itself)");
-            Require(MaximumEpochs > 0, nameof(MaximumEpochs), $"must be positive; it was {MaximumEpochs}");
+            ValidateCommon();
             Require(MinimumEpochs > 0 && MinimumEpochs <= MaximumEpochs, nameof(MinimumEpochs), $"must be in 1..MaximumEpochs ({MaximumEpochs}); it was {MinimumEpochs}");
             Require(ReductionFactor >= 2 && double.IsFinite(ReductionFactor), nameof(ReductionFactor), $"must be at least 2; it was {ReductionFactor}");
             Require(ValidationFraction is > 0 and < 1, nameof(ValidationFraction), $"must be in (0, 1); it was {ValidationFraction}");
             Require(CrossValidationFolds == 0 || CrossValidationFolds >= 2, nameof(CrossValidationFolds), $"must be 0 (off) or at least 2; it was {CrossValidationFolds}");
-            Require(GridStepsPerRange >= 2, nameof(GridStepsPerRange), $"must be at least 2; it was {GridStepsPerRange}");
-            Require(Parallelism >= 1, nameof(Parallelism), $"must be at least 1; it was {Parallelism}");
-            if (TrialLogPath != null)
-            {
-                var folder = System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(TrialLogPath));
-                Require(folder != null && System.IO.Directory.Exists(folder), nameof(TrialLogPath), $"names a file in a folder that does not exist: '{TrialLogPath}'");
-            }
-            MLNet.Sequence.Transforms.Internal.ColumnChecks.RequireDefined(Tuner, nameof(Tuner));
             var metric = MetricOrDefault(task);
             MLNet.Sequence.Transforms.Internal.ColumnChecks.RequireDefined(metric, nameof(Metric));
             var allowed = task switch
@@ -150,9 +185,6 @@ namespace MLNet.Sequence
             SequenceTask.MulticlassClassification => SweepMetric.MacroAccuracy,
             _ => SweepMetric.RootMeanSquaredError,
         };
-
-        internal static bool LargerIsBetter(SweepMetric m) =>
-            m is not (SweepMetric.LogLoss or SweepMetric.RootMeanSquaredError or SweepMetric.MeanAbsoluteError);
     }
 
     /// <summary>A sweep over sequence pipelines for one task; <see cref="Execute"/> runs it.</summary>
@@ -186,14 +218,10 @@ namespace MLNet.Sequence
             var ml = _env as MLContext ?? new MLContext(o.Seed);
             var space = o.SearchSpace ?? SequenceSearchSpace.Default();
             var metric = o.MetricOrDefault(_task);
+            if (space.ForecasterParameters.Count > 0)
+                throw new ArgumentException($"The search space has forecaster parameters ({string.Join(", ", space.ForecasterParameters)}), which only a forecasting sweep (mlContext.Forecasting.SweepSequenceForecasters) uses.", nameof(SequenceSweepOptions.SearchSpace));
             CheckColumns(space, trainData, validationData);
-
-            var tuner = o.CustomTuner ?? o.Tuner switch
-            {
-                SweepTunerKind.Random => (ISweepTuner)new RandomSweepTuner(space, o.Seed),
-                SweepTunerKind.Grid => new GridSweepTuner(space, o.GridStepsPerRange, o.Seed),
-                _ => new TpeSweepTuner(space, o.Seed),
-            };
+            var tuner = o.MakeTuner(space);
             var halving = o.EarlyStopping ? new SuccessiveHalving(o.MinimumEpochs, o.ReductionFactor, o.MaximumEpochs) : null;
 
             // The folds (or the one split) every trial uses.
@@ -208,18 +236,17 @@ namespace MLNet.Sequence
                 folds.Add((split.TrainSet, split.TestSet));
             }
 
-            string fingerprint = SweepEngine.FingerprintOf(_task, metric, space, o.CustomTuner?.GetType().FullName ?? o.Tuner.ToString(), o.GridStepsPerRange,
-                o.Seed, o.MaximumEpochs, o.EarlyStopping, o.MinimumEpochs, o.ReductionFactor, o.ValidationFraction, o.CrossValidationFolds,
-                o.CostFrugalStart, o.LabelColumnName, o.FeatureColumnName, validationData != null, trainData.Schema.Count,
-                string.Join(",", trainData.Schema.Select(c => $"{c.Name}:{c.Type}")));
-            var settings = new SweepEngine.SweepSettings(SequenceSweepOptions.LargerIsBetter(metric), o.MaximumTrials, o.TimeBudget,
+            string fingerprint = SweepEngine.FingerprintOf(o.CommonFingerprint(space).Concat(new object[] { _task, metric, o.EarlyStopping, o.MinimumEpochs,
+                o.ReductionFactor, o.ValidationFraction, o.CrossValidationFolds, o.LabelColumnName, o.FeatureColumnName, validationData != null,
+                string.Join(",", trainData.Schema.Select(c => $"{c.Name}:{c.Type}")) }).ToArray());
+            var settings = new SweepEngine.SweepSettings(SequenceSweepSettings.LargerIsBetter(metric), o.MaximumTrials, o.TimeBudget,
                 o.Parallelism, o.CostFrugalStart, halving, o.TrialLogPath, fingerprint, o.Progress, o.CancellationToken);
-            host.Info($"Sweep: {_task}, metric {metric}, tuner {o.CustomTuner?.GetType().Name ?? o.Tuner.ToString()}, " +
+            host.Info($"Sweep: {_task}, metric {metric}, tuner {o.TunerName}, " +
                 $"{(o.MaximumTrials is int n ? $"{n} trials" : "")}{(o.MaximumTrials != null && o.TimeBudget != null ? ", " : "")}{(o.TimeBudget is TimeSpan t ? $"{t.TotalMinutes:F1} min" : "")}; " +
                 $"epochs up to {o.MaximumEpochs}{(halving != null ? $", rungs at {string.Join(", ", halving.Rungs)}" : "")}; space: {space}");
             var engine = new SweepEngine(space, tuner, settings, host.Info);
             var trials = engine.Run((config, context) => RunTrial(ml, space, metric, folds, config, context));
-            var result = new SequenceSweepResult(trials, metric, SequenceSweepOptions.LargerIsBetter(metric));
+            var result = new SequenceSweepResult(trials, metric, SequenceSweepSettings.LargerIsBetter(metric));
 
             if (o.RefitBestModel && result.BestTrial is { } best)
             {
@@ -382,7 +409,7 @@ namespace MLNet.Sequence
         /// <summary>
         /// The best configuration's pipeline (preprocessing, if the space has any, then the trainer) refit on all the
         /// training data: an ordinary transformer, saved with <c>mlContext.Model.SaveSequenceModel</c>. Null when
-        /// <see cref="SequenceSweepOptions.RefitBestModel"/> is false or no trial produced a metric. Dispose it when done.
+        /// <see cref="SequenceSweepSettings.RefitBestModel"/> is false or no trial produced a metric. Dispose it when done.
         /// </summary>
         public ITransformer? Model { get; internal set; }
 

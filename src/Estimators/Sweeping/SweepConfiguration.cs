@@ -52,9 +52,47 @@ namespace MLNet.Sequence
         internal string Key => string.Join("|", _values.OrderBy(kv => kv.Key, StringComparer.Ordinal).Select(kv => $"{kv.Key}={Format(kv.Value)}"));
 
         /// <summary>
-        /// The family's options: <paramref name="template"/>'s settings (columns, seed, validation, ...) with every
-        /// swept option set on top. A Transformer's model dimension is rounded up to a multiple of its head count.
+        /// The family's trainer options with every swept option of this configuration set (after
+        /// <paramref name="configure"/>, which can set columns, seed, epochs and anything not swept): pass them to
+        /// <c>SequenceLstm(options)</c> and the like to train a configuration by hand. A Transformer's model dimension
+        /// is rounded up to a multiple of its head count.
         /// </summary>
+        /// <param name="space">The space the configuration came from.</param>
+        /// <param name="configure">Optional settings applied before the swept values.</param>
+        /// <returns>A new <see cref="LstmOptions"/>, <see cref="GruOptions"/>, <see cref="TransformerOptions"/> or <see cref="CnnOptions"/>.</returns>
+        public SequenceTrainerOptions ToTrainerOptions(SequenceSearchSpace space, Action<SequenceTrainerOptions>? configure = null)
+        {
+            ArgumentNullException.ThrowIfNull(space);
+            return ToOptions(space, configure);
+        }
+
+        /// <summary>
+        /// A forecaster's options: a copy of <paramref name="template"/> with the space's forecaster parameters
+        /// (window length, ...) of this configuration set and its network as <c>Model</c>.
+        /// </summary>
+        /// <param name="space">The space the configuration came from.</param>
+        /// <param name="template">Columns, horizon and the rest of the forecaster.</param>
+        /// <param name="configure">Optional settings on the network options (epochs, seed), applied before the swept values.</param>
+        /// <returns>New forecaster options.</returns>
+        public Forecasting.SequenceForecasterOptions ToForecasterOptions(SequenceSearchSpace space, Forecasting.SequenceForecasterOptions template,
+            Action<SequenceTrainerOptions>? configure = null)
+        {
+            ArgumentNullException.ThrowIfNull(space);
+            ArgumentNullException.ThrowIfNull(template);
+            var f = template.Clone();
+            foreach (var parameter in space.ForecasterParameters)
+            {
+                if (!_values.TryGetValue(parameter, out var value))
+                    continue;
+                var property = typeof(Forecasting.SequenceForecasterOptions).GetProperty(parameter)!;
+                var target = Nullable.GetUnderlyingType(property.PropertyType) ?? property.PropertyType;
+                property.SetValue(f, target.IsEnum ? (value is string s ? Enum.Parse(target, s) : Enum.ToObject(target, value))
+                    : Convert.ChangeType(value, target, CultureInfo.InvariantCulture));
+            }
+            f.Model = ToOptions(space, configure);
+            return f;
+        }
+
         internal SequenceTrainerOptions ToOptions(SequenceSearchSpace space, Action<SequenceTrainerOptions>? template)
         {
             var type = SequenceSearchSpace.OptionsType(Family);
