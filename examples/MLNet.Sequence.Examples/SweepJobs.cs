@@ -56,7 +56,7 @@ public static class SweepJobs
 
     private static void Sentiment(string outDir, double minutes)
     {
-        Console.WriteLine($"== Sweep: sentiment (UCI sentences, the main job's 80/20 split; {minutes} min of trials per tuner, seed 1)");
+        Console.WriteLine($"== Sweep: sentiment (UCI sentences, the main job's 80/20 split; 3-fold cross-validation inside the 2400 training rows; {minutes} min of trials per tuner, seed 1)");
         var ml = new MLContext(1);
         var (train, test) = Data.Split(Data.Sentiment());
         var trainData = ml.Data.LoadFromEnumerable(train);
@@ -84,6 +84,9 @@ public static class SweepJobs
                 Tuner = tuner,
                 TimeBudget = TimeSpan.FromMinutes(minutes),
                 MaximumEpochs = 15,
+                // One 480-row validation split picked noise (10 min: best validation 0.856, test 0.810); three folds
+                // score every trial on all 2400 rows (one standard error about ±0.008 instead of ±0.016).
+                CrossValidationFolds = 3,
                 Seed = 1,
             }, trainData);
             var m = ml.BinaryClassification.Evaluate(result.Model!.Transform(testData));

@@ -1,0 +1,157 @@
+using System;
+using System.Collections.Generic;
+using System.Globalization;
+using System.Linq;
+using System.Reflection;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using MLNet.Sequence.Trainers;
+
+namespace MLNet.Sequence.Cli.Config;
+
+/// <summary>
+/// Sets a trainer's options from a config's JSON object by their C# names (HiddenSize, Pooling, NumberOfEpochs, ...).
+/// Only plain settings bind (numbers, booleans, enums by name, strings, number arrays); an unknown or unsettable name,
+/// or a value of the wrong type, is a <see cref="ConfigException"/> that lists what the family accepts.
+/// </summary>
+internal static class TrainerOptionsBinder
+{
+    /// <summary>Options the workflow sets itself (columns, data, callbacks); a config cannot.</summary>
+    private static readonly HashSet<string> Reserved = new(StringComparer.Ordinal)
+    {
+        nameof(SequenceTrainerOptions.LabelColumnName), nameof(SequenceTrainerOptions.FeatureColumnName),
+        nameof(SequenceTrainerOptions.AdditionalFeatureColumnNames), nameof(SequenceTrainerOptions.LengthColumnName),
+        nameof(SequenceTrainerOptions.MaskColumnName), nameof(SequenceTrainerOptions.StaticFeatureColumnName),
+        nameof(SequenceTrainerOptions.FeaturesPerStep), nameof(SequenceTrainerOptions.Quantiles), nameof(SequenceTrainerOptions.CheckpointPath),
+    };
+
+    public static SequenceTrainerOptions New(string family) => family switch
+    {
+        "lstm" => new LstmOptions(),
+        "gru" => new GruOptions(),
+        "transformer" => new TransformerOptions(),
+        "cnn" => new CnnOptions(),
+        _ => throw new ConfigException("trainer.family", $"must be lstm, gru, transformer or cnn; it was '{family}'."),
+    };
+
+    /// <summary>The settable plain options of a family, by name.</summary>
+    public static IReadOnlyDictionary<string, PropertyInfo> Settable(Type optionsType) =>
+        optionsType.GetProperties(BindingFlags.Public | BindingFlags.Instance)
+            .Where(p => p.CanWrite && p.SetMethod!.IsPublic && IsPlain(p.PropertyType) && !Reserved.Contains(p.Name))
+            .ToDictionary(p => p.Name, StringComparer.Ordinal);
+
+    private static bool IsPlain(Type t)
+    {
+        t = Nullable.GetUnderlyingType(t) ?? t;
+        return t.IsEnum || t == typeof(int) || t == typeof(float) || t == typeof(double) || t == typeof(bool) || t == typeof(string) || t == typeof(float[]);
+    }
+
+    public static SequenceTrainerOptions Create(string family, JsonObject? values, string field)
+    {
+        var options = New(family);
+        Apply(options, values, field);
+        return options;
+    }
+
+    public static void Apply(object options, JsonObject? values, string field)
+    {
+        if (values == null)
+            return;
+        var settable = Settable(options.GetType());
+        foreach (var (name, node) in values)
+        {
+            if (!settable.TryGetValue(name, out var property))
+                throw new ConfigException($"{field}.{name}", $"{options.GetType().Name} has no settable option '{name}'. Options: {string.Join(", ", settable.Keys.OrderBy(k => k, StringComparer.Ordinal))}.");
+            object? value;
+            try
+            {
+                value = Convert(node, property.PropertyType);
+            }
+            catch (Exception e) when (e is FormatException or InvalidOperationException or JsonException or ArgumentException)
+            {
+                throw new ConfigException($"{field}.{name}", $"expected {Describe(property.PropertyType)}; it was {node?.ToJsonString() ?? "null"}.");
+            }
+            property.SetValue(options, value);
+        }
+    }
+
+    private static object? Convert(JsonNode? node, Type type)
+    {
+        var inner = Nullable.GetUnderlyingType(type);
+        if (node == null)
+            return inner != null || !type.IsValueType ? null : throw new FormatException();
+        var t = inner ?? type;
+        // Through the JSON text, so values parsed from a file and values set in code (JsonValue.Create(0)) read alike.
+        using var document = JsonDocument.Parse(node.ToJsonString());
+        var e = document.RootElement;
+        if (t.IsEnum)
+        {
+            var s = e.GetString() ?? throw new FormatException();
+            var match = Enum.GetNames(t).FirstOrDefault(n => string.Equals(n, s, StringComparison.OrdinalIgnoreCase)) ?? throw new FormatException();
+            return Enum.Parse(t, match);
+        }
+        if (t == typeof(int)) return e.TryGetInt32(out int i) ? i : throw new FormatException();
+        if (t == typeof(float)) return (float)e.GetDouble();
+        if (t == typeof(double)) return e.GetDouble();
+        if (t == typeof(bool)) return e.GetBoolean();
+        if (t == typeof(string)) return e.GetString();
+        if (t == typeof(float[])) return e.EnumerateArray().Select(x => (float)x.GetDouble()).ToArray();
+        throw new FormatException();
+    }
+
+    private static string Describe(Type type)
+    {
+        var t = Nullable.GetUnderlyingType(type) ?? type;
+        string what = t.IsEnum ? $"one of {string.Join(", ", Enum.GetNames(t))}"
+            : t == typeof(int) ? "an integer" : t == typeof(float) || t == typeof(double) ? "a number" : t == typeof(bool) ? "true or false"
+            : t == typeof(float[]) ? "an array of numbers" : "a string";
+        return Nullable.GetUnderlyingType(type) != null ? what + " (or null)" : what;
+    }
+
+    /// <summary>The options object as JSON, only the values that differ from the family's defaults (for reports and codegen).</summary>
+    public static JsonObject Changed(SequenceTrainerOptions options)
+    {
+        var defaults = New(FamilyOf(options));
+        var result = new JsonObject();
+        foreach (var (name, p) in Settable(options.GetType()).OrderBy(k => k.Key, StringComparer.Ordinal))
+        {
+            var a = p.GetValue(options);
+            var b = p.GetValue(defaults);
+            if (Equals(a, b) || (a is float[] x && b is float[] y && x.SequenceEqual(y)))
+                continue;
+            result[name] = a switch
+            {
+                null => null,
+                Enum e => JsonValue.Create(e.ToString()),
+                float[] arr => new JsonArray(arr.Select(v => (JsonNode?)JsonValue.Create(v)).ToArray()),
+                _ => JsonSerializer.SerializeToNode(a),
+            };
+        }
+        return result;
+    }
+
+    public static string FamilyOf(SequenceTrainerOptions options) => options switch
+    {
+        LstmOptions => "lstm",
+        GruOptions => "gru",
+        TransformerOptions => "transformer",
+        CnnOptions => "cnn",
+        _ => throw new ArgumentException($"unknown options type {options.GetType().Name}"),
+    };
+
+    /// <summary>C# for one value, for generated code.</summary>
+    public static string CSharp(object? value) => value switch
+    {
+        null => "null",
+        bool b => b ? "true" : "false",
+        int i => i.ToString(CultureInfo.InvariantCulture),
+        float f => f.ToString("R", CultureInfo.InvariantCulture) + "f",
+        double d => d.ToString("R", CultureInfo.InvariantCulture),
+        string s => SymbolDisplay(s),
+        Enum e => $"{e.GetType().Name}.{e}",
+        float[] a => $"new[] {{ {string.Join(", ", a.Select(v => v.ToString("R", CultureInfo.InvariantCulture) + "f"))} }}",
+        _ => throw new ArgumentException($"no C# for {value.GetType().Name}"),
+    };
+
+    private static string SymbolDisplay(string s) => "\"" + s.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("\"", "\\\"", StringComparison.Ordinal) + "\"";
+}

@@ -1,0 +1,463 @@
+using System;
+using System.Collections.Generic;
+using System.Globalization;
+using System.IO;
+using System.Linq;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using System.Text.Json.Serialization;
+
+namespace MLNet.Sequence.Cli.Config;
+
+/// <summary>
+/// A run's whole description, read from a versioned JSON file (<c>version</c> 1): the data, the task, the columns, the
+/// preprocessing, the trainer (or a sweep), the split, the seed and the output folder. Relative paths are relative to
+/// the config file's folder. Unknown fields are refused, so a misspelt option never goes silently unused.
+/// </summary>
+internal sealed class WorkflowConfig
+{
+    /// <summary>The format version this tool reads and writes.</summary>
+    public const int CurrentVersion = 1;
+
+    /// <summary>Editors' schema hint; ignored by the tool.</summary>
+    [JsonPropertyName("$schema")]
+    public string? Schema { get; set; }
+
+    public int Version { get; set; }
+
+    /// <summary>binary, multiclass, regression or forecasting.</summary>
+    public string Task { get; set; } = "";
+
+    public DataConfig Data { get; set; } = new();
+
+    /// <summary>The label column (classification, regression).</summary>
+    public string? Label { get; set; }
+
+    /// <summary>The sequence column the model reads (classification, regression): text, or a string of symbols.</summary>
+    public string? Input { get; set; }
+
+    public PreprocessingConfig? Preprocessing { get; set; }
+
+    public ForecastingConfig? Forecasting { get; set; }
+
+    public TrainerConfig? Trainer { get; set; }
+
+    public SweepConfig? Sweep { get; set; }
+
+    public SplitConfig? Split { get; set; }
+
+    public int Seed { get; set; } = 1;
+
+    /// <summary>Where the model, metrics, plots and generated code go.</summary>
+    public string Output { get; set; } = "output";
+
+    /// <summary>The folder relative paths start from (the config file's); not part of the file.</summary>
+    [JsonIgnore]
+    public string BaseDirectory { get; set; } = Directory.GetCurrentDirectory();
+
+    [JsonIgnore]
+    public WorkflowTask TaskKind => Task switch
+    {
+        "binary" => WorkflowTask.Binary,
+        "multiclass" => WorkflowTask.Multiclass,
+        "regression" => WorkflowTask.Regression,
+        _ => WorkflowTask.Forecasting,
+    };
+
+    /// <summary>A path from the config made absolute.</summary>
+    public string Resolve(string path) => Path.GetFullPath(Path.IsPathRooted(path) ? path : Path.Combine(BaseDirectory, path));
+
+    [JsonIgnore]
+    public string OutputDirectory => Resolve(Output);
+
+    internal static readonly JsonSerializerOptions Json = new()
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
+        UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
+        ReadCommentHandling = JsonCommentHandling.Skip,
+        AllowTrailingCommas = true,
+        WriteIndented = true,
+        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+    };
+
+    /// <summary>Reads and validates a config file; every problem is a <see cref="ConfigException"/> naming the field.</summary>
+    public static WorkflowConfig Load(string path)
+    {
+        if (!File.Exists(path))
+            throw new ConfigException("config", $"no config file at '{path}'.");
+        WorkflowConfig? config;
+        try
+        {
+            config = JsonSerializer.Deserialize<WorkflowConfig>(File.ReadAllText(path), Json);
+        }
+        catch (JsonException e)
+        {
+            throw new ConfigException(JsonField(e.Path), Explain(e));
+        }
+        if (config == null)
+            throw new ConfigException("config", "the file holds no JSON object.");
+        config.BaseDirectory = Path.GetDirectoryName(Path.GetFullPath(path))!;
+        config.Validate();
+        return config;
+    }
+
+    /// <summary>Writes the config (atomically: a temporary file renamed over the target).</summary>
+    public void Save(string path)
+    {
+        var full = Path.GetFullPath(path);
+        Directory.CreateDirectory(Path.GetDirectoryName(full)!);
+        var tmp = full + ".tmp";
+        File.WriteAllText(tmp, JsonSerializer.Serialize(this, Json) + Environment.NewLine);
+        File.Move(tmp, full, overwrite: true);
+    }
+
+    private static string JsonField(string? path) =>
+        string.IsNullOrEmpty(path) || path == "$" ? "config" : path.StartsWith("$.", StringComparison.Ordinal) ? path[2..] : path;
+
+    private static string Explain(JsonException e)
+    {
+        // System.Text.Json names the unknown member in its message; keep its words but drop the type names.
+        var message = e.Message;
+        int cut = message.IndexOf(" Path:", StringComparison.Ordinal);
+        if (cut > 0)
+            message = message[..cut];
+        if (message.Contains("could not be mapped", StringComparison.Ordinal))
+            return $"unknown field ({message.Replace("MLNet.Sequence.Cli.Config.", "", StringComparison.Ordinal)}); see mlnet-sequence.schema.json for the fields a config has.";
+        return $"not the expected JSON type ({message.Replace("MLNet.Sequence.Cli.Config.", "", StringComparison.Ordinal)}).";
+    }
+
+    private static readonly string[] Tasks = { "binary", "multiclass", "regression", "forecasting" };
+
+    /// <summary>Checks every field; the first problem found is thrown with the field's path.</summary>
+    public void Validate()
+    {
+        if (Version != CurrentVersion)
+            throw new ConfigException("version", Version == 0 ? $"missing; this tool reads version {CurrentVersion}." : $"is {Version}; this tool reads version {CurrentVersion}.");
+        if (!Tasks.Contains(Task))
+            throw new ConfigException("task", $"must be one of {string.Join(", ", Tasks)}; it was '{Task}'.");
+        Data.Validate(this);
+        var columns = Data.Columns!.Select(c => c.Name).ToHashSet(StringComparer.Ordinal);
+        string Known() => string.Join(", ", Data.Columns!.Select(c => c.Name));
+        if (TaskKind == WorkflowTask.Forecasting)
+        {
+            if (Forecasting == null)
+                throw new ConfigException("forecasting", "a forecasting config needs a 'forecasting' section (timeColumn, valueColumns, horizon, windowLength).");
+            if (Preprocessing != null)
+                throw new ConfigException("preprocessing", "does not apply to forecasting (windows come from 'forecasting').");
+            Forecasting.Validate(this, columns, Known);
+        }
+        else
+        {
+            if (Forecasting != null)
+                throw new ConfigException("forecasting", $"only applies to task 'forecasting'; this task is '{Task}'.");
+            Require(!string.IsNullOrWhiteSpace(Label), "label", $"required for task '{Task}': the column to predict (one of {Known()}).");
+            Require(columns.Contains(Label!), "label", $"'{Label}' is not a column of data.columns ({Known()}).");
+            Require(!string.IsNullOrWhiteSpace(Input), "input", $"required for task '{Task}': the sequence column the model reads (one of {Known()}).");
+            Require(columns.Contains(Input!), "input", $"'{Input}' is not a column of data.columns ({Known()}).");
+            Require(Input != Label, "input", "must differ from 'label'.");
+            var labelType = Data.Columns!.First(c => c.Name == Label).Type;
+            var inputType = Data.Columns!.First(c => c.Name == Input).Type;
+            Require(inputType == "text", "input", $"column '{Input}' must have type 'text' (a sentence or a string of symbols); it is '{inputType}'.");
+            switch (TaskKind)
+            {
+                case WorkflowTask.Binary:
+                    Require(labelType == "boolean", "label", $"task 'binary' needs a boolean label column (0/1, true/false); '{Label}' has type '{labelType}'.");
+                    break;
+                case WorkflowTask.Multiclass:
+                    Require(labelType is "text" or "number", "label", $"task 'multiclass' needs a text or number label column; '{Label}' has type '{labelType}'.");
+                    break;
+                case WorkflowTask.Regression:
+                    Require(labelType == "number", "label", $"task 'regression' needs a number label column; '{Label}' has type '{labelType}'.");
+                    break;
+            }
+            (Preprocessing ??= new PreprocessingConfig()).Validate();
+        }
+        Require(Trainer == null || Sweep == null, "sweep", "give either 'trainer' (one model) or 'sweep' (a search), not both.");
+        Trainer?.Validate(TaskKind);
+        Sweep?.Validate(TaskKind);
+        (Split ??= new SplitConfig()).Validate(this);
+        Require(!string.IsNullOrWhiteSpace(Output), "output", "must name a folder.");
+    }
+
+    internal static void Require(bool condition, string field, string message)
+    {
+        if (!condition)
+            throw new ConfigException(field, message);
+    }
+}
+
+/// <summary>The task a config runs.</summary>
+internal enum WorkflowTask
+{
+    Binary,
+    Multiclass,
+    Regression,
+    Forecasting,
+}
+
+/// <summary>The data file(s) and their columns.</summary>
+internal sealed class DataConfig
+{
+    /// <summary>The training data (CSV or TSV).</summary>
+    public string Path { get; set; } = "";
+
+    /// <summary>Optional test data with the same columns; without it the split section carves a test set out of <see cref="Path"/>.</summary>
+    public string? TestPath { get; set; }
+
+    /// <summary>The field separator: "," (default), "\t" (or "tab"), ";" or "|".</summary>
+    public string Separator { get; set; } = ",";
+
+    public bool HasHeader { get; set; } = true;
+
+    /// <summary>Every column of the file, in file order.</summary>
+    public List<ColumnConfig>? Columns { get; set; }
+
+    [JsonIgnore]
+    public char SeparatorChar => Separator is "\t" or "tab" ? '\t' : Separator[0];
+
+    internal static readonly string[] Types = { "text", "number", "boolean", "date" };
+
+    internal void Validate(WorkflowConfig config)
+    {
+        WorkflowConfig.Require(!string.IsNullOrWhiteSpace(Path), "data.path", "required: the CSV or TSV file to train on.");
+        WorkflowConfig.Require(File.Exists(config.Resolve(Path)), "data.path", $"no file at '{config.Resolve(Path)}'.");
+        if (TestPath != null)
+            WorkflowConfig.Require(File.Exists(config.Resolve(TestPath)), "data.testPath", $"no file at '{config.Resolve(TestPath)}'.");
+        WorkflowConfig.Require(Separator is "," or "\t" or "tab" or ";" or "|", "data.separator", $"must be \",\", \"\\t\" (or \"tab\"), \";\" or \"|\"; it was '{Separator}'.");
+        WorkflowConfig.Require(Columns is { Count: > 0 }, "data.columns", "required: every column of the file in order, each with a name and a type (text, number, boolean, date). 'mlnet-sequence init' writes them for you.");
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        for (int i = 0; i < Columns!.Count; i++)
+        {
+            var c = Columns[i];
+            WorkflowConfig.Require(!string.IsNullOrWhiteSpace(c.Name), $"data.columns[{i}].name", "required.");
+            WorkflowConfig.Require(seen.Add(c.Name), $"data.columns[{i}].name", $"'{c.Name}' appears twice.");
+            WorkflowConfig.Require(Types.Contains(c.Type), $"data.columns[{i}].type", $"must be one of {string.Join(", ", Types)}; it was '{c.Type}'.");
+        }
+    }
+}
+
+/// <summary>One column of the data file.</summary>
+internal sealed class ColumnConfig
+{
+    public string Name { get; set; } = "";
+
+    /// <summary>text, number, boolean or date.</summary>
+    public string Type { get; set; } = "text";
+}
+
+/// <summary>How the input column becomes a sequence of ids or vectors.</summary>
+internal sealed class PreprocessingConfig
+{
+    /// <summary>
+    /// words (normalised, split on spaces and punctuation, ids by frequency), characters (each character a token) or
+    /// onehot (each character one-hot over <see cref="Alphabet"/>, e.g. ACGT for DNA).
+    /// </summary>
+    public string Tokenizer { get; set; } = "words";
+
+    /// <summary>Tokens seen fewer times than this in training become the unknown id (words and characters).</summary>
+    public int MinimumCount { get; set; } = 2;
+
+    /// <summary>The vocabulary keeps at most this many most frequent tokens; null for no limit.</summary>
+    public int? MaximumVocabularySize { get; set; }
+
+    /// <summary>Every sequence is padded or truncated to this many steps.</summary>
+    public int PadLength { get; set; } = 32;
+
+    /// <summary>The symbols of a onehot input (other characters count as unknown).</summary>
+    public string? Alphabet { get; set; }
+
+    internal void Validate()
+    {
+        WorkflowConfig.Require(Tokenizer is "words" or "characters" or "onehot", "preprocessing.tokenizer", $"must be words, characters or onehot; it was '{Tokenizer}'.");
+        WorkflowConfig.Require(MinimumCount >= 1, "preprocessing.minimumCount", $"must be at least 1; it was {MinimumCount}.");
+        WorkflowConfig.Require(MaximumVocabularySize is null or >= 2, "preprocessing.maximumVocabularySize", $"must be at least 2 or null; it was {MaximumVocabularySize}.");
+        WorkflowConfig.Require(PadLength is >= 1 and <= 100_000, "preprocessing.padLength", $"must be in [1, 100000]; it was {PadLength}.");
+        if (Tokenizer == "onehot")
+            WorkflowConfig.Require(!string.IsNullOrEmpty(Alphabet), "preprocessing.alphabet", "required for tokenizer 'onehot': the symbols, e.g. \"ACGT\".");
+        else
+            WorkflowConfig.Require(Alphabet == null, "preprocessing.alphabet", $"only applies to tokenizer 'onehot'; this one is '{Tokenizer}'.");
+    }
+}
+
+/// <summary>Forecasting: which columns hold time and values, and the window.</summary>
+internal sealed class ForecastingConfig
+{
+    /// <summary>The time column (type date or number).</summary>
+    public string TimeColumn { get; set; } = "";
+
+    /// <summary>The columns to forecast (type number); several make one multivariate model.</summary>
+    public List<string>? ValueColumns { get; set; }
+
+    /// <summary>A column naming the series, when the file holds several (one model for all).</summary>
+    public string? SeriesColumn { get; set; }
+
+    public int Horizon { get; set; }
+
+    public int WindowLength { get; set; }
+
+    /// <summary>The season for seasonal naive and MASE (12 for monthly data); 1 for none.</summary>
+    public int SeasonLength { get; set; } = 1;
+
+    /// <summary>
+    /// The spacing of the time column: "1 month", "3 months", "1 day", "7 days", "1 hour", "30 minutes", or a number for
+    /// a numeric time column. Rows must be evenly spaced by it.
+    /// </summary>
+    public string? TimeStep { get; set; }
+
+    /// <summary>Quantile levels for prediction intervals, e.g. [0.1, 0.5, 0.9]; null for point forecasts.</summary>
+    public List<float>? Quantiles { get; set; }
+
+    internal void Validate(WorkflowConfig config, HashSet<string> columns, Func<string> known)
+    {
+        WorkflowConfig.Require(columns.Contains(TimeColumn), "forecasting.timeColumn", $"'{TimeColumn}' is not a column of data.columns ({known()}).");
+        var timeType = config.Data.Columns!.First(c => c.Name == TimeColumn).Type;
+        WorkflowConfig.Require(timeType is "date" or "number", "forecasting.timeColumn", $"column '{TimeColumn}' must have type date or number; it is '{timeType}'.");
+        WorkflowConfig.Require(ValueColumns is { Count: > 0 }, "forecasting.valueColumns", "required: the number columns to forecast.");
+        foreach (var v in ValueColumns!)
+        {
+            WorkflowConfig.Require(columns.Contains(v), "forecasting.valueColumns", $"'{v}' is not a column of data.columns ({known()}).");
+            var t = config.Data.Columns!.First(c => c.Name == v).Type;
+            WorkflowConfig.Require(t == "number", "forecasting.valueColumns", $"column '{v}' must have type number; it is '{t}'.");
+        }
+        if (SeriesColumn != null)
+            WorkflowConfig.Require(columns.Contains(SeriesColumn), "forecasting.seriesColumn", $"'{SeriesColumn}' is not a column of data.columns ({known()}).");
+        WorkflowConfig.Require(Horizon >= 1, "forecasting.horizon", $"must be at least 1 (steps to forecast); it was {Horizon}.");
+        WorkflowConfig.Require(WindowLength >= 1, "forecasting.windowLength", $"must be at least 1 (past steps the model reads); it was {WindowLength}.");
+        WorkflowConfig.Require(SeasonLength >= 1, "forecasting.seasonLength", $"must be at least 1; it was {SeasonLength}.");
+        if (TimeStep != null)
+        {
+            try
+            {
+                StepParser.Parse(TimeStep, timeType == "date");
+            }
+            catch (FormatException e)
+            {
+                throw new ConfigException("forecasting.timeStep", e.Message);
+            }
+        }
+        else
+            WorkflowConfig.Require(timeType == "number", "forecasting.timeStep", "required for a date time column: e.g. \"1 month\", \"1 day\", \"1 hour\".");
+        if (Quantiles != null)
+        {
+            WorkflowConfig.Require(Quantiles.Count > 0 && Quantiles.All(q => q is > 0 and < 1), "forecasting.quantiles", "each level must be in (0, 1), e.g. [0.1, 0.5, 0.9].");
+            WorkflowConfig.Require(Quantiles.Zip(Quantiles.Skip(1)).All(p => p.First < p.Second), "forecasting.quantiles", "levels must be increasing.");
+        }
+    }
+}
+
+/// <summary>One trainer: its family and any of its options by their C# names (LstmOptions, GruOptions, ...).</summary>
+internal sealed class TrainerConfig
+{
+    /// <summary>lstm, gru, transformer or cnn.</summary>
+    public string Family { get; set; } = "lstm";
+
+    /// <summary>Options by name, e.g. { "HiddenSize": 64, "Pooling": "Max", "NumberOfEpochs": 5 }.</summary>
+    public JsonObject? Options { get; set; }
+
+    internal static readonly string[] Families = { "lstm", "gru", "transformer", "cnn" };
+
+    internal void Validate(WorkflowTask task)
+    {
+        WorkflowConfig.Require(Families.Contains(Family), "trainer.family", $"must be one of {string.Join(", ", Families)}; it was '{Family}'.");
+        TrainerOptionsBinder.Create(Family, Options, "trainer.options");   // binds once to report bad options now
+    }
+}
+
+/// <summary>A sweep instead of one trainer.</summary>
+internal sealed class SweepConfig
+{
+    /// <summary>Wall-clock budget in minutes.</summary>
+    public double? Minutes { get; set; }
+
+    /// <summary>Trial budget; with <see cref="Minutes"/> the first reached ends the sweep.</summary>
+    public int? MaximumTrials { get; set; }
+
+    /// <summary>tpe (default), random or grid.</summary>
+    public string Tuner { get; set; } = "tpe";
+
+    /// <summary>
+    /// The metric trials are ranked by: accuracy, auc, f1 (binary); macroAccuracy, microAccuracy, logLoss (multiclass);
+    /// rmse, mae, rSquared (regression); smape, mase, mae, rmse (forecasting). Default: the task's first.
+    /// </summary>
+    public string? Metric { get; set; }
+
+    /// <summary>The families to compare; default all four.</summary>
+    public List<string>? Families { get; set; }
+
+    /// <summary>Epochs of a trial that survives every successive-halving rung.</summary>
+    public int MaximumEpochs { get; set; } = 15;
+
+    /// <summary>Score trials by k-fold cross-validation instead of one validation split (0: off).</summary>
+    public int CrossValidationFolds { get; set; }
+
+    internal static readonly Dictionary<WorkflowTask, (string Name, SweepMetric Metric)[]> Metrics = new()
+    {
+        [WorkflowTask.Binary] = new[] { ("accuracy", SweepMetric.Accuracy), ("auc", SweepMetric.AreaUnderRocCurve), ("f1", SweepMetric.F1Score) },
+        [WorkflowTask.Multiclass] = new[] { ("macroAccuracy", SweepMetric.MacroAccuracy), ("microAccuracy", SweepMetric.MicroAccuracy), ("logLoss", SweepMetric.LogLoss) },
+        [WorkflowTask.Regression] = new[] { ("rmse", SweepMetric.RootMeanSquaredError), ("mae", SweepMetric.MeanAbsoluteError), ("rSquared", SweepMetric.RSquared) },
+        [WorkflowTask.Forecasting] = new[] { ("smape", SweepMetric.SymmetricMeanAbsolutePercentageError), ("mase", SweepMetric.MeanAbsoluteScaledError), ("mae", SweepMetric.MeanAbsoluteError), ("rmse", SweepMetric.RootMeanSquaredError) },
+    };
+
+    internal SweepMetric MetricFor(WorkflowTask task)
+    {
+        var all = Metrics[task];
+        return Metric == null ? all[0].Metric : all.First(m => m.Name == Metric).Metric;
+    }
+
+    internal void Validate(WorkflowTask task)
+    {
+        WorkflowConfig.Require(Minutes != null || MaximumTrials != null, "sweep", "needs a budget: 'minutes', 'maximumTrials' or both.");
+        WorkflowConfig.Require(Minutes is null or > 0, "sweep.minutes", $"must be positive; it was {Minutes?.ToString(CultureInfo.InvariantCulture)}.");
+        WorkflowConfig.Require(MaximumTrials is null or >= 1, "sweep.maximumTrials", $"must be at least 1; it was {MaximumTrials}.");
+        WorkflowConfig.Require(Tuner is "tpe" or "random" or "grid", "sweep.tuner", $"must be tpe, random or grid; it was '{Tuner}'.");
+        var names = Metrics[task].Select(m => m.Name).ToArray();
+        WorkflowConfig.Require(Metric == null || names.Contains(Metric), "sweep.metric", $"for task '{task.ToString().ToLowerInvariant()}' must be one of {string.Join(", ", names)}; it was '{Metric}'.");
+        if (Families != null)
+        {
+            WorkflowConfig.Require(Families.Count > 0, "sweep.families", "must name at least one family, or be left out for all four.");
+            foreach (var f in Families)
+                WorkflowConfig.Require(TrainerConfig.Families.Contains(f), "sweep.families", $"'{f}' is not one of {string.Join(", ", TrainerConfig.Families)}.");
+        }
+        WorkflowConfig.Require(MaximumEpochs >= 1, "sweep.maximumEpochs", $"must be at least 1; it was {MaximumEpochs}.");
+        WorkflowConfig.Require(CrossValidationFolds == 0 || CrossValidationFolds >= 2, "sweep.crossValidationFolds", $"must be 0 (off) or at least 2; it was {CrossValidationFolds}.");
+        WorkflowConfig.Require(task != WorkflowTask.Forecasting || CrossValidationFolds == 0, "sweep.crossValidationFolds", "does not apply to forecasting (trials are scored by a rolling-origin backtest).");
+    }
+}
+
+/// <summary>How the test set is made when there is no data.testPath.</summary>
+internal sealed class SplitConfig
+{
+    /// <summary>Classification and regression: the share of rows held out for testing (a seeded random split); default 0.2.</summary>
+    public double? TestFraction { get; set; }
+
+    [JsonIgnore]
+    public double EffectiveTestFraction => TestFraction ?? 0.2;
+
+    /// <summary>Forecasting: the last steps of each series held out for testing; default the horizon.</summary>
+    public int? TestSteps { get; set; }
+
+    /// <summary>Classification and regression: the share of training rows the trainer validates on each epoch (default none).</summary>
+    public double? ValidationFraction { get; set; }
+
+    internal void Validate(WorkflowConfig config)
+    {
+        WorkflowConfig.Require(TestFraction is null or (> 0 and < 1), "split.testFraction", $"must be in (0, 1); it was {TestFraction?.ToString(CultureInfo.InvariantCulture)}.");
+        WorkflowConfig.Require(ValidationFraction is null or (>= 0 and < 1), "split.validationFraction", $"must be in [0, 1); it was {ValidationFraction?.ToString(CultureInfo.InvariantCulture)}.");
+        if (config.TaskKind == WorkflowTask.Forecasting)
+        {
+            WorkflowConfig.Require(TestSteps is null or >= 1, "split.testSteps", $"must be at least 1; it was {TestSteps}.");
+            WorkflowConfig.Require(TestFraction == null && ValidationFraction == null, TestFraction != null ? "split.testFraction" : "split.validationFraction",
+                "does not apply to forecasting; use split.testSteps (the last steps of each series held out).");
+        }
+        else
+            WorkflowConfig.Require(TestSteps == null, "split.testSteps", "only applies to forecasting; use split.testFraction.");
+    }
+}
+
+/// <summary>A config problem, with the field it concerns (e.g. <c>data.columns[2].type</c>).</summary>
+internal sealed class ConfigException : Exception
+{
+    public ConfigException(string field, string message) : base($"{field}: {message}") => Field = field;
+
+    public string Field { get; }
+}

@@ -1,0 +1,375 @@
+using System;
+using System.Collections.Generic;
+using System.ComponentModel;
+using System.Globalization;
+using System.IO;
+using System.Linq;
+using System.Threading;
+using MLNet.Sequence.Cli.Config;
+using MLNet.Sequence.Cli.Data;
+using MLNet.Sequence.Cli.Workflow;
+using MLNet.Sequence.Trainers;
+using Spectre.Console;
+using Spectre.Console.Cli;
+
+namespace MLNet.Sequence.Cli;
+
+/// <summary>mlnet-sequence: init, train, sweep, evaluate, predict, codegen.</summary>
+internal static class Program
+{
+    /// <summary>Exit codes, documented in docs/cli.md.</summary>
+    internal static class ExitCodes
+    {
+        public const int Ok = 0;
+        public const int BadArguments = 1;
+        public const int BadConfig = 2;
+        public const int BadData = 3;
+        public const int TrainingFailed = 4;
+        public const int Canceled = 130;
+    }
+
+    public static int Main(string[] args)
+    {
+        var app = new CommandApp();
+        app.Configure(c =>
+        {
+            c.SetApplicationName("mlnet-sequence");
+            c.AddCommand<InitCommand>("init").WithDescription("Infer a config from a data file and a task.")
+                .WithExample("init", "--data", "reviews.tsv", "--task", "binary", "--config", "reviews.json");
+            c.AddCommand<TrainCommand>("train").WithDescription("Train the config's trainer, evaluate it on the test rows, save model, metrics and plots.")
+                .WithExample("train", "examples/configs/sentiment.json");
+            c.AddCommand<SweepCommand>("sweep").WithDescription("Sweep model families and sizes within the config's budget; refit and save the best.");
+            c.AddCommand<EvaluateCommand>("evaluate").WithDescription("Score a saved model on the config's test rows or another file.");
+            c.AddCommand<PredictCommand>("predict").WithDescription("Predict every row of a file (or forecast each series of a history file) into a CSV.");
+            c.AddCommand<CodegenCommand>("codegen").WithDescription("Write a small C# project that loads the saved model and predicts.");
+            c.PropagateExceptions();
+        });
+        try
+        {
+            return app.Run(args);
+        }
+        catch (CommandParseException e)
+        {
+            AnsiConsole.MarkupLine($"[red]error:[/] {Markup.Escape(e.Message)}");
+            return ExitCodes.BadArguments;
+        }
+        catch (CommandRuntimeException e)
+        {
+            AnsiConsole.MarkupLine($"[red]error:[/] {Markup.Escape(e.Message)}");
+            return ExitCodes.BadArguments;
+        }
+        catch (ConfigException e)
+        {
+            AnsiConsole.MarkupLine($"[red]config error[/] {Markup.Escape(e.Message)}");
+            return ExitCodes.BadConfig;
+        }
+        catch (DataException e)
+        {
+            AnsiConsole.MarkupLine($"[red]data error[/] {Markup.Escape(e.Message)}");
+            return ExitCodes.BadData;
+        }
+        catch (OperationCanceledException)
+        {
+            AnsiConsole.MarkupLine("[yellow]canceled[/]");
+            return ExitCodes.Canceled;
+        }
+        catch (Exception e) when (e is ArgumentException or InvalidOperationException or FormatException)
+        {
+            AnsiConsole.MarkupLine($"[red]training failed:[/] {Markup.Escape(e.Message)}");
+            return ExitCodes.TrainingFailed;
+        }
+    }
+
+    /// <summary>Ctrl+C cancels training (the best model so far is kept where the trainer supports it).</summary>
+    internal static CancellationToken CancelOnCtrlC()
+    {
+        var source = new CancellationTokenSource();
+        Console.CancelKeyPress += (_, e) =>
+        {
+            e.Cancel = true;
+            source.Cancel();
+        };
+        return source.Token;
+    }
+
+    internal static void PrintReport(RunReport report)
+    {
+        var metrics = report.Rows.SelectMany(r => r.Metrics.Select(m => m.Key)).Distinct().ToList();
+        var table = new Table().Title("test metrics").AddColumn("model");
+        foreach (var m in metrics)
+            table.AddColumn(new TableColumn(m).RightAligned());
+        foreach (var row in report.Rows)
+            table.AddRow(new[] { Markup.Escape(row.Name) }.Concat(metrics.Select(m =>
+                row.Metrics.Any(x => x.Key == m) ? row[m].ToString("F4", CultureInfo.InvariantCulture) : "")).ToArray());
+        AnsiConsole.Write(table);
+        if (report.Leaderboard != null)
+            AnsiConsole.WriteLine(report.Leaderboard);
+        if (report.TrainingSeconds > 0)
+            AnsiConsole.MarkupLine($"trained in {report.TrainingSeconds.ToString("F1", CultureInfo.InvariantCulture)} s");
+        foreach (var (role, path) in report.Files)
+            AnsiConsole.MarkupLine($"{role,-16} [link]{Markup.Escape(path)}[/]");
+    }
+}
+
+/// <summary>Settings every config-driven command shares.</summary>
+internal class ConfigSettings : CommandSettings
+{
+    [CommandArgument(0, "<config>")]
+    [Description("The JSON config file.")]
+    public string Config { get; set; } = "";
+}
+
+internal sealed class InitSettings : CommandSettings
+{
+    [CommandOption("--data <FILE>")]
+    [Description("The CSV or TSV data file.")]
+    public string Data { get; set; } = "";
+
+    [CommandOption("--task <TASK>")]
+    [Description("binary, multiclass, regression or forecasting.")]
+    public string Task { get; set; } = "";
+
+    [CommandOption("--config <FILE>")]
+    [Description("The config to write (default: the data file's name with .json).")]
+    public string? Config { get; set; }
+
+    [CommandOption("--label <COLUMN>")]
+    public string? Label { get; set; }
+
+    [CommandOption("--input <COLUMN>")]
+    public string? Input { get; set; }
+
+    [CommandOption("--time <COLUMN>")]
+    public string? Time { get; set; }
+
+    [CommandOption("--value <COLUMN>")]
+    [Description("A column to forecast; repeat for several.")]
+    public string[]? Values { get; set; }
+
+    [CommandOption("--horizon <STEPS>")]
+    public int? Horizon { get; set; }
+
+    [CommandOption("--no-header")]
+    public bool NoHeader { get; set; }
+
+    [CommandOption("--force")]
+    [Description("Overwrite an existing config.")]
+    public bool Force { get; set; }
+
+    public override ValidationResult Validate()
+    {
+        if (string.IsNullOrEmpty(Data))
+            return ValidationResult.Error("--data is required: the CSV or TSV file to infer the config from.");
+        if (Task is not ("binary" or "multiclass" or "regression" or "forecasting"))
+            return ValidationResult.Error($"--task must be binary, multiclass, regression or forecasting; it was '{Task}'.");
+        return ValidationResult.Success();
+    }
+}
+
+internal sealed class InitCommand : Command<InitSettings>
+{
+    public override int Execute(CommandContext context, InitSettings settings, CancellationToken cancellationToken)
+    {
+        var path = settings.Config ?? Path.ChangeExtension(settings.Data, ".json");
+        if (File.Exists(path) && !settings.Force)
+            throw new ConfigException("--config", $"'{path}' exists; pass --force to overwrite it.");
+        var config = ConfigInference.Infer(new ConfigInference.Request
+        {
+            DataPath = settings.Data, Task = settings.Task, Label = settings.Label, Input = settings.Input, TimeColumn = settings.Time,
+            ValueColumns = settings.Values?.ToList(), Horizon = settings.Horizon, HasHeader = !settings.NoHeader, ConfigPath = path,
+        });
+        config.Save(path);
+        var schema = Path.Combine(Path.GetDirectoryName(Path.GetFullPath(path))!, ConfigInference.SchemaFileName);
+        if (!File.Exists(schema))
+            SavedModel.WriteAtomically(schema, ConfigInference.SchemaText());
+        var table = new Table().Title($"inferred columns of {Markup.Escape(Path.GetFileName(settings.Data))}").AddColumn("column").AddColumn("type").AddColumn("role");
+        foreach (var c in config.Data.Columns!)
+        {
+            string role = c.Name == config.Label ? "label" : c.Name == config.Input ? "input"
+                : c.Name == config.Forecasting?.TimeColumn ? "time" : config.Forecasting?.ValueColumns?.Contains(c.Name) == true ? "value" : "";
+            table.AddRow(Markup.Escape(c.Name), c.Type, role);
+        }
+        AnsiConsole.Write(table);
+        AnsiConsole.MarkupLine($"wrote [green]{Markup.Escape(path)}[/]; edit it, then: mlnet-sequence train {Markup.Escape(path)}");
+        return Program.ExitCodes.Ok;
+    }
+}
+
+internal sealed class TrainSettings : ConfigSettings
+{
+}
+
+internal sealed class TrainCommand : Command<TrainSettings>
+{
+    public override int Execute(CommandContext context, TrainSettings settings, CancellationToken cancellationToken)
+    {
+        var config = WorkflowConfig.Load(settings.Config);
+        if (config.Sweep != null)
+            throw new ConfigException("sweep", "this config sweeps; run 'mlnet-sequence sweep' (or replace 'sweep' by a 'trainer' section).");
+        return Runner.Run(config, Program.CancelOnCtrlC());
+    }
+}
+
+internal sealed class SweepSettings : ConfigSettings
+{
+    [CommandOption("--restart")]
+    [Description("Delete the output folder's trial log and start the sweep over (by default a sweep resumes from it).")]
+    public bool Restart { get; set; }
+}
+
+internal sealed class SweepCommand : Command<SweepSettings>
+{
+    public override int Execute(CommandContext context, SweepSettings settings, CancellationToken cancellationToken)
+    {
+        var config = WorkflowConfig.Load(settings.Config);
+        if (config.Sweep == null)
+            throw new ConfigException("sweep", "missing: a sweep needs a 'sweep' section (minutes and/or maximumTrials, tuner, metric, families).");
+        var log = Path.Combine(config.OutputDirectory, "trials.json");
+        if (settings.Restart && File.Exists(log))
+            File.Delete(log);
+        return Runner.Run(config, Program.CancelOnCtrlC());
+    }
+}
+
+internal sealed class EvaluateSettings : ConfigSettings
+{
+    [CommandOption("--model <FILE>")]
+    [Description("The model zip (default: the config's output folder's model.zip).")]
+    public string? Model { get; set; }
+
+    [CommandOption("--data <FILE>")]
+    [Description("A labelled file with the config's columns (default: the config's test rows).")]
+    public string? Data { get; set; }
+}
+
+internal sealed class EvaluateCommand : Command<EvaluateSettings>
+{
+    public override int Execute(CommandContext context, EvaluateSettings settings, CancellationToken cancellationToken)
+    {
+        var config = WorkflowConfig.Load(settings.Config);
+        Program.PrintReport(SavedModel.Evaluate(config, settings.Model, settings.Data));
+        return Program.ExitCodes.Ok;
+    }
+}
+
+internal sealed class PredictSettings : ConfigSettings
+{
+    [CommandOption("--input <FILE>")]
+    [Description("Rows to score (the label column may be absent), or for forecasting the history of each series.")]
+    public string Input { get; set; } = "";
+
+    [CommandOption("--output <FILE>")]
+    [Description("The CSV to write: the input's columns plus the predictions (forecasting: one row per series and step).")]
+    public string Output { get; set; } = "";
+
+    [CommandOption("--model <FILE>")]
+    public string? Model { get; set; }
+
+    [CommandOption("--horizon <STEPS>")]
+    [Description("Forecasting: steps ahead (default the config's horizon).")]
+    public int? Horizon { get; set; }
+
+    public override ValidationResult Validate() =>
+        string.IsNullOrEmpty(Input) || string.IsNullOrEmpty(Output) ? ValidationResult.Error("predict needs --input and --output.") : ValidationResult.Success();
+}
+
+internal sealed class PredictCommand : Command<PredictSettings>
+{
+    public override int Execute(CommandContext context, PredictSettings settings, CancellationToken cancellationToken)
+    {
+        var config = WorkflowConfig.Load(settings.Config);
+        int rows = SavedModel.Predict(config, settings.Model, settings.Input, settings.Output, settings.Horizon);
+        AnsiConsole.MarkupLine($"wrote {rows} rows to [green]{Markup.Escape(settings.Output)}[/]");
+        return Program.ExitCodes.Ok;
+    }
+}
+
+internal sealed class CodegenSettings : ConfigSettings
+{
+    [CommandOption("--output <FOLDER>")]
+    [Description("Where to write the project (default: the config's output folder's 'code' folder).")]
+    public string? Output { get; set; }
+
+    [CommandOption("--library-source <FOLDER>")]
+    [Description("A clone of the MLNet.Sequence repository to reference by project instead of the NuGet package (unreleased builds).")]
+    public string? LibrarySource { get; set; }
+}
+
+internal sealed class CodegenCommand : Command<CodegenSettings>
+{
+    public override int Execute(CommandContext context, CodegenSettings settings, CancellationToken cancellationToken)
+    {
+        var config = WorkflowConfig.Load(settings.Config);
+        var folder = CodeGenerator.Write(config, settings.Output, settings.LibrarySource);
+        AnsiConsole.MarkupLine($"wrote a C# project to [green]{Markup.Escape(folder)}[/]; run it with: dotnet run --project {Markup.Escape(folder)}");
+        return Program.ExitCodes.Ok;
+    }
+}
+
+/// <summary>train and sweep share this: run with live progress, print the metrics table and the files written.</summary>
+internal static class Runner
+{
+    public static int Run(WorkflowConfig config, CancellationToken token)
+    {
+        RunReport? report = null;
+        AnsiConsole.Progress()
+            .AutoClear(false)
+            .HideCompleted(false)
+            .Columns(new TaskDescriptionColumn { Alignment = Justify.Left }, new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn(), new SpinnerColumn())
+            .Start(context =>
+            {
+                var observer = new ConsoleObserver(context);
+                report = config.TaskKind == WorkflowTask.Forecasting
+                    ? new ForecastWorkflow(config, observer).Run(token)
+                    : new TabularWorkflow(config, observer).Run(token);
+                observer.Finish();
+            });
+        Program.PrintReport(report!);
+        return Program.ExitCodes.Ok;
+    }
+}
+
+/// <summary>
+/// Live progress with Spectre.Console: a bar per training (batches of all planned epochs, loss, time remaining) and a
+/// line per epoch (loss, validation loss and metric) and per sweep trial.
+/// </summary>
+internal sealed class ConsoleObserver : IRunObserver
+{
+    private readonly ProgressContext _context;
+    private ProgressTask? _task;
+    private int _trainings;
+
+    public ConsoleObserver(ProgressContext context) => _context = context;
+
+    public void Info(string message) => AnsiConsole.MarkupLine($"[grey]{Markup.Escape(message)}[/]");
+
+    public void Batch(TrainingProgress p)
+    {
+        if (_task == null || (p.Epoch == 1 && p.Batch == 1))
+        {
+            _task?.StopTask();
+            _task = _context.AddTask($"training {++_trainings}", maxValue: Math.Max(1, p.Epochs * p.BatchesPerEpoch));
+        }
+        _task.MaxValue = Math.Max(1, p.Epochs * p.BatchesPerEpoch);
+        _task.Value = (p.Epoch - 1) * p.BatchesPerEpoch + p.Batch;
+        _task.Description = $"training {_trainings}: epoch {p.Epoch}/{p.Epochs}, loss {p.TrainingLoss.ToString("F4", CultureInfo.InvariantCulture)}";
+    }
+
+    public void Epoch(EpochReport r) => AnsiConsole.MarkupLine(Markup.Escape($"  {r}"));
+
+    public void Trial(SequenceTrialResult t)
+    {
+        _task?.StopTask();
+        _task = null;
+        AnsiConsole.MarkupLine(Markup.Escape($"trial #{t.Id} {t.Status}: {t.Metric.ToString("F4", CultureInfo.InvariantCulture)} after {t.Epochs} epochs, {t.Seconds.ToString("F1", CultureInfo.InvariantCulture)} s; {t.Configuration}"));
+    }
+
+    public void Finish()
+    {
+        if (_task != null)
+        {
+            _task.Value = _task.MaxValue;
+            _task.StopTask();
+        }
+    }
+}

@@ -1,0 +1,187 @@
+using System;
+using System.Collections.Generic;
+using System.Globalization;
+using System.IO;
+using System.Linq;
+using System.Text.Json.Nodes;
+using MLNet.Sequence.Cli.Config;
+using MLNet.Sequence.Cli.Data;
+
+namespace MLNet.Sequence.Cli.Workflow;
+
+/// <summary>
+/// init: a config inferred from a data file and a task. Column types come from the values; the label, input and
+/// time columns from their names and types unless given; preprocessing and the trainer from the input's shape
+/// (symbol strings such as DNA get one-hot steps and a position-keeping LSTM; sentences get words and a CNN with max
+/// pooling; series get the forecasting recipe). Everything it chose is written out, so the file is the documentation.
+/// </summary>
+internal static class ConfigInference
+{
+    public sealed class Request
+    {
+        public string DataPath { get; set; } = "";
+        public string Task { get; set; } = "";
+        public string? Label { get; set; }
+        public string? Input { get; set; }
+        public string? TimeColumn { get; set; }
+        public List<string>? ValueColumns { get; set; }
+        public int? Horizon { get; set; }
+        public bool HasHeader { get; set; } = true;
+        public string? Separator { get; set; }
+        /// <summary>The config file to write; paths inside it are made relative to its folder.</summary>
+        public string ConfigPath { get; set; } = "";
+    }
+
+    /// <summary>The JSON schema init writes next to the config (editors complete and check fields with it).</summary>
+    public const string SchemaFileName = "mlnet-sequence.schema.json";
+
+    /// <summary>The schema's text (embedded in the tool).</summary>
+    public static string SchemaText()
+    {
+        using var stream = typeof(ConfigInference).Assembly.GetManifestResourceStream(SchemaFileName)!;
+        using var reader = new StreamReader(stream);
+        return reader.ReadToEnd();
+    }
+
+    public static WorkflowConfig Infer(Request r)
+    {
+        var dataPath = Path.GetFullPath(r.DataPath);
+        if (!File.Exists(dataPath))
+            throw new DataException("--data", $"no file at '{dataPath}'.");
+        string separator = r.Separator ?? GuessSeparator(dataPath);
+        char sep = separator is "\t" or "tab" ? '\t' : separator[0];
+        var file = DelimitedFile.Read(dataPath, sep, r.HasHeader, null, "--data");
+        var columns = file.Header.Select((h, i) => new ColumnConfig { Name = h, Type = file.InferType(i) }).ToList();
+        var configDir = Path.GetDirectoryName(Path.GetFullPath(r.ConfigPath))!;
+        var config = new WorkflowConfig
+        {
+            Schema = SchemaFileName,
+            Version = WorkflowConfig.CurrentVersion,
+            Task = r.Task,
+            Data = new DataConfig { Path = Path.GetRelativePath(configDir, dataPath).Replace('\\', '/'), Separator = separator == "\t" ? "\t" : separator, HasHeader = r.HasHeader, Columns = columns },
+            Seed = 1,
+            Output = Path.GetFileNameWithoutExtension(r.ConfigPath) + "-output",
+            BaseDirectory = configDir,
+        };
+        if (r.Task == "forecasting")
+            InferForecasting(config, file, r);
+        else
+            InferTabular(config, file, r);
+        config.Validate();
+        return config;
+    }
+
+    private static string GuessSeparator(string path)
+    {
+        if (path.EndsWith(".tsv", StringComparison.OrdinalIgnoreCase))
+            return "\t";
+        var first = File.ReadLines(path).FirstOrDefault() ?? "";
+        return new[] { "\t", ";", "|", "," }.OrderByDescending(s => first.Split(s[0]).Length).First();
+    }
+
+    private static string? Named(IEnumerable<ColumnConfig> columns, params string[] names) =>
+        columns.FirstOrDefault(c => names.Contains(c.Name.ToLowerInvariant()))?.Name;
+
+    private static void InferTabular(WorkflowConfig config, DelimitedFile file, Request r)
+    {
+        var columns = config.Data.Columns!;
+        string wanted = config.Task switch { "binary" => "boolean", "regression" => "number", _ => "text" };
+        config.Label = r.Label ?? Named(columns, "label", "target", "class", "y", "sentiment", "category")
+            ?? columns.LastOrDefault(c => c.Type == wanted)?.Name
+            ?? throw new ConfigException("label", $"could not tell which column is the label for task '{config.Task}'; pass --label (columns: {string.Join(", ", columns.Select(c => c.Name))}).");
+        var labelColumn = columns.FirstOrDefault(c => c.Name == config.Label)
+            ?? throw new ConfigException("label", $"'{config.Label}' is not a column of the file ({string.Join(", ", columns.Select(c => c.Name))}).");
+        // A 0/1 label reads as boolean; multiclass and regression keep its numbers.
+        if (config.Task != "binary" && labelColumn.Type == "boolean")
+            labelColumn.Type = config.Task == "multiclass" ? "text" : "number";
+        if (config.Task == "multiclass" && labelColumn.Type == "number")
+            labelColumn.Type = "text";
+        config.Input = r.Input ?? columns.Where(c => c.Type == "text" && c.Name != config.Label)
+            .OrderByDescending(c => file.Rows.Average(row => row[Array.IndexOf(file.Header, c.Name)].Length)).FirstOrDefault()?.Name
+            ?? throw new ConfigException("input", $"found no text column to read as a sequence; pass --input (columns: {string.Join(", ", columns.Select(c => c.Name))}).");
+        var inputColumn = columns.FirstOrDefault(c => c.Name == config.Input)
+            ?? throw new ConfigException("input", $"'{config.Input}' is not a column of the file ({string.Join(", ", columns.Select(c => c.Name))}).");
+        inputColumn.Type = "text";
+        int inputIndex = Array.IndexOf(file.Header, config.Input);
+        var values = file.Rows.Select(row => row[inputIndex]).ToList();
+        var symbols = values.SelectMany(v => v.ToUpperInvariant()).Distinct().OrderBy(c => c).ToArray();
+        if (symbols.Length <= 8 && !symbols.Contains(' '))
+        {
+            // Strings of a few symbols (DNA, protein classes, event codes): one-hot steps, the full length, position kept.
+            config.Preprocessing = new PreprocessingConfig { Tokenizer = "onehot", Alphabet = new string(symbols), PadLength = values.Max(v => v.Length), MinimumCount = 1 };
+            config.Trainer = new TrainerConfig
+            {
+                Family = "lstm",
+                Options = new JsonObject { ["HiddenSize"] = 32, ["Pooling"] = "Flatten", ["Dropout"] = 0.3, ["NumberOfEpochs"] = 10 },
+            };
+        }
+        else
+        {
+            // Sentences: word ids, padded to the 95th percentile of the word count (a multiple of 8).
+            var counts = values.Select(v => v.Split(new[] { ' ', '\t' }, StringSplitOptions.RemoveEmptyEntries).Length).OrderBy(n => n).ToList();
+            int p95 = counts[Math.Min(counts.Count - 1, (int)Math.Ceiling(0.95 * counts.Count) - 1)];
+            config.Preprocessing = new PreprocessingConfig { Tokenizer = "words", MinimumCount = 2, PadLength = Math.Max(8, (p95 + 7) / 8 * 8) };
+            config.Trainer = new TrainerConfig
+            {
+                Family = "cnn",
+                Options = new JsonObject { ["Pooling"] = "Max", ["Dropout"] = 0.5 },
+            };
+        }
+        config.Split = new SplitConfig { TestFraction = 0.2 };
+    }
+
+    private static void InferForecasting(WorkflowConfig config, DelimitedFile file, Request r)
+    {
+        var columns = config.Data.Columns!;
+        var time = r.TimeColumn ?? columns.FirstOrDefault(c => c.Type == "date")?.Name ?? Named(columns, "time", "t", "step", "date")
+            ?? throw new ConfigException("forecasting.timeColumn", $"found no date column; pass --time (columns: {string.Join(", ", columns.Select(c => c.Name))}).");
+        var values = r.ValueColumns ?? columns.Where(c => c.Type is "number" or "boolean" && c.Name != time).Select(c => c.Name).ToList();
+        foreach (var v in values)
+        {
+            var c = columns.FirstOrDefault(x => x.Name == v) ?? throw new ConfigException("forecasting.valueColumns", $"'{v}' is not a column of the file.");
+            c.Type = "number";
+        }
+        if (values.Count == 0)
+            throw new ConfigException("forecasting.valueColumns", "found no number column to forecast; pass --value.");
+        var timeColumn = columns.First(c => c.Name == time);
+        int ti = Array.IndexOf(file.Header, time);
+        string? step = null;
+        int season = 1, horizon = r.Horizon ?? 0;
+        if (timeColumn.Type == "date")
+        {
+            var dates = file.Rows.Select(row => { DelimitedFile.TryDate(row[ti], out var d); return d; }).ToList();
+            var gaps = dates.Zip(dates.Skip(1), (a, b) => b - a).OrderBy(g => g).ToList();
+            var median = gaps.Count > 0 ? gaps[gaps.Count / 2] : TimeSpan.FromDays(1);
+            (step, season, int h) = median.TotalDays switch
+            {
+                >= 28 and <= 31 => ("1 month", 12, 12),
+                >= 89 and <= 92 => ("3 months", 4, 8),
+                >= 365 and <= 366 => ("12 months", 1, 6),
+                7 => ("1 week", 52, 13),
+                1 => ("1 day", 7, 14),
+                _ when median.TotalHours == 1 => ("1 hour", 24, 48),
+                _ => ($"{(int)median.TotalMinutes} minutes", 1, 24),
+            };
+            if (horizon == 0)
+                horizon = h;
+        }
+        else
+        {
+            var numbers = file.Rows.Select(row => double.Parse(row[ti], NumberStyles.Float, CultureInfo.InvariantCulture)).ToList();
+            step = numbers.Count > 1 ? (numbers[1] - numbers[0]).ToString("R", CultureInfo.InvariantCulture) : "1";
+            if (horizon == 0)
+                horizon = 12;
+        }
+        config.Forecasting = new ForecastingConfig
+        {
+            TimeColumn = time, ValueColumns = values, Horizon = horizon, WindowLength = 2 * horizon, SeasonLength = season, TimeStep = step,
+            Quantiles = new List<float> { 0.1f, 0.5f, 0.9f },
+        };
+        config.Trainer = new TrainerConfig
+        {
+            Family = "lstm",
+            Options = new JsonObject { ["HiddenSize"] = 32, ["NumberOfEpochs"] = 200, ["BatchSize"] = 16, ["Dropout"] = 0 },
+        };
+        config.Split = new SplitConfig { TestSteps = horizon };
+    }
+}

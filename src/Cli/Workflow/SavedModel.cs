@@ -1,0 +1,155 @@
+using System;
+using System.Collections.Generic;
+using System.Globalization;
+using System.IO;
+using System.Linq;
+using System.Text;
+using Microsoft.ML;
+using Microsoft.ML.Data;
+using MLNet.Sequence.Cli.Config;
+using MLNet.Sequence.Cli.Data;
+using MLNet.Sequence.Forecasting;
+
+namespace MLNet.Sequence.Cli.Workflow;
+
+/// <summary>evaluate and predict: a saved model (the output folder's model.zip) applied to a data file.</summary>
+internal static class SavedModel
+{
+    public static string ModelPath(WorkflowConfig config, string? model) =>
+        model != null ? Path.GetFullPath(model) : Path.Combine(config.OutputDirectory, TabularWorkflow.ModelFileName);
+
+    private static ITransformer Load(MLContext ml, string path)
+    {
+        if (!File.Exists(path))
+            throw new DataException("--model", $"no model at '{path}'; run 'mlnet-sequence train' with this config first, or pass --model.");
+        return ml.Model.LoadSequenceModel(path, out _);
+    }
+
+    /// <summary>Metrics of the saved model on <paramref name="dataPath"/>, or on the config's test rows.</summary>
+    public static RunReport Evaluate(WorkflowConfig config, string? modelPath, string? dataPath)
+    {
+        var ml = new MLContext(config.Seed);
+        var report = new RunReport { Task = config.Task };
+        using var model = Load(ml, ModelPath(config, modelPath)) as IDisposable;
+        if (config.TaskKind == WorkflowTask.Forecasting)
+            throw new ConfigException("task", "evaluate a forecaster with 'train' (it scores the held-out steps) or 'predict' on a history file; a saved forecaster has no test rows of its own.");
+        var workflow = new TabularWorkflow(config, SilentObserver.Instance);
+        IDataView test;
+        if (dataPath != null)
+        {
+            var file = DelimitedFile.Read(Path.GetFullPath(dataPath), config.Data.SeparatorChar, config.Data.HasHeader, config.Data.Columns!.Select(c => c.Name).ToList(), "--data");
+            file.CheckTypes(config.Data.Columns!, config.Data.HasHeader, "--data");
+            test = TabularData.Load(ml, file, config.Data.Columns!);
+        }
+        else
+            test = workflow.LoadSplit().Test;
+        report.Rows.Add(workflow.Evaluate((ITransformer)model!, test, "model"));
+        return report;
+    }
+
+    /// <summary>Scores every row of <paramref name="inputPath"/> and writes them, with the predictions, to <paramref name="outputPath"/>.</summary>
+    public static int Predict(WorkflowConfig config, string? modelPath, string inputPath, string outputPath, int? horizon = null)
+    {
+        var ml = new MLContext(config.Seed);
+        var transformer = Load(ml, ModelPath(config, modelPath));
+        using var owned = transformer as IDisposable;
+        return config.TaskKind == WorkflowTask.Forecasting
+            ? PredictForecast(config, Forecaster(transformer), inputPath, outputPath, horizon)
+            : PredictRows(ml, config, transformer, inputPath, outputPath);
+    }
+
+    /// <summary>A loaded forecaster zip holds a chain whose one forecasting step is the forecaster.</summary>
+    private static SequenceForecastTransformer Forecaster(ITransformer loaded) => loaded switch
+    {
+        SequenceForecastTransformer f => f,
+        TransformerChain<ITransformer> chain => chain.OfType<SequenceForecastTransformer>().SingleOrDefault()
+            ?? throw new DataException("--model", "the model is not a forecaster; this config's task is forecasting."),
+        _ => throw new DataException("--model", "the model is not a forecaster; this config's task is forecasting."),
+    };
+
+    private static int PredictRows(MLContext ml, WorkflowConfig config, ITransformer model, string inputPath, string outputPath)
+    {
+        var columns = config.Data.Columns!;
+        var file = DelimitedFile.Read(Path.GetFullPath(inputPath), config.Data.SeparatorChar, config.Data.HasHeader, columns.Select(c => c.Name).ToList(), "--input");
+        file.CheckTypes(columns.Where(c => c.Name == config.Input), config.Data.HasHeader, "--input");
+        var scored = model.Transform(TabularData.Load(ml, file, columns));
+        var extra = new List<(string Name, string[] Values)>();
+        switch (config.TaskKind)
+        {
+            case WorkflowTask.Binary:
+                extra.Add(("PredictedLabel", scored.GetColumn<bool>("PredictedLabel").Select(b => b ? "true" : "false").ToArray()));
+                extra.Add(("Probability", scored.GetColumn<float>("Probability").Select(F).ToArray()));
+                break;
+            case WorkflowTask.Multiclass:
+                var predicted = scored.Schema["PredictedLabel"].Type is TextDataViewType
+                    ? scored.GetColumn<ReadOnlyMemory<char>>("PredictedLabel").Select(v => v.ToString()).ToArray()
+                    : scored.GetColumn<float>("PredictedLabel").Select(F).ToArray();
+                extra.Add(("PredictedLabel", predicted));
+                extra.Add(("Probability", scored.GetColumn<float[]>("Score").Select(s => F(s.Max())).ToArray()));
+                break;
+            default:
+                extra.Add(("Score", scored.GetColumn<float>("Score").Select(F).ToArray()));
+                break;
+        }
+        char sep = config.Data.SeparatorChar;
+        var text = new StringBuilder();
+        text.AppendJoin(sep, file.Header.Concat(extra.Select(e => e.Name)).Select(v => Quote(v, sep))).Append('\n');
+        for (int r = 0; r < file.Rows.Count; r++)
+            text.AppendJoin(sep, file.Rows[r].Concat(extra.Select(e => e.Values[r])).Select(v => Quote(v, sep))).Append('\n');
+        WriteAtomically(outputPath, text.ToString());
+        return file.Rows.Count;
+    }
+
+    private static int PredictForecast(WorkflowConfig config, SequenceForecastTransformer model, string inputPath, string outputPath, int? horizon)
+    {
+        var f = config.Forecasting!;
+        var series = new ForecastWorkflow(config, SilentObserver.Instance).ReadSeries(Path.GetFullPath(inputPath), "--input");
+        int h = horizon ?? f.Horizon;
+        var text = new StringBuilder();
+        var header = new List<string> { "series", "step", f.TimeColumn };
+        foreach (var v in f.ValueColumns!)
+        {
+            header.Add(v);
+            foreach (var q in model.Quantiles ?? Array.Empty<float>())
+                header.Add($"{v}_q{F(q)}");
+        }
+        text.AppendJoin(',', header.Select(v => Quote(v, ','))).Append('\n');
+        int rows = 0;
+        foreach (var s in series)
+        {
+            var forecast = model.Forecast(s, h);
+            for (int step = 0; step < forecast.Horizon; step++)
+            {
+                var line = new List<string> { s.Id, (step + 1).ToString(CultureInfo.InvariantCulture), TimeOf(forecast, step) };
+                for (int v = 0; v < f.ValueColumns!.Count; v++)
+                {
+                    line.Add(F(forecast.Point[v][step]));
+                    if (forecast.Quantiles != null)
+                        line.AddRange(forecast.Quantiles[v].Select(q => F(q[step])));
+                }
+                text.AppendJoin(',', line.Select(x => Quote(x, ','))).Append('\n');
+                rows++;
+            }
+        }
+        WriteAtomically(outputPath, text.ToString());
+        return rows;
+    }
+
+    private static string TimeOf(Forecast f, int step) =>
+        f.Times != null ? f.Times[step].ToString("yyyy-MM-dd'T'HH:mm:ss", CultureInfo.InvariantCulture)
+        : f.NumericTimes != null ? f.NumericTimes[step].ToString("R", CultureInfo.InvariantCulture) : "";
+
+    private static string F(float v) => v.ToString("R", CultureInfo.InvariantCulture);
+
+    private static string Quote(string v, char sep) =>
+        v.IndexOfAny(new[] { sep, '"', '\n' }) >= 0 && sep != '\t' ? "\"" + v.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"" : v;
+
+    internal static void WriteAtomically(string path, string text)
+    {
+        var full = Path.GetFullPath(path);
+        Directory.CreateDirectory(Path.GetDirectoryName(full)!);
+        var tmp = full + ".tmp";
+        File.WriteAllText(tmp, text);
+        File.Move(tmp, full, overwrite: true);
+    }
+}

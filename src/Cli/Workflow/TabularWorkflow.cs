@@ -1,0 +1,313 @@
+using System;
+using System.Collections.Generic;
+using System.Diagnostics;
+using System.Globalization;
+using System.IO;
+using System.Linq;
+using System.Text;
+using System.Text.Json.Nodes;
+using System.Threading;
+using Microsoft.ML;
+using Microsoft.ML.Data;
+using MLNet.Sequence.Cli.Config;
+using MLNet.Sequence.Cli.Data;
+using MLNet.Sequence.Forecasting;
+using MLNet.Sequence.Trainers;
+using MLNet.Sequence.Transforms;
+
+namespace MLNet.Sequence.Cli.Workflow;
+
+/// <summary>
+/// Binary and multiclass classification and regression from a config: load and check the data, split, build the
+/// preprocessing (words, characters or one-hot symbols, padded), train one trainer or sweep, evaluate with ML.NET's
+/// evaluator on the test rows, save the whole pipeline in one zip, and write metrics and plots.
+/// </summary>
+internal sealed class TabularWorkflow
+{
+    /// <summary>The key column a multiclass label becomes; its values map back to the label's.</summary>
+    internal const string LabelKey = "LabelKey";
+
+    private readonly WorkflowConfig _c;
+    private readonly IRunObserver _observer;
+    private readonly MLContext _ml;
+
+    public TabularWorkflow(WorkflowConfig config, IRunObserver observer)
+    {
+        _c = config;
+        _observer = observer;
+        _ml = new MLContext(config.Seed);
+    }
+
+    public static string ModelFileName => "model.zip";
+
+    /// <summary>The training rows and the test rows (data.testPath, or a seeded split of data.path).</summary>
+    public (IDataView Train, IDataView Test) LoadSplit()
+    {
+        var columns = _c.Data.Columns!;
+        var file = DelimitedFile.Read(_c.Resolve(_c.Data.Path), _c.Data.SeparatorChar, _c.Data.HasHeader, columns.Select(c => c.Name).ToList(), "data.path");
+        file.CheckTypes(columns, _c.Data.HasHeader, "data.path");
+        var all = TabularData.Load(_ml, file, columns);
+        if (_c.Data.TestPath != null)
+        {
+            var testFile = DelimitedFile.Read(_c.Resolve(_c.Data.TestPath), _c.Data.SeparatorChar, _c.Data.HasHeader, columns.Select(c => c.Name).ToList(), "data.testPath");
+            testFile.CheckTypes(columns, _c.Data.HasHeader, "data.testPath");
+            return (all, TabularData.Load(_ml, testFile, columns));
+        }
+        var split = _ml.Data.TrainTestSplit(all, _c.Split!.EffectiveTestFraction, seed: _c.Seed);
+        return (split.TrainSet, split.TestSet);
+    }
+
+    /// <summary>Label conversion and the input column to padded ids (or one-hot steps) in "Features".</summary>
+    public IEstimator<ITransformer> Preprocessing()
+    {
+        var p = _c.Preprocessing!;
+        IEstimator<ITransformer> chain = _c.TaskKind == WorkflowTask.Multiclass
+            ? _ml.Transforms.Conversion.MapValueToKey(LabelKey, _c.Label)
+            : new EstimatorChain<ITransformer>();
+        int vocabulary = p.MaximumVocabularySize ?? 20000;
+        switch (p.Tokenizer)
+        {
+            case "words":
+                return chain.Append(_ml.Transforms.Text.NormalizeText("Normalized", _c.Input, keepPunctuations: false))
+                    .Append(_ml.Transforms.Text.TokenizeIntoWords("Tokens", "Normalized"))
+                    .Append(_ml.Transforms.EncodeTokens("Ids", "Tokens", vocabulary, p.MinimumCount))
+                    .Append(_ml.Transforms.PadSequences("Features", "Ids", length: p.PadLength));
+            case "characters":
+                return chain.Append(_ml.Transforms.Text.TokenizeIntoCharactersAsKeys("CharacterKeys", _c.Input, useMarkerCharacters: false))
+                    .Append(_ml.Transforms.Conversion.MapKeyToValue("Tokens", "CharacterKeys"))
+                    .Append(_ml.Transforms.EncodeTokens("Ids", "Tokens", vocabulary, p.MinimumCount))
+                    .Append(_ml.Transforms.PadSequences("Features", "Ids", length: p.PadLength));
+            default:
+                return chain.Append(_ml.Transforms.OneHotEncodeSequence(new OneHotSequenceEstimator.Options
+                {
+                    OutputColumnName = "Features", InputColumnName = _c.Input, Alphabet = p.Alphabet!, SequenceLength = p.PadLength, TruncateLonger = true,
+                }));
+        }
+    }
+
+    private string TrainerLabel => _c.TaskKind == WorkflowTask.Multiclass ? LabelKey : _c.Label!;
+
+    private SequenceTask SequenceTaskKind => _c.TaskKind switch
+    {
+        WorkflowTask.Binary => SequenceTask.BinaryClassification,
+        WorkflowTask.Multiclass => SequenceTask.MulticlassClassification,
+        _ => SequenceTask.Regression,
+    };
+
+    /// <summary>The configured trainer with the workflow's columns, progress and cancellation.</summary>
+    public SequenceTrainer Trainer(SequenceTrainerOptions options, CancellationToken token)
+    {
+        options.LabelColumnName = TrainerLabel;
+        options.FeatureColumnName = "Features";
+        options.Seed ??= _c.Seed;
+        if (_c.Split!.ValidationFraction is double fraction and > 0 && options.ValidationData == null)
+            options.ValidationFraction = fraction;
+        var progress = new ObserverProgress(_observer);
+        options.Progress = progress;
+        options.BatchProgress = progress;
+        options.CancellationToken = token;
+        var t = _ml.BinaryClassification.Trainers;
+        var m = _ml.MulticlassClassification.Trainers;
+        var r = _ml.Regression.Trainers;
+        return (_c.TaskKind, options) switch
+        {
+            (WorkflowTask.Binary, LstmOptions o) => t.SequenceLstm(o),
+            (WorkflowTask.Binary, GruOptions o) => t.SequenceGru(o),
+            (WorkflowTask.Binary, TransformerOptions o) => t.SequenceTransformer(o),
+            (WorkflowTask.Binary, CnnOptions o) => t.SequenceCnn(o),
+            (WorkflowTask.Multiclass, LstmOptions o) => m.SequenceLstm(o),
+            (WorkflowTask.Multiclass, GruOptions o) => m.SequenceGru(o),
+            (WorkflowTask.Multiclass, TransformerOptions o) => m.SequenceTransformer(o),
+            (WorkflowTask.Multiclass, CnnOptions o) => m.SequenceCnn(o),
+            (_, LstmOptions o) => r.SequenceLstm(o),
+            (_, GruOptions o) => r.SequenceGru(o),
+            (_, TransformerOptions o) => r.SequenceTransformer(o),
+            (_, CnnOptions o) => r.SequenceCnn(o),
+            _ => throw new ArgumentException($"unknown options type {options.GetType().Name}"),
+        };
+    }
+
+    /// <summary>The pipeline's tail (multiclass): PredictedLabel back to the label's values, its key kept as PredictedLabelKey.</summary>
+    private IEstimator<ITransformer> Tail() => _c.TaskKind == WorkflowTask.Multiclass
+        ? _ml.Transforms.CopyColumns("PredictedLabelKey", "PredictedLabel").Append(_ml.Transforms.Conversion.MapKeyToValue("PredictedLabel", "PredictedLabelKey"))
+        : new EstimatorChain<ITransformer>();
+
+    /// <summary>train (one trainer) or sweep: fits, evaluates on the test rows, saves model, metrics and plots.</summary>
+    public RunReport Run(CancellationToken token = default)
+    {
+        var (train, test) = LoadSplit();
+        Directory.CreateDirectory(_c.OutputDirectory);
+        var clock = Stopwatch.StartNew();
+        ITransformer model;
+        var report = new RunReport { Task = _c.Task };
+        TrainingHistory? history;
+        if (_c.Sweep == null)
+        {
+            var options = _c.Trainer != null ? TrainerOptionsBinder.Create(_c.Trainer.Family, _c.Trainer.Options, "trainer.options") : Defaults();
+            report.Trainer = new JsonObject { ["family"] = TrainerOptionsBinder.FamilyOf(options), ["options"] = TrainerOptionsBinder.Changed(options) };
+            _observer.Info($"Training {TrainerOptionsBinder.FamilyOf(options)} on {_c.Task} ({Describe(train)} training rows).");
+            var chain = Preprocessing().Append(Trainer(options, token)).Append(Tail());
+            model = chain.Fit(train);
+            history = FindTrainer(model)?.TrainingHistory;
+        }
+        else
+        {
+            (model, var sweep) = Sweep(train, token);
+            var best = sweep.BestTrial!;
+            report.Trainer = new JsonObject { ["family"] = best.Configuration.Family.ToString().ToLowerInvariant(), ["sweepBest"] = best.Configuration.ToString() };
+            report.Leaderboard = sweep.ToTable(10);
+            history = FindTrainer(model)?.TrainingHistory;
+        }
+        report.TrainingSeconds = clock.Elapsed.TotalSeconds;
+        using (model as IDisposable)
+        {
+            report.Rows.Add(Evaluate(model, test, "model"));
+            var modelPath = Path.Combine(_c.OutputDirectory, ModelFileName);
+            _ml.Model.SaveSequenceModel(model, train.Schema, modelPath);
+            report.Files["model"] = modelPath;
+            WritePlots(model, test, history, report);
+        }
+        var metricsPath = Path.Combine(_c.OutputDirectory, "metrics.json");
+        report.Files["metrics"] = metricsPath;
+        report.Save(metricsPath);
+        return report;
+    }
+
+    /// <summary>Without a trainer section: a temporal CNN with max pooling (words, characters) or flatten (one-hot symbols, whose position matters).</summary>
+    private SequenceTrainerOptions Defaults() => new CnnOptions
+    {
+        Pooling = _c.Preprocessing!.Tokenizer == "onehot" ? SequencePooling.Flatten : SequencePooling.Max,
+        Dropout = _c.Preprocessing.Tokenizer == "onehot" ? 0.3f : 0.5f,
+    };
+
+    private static string Describe(IDataView data) => (data.GetRowCount() ?? data.Preview(int.MaxValue).RowView.Length).ToString(CultureInfo.InvariantCulture);
+
+    internal static SequencePredictionTransformer? FindTrainer(ITransformer model) => model switch
+    {
+        SequencePredictionTransformer t => t,
+        TransformerChain<ITransformer> chain => chain.Select(FindTrainer).LastOrDefault(t => t != null),
+        _ => null,
+    };
+
+    private (ITransformer Model, SequenceSweepResult Result) Sweep(IDataView train, CancellationToken token)
+    {
+        var s = _c.Sweep!;
+        var prep = Preprocessing().Fit(train);
+        var ready = prep.Transform(train);
+        var families = (s.Families ?? TrainerConfig.Families.ToList()).Select(f => f switch
+        {
+            "lstm" => EncoderKind.Lstm, "gru" => EncoderKind.Gru, "transformer" => EncoderKind.Transformer, _ => EncoderKind.Cnn,
+        }).ToArray();
+        var space = CpuSizedSpace(families);
+        if (_c.Preprocessing!.Tokenizer == "onehot")
+            space = space.Remove("EmbeddingDimension");
+        var progress = new ObserverProgress(_observer);
+        var options = new SequenceSweepOptions
+        {
+            LabelColumnName = TrainerLabel,
+            FeatureColumnName = "Features",
+            SearchSpace = space,
+            Tuner = s.Tuner switch { "random" => SweepTunerKind.Random, "grid" => SweepTunerKind.Grid, _ => SweepTunerKind.Tpe },
+            Metric = s.MetricFor(_c.TaskKind),
+            MaximumTrials = s.MaximumTrials,
+            TimeBudget = s.Minutes is double m ? TimeSpan.FromMinutes(m) : null,
+            MaximumEpochs = s.MaximumEpochs,
+            CrossValidationFolds = s.CrossValidationFolds,
+            Seed = _c.Seed,
+            Progress = progress,
+            CancellationToken = token,
+            TrialLogPath = Path.Combine(_c.OutputDirectory, "trials.json"),
+        };
+        _observer.Info($"Sweeping {string.Join(", ", families)} ({s.Tuner}, {(s.Minutes is double min ? $"{min.ToString(CultureInfo.InvariantCulture)} min" : "")}" +
+            $"{(s.Minutes != null && s.MaximumTrials != null ? ", " : "")}{(s.MaximumTrials is int n ? $"{n} trials" : "")}, metric {options.Metric}); trial log {options.TrialLogPath}");
+        var experiment = _c.TaskKind switch
+        {
+            WorkflowTask.Binary => _ml.BinaryClassification.SweepSequenceModels(options),
+            WorkflowTask.Multiclass => _ml.MulticlassClassification.SweepSequenceModels(options),
+            _ => _ml.Regression.SweepSequenceModels(options),
+        };
+        var result = experiment.Execute(ready);
+        if (result.Model == null)
+            throw new InvalidOperationException("No sweep trial produced a metric; see the trial log for each trial's error.");
+        ITransformer tail = Tail().Fit(result.Model.Transform(ready));
+        return (new TransformerChain<ITransformer>(prep, result.Model, tail), result);
+    }
+
+    /// <summary>Sizes a 2-core CPU trains in seconds to a minute per epoch (the attributes' full ranges reach far larger models).</summary>
+    internal static SequenceSearchSpace CpuSizedSpace(params EncoderKind[] families) =>
+        SequenceSearchSpace.ForFamilies(families)
+            .Narrow("EmbeddingDimension", 16, 128).Narrow("HiddenSize", 16, 128).Narrow("ModelDimension", 16, 128)
+            .Narrow("FeedForwardDimension", 32, 256).Narrow("Transformer.NumberOfLayers", 1, 3).Narrow("Channels", 16, 128)
+            .Narrow("Cnn.NumberOfLayers", 1, 5).Narrow("Lstm.NumberOfLayers", 1, 2).Narrow("Gru.NumberOfLayers", 1, 2)
+            .Narrow("BatchSize", 16, 128).Narrow("LearningRate", 3e-4, 1e-2).Fix("WeightDecay", 0.0);
+
+    /// <summary>ML.NET's evaluator for the task on scored rows.</summary>
+    public MetricsRow Evaluate(ITransformer model, IDataView data, string name)
+    {
+        var scored = model.Transform(data);
+        var row = new MetricsRow(name);
+        switch (_c.TaskKind)
+        {
+            case WorkflowTask.Binary:
+                var b = _ml.BinaryClassification.Evaluate(scored, _c.Label);
+                return row.Add("accuracy", b.Accuracy).Add("auc", b.AreaUnderRocCurve).Add("f1", b.F1Score).Add("logLoss", b.LogLoss);
+            case WorkflowTask.Multiclass:
+                var m = _ml.MulticlassClassification.Evaluate(scored, LabelKey, predictedLabelColumnName: "PredictedLabelKey");
+                return row.Add("macroAccuracy", m.MacroAccuracy).Add("microAccuracy", m.MicroAccuracy).Add("logLoss", m.LogLoss);
+            default:
+                var r = _ml.Regression.Evaluate(scored, _c.Label);
+                return row.Add("rmse", r.RootMeanSquaredError).Add("mae", r.MeanAbsoluteError).Add("rSquared", r.RSquared);
+        }
+    }
+
+    private void WritePlots(ITransformer model, IDataView test, TrainingHistory? history, RunReport report)
+    {
+        if (history != null && history.Epochs.Count > 0)
+        {
+            var path = Path.Combine(_c.OutputDirectory, "learning-curve.png");
+            ForecastPlots.SaveTrainingHistory(path, history, $"{_c.Task}: loss per epoch");
+            report.Files["learningCurve"] = path;
+        }
+        if (_c.TaskKind is WorkflowTask.Binary or WorkflowTask.Multiclass)
+        {
+            var (classes, counts) = ConfusionMatrix(model, test);
+            var path = Path.Combine(_c.OutputDirectory, "confusion-matrix.png");
+            ClassificationPlots.SaveConfusionMatrix(path, classes, counts, $"{_c.Task}: test confusion matrix");
+            report.Files["confusionMatrix"] = path;
+        }
+    }
+
+    /// <summary>Counts[actual][predicted] over the test rows, with the class names.</summary>
+    internal (string[] Classes, int[][] Counts) ConfusionMatrix(ITransformer model, IDataView test)
+    {
+        var scored = model.Transform(test);
+        if (_c.TaskKind == WorkflowTask.Binary)
+        {
+            var actual = scored.GetColumn<bool>(_c.Label).ToArray();
+            var predicted = scored.GetColumn<bool>("PredictedLabel").ToArray();
+            var counts = new[] { new int[2], new int[2] };
+            for (int i = 0; i < actual.Length; i++)
+                counts[actual[i] ? 1 : 0][predicted[i] ? 1 : 0]++;
+            return (new[] { "false", "true" }, counts);
+        }
+        var m = _ml.MulticlassClassification.Evaluate(scored, LabelKey, predictedLabelColumnName: "PredictedLabelKey");
+        var names = ClassNames(scored);
+        int k = m.ConfusionMatrix.NumberOfClasses;
+        var c = Enumerable.Range(0, k).Select(i => Enumerable.Range(0, k).Select(j => (int)m.ConfusionMatrix.Counts[i][j]).ToArray()).ToArray();
+        return (names.Length == k ? names : Enumerable.Range(0, k).Select(i => i.ToString(CultureInfo.InvariantCulture)).ToArray(), c);
+    }
+
+    private string[] ClassNames(IDataView scored)
+    {
+        var column = scored.Schema[LabelKey];
+        VBuffer<ReadOnlyMemory<char>> text = default;
+        if (column.Annotations.Schema.GetColumnOrNull("KeyValues")?.Type is VectorDataViewType { ItemType: TextDataViewType })
+        {
+            column.GetKeyValues(ref text);
+            return text.DenseValues().Select(v => v.ToString()).ToArray();
+        }
+        VBuffer<float> numbers = default;
+        column.GetKeyValues(ref numbers);
+        return numbers.DenseValues().Select(v => v.ToString(CultureInfo.InvariantCulture)).ToArray();
+    }
+}

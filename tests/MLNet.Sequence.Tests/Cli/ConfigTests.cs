@@ -1,0 +1,234 @@
+using System;
+using System.Collections.Generic;
+using System.IO;
+using System.Linq;
+using System.Reflection;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using System.Text.Json.Serialization;
+using Microsoft.VisualStudio.TestTools.UnitTesting;
+using MLNet.Sequence.Cli.Config;
+using MLNet.Sequence.Cli.Data;
+using MLNet.Sequence.Cli.Workflow;
+
+namespace MLNet.Sequence.Tests.Cli;
+
+/// <summary>The config file: the bundled ones load, bad ones are refused with the field's path, the schema matches the classes.</summary>
+[TestClass]
+public sealed class ConfigTests
+{
+    internal static string RepoRoot()
+    {
+        var dir = new DirectoryInfo(AppContext.BaseDirectory);
+        while (dir != null && !File.Exists(Path.Combine(dir.FullName, "MLNet.Sequence.sln")))
+            dir = dir.Parent;
+        return dir?.FullName ?? throw new InvalidOperationException("The repository root (MLNet.Sequence.sln) was not found above the test assembly.");
+    }
+
+    internal static string Bundled(string name) => Path.Combine(RepoRoot(), "examples", "configs", name + ".json");
+
+    /// <summary>A bundled config's JSON with the data path made absolute, written to a temporary folder with a few changes.</summary>
+    internal static string Variant(string name, string folder, Action<JsonObject> change)
+    {
+        var json = JsonNode.Parse(File.ReadAllText(Bundled(name)))!.AsObject();
+        var data = json["data"]!.AsObject();
+        data["path"] = Path.GetFullPath(Path.Combine(RepoRoot(), "examples", "configs", data["path"]!.GetValue<string>()));
+        json["output"] = "output";
+        json.Remove("$schema");
+        change(json);
+        Directory.CreateDirectory(folder);
+        var path = Path.Combine(folder, name + ".json");
+        File.WriteAllText(path, json.ToJsonString());
+        return path;
+    }
+
+    internal static string TempFolder() => Path.Combine(Path.GetTempPath(), "mlnetseq-cli-" + Guid.NewGuid().ToString("N"));
+
+    private static ConfigException Refused(Action<JsonObject> change, string name = "sentiment")
+    {
+        var folder = TempFolder();
+        try
+        {
+            var path = Variant(name, folder, change);
+            return Assert.ThrowsExactly<ConfigException>(() => WorkflowConfig.Load(path));
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
+    [TestMethod]
+    public void TheBundledConfigsLoad()
+    {
+        foreach (var name in new[] { "sentiment", "splice", "airpassengers", "sentiment-sweep" })
+        {
+            var c = WorkflowConfig.Load(Bundled(name));
+            Assert.AreEqual(WorkflowConfig.CurrentVersion, c.Version, name);
+            Assert.IsTrue(File.Exists(c.Resolve(c.Data.Path)), name);
+        }
+        Assert.IsNotNull(WorkflowConfig.Load(Bundled("sentiment-sweep")).Sweep);
+    }
+
+    [TestMethod]
+    public void BadConfigsAreRefusedWithTheFieldAndWhatWasExpected()
+    {
+        var unknown = Refused(j => j["trainr"] = new JsonObject());
+        StringAssert.Contains(unknown.Message, "trainr");
+        StringAssert.Contains(unknown.Message, "unknown field");
+
+        var nested = Refused(j => j["preprocessing"]!["padLenght"] = 8);
+        StringAssert.Contains(nested.Message, "padLenght");
+
+        Assert.AreEqual("version", Refused(j => j["version"] = 2).Field);
+        StringAssert.Contains(Refused(j => j.Remove("version")).Message, "version: missing");
+        StringAssert.Contains(Refused(j => j["task"] = "clustering").Message, "task: must be one of binary, multiclass, regression, forecasting; it was 'clustering'");
+        StringAssert.Contains(Refused(j => j["label"] = "stars").Message, "label: 'stars' is not a column of data.columns (source, label, text)");
+        StringAssert.Contains(Refused(j => j["input"] = "label").Message, "input: must differ from 'label'");
+        StringAssert.Contains(Refused(j => j["data"]!["columns"]![1]!["type"] = "integer").Message, "data.columns[1].type: must be one of text, number, boolean, date; it was 'integer'");
+        StringAssert.Contains(Refused(j => j["data"]!["columns"]![1]!["type"] = "number").Message, "task 'binary' needs a boolean label column");
+        StringAssert.Contains(Refused(j => j["data"]!["path"] = "/nowhere/data.tsv").Message, "data.path: no file at '/nowhere/data.tsv'");
+        StringAssert.Contains(Refused(j => j["preprocessing"]!["tokenizer"] = "onehot").Message, "preprocessing.alphabet: required for tokenizer 'onehot'");
+        StringAssert.Contains(Refused(j => j["split"]!["testFraction"] = 1.5).Message, "split.testFraction: must be in (0, 1); it was 1.5");
+        StringAssert.Contains(Refused(j => j["sweep"] = new JsonObject { ["tuner"] = "tpe" }).Message, "sweep: give either 'trainer'");
+        StringAssert.Contains(Refused(j => j["task"] = 3).Message, "task: not the expected JSON type");
+
+        // Trainer options bind by their C# names, and the list of what the family accepts comes with a miss.
+        var option = Refused(j => j["trainer"]!["options"]!["HiddenSise"] = 64);
+        Assert.AreEqual("trainer.options.HiddenSise", option.Field);
+        StringAssert.Contains(option.Message, "CnnOptions has no settable option 'HiddenSise'. Options: ");
+        StringAssert.Contains(option.Message, "Channels");
+        StringAssert.Contains(Refused(j => j["trainer"]!["options"]!["Channels"] = "wide").Message, "trainer.options.Channels: expected an integer; it was \"wide\"");
+        StringAssert.Contains(Refused(j => j["trainer"]!["options"]!["Pooling"] = "Median").Message, "expected one of Last, Mean, Max, Attention, Flatten");
+        StringAssert.Contains(Refused(j => j["trainer"]!["options"]!["LabelColumnName"] = "x").Message, "no settable option 'LabelColumnName'");
+
+        StringAssert.Contains(Refused(j => j["forecasting"]!["timeStep"] = "1 fortnight", "airpassengers").Message, "forecasting.timeStep: unknown unit 'fortnight'");
+        StringAssert.Contains(Refused(j => j["forecasting"]!["valueColumns"] = new JsonArray("time"), "airpassengers").Message, "column 'time' must have type number");
+        StringAssert.Contains(Refused(j => j["split"] = new JsonObject { ["testFraction"] = 0.2 }, "airpassengers").Message, "split.testFraction: does not apply to forecasting");
+    }
+
+    [TestMethod]
+    public void TheOptionsBinderSetsEveryKindOfValue()
+    {
+        var o = (LstmOptions)TrainerOptionsBinder.Create("lstm", new JsonObject
+        {
+            ["HiddenSize"] = 48, ["Dropout"] = 0, ["Bidirectional"] = true, ["Pooling"] = "max", ["NumberOfEpochs"] = null, ["LearningRate"] = 0.003,
+        }, "trainer.options");
+        Assert.AreEqual(48, o.HiddenSize);
+        Assert.AreEqual(0f, o.Dropout);
+        Assert.IsTrue(o.Bidirectional);
+        Assert.AreEqual(MLNet.Sequence.Trainers.SequencePooling.Max, o.Pooling);
+        Assert.IsNull(o.NumberOfEpochs);
+        Assert.AreEqual(0.003, o.LearningRate, 1e-12);
+        var changed = TrainerOptionsBinder.Changed(o);
+        CollectionAssert.AreEquivalent(new[] { "Bidirectional", "Dropout", "HiddenSize", "LearningRate", "Pooling" }, changed.Select(p => p.Key).ToArray());
+    }
+
+    /// <summary>Property names of a config class as the JSON file spells them.</summary>
+    private static IEnumerable<string> JsonNames(Type t) =>
+        t.GetProperties(BindingFlags.Public | BindingFlags.Instance)
+            .Where(p => p.GetCustomAttribute<JsonIgnoreAttribute>() == null && p.CanWrite)
+            .Select(p => p.GetCustomAttribute<JsonPropertyNameAttribute>()?.Name ?? JsonNamingPolicy.CamelCase.ConvertName(p.Name));
+
+    [TestMethod]
+    public void TheShippedSchemaDescribesExactlyTheConfigsFields()
+    {
+        var schema = JsonNode.Parse(ConfigInference.SchemaText())!;
+        Assert.AreEqual(JsonNode.Parse(File.ReadAllText(Path.Combine(RepoRoot(), "src", "Cli", ConfigInference.SchemaFileName)))!.ToJsonString(), schema.ToJsonString(), "the embedded copy is the file");
+        void Check(JsonNode node, Type type, string where)
+        {
+            Assert.IsFalse(node["additionalProperties"]!.GetValue<bool>(), $"{where}: unknown fields are refused, as the tool does");
+            var names = node["properties"]!.AsObject().Select(p => p.Key).OrderBy(k => k, StringComparer.Ordinal).ToArray();
+            CollectionAssert.AreEqual(JsonNames(type).OrderBy(k => k, StringComparer.Ordinal).ToArray(), names, where);
+        }
+        Check(schema, typeof(WorkflowConfig), "config");
+        Check(schema["properties"]!["data"]!, typeof(DataConfig), "data");
+        Check(schema["properties"]!["data"]!["properties"]!["columns"]!["items"]!, typeof(ColumnConfig), "data.columns[]");
+        Check(schema["properties"]!["preprocessing"]!, typeof(PreprocessingConfig), "preprocessing");
+        Check(schema["properties"]!["forecasting"]!, typeof(ForecastingConfig), "forecasting");
+        Check(schema["properties"]!["trainer"]!, typeof(TrainerConfig), "trainer");
+        Check(schema["properties"]!["sweep"]!, typeof(SweepConfig), "sweep");
+        Check(schema["properties"]!["split"]!, typeof(SplitConfig), "split");
+        // Each trainer option the schema suggests is one the binder accepts for some family.
+        var settable = new[] { "lstm", "gru", "transformer", "cnn" }.SelectMany(f => TrainerOptionsBinder.Settable(TrainerOptionsBinder.New(f).GetType()).Keys).ToHashSet();
+        foreach (var (name, _) in schema["properties"]!["trainer"]!["properties"]!["options"]!["properties"]!.AsObject())
+            Assert.Contains(name, settable);
+    }
+
+    [TestMethod]
+    public void BadDataIsReportedWithItsFileLineAndColumn()
+    {
+        var folder = TempFolder();
+        try
+        {
+            Directory.CreateDirectory(folder);
+            var data = Path.Combine(folder, "reviews.tsv");
+            File.WriteAllText(data, "source\tlabel\ttext\nyelp\t1\tGreat food.\nyelp\tmaybe\tSo-so.\n");
+            var path = Variant("sentiment", folder, j => j["data"]!["path"] = data);
+            var config = WorkflowConfig.Load(path);
+            var e = Assert.ThrowsExactly<DataException>(() => new TabularWorkflow(config, SilentObserver.Instance).LoadSplit());
+            StringAssert.Contains(e.Message, "data.path: line 3 of 'reviews.tsv', column 'label': 'maybe' is not a boolean (0/1, true/false)");
+
+            File.WriteAllText(data, "source\tlabel\ttext\nyelp\t1\tGreat food.\nyelp\t0\n");
+            StringAssert.Contains(Assert.ThrowsExactly<DataException>(() => new TabularWorkflow(config, SilentObserver.Instance).LoadSplit()).Message,
+                "line 3 of 'reviews.tsv' has 2 fields; the header has 3");
+
+            // Quoted CSV fields keep their separators and doubled quotes.
+            CollectionAssert.AreEqual(new[] { "a, b", "say \"hi\"", "" }, DelimitedFile.SplitLine("\"a, b\",\"say \"\"hi\"\"\",", ','));
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
+    [TestMethod]
+    public void InitInfersColumnsRolesPreprocessingAndWindows()
+    {
+        var folder = TempFolder();
+        try
+        {
+            ConfigInference.Request Request(string data, string task, string name) => new()
+            {
+                DataPath = Path.Combine(RepoRoot(), "data", data), Task = task, ConfigPath = Path.Combine(folder, name + ".json"),
+            };
+            var sentiment = ConfigInference.Infer(Request("text/uci_sentiment_labelled_sentences.tsv", "binary", "s"));
+            Assert.AreEqual("label", sentiment.Label);
+            Assert.AreEqual("text", sentiment.Input);
+            Assert.AreEqual("\t", sentiment.Data.Separator);
+            CollectionAssert.AreEqual(new[] { "text", "boolean", "text" }, sentiment.Data.Columns!.Select(c => c.Type).ToArray());
+            Assert.AreEqual("words", sentiment.Preprocessing!.Tokenizer);
+            Assert.IsTrue(sentiment.Preprocessing.PadLength is >= 24 and <= 40, $"95th percentile of the word count: {sentiment.Preprocessing.PadLength}");
+
+            var splice = ConfigInference.Infer(Request("bio/splice_dna.csv", "multiclass", "d"));
+            Assert.AreEqual("onehot", splice.Preprocessing!.Tokenizer);
+            Assert.AreEqual("ACGT", splice.Preprocessing.Alphabet);
+            Assert.AreEqual(60, splice.Preprocessing.PadLength);
+            Assert.AreEqual("Flatten", splice.Trainer!.Options!["Pooling"]!.GetValue<string>());
+
+            var air = ConfigInference.Infer(Request("timeseries/AirPassengers.csv", "forecasting", "a"));
+            Assert.AreEqual("time", air.Forecasting!.TimeColumn);
+            CollectionAssert.AreEqual(new[] { "passengers_thousands" }, air.Forecasting.ValueColumns);
+            Assert.AreEqual("1 month", air.Forecasting.TimeStep);
+            Assert.AreEqual(12, air.Forecasting.SeasonLength);
+            Assert.AreEqual(12, air.Forecasting.Horizon);
+            Assert.AreEqual(24, air.Forecasting.WindowLength);
+
+            // What init writes, the tool reads back (relative data path, schema hint).
+            var path = Path.Combine(folder, "a.json");
+            air.Save(path);
+            var back = WorkflowConfig.Load(path);
+            Assert.AreEqual(Path.GetFullPath(Path.Combine(RepoRoot(), "data", "timeseries", "AirPassengers.csv")), back.Resolve(back.Data.Path));
+
+            StringAssert.Contains(Assert.ThrowsExactly<ConfigException>(() => ConfigInference.Infer(new ConfigInference.Request
+            {
+                DataPath = Path.Combine(RepoRoot(), "data", "timeseries", "AirPassengers.csv"), Task = "binary", ConfigPath = Path.Combine(folder, "b.json"),
+            })).Message, "could not tell which column is the label");
+        }
+        finally
+        {
+            if (Directory.Exists(folder))
+                Directory.Delete(folder, recursive: true);
+        }
+    }
+}
