@@ -195,18 +195,30 @@ internal sealed class InitCommand : Command<InitSettings>
     }
 }
 
-internal sealed class TrainSettings : ConfigSettings
+internal sealed class TrainSettings : CommandSettings
 {
+    [CommandArgument(0, "<configs>")]
+    [Description("One or more JSON config files, trained in turn.")]
+    public string[] Configs { get; set; } = Array.Empty<string>();
 }
 
 internal sealed class TrainCommand : Command<TrainSettings>
 {
     public override int Execute(CommandContext context, TrainSettings settings, CancellationToken cancellationToken)
     {
-        var config = WorkflowConfig.Load(settings.Config);
-        if (config.Sweep != null)
-            throw new ConfigException("sweep", "this config sweeps; run 'mlnet-sequence sweep' (or replace 'sweep' by a 'trainer' section).");
-        return Runner.Run(config, Program.CancelOnCtrlC());
+        // Every config is checked before the first training starts.
+        var configs = settings.Configs.Select(WorkflowConfig.Load).ToList();
+        foreach (var (config, path) in configs.Zip(settings.Configs))
+            if (config.Sweep != null)
+                throw new ConfigException("sweep", $"{path} sweeps; run 'mlnet-sequence sweep' (or replace 'sweep' by a 'trainer' section).");
+        var token = Program.CancelOnCtrlC();
+        foreach (var (config, path) in configs.Zip(settings.Configs))
+        {
+            if (configs.Count > 1)
+                AnsiConsole.Write(new Rule($"[bold]{Markup.Escape(Path.GetFileName(path))}[/]: {config.Task}").LeftJustified());
+            Runner.Run(config, token);
+        }
+        return Program.ExitCodes.Ok;
     }
 }
 

@@ -388,13 +388,23 @@ namespace MLNet.Sequence
             Trials = trials;
             Metric = metric;
             LargerIsBetter = largerIsBetter;
-            Leaderboard = trials.OrderBy(t => t.Loss).ThenBy(t => t.Id).ToList();
+            // Successive halving's answer is the best trial that trained for the full budget (Li et al. 2018, ASHA):
+            // a trial stopped at a low rung was scored earlier in training (and, with k folds, on the first fold only),
+            // so its metric is not comparable and, being one of many, is the likeliest to be high by chance. Trials
+            // that completed rank first; stopped and canceled ones follow; failed ones last.
+            Leaderboard = trials.OrderBy(t => Tier(t)).ThenBy(t => t.Loss).ThenBy(t => t.Id).ToList();
         }
+
+        private static int Tier(SequenceTrialResult t) =>
+            !double.IsFinite(t.Loss) ? 2 : t.Status == TrialStatus.Completed ? 0 : 1;
 
         /// <summary>Every trial, in the order they started.</summary>
         public IReadOnlyList<SequenceTrialResult> Trials { get; }
 
-        /// <summary>The trials by metric, best first (failed trials last).</summary>
+        /// <summary>
+        /// The trials by metric, best first: those that completed their epochs, then those stopped early (by successive
+        /// halving, the time budget or cancellation), then failed ones.
+        /// </summary>
         public IReadOnlyList<SequenceTrialResult> Leaderboard { get; }
 
         /// <summary>The metric trials were ranked by.</summary>
@@ -403,7 +413,7 @@ namespace MLNet.Sequence
         /// <summary>True when a larger metric is better.</summary>
         public bool LargerIsBetter { get; }
 
-        /// <summary>The best trial with a metric, or null when none produced one.</summary>
+        /// <summary>The best completed trial (or, when none completed, the best with a metric); null when none produced one.</summary>
         public SequenceTrialResult? BestTrial => Leaderboard.FirstOrDefault(t => double.IsFinite(t.Loss));
 
         /// <summary>
@@ -413,15 +423,19 @@ namespace MLNet.Sequence
         /// </summary>
         public ITransformer? Model { get; internal set; }
 
-        /// <summary>The best metric after each trial (in start order), for best-so-far curves.</summary>
+        /// <summary>
+        /// The best metric after each trial (in start order), for best-so-far curves: among completed trials, as
+        /// <see cref="BestTrial"/> ranks them (NaN until one completes), or among all when none completed.
+        /// </summary>
         public IReadOnlyList<(int Trial, double Seconds, double BestMetric)> BestSoFar()
         {
             var curve = new List<(int, double, double)>();
             double best = double.PositiveInfinity, seconds = 0;
+            bool anyCompleted = Trials.Any(t => t.Status == TrialStatus.Completed && double.IsFinite(t.Loss));
             foreach (var t in Trials)
             {
                 seconds += t.Seconds;
-                if (t.Loss < best)
+                if (t.Loss < best && (!anyCompleted || t.Status == TrialStatus.Completed))
                     best = t.Loss;
                 curve.Add((t.Id, seconds, double.IsFinite(best) ? (LargerIsBetter ? -best : best) : double.NaN));
             }

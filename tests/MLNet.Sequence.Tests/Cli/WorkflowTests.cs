@@ -180,6 +180,40 @@ public sealed class WorkflowTests
     }
 
     [TestMethod]
+    public void ASweepConfigSweepsSavesTheBestAndResumesFromItsTrialLog()
+    {
+        var folder = ConfigTests.TempFolder();
+        try
+        {
+            var path = ConfigTests.Variant("splice", folder, j =>
+            {
+                j.Remove("trainer");
+                j["sweep"] = new JsonObject { ["maximumTrials"] = 3, ["families"] = new JsonArray("cnn", "lstm"), ["maximumEpochs"] = 3, ["tuner"] = "random" };
+            });
+            var config = WorkflowConfig.Load(path);
+            var recorder = new Recorder();
+            var report = new TabularWorkflow(config, recorder).Run();
+            var log = Path.Combine(config.OutputDirectory, "trials.json");
+            var trials = JsonNode.Parse(File.ReadAllText(log))!["trials"]!.AsArray();
+            Assert.HasCount(3, trials);
+            Assert.IsNotNull(report.Leaderboard);
+            StringAssert.Contains(report.Leaderboard, "MacroAccuracy");
+            Assert.IsTrue(File.Exists(report.Files["model"]));
+            Assert.IsTrue(report.Model["macroAccuracy"] is > 0 and <= 1);
+
+            // Run again: the trial log already holds the three trials, so nothing is retrained but the refit.
+            var again = new TabularWorkflow(config, recorder).Run();
+            Assert.HasCount(3, JsonNode.Parse(File.ReadAllText(log))!["trials"]!.AsArray());
+            Assert.AreEqual(report.Leaderboard, again.Leaderboard);
+            Assert.AreEqual(report.Model["macroAccuracy"], again.Model["macroAccuracy"], 1e-9, "the same best configuration, refit with the same seed");
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
+    [TestMethod]
     public void TheCommandLineReturnsItsExitCodes()
     {
         var folder = ConfigTests.TempFolder();

@@ -355,4 +355,25 @@ public sealed class SearchSpaceAndTunerTests
         int seen;
         while ((seen = Volatile.Read(ref target)) < value && Interlocked.CompareExchange(ref target, value, seen) != seen) { }
     }
+    [TestMethod]
+    public void TheBestTrialIsTheBestThatCompletedItsEpochs()
+    {
+        SequenceTrialResult Trial(int id, TrialStatus status, double accuracy) => new(id,
+            new SweepConfiguration(EncoderKind.Cnn, new Dictionary<string, object> { ["Encoder"] = EncoderKind.Cnn }), status,
+            accuracy, double.IsFinite(accuracy) ? -accuracy : double.PositiveInfinity, status == TrialStatus.Completed ? 9 : 1, 1, 1.0, Array.Empty<double>(), null);
+        // A trial stopped at the first rung scored 0.90 on its one early look; the completed ones 0.85 and 0.83.
+        var result = new SequenceSweepResult(new[]
+        {
+            Trial(1, TrialStatus.Completed, 0.83), Trial(2, TrialStatus.Stopped, 0.90), Trial(3, TrialStatus.Failed, double.NaN),
+            Trial(4, TrialStatus.Completed, 0.85), Trial(5, TrialStatus.Canceled, 0.86),
+        }, SweepMetric.Accuracy, largerIsBetter: true);
+        Assert.AreEqual(4, result.BestTrial!.Id);
+        CollectionAssert.AreEqual(new[] { 4, 1, 2, 5, 3 }, result.Leaderboard.Select(t => t.Id).ToArray());
+        CollectionAssert.AreEqual(new[] { 0.83, 0.83, 0.83, 0.85, 0.85 }, result.BestSoFar().Select(c => c.BestMetric).ToArray());
+
+        // Without a completed trial, the best of those with a metric.
+        var none = new SequenceSweepResult(new[] { Trial(1, TrialStatus.Stopped, 0.7), Trial(2, TrialStatus.Canceled, 0.8) }, SweepMetric.Accuracy, true);
+        Assert.AreEqual(2, none.BestTrial!.Id);
+        CollectionAssert.AreEqual(new[] { 0.7, 0.8 }, none.BestSoFar().Select(c => c.BestMetric).ToArray());
+    }
 }
