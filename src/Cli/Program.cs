@@ -9,6 +9,7 @@ using MLNet.Sequence.Cli.Config;
 using MLNet.Sequence.Cli.Data;
 using MLNet.Sequence.Cli.Workflow;
 using MLNet.Sequence.Trainers;
+using Microsoft.Extensions.Hosting;
 using Spectre.Console;
 using Spectre.Console.Cli;
 
@@ -42,6 +43,7 @@ internal static class Program
             c.AddCommand<EvaluateCommand>("evaluate").WithDescription("Score a saved model on the config's test rows or another file.");
             c.AddCommand<PredictCommand>("predict").WithDescription("Predict every row of a file (or forecast each series of a history file) into a CSV.");
             c.AddCommand<CodegenCommand>("codegen").WithDescription("Write a small C# project that loads the saved model and predicts.");
+            c.AddCommand<ServeCommand>("serve").WithDescription("Start the local web page (127.0.0.1 only): pick data, train or sweep, see results, try predictions, download model and code.");
             c.PropagateExceptions();
         });
         try
@@ -314,6 +316,35 @@ internal sealed class CodegenCommand : Command<CodegenSettings>
         var config = WorkflowConfig.Load(settings.Config);
         var folder = CodeGenerator.Write(config, settings.Output, settings.LibrarySource);
         AnsiConsole.MarkupLine($"wrote a C# project to [green]{Markup.Escape(folder)}[/]; run it with: dotnet run --project {Markup.Escape(folder)}");
+        return Program.ExitCodes.Ok;
+    }
+}
+
+internal sealed class ServeSettings : CommandSettings
+{
+    [CommandOption("--port <PORT>")]
+    [Description("The port on 127.0.0.1 (default 5080; 0 picks a free one).")]
+    public int Port { get; set; } = 5080;
+
+    [CommandOption("--workspace <FOLDER>")]
+    [Description("Uploads and each run's output (default ./mlnet-sequence-work).")]
+    public string Workspace { get; set; } = "mlnet-sequence-work";
+
+    [CommandOption("--data <FOLDER>")]
+    [Description("A folder whose CSV/TSV files the page offers (e.g. the repository's data folder).")]
+    public string? Data { get; set; }
+}
+
+internal sealed class ServeCommand : Command<ServeSettings>
+{
+    public override int Execute(CommandContext context, ServeSettings settings, CancellationToken cancellationToken)
+    {
+        if (settings.Data != null && !Directory.Exists(settings.Data))
+            throw new DataException("--data", $"no folder at '{Path.GetFullPath(settings.Data)}'.");
+        var app = MLNet.Sequence.Cli.Serve.WebServer.Build(settings.Workspace, settings.Data != null ? Path.GetFullPath(settings.Data) : null, settings.Port);
+        app.Start();
+        AnsiConsole.MarkupLine($"serving on [link]{Markup.Escape(string.Join(", ", app.Urls))}[/] (local only); Ctrl+C stops");
+        app.WaitForShutdown();
         return Program.ExitCodes.Ok;
     }
 }

@@ -85,10 +85,16 @@ internal sealed class WorkflowConfig
     {
         if (!File.Exists(path))
             throw new ConfigException("config", $"no config file at '{path}'.");
+        return Parse(File.ReadAllText(path), Path.GetDirectoryName(Path.GetFullPath(path))!);
+    }
+
+    /// <summary>Reads and validates a config's JSON text; relative paths start from <paramref name="baseDirectory"/>.</summary>
+    public static WorkflowConfig Parse(string json, string baseDirectory)
+    {
         WorkflowConfig? config;
         try
         {
-            config = JsonSerializer.Deserialize<WorkflowConfig>(File.ReadAllText(path), Json);
+            config = JsonSerializer.Deserialize<WorkflowConfig>(json, Json);
         }
         catch (JsonException e)
         {
@@ -96,10 +102,13 @@ internal sealed class WorkflowConfig
         }
         if (config == null)
             throw new ConfigException("config", "the file holds no JSON object.");
-        config.BaseDirectory = Path.GetDirectoryName(Path.GetFullPath(path))!;
+        config.BaseDirectory = baseDirectory;
         config.Validate();
         return config;
     }
+
+    /// <summary>The config as JSON text (what <see cref="Save"/> writes).</summary>
+    public string ToJson() => JsonSerializer.Serialize(this, Json);
 
     /// <summary>Writes the config (atomically: a temporary file renamed over the target).</summary>
     public void Save(string path)
@@ -107,7 +116,7 @@ internal sealed class WorkflowConfig
         var full = Path.GetFullPath(path);
         Directory.CreateDirectory(Path.GetDirectoryName(full)!);
         var tmp = full + ".tmp";
-        File.WriteAllText(tmp, JsonSerializer.Serialize(this, Json) + Environment.NewLine);
+        File.WriteAllText(tmp, ToJson() + Environment.NewLine);
         File.Move(tmp, full, overwrite: true);
     }
 

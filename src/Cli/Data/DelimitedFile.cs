@@ -22,6 +22,9 @@ internal sealed class DelimitedFile
         Rows = rows;
     }
 
+    /// <summary>Rows given in memory (a web form's), as if read from a file named <paramref name="name"/>.</summary>
+    public static DelimitedFile FromRows(string name, string[] header, List<string[]> rows) => new(name, header, rows);
+
     public string Path { get; }
 
     /// <summary>The header's names, or the config's column names for a file without one.</summary>

@@ -59,7 +59,7 @@ internal static class SavedModel
     }
 
     /// <summary>A loaded forecaster zip holds a chain whose one forecasting step is the forecaster.</summary>
-    private static SequenceForecastTransformer Forecaster(ITransformer loaded) => loaded switch
+    internal static SequenceForecastTransformer Forecaster(ITransformer loaded) => loaded switch
     {
         SequenceForecastTransformer f => f,
         TransformerChain<ITransformer> chain => chain.OfType<SequenceForecastTransformer>().SingleOrDefault()
@@ -71,7 +71,21 @@ internal static class SavedModel
     {
         var columns = config.Data.Columns!;
         var file = DelimitedFile.Read(Path.GetFullPath(inputPath), config.Data.SeparatorChar, config.Data.HasHeader, columns.Select(c => c.Name).ToList(), "--input");
-        file.CheckTypes(columns.Where(c => c.Name == config.Input), config.Data.HasHeader, "--input");
+        var extra = Score(ml, config, model, file, "--input");
+        char sep = config.Data.SeparatorChar;
+        var text = new StringBuilder();
+        text.AppendJoin(sep, file.Header.Concat(extra.Select(e => e.Name)).Select(v => Quote(v, sep))).Append('\n');
+        for (int r = 0; r < file.Rows.Count; r++)
+            text.AppendJoin(sep, file.Rows[r].Concat(extra.Select(e => e.Values[r])).Select(v => Quote(v, sep))).Append('\n');
+        WriteAtomically(outputPath, text.ToString());
+        return file.Rows.Count;
+    }
+
+    /// <summary>The prediction columns (name, one value per row) of a saved classifier or regressor on rows of the config's columns.</summary>
+    internal static List<(string Name, string[] Values)> Score(MLContext ml, WorkflowConfig config, ITransformer model, DelimitedFile file, string field)
+    {
+        var columns = config.Data.Columns!;
+        file.CheckTypes(columns.Where(c => c.Name == config.Input), config.Data.HasHeader, field);
         var scored = model.Transform(TabularData.Load(ml, file, columns));
         var extra = new List<(string Name, string[] Values)>();
         switch (config.TaskKind)
@@ -91,21 +105,26 @@ internal static class SavedModel
                 extra.Add(("Score", scored.GetColumn<float>("Score").Select(F).ToArray()));
                 break;
         }
-        char sep = config.Data.SeparatorChar;
-        var text = new StringBuilder();
-        text.AppendJoin(sep, file.Header.Concat(extra.Select(e => e.Name)).Select(v => Quote(v, sep))).Append('\n');
-        for (int r = 0; r < file.Rows.Count; r++)
-            text.AppendJoin(sep, file.Rows[r].Concat(extra.Select(e => e.Values[r])).Select(v => Quote(v, sep))).Append('\n');
-        WriteAtomically(outputPath, text.ToString());
-        return file.Rows.Count;
+        return extra;
     }
 
     private static int PredictForecast(WorkflowConfig config, SequenceForecastTransformer model, string inputPath, string outputPath, int? horizon)
     {
+        var (header, rows) = ForecastRows(config, model, inputPath, horizon);
+        var text = new StringBuilder();
+        text.AppendJoin(',', header.Select(v => Quote(v, ','))).Append('\n');
+        foreach (var line in rows)
+            text.AppendJoin(',', line.Select(x => Quote(x, ','))).Append('\n');
+        WriteAtomically(outputPath, text.ToString());
+        return rows.Count;
+    }
+
+    /// <summary>The forecast of each series of a history file: a header and one row per series and step.</summary>
+    internal static (List<string> Header, List<List<string>> Rows) ForecastRows(WorkflowConfig config, SequenceForecastTransformer model, string inputPath, int? horizon)
+    {
         var f = config.Forecasting!;
         var series = new ForecastWorkflow(config, SilentObserver.Instance).ReadSeries(Path.GetFullPath(inputPath), "--input");
         int h = horizon ?? f.Horizon;
-        var text = new StringBuilder();
         var header = new List<string> { "series", "step", f.TimeColumn };
         foreach (var v in f.ValueColumns!)
         {
@@ -113,8 +132,7 @@ internal static class SavedModel
             foreach (var q in model.Quantiles ?? Array.Empty<float>())
                 header.Add($"{v}_q{F(q)}");
         }
-        text.AppendJoin(',', header.Select(v => Quote(v, ','))).Append('\n');
-        int rows = 0;
+        var rows = new List<List<string>>();
         foreach (var s in series)
         {
             var forecast = model.Forecast(s, h);
@@ -127,12 +145,10 @@ internal static class SavedModel
                     if (forecast.Quantiles != null)
                         line.AddRange(forecast.Quantiles[v].Select(q => F(q[step])));
                 }
-                text.AppendJoin(',', line.Select(x => Quote(x, ','))).Append('\n');
-                rows++;
+                rows.Add(line);
             }
         }
-        WriteAtomically(outputPath, text.ToString());
-        return rows;
+        return (header, rows);
     }
 
     private static string TimeOf(Forecast f, int step) =>

@@ -1,0 +1,206 @@
+using System;
+using System.Collections.Generic;
+using System.IO;
+using System.IO.Compression;
+using System.Linq;
+using System.Net;
+using System.Text.Json.Nodes;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
+using Microsoft.ML;
+using MLNet.Sequence.Cli.Config;
+using MLNet.Sequence.Cli.Data;
+using MLNet.Sequence.Cli.Workflow;
+
+namespace MLNet.Sequence.Cli.Serve;
+
+/// <summary>
+/// serve: a local web page over the same workflow as the command line. Pick or upload a data file, choose the task and
+/// columns (inferred defaults shown), train or sweep with live progress (the page polls), see the metrics, the
+/// leaderboard and the plots, try a prediction, download the model and the generated code. Listens on 127.0.0.1 only.
+/// </summary>
+internal static class WebServer
+{
+    /// <summary>Builds the app; <paramref name="port"/> 0 picks a free port (read it from the app's URLs after start).</summary>
+    /// <param name="workspace">Uploads, configs and each run's output go here.</param>
+    /// <param name="dataFolder">Data files offered in the page's list (CSV/TSV below it); null for uploads only.</param>
+    /// <param name="port">The loopback port.</param>
+    public static WebApplication Build(string workspace, string? dataFolder, int port)
+    {
+        workspace = Path.GetFullPath(workspace);
+        Directory.CreateDirectory(Path.Combine(workspace, "uploads"));
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Loopback, port));
+        var app = builder.Build();
+        var jobs = new JobManager(workspace);
+        app.Lifetime.ApplicationStopping.Register(jobs.Dispose);
+
+        app.MapGet("/", () => Results.Content(Page(), "text/html; charset=utf-8"));
+
+        app.MapGet("/api/datasets", () => Results.Json(Datasets(workspace, dataFolder)));
+
+        app.MapPost("/api/upload", async (HttpRequest request) =>
+        {
+            if (!request.HasFormContentType)
+                return Error("file", "send the data file as multipart/form-data.");
+            var form = await request.ReadFormAsync();
+            var file = form.Files.FirstOrDefault();
+            if (file == null || file.Length == 0)
+                return Error("file", "no file, or an empty one.");
+            var name = Path.GetFileName(file.FileName);
+            if (!(name.EndsWith(".csv", StringComparison.OrdinalIgnoreCase) || name.EndsWith(".tsv", StringComparison.OrdinalIgnoreCase) || name.EndsWith(".txt", StringComparison.OrdinalIgnoreCase)))
+                return Error("file", $"'{name}' is not a .csv, .tsv or .txt file.");
+            var path = Path.Combine(workspace, "uploads", name);
+            await using (var stream = File.Create(path))
+                await file.CopyToAsync(stream);
+            return Results.Json(new JsonObject { ["path"] = path, ["name"] = "uploads/" + name });
+        });
+
+        app.MapPost("/api/infer", (JsonObject body) => Guard(() =>
+        {
+            var path = ResolveData(workspace, dataFolder, body["path"]?.GetValue<string>());
+            var task = body["task"]?.GetValue<string>() ?? "";
+            if (task is not ("binary" or "multiclass" or "regression" or "forecasting"))
+                throw new ConfigException("task", $"must be binary, multiclass, regression or forecasting; it was '{task}'.");
+            var config = ConfigInference.Infer(new ConfigInference.Request
+            {
+                DataPath = path, Task = task, ConfigPath = Path.Combine(workspace, Path.GetFileNameWithoutExtension(path) + ".json"),
+                Label = Optional(body, "label"), Input = Optional(body, "input"), TimeColumn = Optional(body, "time"),
+            });
+            config.Data.Path = path;
+            config.Schema = null;
+            return Results.Json(new JsonObject { ["config"] = JsonNode.Parse(config.ToJson()) });
+        }));
+
+        app.MapPost("/api/jobs", (JsonObject body) => Guard(() =>
+        {
+            var text = body["config"]?.ToJsonString() ?? throw new ConfigException("config", "missing.");
+            var config = WorkflowConfig.Parse(text, workspace);
+            bool sweep = body["mode"]?.GetValue<string>() == "sweep";
+            if (sweep && config.Sweep == null)
+                throw new ConfigException("sweep", "missing: a sweep needs a 'sweep' section (minutes and/or maximumTrials).");
+            if (!sweep && config.Sweep != null)
+                throw new ConfigException("sweep", "this config sweeps; start a sweep, or give a 'trainer' section.");
+            var job = jobs.Start(config, sweep);
+            return Results.Json(new JsonObject { ["id"] = job.Id });
+        }));
+
+        app.MapGet("/api/jobs/{id}", (string id, int? from) =>
+            jobs.Find(id) is { } job ? Results.Json(job.State(from ?? 0)) : Results.NotFound());
+
+        app.MapGet("/api/jobs/{id}/files/{name}", (string id, string name) =>
+        {
+            if (jobs.Find(id) is not { Report: { } report } job)
+                return Results.NotFound();
+            var file = report.Files.Values.FirstOrDefault(f => Path.GetFileName(f) == name);
+            if (file == null || !File.Exists(file))
+                return Results.NotFound();
+            var type = name.EndsWith(".png", StringComparison.Ordinal) ? "image/png" : name.EndsWith(".json", StringComparison.Ordinal) ? "application/json" : "application/zip";
+            return Results.File(File.ReadAllBytes(file), type, type == "image/png" ? null : name);
+        });
+
+        app.MapGet("/api/jobs/{id}/code.zip", (string id) =>
+        {
+            if (jobs.Find(id) is not { Report: not null } job)
+                return Results.NotFound();
+            var folder = CodeGenerator.Write(job.Config, null);
+            var zip = Path.Combine(job.Config.OutputDirectory, "code.zip");
+            if (File.Exists(zip))
+                File.Delete(zip);
+            ZipFile.CreateFromDirectory(folder, zip);
+            return Results.File(File.ReadAllBytes(zip), "application/zip", "code.zip");
+        });
+
+        app.MapPost("/api/jobs/{id}/predict", (string id, JsonObject body) => Guard(() =>
+        {
+            if (jobs.Find(id) is not { Report: not null } job)
+                return Results.NotFound();
+            var config = job.Config;
+            var ml = new MLContext(config.Seed);
+            var modelPath = Path.Combine(config.OutputDirectory, TabularWorkflow.ModelFileName);
+            var loaded = job.Model(() => ml.Model.LoadSequenceModel(modelPath, out _));
+            if (config.TaskKind == WorkflowTask.Forecasting)
+            {
+                int? horizon = body["horizon"] is JsonNode h ? h.GetValue<int>() : null;
+                var (header, rows) = SavedModel.ForecastRows(config, SavedModel.Forecaster(loaded), config.Resolve(config.Data.Path), horizon);
+                return Results.Json(new JsonObject
+                {
+                    ["header"] = new JsonArray(header.Select(x => (JsonNode?)JsonValue.Create(x)).ToArray()),
+                    ["rows"] = new JsonArray(rows.Select(r => (JsonNode?)new JsonArray(r.Select(x => (JsonNode?)JsonValue.Create(x)).ToArray())).ToArray()),
+                });
+            }
+            var text = body["text"]?.GetValue<string>() ?? throw new DataException("text", "missing: the input to predict.");
+            var header1 = config.Data.Columns!.Select(c => c.Name).ToArray();
+            var row = header1.Select(c => c == config.Input ? text : "").ToArray();
+            var file = DelimitedFile.FromRows("form", header1, new List<string[]> { row });
+            var result = new JsonObject();
+            foreach (var (name, values) in SavedModel.Score(ml, config, loaded, file, "text"))
+                result[name] = values[0];
+            return Results.Json(result);
+        }));
+        return app;
+    }
+
+    private static string? Optional(JsonObject body, string name) =>
+        body[name]?.GetValue<string>() is { Length: > 0 } v ? v : null;
+
+    private static IResult Error(string field, string message) =>
+        Results.Json(new JsonObject { ["field"] = field, ["error"] = $"{field}: {message}" }, statusCode: 400);
+
+    /// <summary>Config and data problems become a 400 with the field and the message the command line would print.</summary>
+    private static IResult Guard(Func<IResult> action)
+    {
+        try
+        {
+            return action();
+        }
+        catch (ConfigException e)
+        {
+            return Results.Json(new JsonObject { ["field"] = e.Field, ["error"] = e.Message }, statusCode: 400);
+        }
+        catch (DataException e)
+        {
+            return Results.Json(new JsonObject { ["field"] = e.Field, ["error"] = e.Message }, statusCode: 400);
+        }
+        catch (Exception e) when (e is ArgumentException or InvalidOperationException or FormatException or System.Text.Json.JsonException)
+        {
+            return Results.Json(new JsonObject { ["field"] = "", ["error"] = e.Message }, statusCode: 400);
+        }
+    }
+
+    private static JsonArray Datasets(string workspace, string? dataFolder)
+    {
+        var list = new JsonArray();
+        IEnumerable<(string Name, string Path)> Files(string root, string prefix) => Directory.Exists(root)
+            ? Directory.EnumerateFiles(root, "*.*", SearchOption.AllDirectories)
+                .Where(f => f.EndsWith(".csv", StringComparison.OrdinalIgnoreCase) || f.EndsWith(".tsv", StringComparison.OrdinalIgnoreCase))
+                .OrderBy(f => f, StringComparer.Ordinal)
+                .Select(f => (prefix + Path.GetRelativePath(root, f).Replace('\\', '/'), f))
+            : Enumerable.Empty<(string, string)>();
+        foreach (var (name, path) in (dataFolder != null ? Files(dataFolder, "") : Enumerable.Empty<(string, string)>()).Concat(Files(Path.Combine(workspace, "uploads"), "uploads/")))
+            list.Add(new JsonObject { ["name"] = name, ["path"] = path });
+        return list;
+    }
+
+    /// <summary>A data file the page names: one it listed (bundled or uploaded), never any other path.</summary>
+    private static string ResolveData(string workspace, string? dataFolder, string? path)
+    {
+        if (string.IsNullOrEmpty(path))
+            throw new DataException("path", "choose or upload a data file first.");
+        var full = Path.GetFullPath(path);
+        bool allowed = Datasets(workspace, dataFolder).Any(d => d!["path"]!.GetValue<string>() == full);
+        if (!allowed)
+            throw new DataException("path", $"'{path}' is not one of the listed data files.");
+        return full;
+    }
+
+    private static string Page()
+    {
+        using var stream = typeof(WebServer).Assembly.GetManifestResourceStream("index.html")!;
+        using var reader = new StreamReader(stream);
+        return reader.ReadToEnd();
+    }
+}

@@ -1,0 +1,163 @@
+using System;
+using System.Diagnostics;
+using System.IO;
+using System.IO.Compression;
+using System.Linq;
+using System.Net.Http;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.VisualStudio.TestTools.UnitTesting;
+using MLNet.Sequence.Cli.Config;
+using MLNet.Sequence.Cli.Serve;
+using MLNet.Sequence.Cli.Workflow;
+using OpenQA.Selenium;
+using OpenQA.Selenium.Chrome;
+
+namespace MLNet.Sequence.Tests.Cli;
+
+/// <summary>
+/// The local web page in a real browser: Debian's headless chromium, driven through its chromedriver, walks the page
+/// end to end on the splice data (upload, infer, a refused config, train with live progress, results and plots, a
+/// prediction equal to the command line's, downloads). Screenshots of each step go to the test results folder, and to
+/// the folder in MLNETSEQ_SCREENSHOTS when set (how docs/images was made).
+/// </summary>
+[TestClass]
+[TestCategory("Browser")]
+public sealed class WebPageTests
+{
+    private const string Browser = "/usr/lib/chromium/chromium";
+    private const string Driver = "/usr/bin/chromedriver";
+
+    public TestContext TestContext { get; set; } = null!;
+
+    private static void WaitFor(Func<bool> condition, TimeSpan timeout, Func<string> what)
+    {
+        var clock = Stopwatch.StartNew();
+        while (!condition())
+        {
+            if (clock.Elapsed > timeout)
+                Assert.Fail($"Timed out after {timeout.TotalSeconds:F0} s waiting for {what()}.");
+            System.Threading.Thread.Sleep(200);
+        }
+    }
+
+    [TestMethod]
+    [Timeout(600_000)]
+    public void TheWebPageUploadsTrainsShowsResultsPredictsAndOffersDownloads()
+    {
+        if (!File.Exists(Browser) || !File.Exists(Driver))
+            Assert.Fail($"The browser test needs Debian's chromium and chromium-driver ({Browser}, {Driver}): apt-get install -y chromium chromium-driver (.ci/run installs them when missing).");
+        var folder = ConfigTests.TempFolder();
+        var shots = Environment.GetEnvironmentVariable("MLNETSEQ_SCREENSHOTS") is { Length: > 0 } s ? Path.GetFullPath(s) : null;
+        WebApplication? app = null;
+        try
+        {
+            var workspace = Path.Combine(folder, "workspace");
+            Directory.CreateDirectory(folder);
+            var upload = Path.Combine(folder, "dna.csv");
+            File.Copy(Path.Combine(ConfigTests.RepoRoot(), "data", "bio", "splice_dna.csv"), upload);
+            app = WebServer.Build(workspace, dataFolder: null, port: 0);
+            app.StartAsync().GetAwaiter().GetResult();
+            var url = app.Urls.Single();
+            StringAssert.StartsWith(url, "http://127.0.0.1:", "local only");
+
+            var options = new ChromeOptions { BinaryLocation = Browser };
+            options.AddArguments("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
+                "--disable-component-update", "--disable-sync", "--no-first-run", "--window-size=1100,1500", $"--user-data-dir={Path.Combine(folder, "chromium")}");
+            using var service = ChromeDriverService.CreateDefaultService(Path.GetDirectoryName(Driver)!, Path.GetFileName(Driver));
+            service.SuppressInitialDiagnosticInformation = true;
+            using var driver = new ChromeDriver(service, options, TimeSpan.FromMinutes(2));
+            int step = 0;
+            void Shot(string name)
+            {
+                var shot = ((ITakesScreenshot)driver).GetScreenshot();
+                var file = $"serve-{++step}-{name}.png";
+                shot.SaveAsFile(Path.Combine(folder, file));
+                TestContext.AddResultFile(Path.Combine(folder, file));
+                if (shots != null)
+                {
+                    Directory.CreateDirectory(shots);
+                    shot.SaveAsFile(Path.Combine(shots, file));
+                }
+            }
+            IWebElement Id(string id) => driver.FindElement(By.Id(id));
+            object? Js(string script) => ((IJavaScriptExecutor)driver).ExecuteScript(script);
+
+            // 1. Data: upload a CSV; the list then offers and selects it.
+            driver.Navigate().GoToUrl(url);
+            Id("upload").SendKeys(upload);
+            WaitFor(() => (Js("return document.getElementById('dataset').value") as string ?? "").EndsWith("dna.csv", StringComparison.Ordinal),
+                TimeSpan.FromSeconds(30), () => "the uploaded file in the data list");
+            Shot("data");
+
+            // 2. Task and columns: the inferred defaults are shown.
+            Js("document.getElementById('task').value = 'multiclass'");
+            Id("infer").Click();
+            WaitFor(() => Id("columns-area").Displayed, TimeSpan.FromSeconds(30), () => $"the inferred columns (error: {Id("error").Text})");
+            Assert.AreEqual("label", Js("return document.getElementById('label').value"));
+            Assert.AreEqual("sequence", Js("return document.getElementById('input').value"));
+            StringAssert.Contains(Id("columns").Text, "sequence text input");
+            StringAssert.Contains((string)Js("return document.getElementById('config').value")!, "\"tokenizer\": \"onehot\"");
+            Id("epochs").Clear();
+            Id("epochs").SendKeys("5");
+            Shot("task-and-columns");
+
+            // A config the tool refuses: the page shows the field and what was expected.
+            Js("const c = document.getElementById('config'); c.value = c.value.replace('\"padLength\"', '\"padLenght\"')");
+            Id("train").Click();
+            WaitFor(() => Id("error").Text.Length > 0, TimeSpan.FromSeconds(30), () => "the config error");
+            StringAssert.Contains(Id("error").Text, "padLenght");
+            Js("const c = document.getElementById('config'); c.value = c.value.replace('\"padLenght\"', '\"padLength\"')");
+
+            // 3. Train, with live progress, until done.
+            Id("train").Click();
+            WaitFor(() => Id("status").Text is "done" or "failed", TimeSpan.FromMinutes(4), () => $"training (status '{Id("status").Text}', log: {Id("log").Text})");
+            Assert.AreEqual("done", Id("status").Text, Id("error").Text);
+            StringAssert.Contains(Id("log").Text, "epoch 5/5");
+            Shot("trained");
+
+            // 4. Results: metrics next to the ML.NET baseline, the plots load.
+            var metrics = Id("metrics").Text;
+            StringAssert.Contains(metrics, "macroAccuracy");
+            StringAssert.Contains(metrics, "ML.NET one-hot");
+            var lstm = metrics.Split('\n').Single(l => l.StartsWith("lstm", StringComparison.Ordinal));
+            Assert.IsGreaterThan(0.9, double.Parse(lstm.Split(' ')[1], System.Globalization.CultureInfo.InvariantCulture), lstm);
+            foreach (var plot in new[] { "plot-learningCurve", "plot-confusionMatrix" })
+                WaitFor(() => Convert.ToInt64(Js($"return document.getElementById('{plot}').naturalWidth")) > 0, TimeSpan.FromSeconds(20), () => plot);
+            Js("window.scrollTo(0, document.body.scrollHeight)");
+            Shot("results");
+
+            // 5. Try it: the page's prediction is the command line's for the same row.
+            var sequence = File.ReadLines(upload).ElementAt(1).Split(',')[1];
+            Id("predict-text").SendKeys(sequence);
+            Id("predict").Click();
+            WaitFor(() => driver.FindElements(By.Id("prediction-PredictedLabel")).Count > 0, TimeSpan.FromSeconds(30), () => $"the prediction (error: {Id("error").Text})");
+            var predicted = Id("prediction-PredictedLabel").Text;
+            Js("window.scrollTo(0, document.body.scrollHeight)");
+            Shot("prediction");
+            var config = WorkflowConfig.Parse((string)Js("return document.getElementById('config').value")!, workspace);
+            var jobId = new Uri(Id("download-model").GetAttribute("href")!).Segments[3].TrimEnd('/');
+            config.Output = Path.Combine(workspace, "jobs", jobId);
+            var input = Path.Combine(folder, "one.csv");
+            File.WriteAllText(input, "sequence\n" + sequence + "\n");
+            SavedModel.Predict(config, null, input, Path.Combine(folder, "one-predicted.csv"));
+            Assert.AreEqual(File.ReadAllLines(Path.Combine(folder, "one-predicted.csv"))[1].Split(',')[1], predicted);
+
+            // Downloads: the model zip and the generated C# project.
+            using var http = new HttpClient();
+            var model = http.GetByteArrayAsync(Id("download-model").GetAttribute("href")).GetAwaiter().GetResult();
+            Assert.IsGreaterThan(10_000, model.Length);
+            var code = http.GetByteArrayAsync(Id("download-code").GetAttribute("href")).GetAwaiter().GetResult();
+            using var zip = new ZipArchive(new MemoryStream(code));
+            var names = zip.Entries.Select(e => e.FullName).ToList();
+            foreach (var expected in new[] { "ModelInput.cs", "ModelOutput.cs", "Program.cs", "model.zip" })
+                Assert.Contains(expected, names);
+        }
+        finally
+        {
+            app?.StopAsync().GetAwaiter().GetResult();
+            (app as IDisposable)?.Dispose();
+            try { Directory.Delete(folder, recursive: true); }
+            catch (IOException) { }
+        }
+    }
+}
