@@ -43,6 +43,7 @@ internal static class Program
             c.AddCommand<EvaluateCommand>("evaluate").WithDescription("Score a saved model on the config's test rows or another file.");
             c.AddCommand<PredictCommand>("predict").WithDescription("Predict every row of a file (or forecast each series of a history file) into a CSV.");
             c.AddCommand<CodegenCommand>("codegen").WithDescription("Write a small C# project that loads the saved model and predicts.");
+            c.AddCommand<ExplainCommand>("explain").WithDescription("Show which steps (words, symbols) moved each prediction: occlusion attributions of the saved model.");
             c.AddCommand<ServeCommand>("serve").WithDescription("Start the local web page (127.0.0.1 only): pick data, train or sweep, see results, try predictions, download model and code.");
             c.PropagateExceptions();
         });
@@ -316,6 +317,71 @@ internal sealed class CodegenCommand : Command<CodegenSettings>
         var config = WorkflowConfig.Load(settings.Config);
         var folder = CodeGenerator.Write(config, settings.Output, settings.LibrarySource);
         AnsiConsole.MarkupLine($"wrote a C# project to [green]{Markup.Escape(folder)}[/]; run it with: dotnet run --project {Markup.Escape(folder)}");
+        return Program.ExitCodes.Ok;
+    }
+}
+
+internal sealed class ExplainSettings : ConfigSettings
+{
+    [CommandOption("--input <FILE>")]
+    [Description("Rows to explain (the config's columns; the label may be absent).")]
+    public string Input { get; set; } = "";
+
+    [CommandOption("--rows <N>")]
+    [Description("Explain at most this many rows (default 10).")]
+    public int Rows { get; set; } = 10;
+
+    [CommandOption("--output <FILE>")]
+    [Description("Also write the attributions as JSON.")]
+    public string? Output { get; set; }
+
+    [CommandOption("--model <FILE>")]
+    public string? Model { get; set; }
+
+    public override ValidationResult Validate() =>
+        string.IsNullOrEmpty(Input) ? ValidationResult.Error("explain needs --input.")
+        : Rows < 1 ? ValidationResult.Error($"--rows must be at least 1; it was {Rows}.") : ValidationResult.Success();
+}
+
+internal sealed class ExplainCommand : Command<ExplainSettings>
+{
+    public override int Execute(CommandContext context, ExplainSettings settings, CancellationToken cancellationToken)
+    {
+        var config = WorkflowConfig.Load(settings.Config);
+        var ml = new Microsoft.ML.MLContext(config.Seed);
+        var path = SavedModel.ModelPath(config, settings.Model);
+        if (!File.Exists(path))
+            throw new DataException("--model", $"no model at '{path}'; run 'mlnet-sequence train' with this config first, or pass --model.");
+        var model = ml.Model.LoadSequenceModel(path, out _);
+        using var owned = model as IDisposable;
+        var file = DelimitedFile.Read(Path.GetFullPath(settings.Input), config.Data.SeparatorChar, config.Data.HasHeader, config.Data.Columns!.Select(c => c.Name).ToList(), "--input");
+        var explained = SavedModel.Explain(ml, config, model, file, settings.Rows, "--input");
+        AnsiConsole.MarkupLine("[grey]green: steps that pushed toward the prediction, red: against it (occlusion: the score without the step)[/]");
+        var json = new System.Text.Json.Nodes.JsonArray();
+        foreach (var (prediction, steps) in explained)
+        {
+            double scale = Math.Max(1e-6, steps.Count == 0 ? 1 : steps.Max(x => Math.Abs(x.Contribution)));
+            var line = string.Join(" ", steps.Select(x =>
+            {
+                double w = x.Contribution / scale;
+                string style = w > 0.5 ? "bold green" : w > 0.15 ? "green" : w < -0.5 ? "bold red" : w < -0.15 ? "red" : "default";
+                return $"[{style}]{Markup.Escape(x.Step)}[/]";
+            }));
+            AnsiConsole.MarkupLine($"[bold]{Markup.Escape(prediction)}[/]: {line}");
+            json.Add(new System.Text.Json.Nodes.JsonObject
+            {
+                ["prediction"] = prediction,
+                ["steps"] = new System.Text.Json.Nodes.JsonArray(steps.Select(x => (System.Text.Json.Nodes.JsonNode?)new System.Text.Json.Nodes.JsonObject
+                {
+                    ["step"] = x.Step, ["contribution"] = Math.Round(x.Contribution, 6),
+                }).ToArray()),
+            });
+        }
+        if (settings.Output != null)
+        {
+            SavedModel.WriteAtomically(settings.Output, json.ToJsonString(WorkflowConfig.Json) + Environment.NewLine);
+            AnsiConsole.MarkupLine($"wrote [green]{Markup.Escape(settings.Output)}[/]");
+        }
         return Program.ExitCodes.Ok;
     }
 }

@@ -139,6 +139,8 @@ internal static class WebServer
             var result = new JsonObject();
             foreach (var (name, values) in SavedModel.Score(ml, config, loaded, file, "text"))
                 result[name] = values[0];
+            var (_, steps) = SavedModel.Explain(ml, config, loaded, file, 1, "text")[0];
+            result["explanation"] = new JsonArray(steps.Select(x => (JsonNode?)new JsonObject { ["step"] = x.Step, ["contribution"] = Math.Round(x.Contribution, 5) }).ToArray());
             return Results.Json(result);
         }));
         return app;

@@ -58,6 +58,43 @@ internal static class SavedModel
             : PredictRows(ml, config, transformer, inputPath, outputPath);
     }
 
+    /// <summary>
+    /// Per-step explanations (occlusion, <c>mlContext.Model.ExplainSteps</c>) of a saved classifier or regressor on the
+    /// rows of a file: for each row the steps' text (the token, or the symbol for one-hot input) and contribution.
+    /// </summary>
+    internal static List<(string Explained, List<(string Step, float Contribution)> Steps)> Explain(
+        MLContext ml, WorkflowConfig config, ITransformer model, DelimitedFile file, int maximumRows, string field)
+    {
+        if (config.TaskKind == WorkflowTask.Forecasting)
+            throw new ConfigException("task", "explain covers classification and regression; a forecaster's past steps are not explained yet.");
+        var columns = config.Data.Columns!;
+        file.CheckTypes(columns.Where(c => c.Name == config.Input), config.Data.HasHeader, field);
+        var explanations = ml.Model.ExplainSteps(model, TabularData.Load(ml, file, columns), maximumRows);
+        int input = Array.IndexOf(file.Header, config.Input);
+        var result = new List<(string, List<(string, float)>)>();
+        for (int r = 0; r < explanations.Count; r++)
+        {
+            var e = explanations[r];
+            var steps = new List<(string, float)>();
+            // One-hot symbols: step t is character t of the (truncated) input; tokens name themselves.
+            var text = file.Rows[r][input];
+            int realSeen = 0;
+            for (int t = 0; t < e.Contributions.Count; t++)
+            {
+                if (!e.IsReal[t])
+                    continue;
+                string step = e.Tokens?[t] ?? (realSeen < text.Length ? text[realSeen].ToString() : "?");
+                realSeen++;
+                // Toward the predicted class: for a binary "false", a step that lowers the logit supports it.
+                float sign = config.TaskKind == WorkflowTask.Binary && e.Score < 0 ? -1f : 1f;
+                steps.Add((step, sign * e.Contributions[t]));
+            }
+            string explained = e.ExplainedClass ?? (config.TaskKind == WorkflowTask.Binary ? (e.Score > 0 ? "true" : "false") : F(e.Score));
+            result.Add((explained, steps));
+        }
+        return result;
+    }
+
     /// <summary>A loaded forecaster zip holds a chain whose one forecasting step is the forecaster.</summary>
     internal static SequenceForecastTransformer Forecaster(ITransformer loaded) => loaded switch
     {

@@ -11,8 +11,8 @@ namespace MLNet.Sequence
 {
     /// <summary>
     /// Why a sequence model predicted what it did for one row: how much each step moved the explained score. A step's
-    /// contribution is the score with every step minus the score with that step deleted (occlusion): positive steps
-    /// pushed the score up, negative ones down.
+    /// contribution is the score with every step minus the score with that step occluded (a token deleted, a numeric step
+    /// zeroed): positive steps pushed the score up, negative ones down.
     /// </summary>
     public sealed class StepExplanation
     {
@@ -60,13 +60,14 @@ namespace MLNet.Sequence
         /// <summary>
         /// Explains the predictions of a pipeline that ends in (or contains) a sequence trainer's model, one
         /// <see cref="StepExplanation"/> per row of <paramref name="data"/> (raw rows: the pipeline's transforms before the
-        /// model run first). Each step is deleted in turn (marked as padding, which every family ignores, so what remains
-        /// is the sequence without it) and the row scored again; a row of n real steps costs one batch of n + 1 rows.
+        /// model run first). Each real step is occluded in turn and the row scored again: a token is deleted (marked as
+        /// padding, which every family skips, so what remains is the sentence without it); a numeric step is set to zero in
+        /// place (a one-hot step then holds no symbol). A row of n real steps costs one batch of n + 1 rows.
         /// </summary>
         /// <remarks>
         /// Occlusion rather than gradients: it runs through the model's own scoring path for every family, pooling and
         /// head, needs no gradient hooks, and a contribution means exactly "the score drops by this much without this
-        /// step", which is what a user deleting words from a sentence sees. ML.NET's permutation feature importance cannot
+        /// step", which is what a user deleting words from a sentence sees (the deletion test on sentiment checks it). ML.NET's permutation feature importance cannot
         /// take these models (it only accepts ML.NET's own predictors); use this instead.
         /// </remarks>
         /// <param name="catalog">The model operations catalog.</param>
@@ -182,12 +183,18 @@ namespace MLNet.Sequence
             to.Length = from.Length;
         }
 
-        /// <summary>Deletes step <paramref name="t"/>: padding to the network (masked; id 0 or zero values).</summary>
+        /// <summary>
+        /// Occludes step <paramref name="t"/>. A token is deleted (padding, which every family skips, so the words after it
+        /// close up as if it had never been written); a numeric step keeps its place with every value zero (a one-hot
+        /// step then holds no symbol), so position-dependent models (flatten pooling) see the others where they were.
+        /// </summary>
         private static void Delete(SequenceRow r, int t, int features)
         {
-            r.Mask[t] = false;
             if (r.Ids != null)
+            {
+                r.Mask[t] = false;
                 r.Ids[t] = 0;
+            }
             else
                 Array.Clear(r.Values!, t * features, features);
         }

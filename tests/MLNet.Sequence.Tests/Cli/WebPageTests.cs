@@ -132,6 +132,9 @@ public sealed class WebPageTests
             Id("predict").Click();
             WaitFor(() => driver.FindElements(By.Id("prediction-PredictedLabel")).Count > 0, TimeSpan.FromSeconds(30), () => $"the prediction (error: {Id("error").Text})");
             var predicted = Id("prediction-PredictedLabel").Text;
+            // Why: every nucleotide shaded by its contribution (occlusion).
+            Assert.AreEqual(60L, Convert.ToInt64(Js("return document.querySelectorAll('#explanation .step').length")));
+            Assert.IsTrue(Convert.ToBoolean(Js("return [...document.querySelectorAll('#explanation .step')].some(s => parseFloat(s.dataset.contribution) !== 0)")));
             Js("window.scrollTo(0, document.body.scrollHeight)");
             Shot("prediction");
             var config = WorkflowConfig.Parse((string)Js("return document.getElementById('config').value")!, workspace);

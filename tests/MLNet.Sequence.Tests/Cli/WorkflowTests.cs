@@ -93,6 +93,23 @@ public sealed class WorkflowTests
             Assert.AreEqual("true", rows[1][1]);
             Assert.AreEqual("false", rows[2][1]);
 
+            // explain: one step per word of each row, the prediction it explains matches predict's.
+            var ml = new Microsoft.ML.MLContext(1);
+            using (var loaded = ml.Model.LoadSequenceModel(report.Files["model"], out _) as IDisposable)
+            {
+                var file = DelimitedFile.Read(input, '\t', true, null, "--input");
+                var explained = SavedModel.Explain(ml, config, (Microsoft.ML.ITransformer)loaded!, file, 10, "--input");
+                Assert.HasCount(3, explained);
+                CollectionAssert.AreEqual(new[] { "what", "a", "wonderful", "lovely", "film" }, explained[0].Steps.Select(x => x.Step).ToArray());
+                Assert.AreEqual(rows[1][1], explained[0].Explained);
+                Assert.AreEqual(rows[2][1], explained[1].Explained);
+                // The strongest support of a confident "true" comes from a sentiment word, not from "a" or "what".
+                var strongest = explained[0].Steps.OrderByDescending(x => x.Contribution).First().Step;
+                Assert.Contains(strongest, new[] { "wonderful", "lovely" });
+            }
+            Assert.AreEqual(Program.ExitCodes.Ok, Program.Main(new[] { "explain", Path.Combine(folder, "sentiment.json"), "--input", input, "--output", Path.Combine(folder, "why.json") }));
+            Assert.HasCount(3, JsonNode.Parse(File.ReadAllText(Path.Combine(folder, "why.json")))!.AsArray());
+
             // codegen: the generated project (referencing this repository's library by project) predicts the data file's
             // first row as the tool does.
             var code = CodeGenerator.Write(config, Path.Combine(folder, "code"), ConfigTests.RepoRoot());
