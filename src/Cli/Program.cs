@@ -354,6 +354,8 @@ internal sealed class ExplainCommand : Command<ExplainSettings>
             throw new DataException("--model", $"no model at '{path}'; run 'mlnet-sequence train' with this config first, or pass --model.");
         var model = ml.Model.LoadSequenceModel(path, out _);
         using var owned = model as IDisposable;
+        if (config.TaskKind == WorkflowTask.Forecasting)
+            return ExplainForecasts(config, SavedModel.Forecaster(model), settings);
         var file = DelimitedFile.Read(Path.GetFullPath(settings.Input), config.Data.SeparatorChar, config.Data.HasHeader, config.Data.Columns!.Select(c => c.Name).ToList(), "--input");
         var explained = SavedModel.Explain(ml, config, model, file, settings.Rows, "--input");
         AnsiConsole.MarkupLine("[grey]green: steps that pushed toward the prediction, red: against it (occlusion: the score without the step)[/]");
@@ -374,6 +376,36 @@ internal sealed class ExplainCommand : Command<ExplainSettings>
                 ["steps"] = new System.Text.Json.Nodes.JsonArray(steps.Select(x => (System.Text.Json.Nodes.JsonNode?)new System.Text.Json.Nodes.JsonObject
                 {
                     ["step"] = x.Step, ["contribution"] = Math.Round(x.Contribution, 6),
+                }).ToArray()),
+            });
+        }
+        if (settings.Output != null)
+        {
+            SavedModel.WriteAtomically(settings.Output, json.ToJsonString(WorkflowConfig.Json) + Environment.NewLine);
+            AnsiConsole.MarkupLine($"wrote [green]{Markup.Escape(settings.Output)}[/]");
+        }
+        return Program.ExitCodes.Ok;
+    }
+
+    /// <summary>Forecasting: each series' window steps with their value and how much the forecast moves without them.</summary>
+    private static int ExplainForecasts(WorkflowConfig config, MLNet.Sequence.Forecasting.SequenceForecastTransformer model, ExplainSettings settings)
+    {
+        var explained = SavedModel.ExplainForecasts(config, model, settings.Input, null);
+        var json = new System.Text.Json.Nodes.JsonArray();
+        foreach (var (series, steps) in explained.Take(settings.Rows))
+        {
+            var table = new Table().Title($"{Markup.Escape(series)}: mean change of the forecast without each past step").AddColumn("time").AddColumn(new TableColumn("value").RightAligned()).AddColumn(new TableColumn("contribution").RightAligned()).AddColumn("");
+            double scale = Math.Max(1e-6, steps.Max(x => Math.Abs(x.Contribution)));
+            foreach (var (time, value, c) in steps)
+                table.AddRow(time, value.ToString("G6", CultureInfo.InvariantCulture), c.ToString("F3", CultureInfo.InvariantCulture),
+                    $"[{(c >= 0 ? "green" : "red")}]{new string('#', (int)Math.Round(20 * Math.Abs(c) / scale))}[/]");
+            AnsiConsole.Write(table);
+            json.Add(new System.Text.Json.Nodes.JsonObject
+            {
+                ["series"] = series,
+                ["steps"] = new System.Text.Json.Nodes.JsonArray(steps.Select(x => (System.Text.Json.Nodes.JsonNode?)new System.Text.Json.Nodes.JsonObject
+                {
+                    ["time"] = x.Time, ["value"] = x.Value, ["contribution"] = Math.Round(x.Contribution, 6),
                 }).ToArray()),
             });
         }

@@ -126,8 +126,10 @@ internal static class WebServer
             {
                 int? horizon = body["horizon"] is JsonNode h ? h.GetValue<int>() : null;
                 var (header, rows) = SavedModel.ForecastRows(config, SavedModel.Forecaster(loaded), config.Resolve(config.Data.Path), horizon);
+                var (_, why) = SavedModel.ExplainForecasts(config, SavedModel.Forecaster(loaded), config.Resolve(config.Data.Path), horizon)[0];
                 return Results.Json(new JsonObject
                 {
+                    ["explanation"] = new JsonArray(why.Select(x => (JsonNode?)new JsonObject { ["step"] = x.Time, ["value"] = x.Value, ["contribution"] = Math.Round(x.Contribution, 4) }).ToArray()),
                     ["header"] = new JsonArray(header.Select(x => (JsonNode?)JsonValue.Create(x)).ToArray()),
                     ["rows"] = new JsonArray(rows.Select(r => (JsonNode?)new JsonArray(r.Select(x => (JsonNode?)JsonValue.Create(x)).ToArray())).ToArray()),
                 });

@@ -66,7 +66,7 @@ internal static class SavedModel
         MLContext ml, WorkflowConfig config, ITransformer model, DelimitedFile file, int maximumRows, string field)
     {
         if (config.TaskKind == WorkflowTask.Forecasting)
-            throw new ConfigException("task", "explain covers classification and regression; a forecaster's past steps are not explained yet.");
+            throw new ConfigException("task", "a forecaster is explained by ExplainForecasts (each past step of the window occluded).");
         var columns = config.Data.Columns!;
         file.CheckTypes(columns.Where(c => c.Name == config.Input), config.Data.HasHeader, field);
         var explanations = ml.Model.ExplainSteps(model, TabularData.Load(ml, file, columns), maximumRows);
@@ -91,6 +91,30 @@ internal static class SavedModel
             }
             string explained = e.ExplainedClass ?? (config.TaskKind == WorkflowTask.Binary ? (e.Score > 0 ? "true" : "false") : F(e.Score));
             result.Add((explained, steps));
+        }
+        return result;
+    }
+
+    /// <summary>
+    /// Which past observations moved the forecast of each series of a history file (<c>ExplainForecast</c>: each window
+    /// step occluded in turn): the step's time and value and the mean change of the forecast without it.
+    /// </summary>
+    internal static List<(string Series, List<(string Time, float Value, float Contribution)> Steps)> ExplainForecasts(
+        WorkflowConfig config, SequenceForecastTransformer model, string inputPath, int? horizon)
+    {
+        var series = new ForecastWorkflow(config, SilentObserver.Instance).ReadSeries(Path.GetFullPath(inputPath), "--input");
+        var result = new List<(string, List<(string, float, float)>)>();
+        foreach (var s in series)
+        {
+            var e = model.ExplainForecast(s, horizon);
+            var steps = e.Contributions.Select((c, w) =>
+            {
+                int t = e.FirstStep + w;
+                string time = s.Times != null ? s.Times[t].ToString("yyyy-MM-dd", CultureInfo.InvariantCulture)
+                    : s.NumericTimes != null ? s.NumericTimes[t].ToString("R", CultureInfo.InvariantCulture) : t.ToString(CultureInfo.InvariantCulture);
+                return (time, s.Values[0][t], c);
+            }).ToList();
+            result.Add((s.Id, steps));
         }
         return result;
     }

@@ -182,6 +182,18 @@ public sealed class WorkflowTests
             var point = rows.Skip(1).Select(r => float.Parse(r[3], CultureInfo.InvariantCulture)).ToArray();
             Assert.IsTrue(rows.Skip(1).All(r => float.Parse(r[4], CultureInfo.InvariantCulture) <= float.Parse(r[6], CultureInfo.InvariantCulture)));
 
+            // explain: the 24 window steps before the forecast origin, each with the forecast's change without it.
+            var ml = new Microsoft.ML.MLContext(1);
+            using (var loaded = ml.Model.LoadSequenceModel(report.Files["model"], out _) as IDisposable)
+            {
+                var (_, steps) = SavedModel.ExplainForecasts(config, SavedModel.Forecaster((Microsoft.ML.ITransformer)loaded!), config.Resolve(config.Data.Path), null).Single();
+                Assert.HasCount(24, steps);
+                Assert.AreEqual("1959-01-01", steps[0].Time);
+                Assert.AreEqual(432f, steps[^1].Value);
+                Assert.IsTrue(steps.Any(x => x.Contribution != 0));
+            }
+            Assert.AreEqual(Program.ExitCodes.Ok, Program.Main(new[] { "explain", Path.Combine(folder, "airpassengers.json"), "--input", config.Resolve(config.Data.Path) }));
+
             var code = CodeGenerator.Write(config, Path.Combine(folder, "code"), ConfigTests.RepoRoot());
             var run = Dotnet(code, "run -c Release", 8);
             var line = run.Split('\n').Single(l => l.StartsWith("Forecast=", StringComparison.Ordinal)).Trim();
