@@ -104,7 +104,7 @@ public static class SweepJobs
 
     private static void Splice(string outDir, double minutes)
     {
-        Console.WriteLine($"== Sweep: splice junctions (DNA, the main job's 80/20 split; {minutes} min of trials per tuner, seed 1)");
+        Console.WriteLine($"== Sweep: splice junctions (DNA, the main job's 80/20 split; 3-fold cross-validation inside the training rows; {minutes} min of trials per tuner, seed 1)");
         var ml = new MLContext(1);
         var (train, test) = Data.Split(Data.Splice());
         var prep = ml.Transforms.Conversion.MapValueToKey("LabelKey", "Label")
@@ -123,10 +123,15 @@ public static class SweepJobs
             var result = Sweep(ml, SequenceTask.MulticlassClassification, new SequenceSweepOptions
             {
                 LabelColumnName = "LabelKey",
-                SearchSpace = CpuSizedSpace(EncoderKind.Lstm, EncoderKind.Gru, EncoderKind.Transformer, EncoderKind.Cnn),
+                // One-hot steps have no embedding; the class depends on where a motif sits, so pooling keeps position.
+                SearchSpace = CpuSizedSpace(EncoderKind.Lstm, EncoderKind.Gru, EncoderKind.Transformer, EncoderKind.Cnn)
+                    .Remove("EmbeddingDimension").Narrow("Pooling", "Flatten", "Last", "Attention"),
                 Tuner = tuner,
                 TimeBudget = TimeSpan.FromMinutes(minutes),
                 MaximumEpochs = 15,
+                // A single 20% split picked noise (10 min each: validation 0.970, test 0.946 and 0.938); three folds score
+                // every trial on all 2548 training rows.
+                CrossValidationFolds = 3,
                 Seed = 1,
             }, trainData);
             var m = ml.MulticlassClassification.Evaluate(result.Model!.Transform(testData), "LabelKey");

@@ -448,6 +448,12 @@ internal sealed class SplitConfig
     /// <summary>Classification and regression: the share of training rows the trainer validates on each epoch (default none).</summary>
     public double? ValidationFraction { get; set; }
 
+    /// <summary>
+    /// Classification and regression, one trainer: k ≥ 2 scores the pipeline by k-fold cross-validation (the mean and
+    /// standard deviation over folds, instead of one test split), then trains the saved model on every row.
+    /// </summary>
+    public int? CrossValidationFolds { get; set; }
+
     internal void Validate(WorkflowConfig config)
     {
         WorkflowConfig.Require(TestFraction is null or (> 0 and < 1), "split.testFraction", $"must be in (0, 1); it was {TestFraction?.ToString(CultureInfo.InvariantCulture)}.");
@@ -455,11 +461,18 @@ internal sealed class SplitConfig
         if (config.TaskKind == WorkflowTask.Forecasting)
         {
             WorkflowConfig.Require(TestSteps is null or >= 1, "split.testSteps", $"must be at least 1; it was {TestSteps}.");
-            WorkflowConfig.Require(TestFraction == null && ValidationFraction == null, TestFraction != null ? "split.testFraction" : "split.validationFraction",
+            WorkflowConfig.Require(TestFraction == null && ValidationFraction == null && CrossValidationFolds == null,
+                TestFraction != null ? "split.testFraction" : ValidationFraction != null ? "split.validationFraction" : "split.crossValidationFolds",
                 "does not apply to forecasting; use split.testSteps (the last steps of each series held out).");
         }
         else
+        {
             WorkflowConfig.Require(TestSteps == null, "split.testSteps", "only applies to forecasting; use split.testFraction.");
+            WorkflowConfig.Require(CrossValidationFolds is null or (>= 2 and <= 20), "split.crossValidationFolds", $"must be between 2 and 20; it was {CrossValidationFolds}.");
+            WorkflowConfig.Require(CrossValidationFolds == null || TestFraction == null, "split.crossValidationFolds", "give either crossValidationFolds or testFraction, not both.");
+            WorkflowConfig.Require(CrossValidationFolds == null || config.Data.TestPath == null, "split.crossValidationFolds", "does not combine with data.testPath (the folds are the test sets).");
+            WorkflowConfig.Require(CrossValidationFolds == null || config.Sweep == null, "split.crossValidationFolds", "a sweep cross-validates its trials with sweep.crossValidationFolds.");
+        }
     }
 }
 

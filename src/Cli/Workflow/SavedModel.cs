@@ -41,6 +41,8 @@ internal static class SavedModel
             file.CheckTypes(config.Data.Columns!, config.Data.HasHeader, "--data");
             test = TabularData.Load(ml, file, config.Data.Columns!);
         }
+        else if (config.Split!.CrossValidationFolds != null)
+            throw new DataException("--data", "this config cross-validates, so its saved model was trained on every row and no rows are held out; pass --data with labelled rows to score.");
         else
             test = workflow.LoadSplit().Test;
         report.Rows.Add(workflow.Evaluate((ITransformer)model!, test, "model"));

@@ -41,7 +41,7 @@ internal sealed class TabularWorkflow
     public static string ModelFileName => "model.zip";
 
     /// <summary>The training rows and the test rows (data.testPath, or a seeded split of data.path).</summary>
-    public (IDataView Train, IDataView Test) LoadSplit()
+    public (IDataView Train, IDataView Test) LoadSplit(bool split = true)
     {
         var columns = _c.Data.Columns!;
         var file = DelimitedFile.Read(_c.Resolve(_c.Data.Path), _c.Data.SeparatorChar, _c.Data.HasHeader, columns.Select(c => c.Name).ToList(), "data.path");
@@ -53,8 +53,10 @@ internal sealed class TabularWorkflow
             testFile.CheckTypes(columns, _c.Data.HasHeader, "data.testPath");
             return (all, TabularData.Load(_ml, testFile, columns));
         }
-        var split = _ml.Data.TrainTestSplit(all, _c.Split!.EffectiveTestFraction, seed: _c.Seed);
-        return (split.TrainSet, split.TestSet);
+        if (!split)
+            return (all, all);
+        var parts = _ml.Data.TrainTestSplit(all, _c.Split!.EffectiveTestFraction, seed: _c.Seed);
+        return (parts.TrainSet, parts.TestSet);
     }
 
     /// <summary>Label conversion and the input column to padded ids (or one-hot steps) in "Features".</summary>
@@ -135,6 +137,8 @@ internal sealed class TabularWorkflow
     /// <summary>train (one trainer) or sweep: fits, evaluates on the test rows, saves model, metrics and plots.</summary>
     public RunReport Run(CancellationToken token = default)
     {
+        if (_c.Split!.CrossValidationFolds is int k)
+            return CrossValidate(k, token);
         var (train, test) = LoadSplit();
         Directory.CreateDirectory(_c.OutputDirectory);
         var clock = Stopwatch.StartNew();
@@ -173,6 +177,87 @@ internal sealed class TabularWorkflow
         report.Files["metrics"] = metricsPath;
         report.Save(metricsPath);
         return report;
+    }
+
+    /// <summary>
+    /// split.crossValidationFolds: each fold's pipeline scored on its held-out rows (ML.NET's CrossValidationSplit with
+    /// the config's seed), the mean and standard deviation reported for the model and the baseline, the confusion
+    /// matrix summed over folds; the saved model is then trained on every row.
+    /// </summary>
+    private RunReport CrossValidate(int k, CancellationToken token)
+    {
+        var (all, _) = LoadSplit(split: false);
+        Directory.CreateDirectory(_c.OutputDirectory);
+        var clock = Stopwatch.StartNew();
+        var report = new RunReport { Task = _c.Task };
+        SequenceTrainerOptions Options() => _c.Trainer != null ? TrainerOptionsBinder.Create(_c.Trainer.Family, _c.Trainer.Options, "trainer.options") : Defaults();
+        var family = TrainerOptionsBinder.FamilyOf(Options());
+        report.Trainer = new JsonObject { ["family"] = family, ["options"] = TrainerOptionsBinder.Changed(Options()), ["crossValidationFolds"] = k };
+        var (baselineName, baseline) = Baseline();
+        var models = new List<MetricsRow>();
+        var baselines = new List<MetricsRow>();
+        // Each fold learns its own label keys (in the order classes appear), so counts are summed by class name.
+        var classes = new List<string>();
+        var cells = new Dictionary<(string Actual, string Predicted), int>();
+        int fold = 0;
+        foreach (var split in _ml.Data.CrossValidationSplit(all, k, seed: _c.Seed))
+        {
+            _observer.Info($"Fold {++fold} of {k}: training {family} on {Describe(split.TrainSet)} rows.");
+            using (var model = Preprocessing().Append(Trainer(Options(), token)).Append(Tail()).Fit(split.TrainSet) as IDisposable)
+            {
+                models.Add(Evaluate((ITransformer)model!, split.TestSet, family));
+                if (_c.TaskKind is WorkflowTask.Binary or WorkflowTask.Multiclass)
+                {
+                    var (names, c) = ConfusionMatrix((ITransformer)model!, split.TestSet);
+                    foreach (var n in names.Where(n => !classes.Contains(n)))
+                        classes.Add(n);
+                    for (int i = 0; i < names.Length; i++)
+                        for (int j = 0; j < names.Length; j++)
+                            cells[(names[i], names[j])] = cells.GetValueOrDefault((names[i], names[j])) + c[i][j];
+                }
+            }
+            baselines.Add(Evaluate(baseline.Fit(split.TrainSet), split.TestSet, baselineName));
+        }
+        report.Rows.Add(Summary($"{family} (mean of {k} folds)", models, sd: false));
+        report.Rows.Add(Summary($"{family} (standard deviation)", models, sd: true));
+        report.Rows.Add(Summary($"{baselineName} (mean of {k} folds)", baselines, sd: false));
+        _observer.Info($"Training the saved model on all {Describe(all)} rows.");
+        using (var final = Preprocessing().Append(Trainer(Options(), token)).Append(Tail()).Fit(all) as IDisposable)
+        {
+            report.TrainingSeconds = clock.Elapsed.TotalSeconds;
+            var modelPath = Path.Combine(_c.OutputDirectory, ModelFileName);
+            _ml.Model.SaveSequenceModel((ITransformer)final!, all.Schema, modelPath);
+            report.Files["model"] = modelPath;
+            if (FindTrainer((ITransformer)final!)?.TrainingHistory is { Epochs.Count: > 0 } history)
+            {
+                var path = Path.Combine(_c.OutputDirectory, "learning-curve.png");
+                ForecastPlots.SaveTrainingHistory(path, history, $"{_c.Task}: loss per epoch (the model trained on every row)");
+                report.Files["learningCurve"] = path;
+            }
+        }
+        if (classes.Count > 0)
+        {
+            var counts = classes.Select(a => classes.Select(p => cells.GetValueOrDefault((a, p))).ToArray()).ToArray();
+            var path = Path.Combine(_c.OutputDirectory, "confusion-matrix.png");
+            ClassificationPlots.SaveConfusionMatrix(path, classes, counts, $"{_c.Task}: confusion matrix over {k} folds");
+            report.Files["confusionMatrix"] = path;
+        }
+        var metricsPath = Path.Combine(_c.OutputDirectory, "metrics.json");
+        report.Files["metrics"] = metricsPath;
+        report.Save(metricsPath);
+        return report;
+    }
+
+    private static MetricsRow Summary(string name, List<MetricsRow> folds, bool sd)
+    {
+        var row = new MetricsRow(name);
+        foreach (var metric in folds[0].Metrics.Select(m => m.Key))
+        {
+            var values = folds.Select(f => f[metric]).ToList();
+            double mean = values.Average();
+            row.Add(metric, sd ? Math.Sqrt(values.Sum(v => (v - mean) * (v - mean)) / Math.Max(1, values.Count - 1)) : mean);
+        }
+        return row;
     }
 
     /// <summary>

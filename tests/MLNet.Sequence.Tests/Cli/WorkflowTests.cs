@@ -243,6 +243,37 @@ public sealed class WorkflowTests
     }
 
     [TestMethod]
+    public void CrossValidationScoresEveryFoldAndSavesAModelTrainedOnEveryRow()
+    {
+        var folder = ConfigTests.TempFolder();
+        try
+        {
+            var path = ConfigTests.Variant("splice", folder, j =>
+            {
+                j["split"] = new JsonObject { ["crossValidationFolds"] = 3 };
+                j["trainer"]!["options"]!["NumberOfEpochs"] = 4;
+            });
+            var config = WorkflowConfig.Load(path);
+            var report = new TabularWorkflow(config, new Recorder()).Run();
+            CollectionAssert.AreEqual(new[] { "lstm (mean of 3 folds)", "lstm (standard deviation)", "ML.NET one-hot + LbfgsMaximumEntropy (mean of 3 folds)" },
+                report.Rows.Select(r => r.Name).ToArray());
+            Assert.IsGreaterThan(0.9, report.Rows[0]["macroAccuracy"]);
+            Assert.IsTrue(report.Rows[1]["macroAccuracy"] is > 0 and < 0.05, $"sd {report.Rows[1]["macroAccuracy"]}");
+            Assert.IsTrue(File.Exists(report.Files["model"]) && File.Exists(report.Files["confusionMatrix"]));
+            StringAssert.Contains(Assert.ThrowsExactly<DataException>(() => SavedModel.Evaluate(config, null, null)).Message, "no rows are held out; pass --data");
+            var evaluated = SavedModel.Evaluate(config, null, config.Resolve(config.Data.Path));
+            Assert.IsGreaterThan(report.Rows[0]["macroAccuracy"], evaluated.Model["macroAccuracy"], "the saved model was trained on these rows");
+
+            StringAssert.Contains(Assert.ThrowsExactly<ConfigException>(() => WorkflowConfig.Load(ConfigTests.Variant("splice", folder, j =>
+                j["split"] = new JsonObject { ["crossValidationFolds"] = 3, ["testFraction"] = 0.2 }))).Message, "either crossValidationFolds or testFraction");
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
+    [TestMethod]
     public void TheCommandLineReturnsItsExitCodes()
     {
         var folder = ConfigTests.TempFolder();
