@@ -120,6 +120,70 @@ namespace MLNet.Sequence.Forecasting
             return inside / (double)actual.Count;
         }
 
+        /// <summary>
+        /// Mean scaled interval score as M4 defines it for a (1 − <paramref name="alpha"/>) interval: the mean over the horizon
+        /// of (U − L) + (2/α)(L − y)·[y &lt; L] + (2/α)(y − U)·[y &gt; U], divided by the in-sample seasonal naive MAE
+        /// (<see cref="SeasonalNaiveScale"/>). Narrow intervals that still hold the actual values score low.
+        /// </summary>
+        /// <param name="history">The in-sample series, oldest first.</param>
+        /// <param name="actual">Observed values over the horizon.</param>
+        /// <param name="lower">Lower interval bounds.</param>
+        /// <param name="upper">Upper interval bounds.</param>
+        /// <param name="season">Season length m ≥ 1 of the scale.</param>
+        /// <param name="alpha">The interval's miss probability; M4 scored 95% intervals (α = 0.05).</param>
+        /// <returns>MSIS.</returns>
+        public static double Msis(IReadOnlyList<double> history, IReadOnlyList<double> actual, IReadOnlyList<double> lower,
+            IReadOnlyList<double> upper, int season, double alpha = 0.05)
+        {
+            if (actual.Count != lower.Count || actual.Count != upper.Count)
+                throw new ArgumentException($"actual, lower and upper must have the same length; they have {actual.Count}, {lower.Count} and {upper.Count}.");
+            if (actual.Count == 0)
+                throw new ArgumentException("There are no values to compare.", nameof(actual));
+            if (!(alpha > 0 && alpha < 1))
+                throw new ArgumentOutOfRangeException(nameof(alpha), alpha, "alpha must be in (0, 1).");
+            double scale = SeasonalNaiveScale(history, season);
+            double sum = 0;
+            for (int i = 0; i < actual.Count; i++)
+            {
+                double y = actual[i], l = lower[i], u = upper[i];
+                sum += u - l;
+                if (y < l) sum += 2 / alpha * (l - y);
+                if (y > u) sum += 2 / alpha * (y - u);
+            }
+            return sum / actual.Count / scale;
+        }
+
+        /// <summary>
+        /// Absolute coverage difference as M4 defines it: |coverage − (1 − α)|, where coverage is the share of all actual
+        /// values (every step of every series pooled) inside their interval.
+        /// </summary>
+        /// <param name="coverage">The pooled empirical coverage in [0, 1] (<see cref="Coverage"/> over all points).</param>
+        /// <param name="alpha">The interval's miss probability (0.05 for M4's 95% intervals).</param>
+        /// <returns>ACD.</returns>
+        public static double Acd(double coverage, double alpha = 0.05)
+        {
+            if (!(coverage >= 0 && coverage <= 1))
+                throw new ArgumentOutOfRangeException(nameof(coverage), coverage, "coverage must be in [0, 1].");
+            return Math.Abs(coverage - (1 - alpha));
+        }
+
+        /// <summary>
+        /// Overall weighted average as M4 defines it: the mean of a method's sMAPE relative to Naive2's and its MASE relative
+        /// to Naive2's, each the mean over the same set of series: OWA = ½ (sMAPE / sMAPE_Naive2 + MASE / MASE_Naive2).
+        /// Below 1 beats Naive2.
+        /// </summary>
+        /// <param name="smape">The method's mean sMAPE over the series.</param>
+        /// <param name="mase">The method's mean MASE over the series.</param>
+        /// <param name="naive2Smape">Naive2's mean sMAPE over the same series.</param>
+        /// <param name="naive2Mase">Naive2's mean MASE over the same series.</param>
+        /// <returns>OWA.</returns>
+        public static double Owa(double smape, double mase, double naive2Smape, double naive2Mase)
+        {
+            if (!(naive2Smape > 0) || !(naive2Mase > 0))
+                throw new ArgumentException($"Naive2's sMAPE and MASE must be positive to scale by; they were {naive2Smape} and {naive2Mase}.");
+            return 0.5 * (smape / naive2Smape + mase / naive2Mase);
+        }
+
         private static List<(double A, double F)> Pairs(IReadOnlyList<double> actual, IReadOnlyList<double> forecast)
         {
             if (actual.Count != forecast.Count)

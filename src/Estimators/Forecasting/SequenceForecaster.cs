@@ -209,6 +209,13 @@ namespace MLNet.Sequence.Forecasting
         public SequenceForecastTransformer Train(IReadOnlyList<SeriesFrame> training)
         {
             ArgumentNullException.ThrowIfNull(training);
+            if (_o.SeriesColumnName == null && training.Count > 1)
+            {
+                // Several frames are several series: key them, so no window spans the end of one and the start of the next.
+                var keyed = _o.Clone();
+                keyed.SeriesColumnName = "Series";
+                return new SequenceForecaster(_env, keyed).Train(training);
+            }
             var data = SeriesFrames.ToDataView(training, _o.ValueColumns, _o.PastCovariateColumns, _o.FutureCovariateColumns,
                 _o.TimeColumnName ?? "Time", _o.SeriesColumnName ?? "Series");
             return Fit(data);
@@ -249,6 +256,8 @@ namespace MLNet.Sequence.Forecasting
             GruOptions { Bidirectional: true } => "bidirectional GRU",
             GruOptions => "GRU",
             TransformerOptions => "Transformer",
+            NBeatsOptions { Interpretable: true } => "N-BEATS (interpretable)",
+            NBeatsOptions => "N-BEATS",
             _ => "temporal CNN",
         };
     }

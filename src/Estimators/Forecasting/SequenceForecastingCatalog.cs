@@ -7,8 +7,9 @@ using MLNet.Sequence.Forecasting;
 namespace MLNet.Sequence
 {
     /// <summary>
-    /// Forecasting on <c>mlContext.Forecasting</c>: sequence forecasters (LSTM, GRU, Transformer, temporal CNN), the naive,
-    /// seasonal naive and drift baselines, and rolling-origin backtests that compare them.
+    /// Forecasting on <c>mlContext.Forecasting</c>: sequence forecasters (LSTM, GRU, Transformer, temporal CNN, N-BEATS),
+    /// the naive, seasonal naive and drift baselines, the M4 competition's statistical benchmarks (Naive2, SES, Holt,
+    /// damped trend, Theta and their combination), and rolling-origin backtests that compare them.
     /// </summary>
     public static class SequenceForecastingCatalog
     {
@@ -87,6 +88,22 @@ namespace MLNet.Sequence
             string? timeColumnName = null, string? seriesColumnName = null, float[]? quantiles = null) =>
             Make(catalog, new CnnOptions(), valueColumn, windowLength, horizon, timeColumnName, seriesColumnName, quantiles);
 
+        /// <summary>
+        /// An N-BEATS forecaster of one value column (Oreshkin et al., ICLR 2020; generic blocks at their defaults, see
+        /// <see cref="NBeatsOptions"/>): fully connected blocks over the window, the whole horizon at once.
+        /// </summary>
+        /// <param name="catalog">The forecasting catalog.</param>
+        /// <param name="valueColumn">The series to forecast.</param>
+        /// <param name="windowLength">Past steps read (the paper uses 2 to 7 horizons).</param>
+        /// <param name="horizon">Steps forecast.</param>
+        /// <param name="timeColumnName">Optional time column.</param>
+        /// <param name="seriesColumnName">Optional series key column.</param>
+        /// <param name="quantiles">Optional quantiles for intervals.</param>
+        /// <returns>The estimator.</returns>
+        public static SequenceForecaster SequenceNBeats(this ForecastingCatalog catalog, string valueColumn, int windowLength, int horizon,
+            string? timeColumnName = null, string? seriesColumnName = null, float[]? quantiles = null) =>
+            Make(catalog, new NBeatsOptions(), valueColumn, windowLength, horizon, timeColumnName, seriesColumnName, quantiles);
+
         /// <summary>The naive baseline: every step equals the last observation.</summary>
         /// <param name="catalog">The forecasting catalog.</param>
         /// <returns>The baseline.</returns>
@@ -113,6 +130,57 @@ namespace MLNet.Sequence
         {
             ArgumentNullException.ThrowIfNull(catalog);
             return new DriftForecaster();
+        }
+
+        /// <summary>Naive2, M4's reference method: the naive forecast of the seasonally adjusted series (see <see cref="Naive2Forecaster"/>).</summary>
+        /// <param name="catalog">The forecasting catalog.</param>
+        /// <param name="seasonLength">The season length m (1 = no seasonal adjustment).</param>
+        /// <returns>The forecaster.</returns>
+        public static Naive2Forecaster Naive2(this ForecastingCatalog catalog, int seasonLength)
+        {
+            ArgumentNullException.ThrowIfNull(catalog);
+            return new Naive2Forecaster(seasonLength);
+        }
+
+        /// <summary>Simple exponential smoothing on the seasonally adjusted series, as the M4 organisers ran it.</summary>
+        /// <param name="catalog">The forecasting catalog.</param>
+        /// <param name="seasonLength">The season length m (1 = no seasonal adjustment).</param>
+        /// <returns>The forecaster.</returns>
+        public static SimpleExponentialSmoothingForecaster SimpleExponentialSmoothing(this ForecastingCatalog catalog, int seasonLength = 1)
+        {
+            ArgumentNullException.ThrowIfNull(catalog);
+            return new SimpleExponentialSmoothingForecaster(seasonLength);
+        }
+
+        /// <summary>Holt's linear trend method, or its damped form, on the seasonally adjusted series, as the M4 organisers ran it.</summary>
+        /// <param name="catalog">The forecasting catalog.</param>
+        /// <param name="seasonLength">The season length m (1 = no seasonal adjustment).</param>
+        /// <param name="damped">Damp the trend.</param>
+        /// <returns>The forecaster.</returns>
+        public static HoltForecaster Holt(this ForecastingCatalog catalog, int seasonLength = 1, bool damped = false)
+        {
+            ArgumentNullException.ThrowIfNull(catalog);
+            return new HoltForecaster(seasonLength, damped);
+        }
+
+        /// <summary>The Theta method on the seasonally adjusted series, as the M4 organisers ran it.</summary>
+        /// <param name="catalog">The forecasting catalog.</param>
+        /// <param name="seasonLength">The season length m (1 = no seasonal adjustment).</param>
+        /// <returns>The forecaster.</returns>
+        public static ThetaForecaster Theta(this ForecastingCatalog catalog, int seasonLength = 1)
+        {
+            ArgumentNullException.ThrowIfNull(catalog);
+            return new ThetaForecaster(seasonLength);
+        }
+
+        /// <summary>M4's "Com": the mean of SES, Holt and damped trend on the seasonally adjusted series.</summary>
+        /// <param name="catalog">The forecasting catalog.</param>
+        /// <param name="seasonLength">The season length m (1 = no seasonal adjustment).</param>
+        /// <returns>The forecaster.</returns>
+        public static SesHoltDampedCombinationForecaster SesHoltDampedCombination(this ForecastingCatalog catalog, int seasonLength = 1)
+        {
+            ArgumentNullException.ThrowIfNull(catalog);
+            return new SesHoltDampedCombinationForecaster(seasonLength);
         }
 
         /// <summary>A rolling-origin backtest of models and baselines side by side.</summary>

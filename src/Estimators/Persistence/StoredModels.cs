@@ -105,6 +105,11 @@ namespace MLNet.Sequence.Persistence
         [JsonPropertyName("StaticFeatures")] public int StaticFeatures { get; set; }
         [JsonPropertyName("Quantiles")] public int Quantiles { get; set; }
         [JsonPropertyName("TokenInput")] public bool TokenInput { get; set; }
+        // Added with N-BEATS; files written before lack them and read the defaults, which those networks never use.
+        [JsonPropertyName("BlockLayers")] public int BlockLayers { get; set; } = 4;
+        [JsonPropertyName("Interpretable")] public bool Interpretable { get; set; }
+        [JsonPropertyName("TrendDegree")] public int TrendDegree { get; set; } = 3;
+        [JsonPropertyName("OutputSteps")] public int OutputSteps { get; set; }
 
         public static NetworkV1 From(NetworkConfig c) => new()
         {
@@ -112,6 +117,7 @@ namespace MLNet.Sequence.Persistence
             FeaturesPerStep = c.FeaturesPerStep, SequenceLength = c.SequenceLength, HiddenSize = c.HiddenSize, Layers = c.Layers, Bidirectional = c.Bidirectional,
             Heads = c.Heads, FeedForwardDimension = c.FeedForwardDimension, KernelSize = c.KernelSize, Dropout = c.Dropout, Pooling = c.Pooling,
             HeadHiddenSize = c.HeadHiddenSize, Outputs = c.Outputs, StaticFeatures = c.StaticFeatures, Quantiles = c.Quantiles, TokenInput = c.TokenInput,
+            BlockLayers = c.BlockLayers, Interpretable = c.Interpretable, TrendDegree = c.TrendDegree, OutputSteps = c.OutputSteps,
         };
 
         public NetworkConfig ToConfig()
@@ -123,7 +129,7 @@ namespace MLNet.Sequence.Persistence
                 FreezeEmbeddings = FreezeEmbeddings, FeaturesPerStep = FeaturesPerStep, SequenceLength = SequenceLength, HiddenSize = HiddenSize, Layers = Layers,
                 Bidirectional = Bidirectional, Heads = Heads, FeedForwardDimension = FeedForwardDimension, KernelSize = KernelSize, Dropout = Dropout,
                 Pooling = StoredCheck.Defined(Pooling, part, "Pooling"), HeadHiddenSize = HeadHiddenSize, Outputs = Outputs, StaticFeatures = StaticFeatures,
-                Quantiles = Quantiles,
+                Quantiles = Quantiles, BlockLayers = BlockLayers, Interpretable = Interpretable, TrendDegree = TrendDegree, OutputSteps = OutputSteps,
             };
             try
             {

@@ -219,6 +219,7 @@ namespace MLNet.Sequence
             EncoderKind.Gru => typeof(GruOptions),
             EncoderKind.Transformer => typeof(TransformerOptions),
             EncoderKind.Cnn => typeof(CnnOptions),
+            EncoderKind.NBeats => typeof(NBeatsOptions),
             _ => throw new ArgumentOutOfRangeException(nameof(kind), $"No options for encoder {kind}."),
         };
 

@@ -126,6 +126,7 @@ namespace MLNet.Sequence
                 EncoderKind.Lstm => 4 * Math.Pow(Int("HiddenSize", 64), 2) * Int("NumberOfLayers", 1) * (Get0("Bidirectional") ? 2 : 1),
                 EncoderKind.Gru => 3 * Math.Pow(Int("HiddenSize", 64), 2) * Int("NumberOfLayers", 1) * (Get0("Bidirectional") ? 2 : 1),
                 EncoderKind.Transformer => Int("NumberOfLayers", 2) * (4 * Math.Pow(Int("ModelDimension", 64), 2) + 2 * Int("ModelDimension", 64) * Int("FeedForwardDimension", 128)),
+                EncoderKind.NBeats => Int("NumberOfBlocks", 6) * Int("LayersPerBlock", 4) * Math.Pow(Int("LayerWidth", 256), 2),
                 _ => Int("NumberOfLayers", 4) * Int("KernelSize", 3) * Math.Pow(Int("Channels", 64), 2),
             };
             bool Get0(string name) => _values.TryGetValue($"{Family}.{name}", out var v) && v is true;

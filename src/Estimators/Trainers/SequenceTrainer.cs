@@ -135,6 +135,7 @@ namespace MLNet.Sequence
                 Outputs = l.Outputs,
                 StaticFeatures = f.StaticSize,
                 Quantiles = l.Quantiles?.Length ?? 0,
+                OutputSteps = l.Dimensions is { Length: >= 1 } d ? d[0] : 0,
             };
             float[]? pretrained = null;
             if (o.PretrainedEmbeddingsPath != null)
@@ -155,6 +156,14 @@ namespace MLNet.Sequence
                 case CnnOptions c:
                     config.HiddenSize = c.Channels; config.Layers = c.NumberOfLayers; config.KernelSize = c.KernelSize;
                     break;
+                case NBeatsOptions nb:
+                    if (f.Tokens)
+                        throw new ArgumentException($"N-BEATS takes numeric windows of a fixed length; feature column '{o.FeatureColumnName}' holds tokens.", nameof(SequenceTrainerOptions.FeatureColumnName));
+                    if (f.VariableLength)
+                        throw new ArgumentException($"N-BEATS takes windows of a fixed length; feature column '{o.FeatureColumnName}' has a variable length.", nameof(SequenceTrainerOptions.FeatureColumnName));
+                    config.HiddenSize = nb.LayerWidth; config.Layers = nb.NumberOfBlocks; config.BlockLayers = nb.LayersPerBlock;
+                    config.Interpretable = nb.Interpretable; config.TrendDegree = nb.TrendDegree;
+                    break;
             }
             if (o.Pooling == SequencePooling.Flatten && f.VariableLength)
                 host.Warning("Flatten pooling on variable-length input: shorter sequences are padded to the longest, so positions are counted from the start.");
@@ -162,7 +171,7 @@ namespace MLNet.Sequence
             int epochs = o.NumberOfEpochs ?? AutomaticEpochs(stats.Rows, o.BatchSize, o.MinimumOptimizerSteps);
             if (o.NumberOfEpochs == null)
                 host.Info($"{o.TrainerName}: NumberOfEpochs not set: {epochs} epochs of {(stats.Rows + o.BatchSize - 1) / o.BatchSize} batches (MinimumOptimizerSteps = {o.MinimumOptimizerSteps}; 5 to 300 epochs).");
-            var layout = f.Layout(l, padToSteps: o.Pooling == SequencePooling.Flatten);
+            var layout = f.Layout(l, padToSteps: o.Pooling == SequencePooling.Flatten || o is NBeatsOptions);
             var engine = SequenceEngine.Create(config, layout, device);
             try
             {

@@ -398,4 +398,49 @@ namespace MLNet.Sequence
             Require(NumberOfLayers > 0 && NumberOfLayers <= 16, nameof(NumberOfLayers), $"must be in 1..16; it was {NumberOfLayers}");
         }
     }
+
+    /// <summary>
+    /// Options of N-BEATS (Oreshkin, Carpov, Chapados and Bengio, ICLR 2020): fully connected blocks over the flattened
+    /// fixed-length window, each removing what it explains from its input (backcast) and adding its part of the forecast.
+    /// A forecasting network: use it through <c>mlContext.Forecasting.SequenceNBeats</c> or as
+    /// <see cref="MLNet.Sequence.Forecasting.SequenceForecasterOptions.Model"/>; it takes numeric windows of a fixed length.
+    /// <see cref="SequenceTrainerOptions.Pooling"/>, the embedding and head options do not apply.
+    /// </summary>
+    public sealed class NBeatsOptions : SequenceTrainerOptions
+    {
+        /// <summary>Units of every fully connected layer. Default 256 (the paper's 512 is slow on two CPU cores).</summary>
+        [Range(32, 1024, 256, true)]
+        public int LayerWidth { get; set; } = 256;
+
+        /// <summary>Blocks (the paper's generic model stacks 30 blocks; its interpretable one 6). Default 6.</summary>
+        [Range(1, 30, 6, true)]
+        public int NumberOfBlocks { get; set; } = 6;
+
+        /// <summary>Fully connected ReLU layers in each block. Default 4, as in the paper.</summary>
+        [Range(1, 6, 4, false)]
+        public int LayersPerBlock { get; set; } = 4;
+
+        /// <summary>
+        /// Interpretable stacks: the first half of the blocks forecast a polynomial trend of degree <see cref="TrendDegree"/>,
+        /// the rest Fourier seasonality over the horizon; otherwise learned linear bases (the generic model). Default false.
+        /// </summary>
+        [BooleanChoice(false)]
+        public bool Interpretable { get; set; }
+
+        /// <summary>Degree of the interpretable trend polynomial. Default 3 (the paper uses 2 or 3).</summary>
+        public int TrendDegree { get; set; } = 3;
+
+        internal override EncoderKind Encoder => EncoderKind.NBeats;
+        internal override string TrainerName => "SequenceNBeats";
+
+        internal override void Validate()
+        {
+            base.Validate();
+            Require(LayerWidth > 0, nameof(LayerWidth), $"must be positive; it was {LayerWidth}");
+            Require(NumberOfBlocks > 0 && NumberOfBlocks <= 100, nameof(NumberOfBlocks), $"must be in 1..100; it was {NumberOfBlocks}");
+            Require(LayersPerBlock > 0 && LayersPerBlock <= 16, nameof(LayersPerBlock), $"must be in 1..16; it was {LayersPerBlock}");
+            Require(TrendDegree >= 0 && TrendDegree <= 8, nameof(TrendDegree), $"must be in 0..8; it was {TrendDegree}");
+            Require(!Interpretable || NumberOfBlocks >= 2, nameof(NumberOfBlocks), $"must be at least 2 with Interpretable (trend blocks, then seasonality blocks); it was {NumberOfBlocks}");
+        }
+    }
 }

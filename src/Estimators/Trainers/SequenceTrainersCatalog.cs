@@ -248,5 +248,26 @@ namespace MLNet.Sequence
         /// <returns>The trainer.</returns>
         public static SequenceTrainer SequenceCnn(this RegressionCatalog.RegressionTrainers catalog, CnnOptions options) =>
             Make(catalog, SequenceTask.Regression, options);
+
+        /// <summary>
+        /// An N-BEATS regressor: fully connected blocks with backcast links over a fixed-length numeric window (a
+        /// [steps, features] Single vector column), to a Single or Single-vector label such as the next steps of a series.
+        /// </summary>
+        /// <param name="catalog">The regression trainers.</param>
+        /// <param name="labelColumnName">Single or Single-vector label.</param>
+        /// <param name="featureColumnName">Numeric steps of a fixed length.</param>
+        /// <param name="numberOfBlocks">Blocks.</param>
+        /// <param name="numberOfEpochs">Passes over the data; null scales them with the data (see <see cref="SequenceTrainerOptions.NumberOfEpochs"/>).</param>
+        /// <returns>The trainer.</returns>
+        public static SequenceTrainer SequenceNBeats(this RegressionCatalog.RegressionTrainers catalog,
+            string labelColumnName = "Label", string featureColumnName = "Features", int numberOfBlocks = 6, int? numberOfEpochs = null) =>
+            Make(catalog, SequenceTask.Regression, Simple(new NBeatsOptions { NumberOfBlocks = numberOfBlocks }, labelColumnName, featureColumnName, numberOfEpochs));
+
+        /// <summary>An N-BEATS regressor with every option.</summary>
+        /// <param name="catalog">The regression trainers.</param>
+        /// <param name="options">The options.</param>
+        /// <returns>The trainer.</returns>
+        public static SequenceTrainer SequenceNBeats(this RegressionCatalog.RegressionTrainers catalog, NBeatsOptions options) =>
+            Make(catalog, SequenceTask.Regression, options);
     }
 }

@@ -13,6 +13,11 @@ namespace MLNet.Sequence.Trainers
         Transformer,
         /// <summary>A temporal convolutional network: causal, dilated 1-D convolutions with residual connections.</summary>
         Cnn,
+        /// <summary>
+        /// N-BEATS (Oreshkin et al., ICLR 2020): fully connected blocks over the flattened fixed-length window, with
+        /// backward (backcast) and forward (forecast) residual links; numeric input of a fixed length, regression only.
+        /// </summary>
+        NBeats,
     }
 
     /// <summary>How the encoder's per-step outputs become one vector per sequence (many-to-one).</summary>
@@ -53,6 +58,15 @@ namespace MLNet.Sequence.Trainers
         public int FeedForwardDimension { get; set; } = 128;
         public int KernelSize { get; set; } = 3;
 
+        /// <summary>N-BEATS: fully connected layers per block.</summary>
+        public int BlockLayers { get; set; } = 4;
+        /// <summary>N-BEATS: trend and seasonality bases instead of learned linear ones.</summary>
+        public bool Interpretable { get; set; }
+        /// <summary>N-BEATS interpretable: the trend polynomial's degree.</summary>
+        public int TrendDegree { get; set; } = 3;
+        /// <summary>Steps of a multi-step output (the horizon: the first dimension of a [steps, values] label); 0 = Outputs.</summary>
+        public int OutputSteps { get; set; }
+
         public double Dropout { get; set; }
         public SequencePooling Pooling { get; set; }
         public int HeadHiddenSize { get; set; }
@@ -72,6 +86,8 @@ namespace MLNet.Sequence.Trainers
                 throw new ArgumentOutOfRangeException(TokenInput ? "EmbeddingDimension" : "FeaturesPerStep", "The network's input size must be positive.");
             if (HiddenSize <= 0 || Layers <= 0 || Outputs <= 0 || SequenceLength <= 0)
                 throw new ArgumentOutOfRangeException(nameof(HiddenSize), "Hidden size, layers, outputs and sequence length must be positive.");
+            if (Encoder == EncoderKind.NBeats && (BlockLayers <= 0 || TrendDegree < 0 || (OutputSteps > 0 && Outputs % OutputSteps != 0)))
+                throw new ArgumentOutOfRangeException(nameof(BlockLayers), "N-BEATS needs at least one layer per block, a trend degree of at least 0, and outputs that divide into steps.");
             if (Encoder == EncoderKind.Transformer && HiddenSize % Heads != 0)
                 throw new ArgumentOutOfRangeException("NumberOfHeads", $"The model dimension ({HiddenSize}) must be divisible by the number of heads ({Heads}).");
         }

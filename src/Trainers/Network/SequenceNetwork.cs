@@ -13,10 +13,11 @@ namespace MLNet.Sequence.Trainers.Network
     internal sealed class SequenceNetwork : nn.Module<Tensor, Tensor, Tensor>
     {
         private readonly Embedding? embedding;
-        private readonly Encoder encoder;
+        private readonly Encoder? encoder;
+        private readonly NBeatsBlocks? nbeats;
         private readonly Linear? attentionHidden, attentionScore;
         private readonly Linear? headHidden;
-        private readonly Linear head;
+        private readonly Linear? head;
         private readonly Dropout drop;
         private readonly NetworkConfig _config;
 
@@ -25,6 +26,16 @@ namespace MLNet.Sequence.Trainers.Network
             config.Validate();
             _config = config;
             int input = config.TokenInput ? config.EmbeddingDimension : config.FeaturesPerStep;
+            drop = nn.Dropout(config.Dropout);
+            if (config.Encoder == EncoderKind.NBeats)
+            {
+                // N-BEATS is the whole network: its blocks' summed forecasts are the output (no pooling, no head).
+                if (config.TokenInput)
+                    throw new ArgumentException("N-BEATS takes numeric windows of a fixed length, not tokens.");
+                nbeats = new NBeatsBlocks(config);
+                RegisterComponents();
+                return;
+            }
             if (config.TokenInput)
                 embedding = nn.Embedding(config.VocabularySize, config.EmbeddingDimension, padding_idx: 0);
             encoder = config.Encoder switch
@@ -39,7 +50,6 @@ namespace MLNet.Sequence.Trainers.Network
                 attentionHidden = nn.Linear(encoder.OutputSize, encoder.OutputSize);
                 attentionScore = nn.Linear(encoder.OutputSize, 1, hasBias: false);
             }
-            drop = nn.Dropout(config.Dropout);
             if (config.HeadHiddenSize > 0)
             {
                 headHidden = nn.Linear(pooled, config.HeadHiddenSize);
@@ -53,7 +63,7 @@ namespace MLNet.Sequence.Trainers.Network
         public NetworkConfig Config => _config;
 
         /// <summary>The encoder (benchmarks switch the GRU's kernel through it).</summary>
-        internal Encoder Encoder => encoder;
+        internal Encoder Encoder => encoder ?? throw new InvalidOperationException("An N-BEATS network has no sequence encoder.");
 
         /// <summary>
         /// Keras' default: uniform in ±0.05. torch's N(0, 1) start barely moves for rare words at lr 1e-3 on small data
@@ -97,6 +107,17 @@ namespace MLNet.Sequence.Trainers.Network
         /// </summary>
         public Tensor Forward(Tensor x, Tensor mask, Tensor? statics)
         {
+            if (nbeats != null)
+            {
+                if (!mask.all().item<bool>())
+                    throw new InvalidOperationException("N-BEATS reads full windows; this batch holds padded steps.");
+                if (_config.StaticFeatures > 0 && (statics is null || statics.shape[1] != _config.StaticFeatures))
+                    throw new InvalidOperationException($"The network needs {_config.StaticFeatures} static features per row.");
+                var raw = nbeats.Forward(x, _config.StaticFeatures > 0 ? statics : null);
+                return _config.Quantiles > 1 ? MonotoneQuantiles(raw, _config.Quantiles) : raw;
+            }
+            var encoder = this.encoder!;
+            var head = this.head!;
             long b = mask.shape[0], t = mask.shape[1];
             bool allReal = mask.all().item<bool>();
             Tensor? nonEmpty = null;

@@ -92,7 +92,8 @@ public sealed class FormatFixtureTests
     private static readonly System.Collections.Generic.Dictionary<string, string[]> AddedSinceV1 = new()
     {
         ["manifest.json"] = new[] { "$.Checksum" },   // 2026-12-03: the manifest's own checksum
-        ["config.json"] = new[] { "$.TrainingThreads" },   // 2026-12-03: the thread count training ran with
+        // 2026-12-03: the thread count training ran with; 2026-12-04: N-BEATS' network fields (defaults when absent).
+        ["config.json"] = new[] { "$.TrainingThreads", "$.Network.BlockLayers", "$.Network.Interpretable", "$.Network.TrendDegree", "$.Network.OutputSteps" },
     };
 
     /// <summary>
