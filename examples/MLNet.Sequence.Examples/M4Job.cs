@@ -51,11 +51,24 @@ public static class M4Job
         var ml = new Microsoft.ML.MLContext(1);
         // One global network over every series of the subset: a week of hourly steps (a year of weekly ones) in, the
         // whole horizon out, 2.5/50/97.5% quantiles for M4's 95% intervals.
-        SequenceForecasterOptions Global(SequenceTrainerOptions model, string name) => new()
+        SequenceForecasterOptions Global(SequenceTrainerOptions model, string name, int? window = null) => new()
         {
-            ValueColumns = new[] { "Value" }, WindowLength = protocol.Name == "Hourly" ? 168 : 52, Horizon = protocol.Horizon,
+            ValueColumns = new[] { "Value" }, WindowLength = window ?? (protocol.Name == "Hourly" ? 168 : 52), Horizon = protocol.Horizon,
             Quantiles = new[] { 0.025f, 0.5f, 0.975f }, Model = model, Name = name,
         };
+        // N-BEATS' ensembling (Oreshkin et al., 2020): members differ in window length (2, 3.5 and 5 horizons here),
+        // seed and basis; the forecast is their median.
+        IForecastingMethod NBeatsEnsemble()
+        {
+            var members = new List<IForecastingMethod>();
+            int seed = 1;
+            foreach (double horizons in new[] { 2.0, 3.5, 5.0 })
+                foreach (bool interpretable in new[] { false, true })
+                    members.Add(ml.Forecasting.SequenceForecaster(Global(new NBeatsOptions
+                        { Interpretable = interpretable, NumberOfEpochs = Epochs(4), BatchSize = 256, Dropout = 0, Seed = seed++ }, "N-BEATS",
+                        (int)Math.Round(horizons * protocol.Horizon))));
+            return new EnsembleForecaster(members, EnsembleCombination.Median, "N-BEATS ensemble (6)");
+        }
         var all = new List<(string, IForecastingMethod)>
         {
             ("Naive", new NaiveForecaster(intervalCoverage: 0.95)),
@@ -74,6 +87,7 @@ public static class M4Job
                 { NumberOfEpochs = Epochs(5), BatchSize = 256, Dropout = 0 }, "N-BEATS"))),
             ("NBEATS-I", ml.Forecasting.SequenceForecaster(Global(new NBeatsOptions
                 { Interpretable = true, NumberOfEpochs = Epochs(5), BatchSize = 256, Dropout = 0 }, "N-BEATS (interpretable)"))),
+            ("NBEATS-E", NBeatsEnsemble()),
         };
         if (string.IsNullOrEmpty(names))
             return all.Take(8);

@@ -31,7 +31,8 @@ internal static class TrainerOptionsBinder
         "gru" => new GruOptions(),
         "transformer" => new TransformerOptions(),
         "cnn" => new CnnOptions(),
-        _ => throw new ConfigException("trainer.family", $"must be lstm, gru, transformer or cnn; it was '{family}'."),
+        "nbeats" => new NBeatsOptions(),
+        _ => throw new ConfigException("trainer.family", $"must be lstm, gru, transformer, cnn or nbeats; it was '{family}'."),
     };
 
     /// <summary>The settable plain options of a family, by name.</summary>
@@ -136,6 +137,7 @@ internal static class TrainerOptionsBinder
         GruOptions => "gru",
         TransformerOptions => "transformer",
         CnnOptions => "cnn",
+        NBeatsOptions => "nbeats",
         _ => throw new ArgumentException($"unknown options type {options.GetType().Name}"),
     };
 

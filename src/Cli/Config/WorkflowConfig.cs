@@ -357,7 +357,7 @@ internal sealed class ForecastingConfig
 /// <summary>One trainer: its family and any of its options by their C# names (LstmOptions, GruOptions, ...).</summary>
 internal sealed class TrainerConfig
 {
-    /// <summary>lstm, gru, transformer or cnn.</summary>
+    /// <summary>lstm, gru, transformer, cnn, or (forecasting only) nbeats.</summary>
     public string Family { get; set; } = "lstm";
 
     /// <summary>Options by name, e.g. { "HiddenSize": 64, "Pooling": "Max", "NumberOfEpochs": 5 }.</summary>
@@ -365,9 +365,13 @@ internal sealed class TrainerConfig
 
     internal static readonly string[] Families = { "lstm", "gru", "transformer", "cnn" };
 
+    /// <summary>The families a task can use: N-BEATS forecasts only.</summary>
+    internal static string[] FamiliesFor(WorkflowTask task) => task == WorkflowTask.Forecasting ? Families.Append("nbeats").ToArray() : Families;
+
     internal void Validate(WorkflowTask task)
     {
-        WorkflowConfig.Require(Families.Contains(Family), "trainer.family", $"must be one of {string.Join(", ", Families)}; it was '{Family}'.");
+        WorkflowConfig.Require(Family != "nbeats" || task == WorkflowTask.Forecasting, "trainer.family", "nbeats is a forecasting network; use it with task \"forecasting\", or pick lstm, gru, transformer or cnn.");
+        WorkflowConfig.Require(FamiliesFor(task).Contains(Family), "trainer.family", $"must be one of {string.Join(", ", FamiliesFor(task))}; it was '{Family}'.");
         TrainerOptionsBinder.Create(Family, Options, "trainer.options");   // binds once to report bad options now
     }
 }
@@ -425,7 +429,7 @@ internal sealed class SweepConfig
         {
             WorkflowConfig.Require(Families.Count > 0, "sweep.families", "must name at least one family, or be left out for all four.");
             foreach (var f in Families)
-                WorkflowConfig.Require(TrainerConfig.Families.Contains(f), "sweep.families", $"'{f}' is not one of {string.Join(", ", TrainerConfig.Families)}.");
+                WorkflowConfig.Require(TrainerConfig.FamiliesFor(task).Contains(f), "sweep.families", $"'{f}' is not one of {string.Join(", ", TrainerConfig.FamiliesFor(task))}.");
         }
         WorkflowConfig.Require(MaximumEpochs >= 1, "sweep.maximumEpochs", $"must be at least 1; it was {MaximumEpochs}.");
         WorkflowConfig.Require(CrossValidationFolds == 0 || CrossValidationFolds >= 2, "sweep.crossValidationFolds", $"must be 0 (off) or at least 2; it was {CrossValidationFolds}.");

@@ -161,7 +161,7 @@ internal sealed class ForecastWorkflow
             throw new DataException("data.path", $"the training part ({shortest} steps) is too short to backtest a sweep: it needs windowLength + 2 x horizon = {_f.WindowLength + 2 * _f.Horizon} steps.");
         var families = (s.Families ?? TrainerConfig.Families.ToList()).Select(f => f switch
         {
-            "lstm" => EncoderKind.Lstm, "gru" => EncoderKind.Gru, "transformer" => EncoderKind.Transformer, _ => EncoderKind.Cnn,
+            "lstm" => EncoderKind.Lstm, "gru" => EncoderKind.Gru, "transformer" => EncoderKind.Transformer, "nbeats" => EncoderKind.NBeats, _ => EncoderKind.Cnn,
         }).ToArray();
         var space = TabularWorkflow.CpuSizedSpace(families).Remove("EmbeddingDimension").Narrow("BatchSize", 8, 64).Narrow("Dropout", 0.0, 0.2)
             .Narrow("Pooling", "Last", "Mean", "Flatten");

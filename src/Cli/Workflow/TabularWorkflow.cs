@@ -356,7 +356,10 @@ internal sealed class TabularWorkflow
 
     /// <summary>Sizes a 2-core CPU trains in seconds to a minute per epoch (the attributes' full ranges reach far larger models).</summary>
     internal static SequenceSearchSpace CpuSizedSpace(params EncoderKind[] families) =>
-        SequenceSearchSpace.ForFamilies(EncoderKind.Lstm, EncoderKind.Gru, EncoderKind.Transformer, EncoderKind.Cnn)
+        (families.Contains(EncoderKind.NBeats)
+            ? SequenceSearchSpace.ForFamilies(EncoderKind.Lstm, EncoderKind.Gru, EncoderKind.Transformer, EncoderKind.Cnn, EncoderKind.NBeats)
+                .Narrow("LayerWidth", 32, 512).Narrow("NumberOfBlocks", 2, 12)
+            : SequenceSearchSpace.ForFamilies(EncoderKind.Lstm, EncoderKind.Gru, EncoderKind.Transformer, EncoderKind.Cnn))
             .Narrow("EmbeddingDimension", 16, 128).Narrow("HiddenSize", 16, 128).Narrow("ModelDimension", 16, 128)
             .Narrow("FeedForwardDimension", 32, 256).Narrow("Transformer.NumberOfLayers", 1, 3).Narrow("Channels", 16, 128)
             .Narrow("Cnn.NumberOfLayers", 1, 5).Narrow("Lstm.NumberOfLayers", 1, 2).Narrow("Gru.NumberOfLayers", 1, 2)

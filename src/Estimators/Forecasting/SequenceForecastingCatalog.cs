@@ -183,6 +183,19 @@ namespace MLNet.Sequence
             return new SesHoltDampedCombinationForecaster(seasonLength);
         }
 
+        /// <summary>
+        /// An ensemble: every member trains on the same series and the forecasts combine step by step (median by default),
+        /// e.g. N-BEATS models differing in seed and window length.
+        /// </summary>
+        /// <param name="catalog">The forecasting catalog.</param>
+        /// <param name="members">At least one method.</param>
+        /// <returns>The ensemble.</returns>
+        public static EnsembleForecaster Ensemble(this ForecastingCatalog catalog, params IForecastingMethod[] members)
+        {
+            ArgumentNullException.ThrowIfNull(catalog);
+            return new EnsembleForecaster(members);
+        }
+
         /// <summary>A rolling-origin backtest of models and baselines side by side.</summary>
         /// <param name="catalog">The forecasting catalog.</param>
         /// <param name="series">The series.</param>

@@ -241,6 +241,8 @@ namespace MLNet.Sequence.Persistence
         [JsonPropertyName("Strategy")] public ForecastStrategy Strategy { get; set; }
         [JsonPropertyName("Quantiles")] public float[]? Quantiles { get; set; }
         [JsonPropertyName("Scaling")] public ScalingMethod? Scaling { get; set; }
+        // Added with conformal calibration (2026-12-04); absent in files written before and in uncalibrated models.
+        [JsonPropertyName("QuantileOffsets"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public float[]? QuantileOffsets { get; set; }
 
         public static ForecasterConfigV1 From(ForecastConfig c) => new()
         {
@@ -248,6 +250,7 @@ namespace MLNet.Sequence.Persistence
             TimeFeatureNames = c.TimeFeatureNames, TimeFeatures = c.TimeFeatures == null ? null : TimeFeatureSpecV1.From(c.TimeFeatures),
             TimeColumnName = c.TimeColumnName, SeriesColumnName = c.SeriesColumnName, TimeStepKind = c.TimeStepKind, TimeStepValue = c.TimeStepValue,
             WindowLength = c.WindowLength, Horizon = c.Horizon, TrainedHorizon = c.TrainedHorizon, Strategy = c.Strategy, Quantiles = c.Quantiles, Scaling = c.Scaling,
+            QuantileOffsets = c.QuantileOffsets,
         };
 
         public ForecastConfig ToConfig()
@@ -267,7 +270,11 @@ namespace MLNet.Sequence.Persistence
                 WindowLength = StoredCheck.Positive(WindowLength, part, "WindowLength"), Horizon = StoredCheck.Positive(Horizon, part, "Horizon"),
                 TrainedHorizon = StoredCheck.Positive(TrainedHorizon, part, "TrainedHorizon"), Strategy = StoredCheck.Defined(Strategy, part, "Strategy"),
                 Quantiles = Quantiles, Scaling = Scaling is ScalingMethod m ? StoredCheck.Defined(m, part, "Scaling") : null,
+                QuantileOffsets = QuantileOffsets,
             };
+            if (c.QuantileOffsets != null && (c.Quantiles == null || c.QuantileOffsets.Length != c.TrainedHorizon * c.ValueColumns.Length * c.Quantiles.Length
+                || c.QuantileOffsets.Any(x => !float.IsFinite(x))))
+                throw new InvalidDataException("The stored forecaster's quantile offsets do not match its horizon, value columns and quantiles, or are not finite.");
             if (c.TimeFeatures != null && (c.TimeColumnName == null || c.TimeFeatures.Names.Count != c.TimeFeatureNames.Length))
                 throw new InvalidDataException("The stored forecaster's time features do not match its time column or feature names.");
             if (c.Strategy == ForecastStrategy.Direct ? c.TrainedHorizon != c.Horizon : c.TrainedHorizon != 1)

@@ -92,6 +92,7 @@ public sealed class ConfigTests
         StringAssert.Contains(Refused(j => j["split"]!["testFraction"] = 1.5).Message, "split.testFraction: must be in (0, 1); it was 1.5");
         StringAssert.Contains(Refused(j => j["sweep"] = new JsonObject { ["tuner"] = "tpe" }).Message, "sweep: give either 'trainer'");
         StringAssert.Contains(Refused(j => j["task"] = 3).Message, "task: not the expected JSON type");
+        StringAssert.Contains(Refused(j => j["trainer"]!["family"] = "nbeats").Message, "trainer.family: nbeats is a forecasting network");
 
         // Trainer options bind by their C# names, and the list of what the family accepts comes with a miss.
         var option = Refused(j => j["trainer"]!["options"]!["HiddenSise"] = 64);
@@ -150,7 +151,7 @@ public sealed class ConfigTests
         Check(schema["properties"]!["sweep"]!, typeof(SweepConfig), "sweep");
         Check(schema["properties"]!["split"]!, typeof(SplitConfig), "split");
         // Each trainer option the schema suggests is one the binder accepts for some family.
-        var settable = new[] { "lstm", "gru", "transformer", "cnn" }.SelectMany(f => TrainerOptionsBinder.Settable(TrainerOptionsBinder.New(f).GetType()).Keys).ToHashSet();
+        var settable = new[] { "lstm", "gru", "transformer", "cnn", "nbeats" }.SelectMany(f => TrainerOptionsBinder.Settable(TrainerOptionsBinder.New(f).GetType()).Keys).ToHashSet();
         foreach (var (name, _) in schema["properties"]!["trainer"]!["properties"]!["options"]!["properties"]!.AsObject())
             Assert.Contains(name, settable);
     }
