@@ -196,6 +196,27 @@ namespace MLNet.Sequence
             return new EnsembleForecaster(members);
         }
 
+        /// <summary>
+        /// Model selection by backtest over the M4 statistical methods (seasonal naive, Naive2, SES, damped trend, Theta):
+        /// per series, the candidate that forecast its last <paramref name="horizon"/> steps best (by MASE) forecasts it.
+        /// </summary>
+        /// <param name="catalog">The forecasting catalog.</param>
+        /// <param name="horizon">Steps forecast (and held out to validate).</param>
+        /// <param name="seasonLength">The season length m.</param>
+        /// <returns>The forecaster.</returns>
+        public static AutoForecaster Auto(this ForecastingCatalog catalog, int horizon, int seasonLength = 1) =>
+            Auto(catalog, new AutoForecasterOptions { Horizon = horizon, SeasonLength = seasonLength });
+
+        /// <summary>Model selection by backtest with every option (add sequence forecasters to the candidates to let them compete).</summary>
+        /// <param name="catalog">The forecasting catalog.</param>
+        /// <param name="options">Horizon, season, candidates, selection and validation windows.</param>
+        /// <returns>The forecaster.</returns>
+        public static AutoForecaster Auto(this ForecastingCatalog catalog, AutoForecasterOptions options)
+        {
+            ArgumentNullException.ThrowIfNull(catalog);
+            return new AutoForecaster(options);
+        }
+
         /// <summary>A rolling-origin backtest of models and baselines side by side.</summary>
         /// <param name="catalog">The forecasting catalog.</param>
         /// <param name="series">The series.</param>
