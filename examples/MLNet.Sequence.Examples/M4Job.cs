@@ -64,9 +64,14 @@ public static class M4Job
             int seed = 1;
             foreach (double horizons in new[] { 2.0, 3.5, 5.0 })
                 foreach (bool interpretable in new[] { false, true })
-                    members.Add(ml.Forecasting.SequenceForecaster(Global(new NBeatsOptions
+                {
+                    var member = Global(new NBeatsOptions
                         { Interpretable = interpretable, NumberOfEpochs = Epochs(4), BatchSize = 256, Dropout = 0, Seed = seed++ }, "N-BEATS",
-                        (int)Math.Round(horizons * protocol.Horizon))));
+                        (int)Math.Round(horizons * protocol.Horizon));
+                    // Each member's intervals calibrated on the last horizon of every series (one origin per series).
+                    member.CalibrationSteps = protocol.Horizon;
+                    members.Add(ml.Forecasting.SequenceForecaster(member));
+                }
             return new EnsembleForecaster(members, EnsembleCombination.Median, "N-BEATS ensemble (6)");
         }
         var all = new List<(string, IForecastingMethod)>
@@ -88,6 +93,7 @@ public static class M4Job
             ("NBEATS-I", ml.Forecasting.SequenceForecaster(Global(new NBeatsOptions
                 { Interpretable = true, NumberOfEpochs = Epochs(5), BatchSize = 256, Dropout = 0 }, "N-BEATS (interpretable)"))),
             ("NBEATS-E", NBeatsEnsemble()),
+            ("AUTO", ml.Forecasting.Auto(protocol.Horizon, m)),
         };
         if (string.IsNullOrEmpty(names))
             return all.Take(8);

@@ -209,6 +209,28 @@ public sealed class WorkflowTests
     }
 
     [TestMethod]
+    public void AnNBeatsTrainerForecastsAirPassengers()
+    {
+        var folder = ConfigTests.TempFolder();
+        try
+        {
+            var config = WorkflowConfig.Load(ConfigTests.Variant("airpassengers", folder, j => j["trainer"] = new System.Text.Json.Nodes.JsonObject
+            {
+                ["family"] = "nbeats",
+                ["options"] = new System.Text.Json.Nodes.JsonObject { ["LayerWidth"] = 64, ["NumberOfBlocks"] = 4, ["NumberOfEpochs"] = 100, ["BatchSize"] = 16 },
+            }));
+            var report = new ForecastWorkflow(config, new Recorder()).Run();
+            Assert.AreEqual("nbeats", report.Rows[0].Name);
+            // 1960 held out: about 3.5% sMAPE (Forecasting/NBeatsTests), seasonal naive 10.6%.
+            Assert.IsLessThan(0.6 * report.Rows[1]["smape"], report.Rows[0]["smape"], $"sMAPE {report.Rows[0]["smape"]} against seasonal naive {report.Rows[1]["smape"]}");
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
+    [TestMethod]
     public void ASweepConfigSweepsSavesTheBestAndResumesFromItsTrialLog()
     {
         var folder = ConfigTests.TempFolder();

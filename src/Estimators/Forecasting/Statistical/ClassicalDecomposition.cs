@@ -25,10 +25,14 @@ namespace MLNet.Sequence.Forecasting
         /// <summary>The indices for the forecast steps (all 1 when the series is not seasonal).</summary>
         public double[] FutureIndices { get; }
 
-        /// <summary>Adjusts <paramref name="y"/> for season <paramref name="m"/> when the test says it is seasonal.</summary>
+        /// <summary>
+        /// Adjusts <paramref name="y"/> for season <paramref name="m"/> when the test says it is seasonal. A multiplicative
+        /// decomposition needs positive values (every M4 series has them): a series with a zero or a negative value is
+        /// left unadjusted.
+        /// </summary>
         public static ClassicalDecomposition Adjust(double[] y, int m, int horizon)
         {
-            if (m > 1 && IsSeasonal(y, m))
+            if (m > 1 && Array.TrueForAll(y, v => v > 0) && IsSeasonal(y, m))
             {
                 var seasonal = MultiplicativeIndices(y, m);
                 var adjusted = new double[y.Length];
@@ -50,10 +54,9 @@ namespace MLNet.Sequence.Forecasting
             int n = y.Length;
             if (m <= 1 || n < 3 * m)
                 return false;
-            // R's acf computes lags up to floor(10 log10 n); a lag beyond that is NA and the test says "not seasonal".
-            int maxLag = Math.Min(n - 1, (int)Math.Floor(10 * Math.Log10(n)));
-            if (m > maxLag)
-                return false;
+            // R's acf stops at floor(10 log10 n) lags, so M4's code calls every longer season "not seasonal" (taylor's
+            // m = 48 on 4,000 half-hours would be). Here the lags reach m: the same answer wherever R's reached it (every
+            // M4 Hourly series: n ≥ 700, 28 lags, m = 24), and a real test for long seasons.
             var r = Autocorrelations(y, m);
             double sum = 1;
             for (int k = 1; k < m; k++)
