@@ -85,4 +85,27 @@ public sealed class ForecastContractTests
             UsesTorch = true,
         }).Dispose();
     }
+
+    [TestMethod]
+    public void CalibratedInterpretableNBeatsForecasterContract()
+    {
+        // N-BEATS with time features joined to every block, conformal offsets, and the contract's checks (schema, saving,
+        // bad input, no tensor leaks over repeated transforms).
+        var ml = new MLContext(1);
+        var data = TwoSeries(ml);
+        EstimatorContract.Verify(ml, new EstimatorContract.Case<SequenceForecastTransformer>
+        {
+            Estimator = ml.Forecasting.SequenceForecaster(new SequenceForecasterOptions
+            {
+                ValueColumns = new[] { "Value" }, TimeColumnName = "Time", SeriesColumnName = "Series", TimeStep = TimeStep.Months(1),
+                WindowLength = 12, Horizon = 3, Quantiles = new[] { 0.2f, 0.5f, 0.8f }, CalibrationSteps = 12,
+                TimeFeatures = new TimeFeatureSpec { Calendar = CalendarFeatures.MonthOfYear },
+                Model = new NBeatsOptions { Interpretable = true, LayerWidth = 16, NumberOfBlocks = 2, NumberOfEpochs = 2 },
+            }),
+            Train = data,
+            OutputColumns = new[] { "Series", "Forecast", "ForecastLower", "ForecastUpper", "ForecastQuantiles" },
+            BadInputs = new List<(string, IDataView, string)> { ("no value column", ml.Data.LoadFromEnumerable(new[] { new { Time = DateTime.Now, Series = "a" } }), "'Value'") },
+            UsesTorch = true,
+        }).Dispose();
+    }
 }
