@@ -27,7 +27,15 @@ namespace MLNet.Sequence.Forecasting
         /// <param name="members">At least one method.</param>
         /// <param name="combination">How forecasts combine (median by default).</param>
         /// <param name="name">A name for tables; default "ensemble of N".</param>
-        public EnsembleForecaster(IEnumerable<IForecastingMethod> members, EnsembleCombination combination = EnsembleCombination.Median, string? name = null)
+        /// <param name="calibration">
+        /// Conformal calibration of the combined quantiles (null: none): the members train without the last
+        /// <c>Steps</c> steps of every series, the ensemble forecasts them <c>Horizon</c> steps at a time, and the combined
+        /// quantiles are moved as <see cref="SequenceForecasterOptions.CalibrationSteps"/> describes, in units of the
+        /// standard deviation of the <c>2 × Horizon</c> steps before each forecast's origin. The members keep the
+        /// calibration training (they forecast from the latest steps all the same).
+        /// </param>
+        public EnsembleForecaster(IEnumerable<IForecastingMethod> members, EnsembleCombination combination = EnsembleCombination.Median, string? name = null,
+            (int Steps, int Horizon)? calibration = null)
         {
             ArgumentNullException.ThrowIfNull(members);
             _members = members.ToArray();
@@ -39,7 +47,13 @@ namespace MLNet.Sequence.Forecasting
                 throw new ArgumentOutOfRangeException(nameof(combination), combination, "Unknown combination.");
             Combination = combination;
             Name = name ?? $"ensemble of {_members.Length} ({combination.ToString().ToLowerInvariant()})";
+            if (calibration is { } c && (c.Horizon <= 0 || c.Steps < c.Horizon))
+                throw new ArgumentOutOfRangeException(nameof(calibration), c, $"Calibration needs a positive horizon and at least that many steps; it got {c.Steps} steps for horizon {c.Horizon}.");
+            Calibration = calibration;
         }
+
+        /// <summary>The calibration's held-out steps and horizon, or null.</summary>
+        public (int Steps, int Horizon)? Calibration { get; }
 
         /// <inheritdoc />
         public string Name { get; }
@@ -56,6 +70,32 @@ namespace MLNet.Sequence.Forecasting
         public TrainedForecastEnsemble Train(IReadOnlyList<SeriesFrame> training)
         {
             ArgumentNullException.ThrowIfNull(training);
+            if (Calibration is not { } calibration)
+                return TrainMembers(training);
+            var truncated = training.Select(f =>
+            {
+                if (f.Length - calibration.Steps < 2 * calibration.Horizon)
+                    throw new ArgumentException($"Series '{f.Id}' has {f.Length} steps; calibrating on its last {calibration.Steps} leaves {f.Length - calibration.Steps}, fewer than two horizons.", nameof(training));
+                return f.Slice(0, f.Length - calibration.Steps, calibration.Steps);
+            }).ToArray();
+            var ensemble = TrainMembers(truncated);
+            try
+            {
+                var levels = training.Count > 0 ? ensemble.Forecast(truncated[0], calibration.Horizon).QuantileLevels : null;
+                if (levels == null)
+                    throw new InvalidOperationException($"Calibrating '{Name}' needs members that all forecast the same quantile levels.");
+                ensemble.SetCalibration(ConformalCalibration.Offsets(ensemble, training, calibration.Steps, calibration.Horizon, levels, 2 * calibration.Horizon), calibration.Horizon);
+                return ensemble;
+            }
+            catch
+            {
+                ensemble.Dispose();
+                throw;
+            }
+        }
+
+        private TrainedForecastEnsemble TrainMembers(IReadOnlyList<SeriesFrame> training)
+        {
             var trained = new List<IForecaster>(_members.Length);
             try
             {
@@ -79,6 +119,8 @@ namespace MLNet.Sequence.Forecasting
     {
         private readonly IReadOnlyList<IForecaster> _members;
         private readonly EnsembleCombination _combination;
+        private float[]? _offsets;
+        private int _offsetSteps;
 
         internal TrainedForecastEnsemble(string name, IReadOnlyList<IForecaster> members, EnsembleCombination combination)
         {
@@ -109,6 +151,12 @@ namespace MLNet.Sequence.Forecasting
                 quantiles = Enumerable.Range(0, values).Select(v => Enumerable.Range(0, levels.Count)
                     .Select(q => Combine(forecasts.Select(f => f.Quantiles![v][q]).ToArray(), horizon)).ToArray()).ToArray();
                 // Combined level by level, quantiles stay ordered for the median and the mean alike; the point is the median level's.
+                if (_offsets != null)
+                {
+                    int scaleSteps = Math.Min(history.Length, 2 * _offsetSteps);
+                    var scales = history.Values.Select(v => ConformalCalibration.Scale(v.AsSpan(history.Length - scaleSteps, scaleSteps))).ToArray();
+                    ConformalCalibration.Apply(quantiles, _offsets, _offsetSteps, levels, scales, 0, horizon);
+                }
                 int median = levels.ToList().IndexOf(0.5f);
                 if (median >= 0)
                     for (int v = 0; v < values; v++)
@@ -136,6 +184,16 @@ namespace MLNet.Sequence.Forecasting
             }
             return result;
         }
+
+        /// <summary>The conformal offsets found by calibration ([steps, values, levels]) and the horizon they were found for.</summary>
+        internal void SetCalibration(float[] offsets, int steps)
+        {
+            _offsets = offsets;
+            _offsetSteps = steps;
+        }
+
+        /// <summary>Whether the combined quantiles are conformally calibrated.</summary>
+        public bool IsCalibrated => _offsets != null;
 
         /// <summary>Disposes the members that own native models.</summary>
         public void Dispose()

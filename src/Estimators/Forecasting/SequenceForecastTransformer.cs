@@ -248,42 +248,11 @@ namespace MLNet.Sequence.Forecasting
             return buffer.DenseValues().ToArray();
         }
 
-        /// <summary>
-        /// Applies the conformal offsets (<see cref="SequenceForecasterOptions.CalibrationSteps"/>): each level below the
-        /// point moves down, each above moves up, by its offset times the window's scale; the levels are then re-sorted.
-        /// </summary>
+        /// <summary>Applies the conformal offsets (<see cref="SequenceForecasterOptions.CalibrationSteps"/>) in units of the window's scale.</summary>
         private void Calibrate(float[][][] quantiles, float[] offsets, SeriesFrame window, int start, int take)
         {
-            int V = _c.ValueColumns.Length, Q = _c.Quantiles!.Length, median = MedianIndex(_c.Quantiles);
-            var column = new float[Q];
-            for (int v = 0; v < V; v++)
-            {
-                double scale = ConformalScale(window.Values[v].AsSpan(window.Length - _c.WindowLength, _c.WindowLength));
-                for (int h = 0; h < take; h++)
-                {
-                    for (int q = 0; q < Q; q++)
-                    {
-                        double c = offsets[(h * V + v) * Q + q] * scale;
-                        float x = quantiles[v][q][start + h];
-                        column[q] = q == median ? x : q < median ? (float)(x - c) : (float)(x + c);
-                    }
-                    Array.Sort(column);
-                    for (int q = 0; q < Q; q++)
-                        quantiles[v][q][start + h] = column[q];
-                }
-            }
-        }
-
-        /// <summary>The scale conformal scores are measured in: the window's standard deviation (its mean's size, or 1, when flat).</summary>
-        internal static double ConformalScale(ReadOnlySpan<float> window)
-        {
-            double mean = 0;
-            foreach (var x in window) mean += x;
-            mean /= window.Length;
-            double ss = 0;
-            foreach (var x in window) ss += (x - mean) * (x - mean);
-            double sd = Math.Sqrt(ss / window.Length);
-            return sd > 1e-6 * (Math.Abs(mean) + 1) ? sd : Math.Abs(mean) > 0 ? Math.Abs(mean) : 1;
+            var scales = window.Values.Select(v => ConformalCalibration.Scale(v.AsSpan(window.Length - _c.WindowLength, _c.WindowLength))).ToArray();
+            ConformalCalibration.Apply(quantiles, offsets, _c.TrainedHorizon, _c.Quantiles!, scales, start, take);
         }
 
         /// <summary>Sets the conformal offsets found by calibration ([TrainedHorizon, values, quantiles], in window-scale units).</summary>
@@ -294,13 +263,7 @@ namespace MLNet.Sequence.Forecasting
             _c.QuantileOffsets = offsets;
         }
 
-        internal static int MedianIndex(float[] levels)
-        {
-            int best = 0;
-            for (int q = 1; q < levels.Length; q++)
-                if (Math.Abs(levels[q] - 0.5f) < Math.Abs(levels[best] - 0.5f)) best = q;
-            return best;
-        }
+        private static int MedianIndex(float[] levels) => ConformalCalibration.PointLevel(levels);
 
         /// <summary>Frees the network's native memory (see <see cref="SequencePredictionTransformer"/> on shared ownership).</summary>
         public void Dispose() => _model.Dispose();

@@ -262,9 +262,8 @@ namespace MLNet.Sequence.Forecasting
             if (frames.Count > 1 && plain.SeriesColumnName == null)
                 plain.SeriesColumnName = "Series";
             var inner = new SequenceForecaster(_env, plain);
-            int L = _o.WindowLength, H = _o.Horizon, V = _o.ValueColumns.Length;
+            int L = _o.WindowLength, H = _o.Horizon;
             var levels = _o.Quantiles!;
-            int Q = levels.Length, median = SequenceForecastTransformer.MedianIndex(levels);
             var truncated = frames.Select(f =>
             {
                 if (f.Length - steps < L + H)
@@ -272,46 +271,9 @@ namespace MLNet.Sequence.Forecasting
                 return f.Slice(0, f.Length - steps, steps);
             }).ToArray();
             var calibrationModel = inner.Train(truncated);
-            var scores = Enumerable.Range(0, H * V * Q).Select(_ => new List<double>()).ToArray();
             try
             {
-                foreach (var f in frames)
-                {
-                    int first = f.Length - steps, last = f.Length - H, count = last - first + 1;
-                    int stride = Math.Max(1, (count + 49) / 50);
-                    for (int origin = first; origin <= last; origin += stride)
-                    {
-                        var forecast = calibrationModel.Forecast(f.Slice(0, origin, H), H);
-                        for (int v = 0; v < V; v++)
-                        {
-                            double scale = SequenceForecastTransformer.ConformalScale(f.Values[v].AsSpan(origin - L, L));
-                            for (int h = 0; h < H; h++)
-                            {
-                                double y = f.Values[v][origin + h];
-                                for (int q = 0; q < Q; q++)
-                                    if (q != median)
-                                    {
-                                        double predicted = forecast.Quantiles![v][q][h];
-                                        scores[(h * V + v) * Q + q].Add((q < median ? predicted - y : y - predicted) / scale);
-                                    }
-                            }
-                        }
-                    }
-                }
-                var offsets = new float[H * V * Q];
-                for (int h = 0; h < H; h++)
-                    for (int v = 0; v < V; v++)
-                        for (int q = 0; q < Q; q++)
-                        {
-                            if (q == median) continue;
-                            var s = scores[(h * V + v) * Q + q];
-                            s.Sort();
-                            // The lower bound q̂ − c misses (y below it) with probability τ when c is the (1 − τ) quantile of
-                            // q̂ − y; the upper bound q̂ + c misses with probability 1 − τ when c is the τ quantile of y − q̂.
-                            double p = q < median ? 1 - levels[q] : levels[q];
-                            int k = (int)Math.Ceiling((s.Count + 1) * p);
-                            offsets[(h * V + v) * Q + q] = (float)s[Math.Clamp(k, 1, s.Count) - 1];
-                        }
+                var offsets = ConformalCalibration.Offsets(calibrationModel, frames, steps, H, levels, L);
                 var model = _o.RefitAfterCalibration ? inner.Fit(input) : calibrationModel;
                 if (!ReferenceEquals(model, calibrationModel))
                     calibrationModel.Dispose();
