@@ -56,13 +56,14 @@ public static class M4Job
             ValueColumns = new[] { "Value" }, WindowLength = window ?? (protocol.Name == "Hourly" ? 168 : 52), Horizon = protocol.Horizon,
             Quantiles = new[] { 0.025f, 0.5f, 0.975f }, Model = model, Name = name,
         };
-        // N-BEATS' ensembling (Oreshkin et al., 2020): members differ in window length (2, 3.5 and 5 horizons here),
+        // N-BEATS' ensembling (Oreshkin et al., 2020): members differ in window length (2, 3.5 and 5 horizons for
+        // Hourly; 2, 3 and 4 for Weekly, whose shortest series has 80 weeks: window + horizon + calibration must fit),
         // seed and basis; the forecast is their median.
         IForecastingMethod NBeatsEnsemble()
         {
             var members = new List<IForecastingMethod>();
             int seed = 1;
-            foreach (double horizons in new[] { 2.0, 3.5, 5.0 })
+            foreach (double horizons in protocol.Name == "Weekly" ? new[] { 2.0, 3.0, 4.0 } : new[] { 2.0, 3.5, 5.0 })
                 foreach (bool interpretable in new[] { false, true })
                     members.Add(ml.Forecasting.SequenceForecaster(Global(new NBeatsOptions
                         { Interpretable = interpretable, NumberOfEpochs = Epochs(4), BatchSize = 256, Dropout = 0, Seed = seed++ }, "N-BEATS",
