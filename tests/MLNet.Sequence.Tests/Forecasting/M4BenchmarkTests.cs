@@ -69,7 +69,7 @@ public sealed class M4BenchmarkTests
 
     [TestMethod]
     [DynamicData(nameof(Protocols))]
-    public void OptimisedBenchmarksAreWithinOnePercentOfThePublishedFigures(string subset)
+    public void OptimisedBenchmarksMatchThePublishedFigures(string subset)
     {
         var protocol = M4Protocol.FromName(subset);
         var series = Subset(protocol);
@@ -92,12 +92,14 @@ public sealed class M4BenchmarkTests
                 double published = Published(name, metric, protocol);
                 double relative = Math.Abs(ours - published) / published;
                 report.Add(FormattableString.Invariant($"{name} {metric} {ours:F3} vs {published:F3} ({relative:P2})"));
-                if (relative > 0.01)
+                // The issue asks for 1%; with forecast 8.2's starting point they agree to the published precision, give
+                // or take one unit of the last decimal (measured: Weekly Holt MASE 2.421 against 2.420, all else equal).
+                if (Math.Abs(Math.Round(ours, 3) - published) > 0.0011)
                     failures.Add(report[^1]);
             }
         }
         Console.WriteLine(string.Join(Environment.NewLine, report));
-        Assert.AreEqual(0, failures.Count, "Beyond 1% of the published M4 figure: " + string.Join("; ", failures));
+        Assert.AreEqual(0, failures.Count, "Beyond the published M4 figure's last decimal: " + string.Join("; ", failures));
     }
 
     [TestMethod]
@@ -110,12 +112,14 @@ public sealed class M4BenchmarkTests
         var protocol = M4Protocol.FromName(subset);
         var series = Subset(protocol).ToDictionary(s => s.Id);
         int m = protocol.SeasonLength;
+        // The fixtures come from forecast 8.20, which starts α at 0.2 of its range (8.2, behind the published figures, at 0.5).
+        const double start = 0.2;
         var methods = new System.Collections.Generic.Dictionary<string, IForecaster>
         {
-            ["SES"] = new SimpleExponentialSmoothingForecaster(m),
-            ["Holt"] = new HoltForecaster(m),
-            ["Damped"] = new HoltForecaster(m, damped: true),
-            ["Theta"] = new ThetaForecaster(m),
+            ["SES"] = new SimpleExponentialSmoothingForecaster(m) { AlphaStart = start },
+            ["Holt"] = new HoltForecaster(m) { AlphaStart = start },
+            ["Damped"] = new HoltForecaster(m, damped: true) { AlphaStart = start },
+            ["Theta"] = new ThetaForecaster(m) { AlphaStart = start },
         };
         var worst = methods.Keys.ToDictionary(k => k, _ => new List<double>());
         using var file = new System.IO.Compression.GZipStream(File.OpenRead(Path.Combine(AppContext.BaseDirectory, "Fixtures", "m4", $"{subset.ToLowerInvariant()}-forecast-8.20.csv.gz")),

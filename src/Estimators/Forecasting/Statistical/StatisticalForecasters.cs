@@ -21,6 +21,9 @@ namespace MLNet.Sequence.Forecasting
         /// <summary>The season length m (1 = no seasonal adjustment).</summary>
         public int SeasonLength { get; }
 
+        /// <summary>Where exponential smoothing starts α (the published M4 figures' forecast 8.2 by default; tests set 8.20's).</summary>
+        internal double AlphaStart { get; init; } = ExponentialSmoothing.PublishedM4AlphaStart;
+
         private protected abstract int MinimumLength { get; }
 
         private protected override float[] Predict(float[] y, int horizon, string series)
@@ -81,7 +84,7 @@ namespace MLNet.Sequence.Forecasting
         private protected override int MinimumLength => 2;
 
         private protected override double[] ForecastAdjusted(double[] adjusted, int horizon) =>
-            ExponentialSmoothing.Fit(adjusted, SmoothingTrend.None).Forecast(horizon);
+            ExponentialSmoothing.Fit(adjusted, SmoothingTrend.None, AlphaStart).Forecast(horizon);
     }
 
     /// <summary>
@@ -107,7 +110,7 @@ namespace MLNet.Sequence.Forecasting
         private protected override int MinimumLength => 3;
 
         private protected override double[] ForecastAdjusted(double[] adjusted, int horizon) =>
-            ExponentialSmoothing.Fit(adjusted, Damped ? SmoothingTrend.Damped : SmoothingTrend.Additive).Forecast(horizon);
+            ExponentialSmoothing.Fit(adjusted, Damped ? SmoothingTrend.Damped : SmoothingTrend.Additive, AlphaStart).Forecast(horizon);
     }
 
     /// <summary>
@@ -141,7 +144,7 @@ namespace MLNet.Sequence.Forecasting
             var thetaTwo = new double[n];
             for (int t = 0; t < n; t++)
                 thetaTwo[t] = 2 * adjusted[t] - (intercept + slope * (t + 1));
-            var ses = ExponentialSmoothing.Fit(thetaTwo, SmoothingTrend.None).Forecast(horizon);
+            var ses = ExponentialSmoothing.Fit(thetaTwo, SmoothingTrend.None, AlphaStart).Forecast(horizon);
             var f = new double[horizon];
             for (int h = 0; h < horizon; h++)
                 f[h] = Math.Max(0, 0.5 * ses[h] + 0.5 * (intercept + slope * (n + h + 1)));
@@ -166,9 +169,9 @@ namespace MLNet.Sequence.Forecasting
 
         private protected override double[] ForecastAdjusted(double[] adjusted, int horizon)
         {
-            var ses = ExponentialSmoothing.Fit(adjusted, SmoothingTrend.None).Forecast(horizon);
-            var holt = ExponentialSmoothing.Fit(adjusted, SmoothingTrend.Additive).Forecast(horizon);
-            var damped = ExponentialSmoothing.Fit(adjusted, SmoothingTrend.Damped).Forecast(horizon);
+            var ses = ExponentialSmoothing.Fit(adjusted, SmoothingTrend.None, AlphaStart).Forecast(horizon);
+            var holt = ExponentialSmoothing.Fit(adjusted, SmoothingTrend.Additive, AlphaStart).Forecast(horizon);
+            var damped = ExponentialSmoothing.Fit(adjusted, SmoothingTrend.Damped, AlphaStart).Forecast(horizon);
             return Enumerable.Range(0, horizon).Select(h => (ses[h] + holt[h] + damped[h]) / 3).ToArray();
         }
     }
