@@ -73,17 +73,7 @@ namespace MLNet.Sequence.Forecasting
             else
             {
                 // Least squares line through (1, y_1) ... (k, y_k): l0 is its value at time 0, b0 its slope.
-                double mx = (first + 1) / 2.0, my = 0;
-                for (int t = 0; t < first; t++) my += y[t];
-                my /= first;
-                double sxy = 0, sxx = 0;
-                for (int t = 0; t < first; t++)
-                {
-                    sxy += (t + 1 - mx) * (y[t] - my);
-                    sxx += (t + 1 - mx) * (t + 1 - mx);
-                }
-                b0 = sxx > 0 ? sxy / sxx : 0;
-                l0 = my - b0 * mx;
+                (l0, b0) = LeastSquaresLine(y, first);
                 if (Math.Abs(l0 + b0) < 1e-8)
                 {
                     l0 *= 1 + 1e-3;
@@ -116,6 +106,22 @@ namespace MLNet.Sequence.Forecasting
             var (alpha, beta, phi, level, slope) = Unpack(trend, x);
             double mse = Run(y, trend, alpha, beta, phi, ref level, ref slope);
             return new ExponentialSmoothing(trend, alpha, beta, phi, level, slope, mse);
+        }
+
+        /// <summary>The least-squares line through (1, y_1) ... (count, y_count): its value at time 0 and its slope (0 for one point).</summary>
+        public static (double Intercept, double Slope) LeastSquaresLine(double[] y, int count)
+        {
+            double mx = (count + 1) / 2.0, my = 0;
+            for (int t = 0; t < count; t++) my += y[t];
+            my /= count;
+            double sxy = 0, sxx = 0;
+            for (int t = 0; t < count; t++)
+            {
+                sxy += (t + 1 - mx) * (y[t] - my);
+                sxx += (t + 1 - mx) * (t + 1 - mx);
+            }
+            double slope = sxx > 0 ? sxy / sxx : 0;
+            return (my - slope * mx, slope);
         }
 
         /// <summary>The forecasts 1..<paramref name="horizon"/> steps after the last observation.</summary>

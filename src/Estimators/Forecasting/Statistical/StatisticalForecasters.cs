@@ -132,15 +132,8 @@ namespace MLNet.Sequence.Forecasting
         private protected override double[] ForecastAdjusted(double[] adjusted, int horizon)
         {
             int n = adjusted.Length;
-            // Least squares on t = 1..n.
-            double mx = (n + 1) / 2.0, my = adjusted.Average();
-            double sxy = 0, sxx = 0;
-            for (int t = 0; t < n; t++)
-            {
-                sxy += (t + 1 - mx) * (adjusted[t] - my);
-                sxx += (t + 1 - mx) * (t + 1 - mx);
-            }
-            double slope = sxy / sxx, intercept = my - slope * mx;
+            // The θ = 0 line: least squares on t = 1..n.
+            var (intercept, slope) = ExponentialSmoothing.LeastSquaresLine(adjusted, n);
             var thetaTwo = new double[n];
             for (int t = 0; t < n; t++)
                 thetaTwo[t] = 2 * adjusted[t] - (intercept + slope * (t + 1));
