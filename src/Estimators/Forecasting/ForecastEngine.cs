@@ -4,13 +4,23 @@ using System.Linq;
 
 namespace MLNet.Sequence.Forecasting
 {
+    /// <summary>A trained forecaster the engine can drive: its configuration and a forecast from the last observations.</summary>
+    internal interface IHistoryForecaster
+    {
+        /// <summary>Columns, window (the steps the engine keeps), horizon, quantiles, time step.</summary>
+        ForecastConfig Config { get; }
+
+        /// <summary>Forecasts from <paramref name="tail"/> (at most the window's steps); <paramref name="futureUser"/> holds the user covariates over the horizon.</summary>
+        Forecast ForecastCore(SeriesFrame tail, float[][] futureUser, int horizon);
+    }
+
     /// <summary>
     /// Keeps the latest observations of each series and forecasts on demand with a trained forecaster, without
     /// retraining. Observations must arrive in time order per series; gaps are errors when the forecaster has a time step.
     /// </summary>
     public sealed class ForecastEngine
     {
-        private readonly SequenceForecastTransformer _model;
+        private readonly IHistoryForecaster _model;
         private readonly ForecastConfig _c;
         private readonly Dictionary<string, SeriesState> _series = new(StringComparer.Ordinal);
 
@@ -24,7 +34,7 @@ namespace MLNet.Sequence.Forecasting
             public long Observed;
         }
 
-        internal ForecastEngine(SequenceForecastTransformer model)
+        internal ForecastEngine(IHistoryForecaster model)
         {
             _model = model;
             _c = model.Config;
@@ -100,8 +110,8 @@ namespace MLNet.Sequence.Forecasting
         {
             if (!_series.TryGetValue(seriesId, out var s))
                 throw new ArgumentException($"The engine has no observation of series '{seriesId}'.", nameof(seriesId));
-            if (s.Steps.Count < _c.WindowLength)
-                throw new InvalidOperationException($"Series '{seriesId}' has {s.Steps.Count} observations; the forecaster needs {_c.WindowLength}.");
+            if (s.Steps.Count < _c.RequiredHistory)
+                throw new InvalidOperationException($"Series '{seriesId}' has {s.Steps.Count} observations; the forecaster needs {_c.RequiredHistory}.");
             int h = horizon ?? _c.Horizon;
             var future = futureCovariates ?? Array.Empty<float[]>();
             if (future.Count != _c.FutureCovariateColumns.Length)

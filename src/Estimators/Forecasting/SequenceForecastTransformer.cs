@@ -25,7 +25,7 @@ namespace MLNet.Sequence.Forecasting
     /// transformer computes the forecast steps' features, the network scores it, and the inverse scaler maps the result
     /// back. Nothing of the preparation is written a second time for forecasting.
     /// </remarks>
-    public sealed class SequenceForecastTransformer : ITransformer, IForecaster, IDisposable, ISequencePersistable
+    public sealed class SequenceForecastTransformer : ITransformer, IForecaster, IDisposable, ISequencePersistable, IHistoryForecaster
     {
         private readonly ForecastConfig _c;
         private readonly ForecastPreparation _prep;
@@ -56,6 +56,10 @@ namespace MLNet.Sequence.Forecasting
         public SequencePredictionTransformer Model => _model;
 
         internal ForecastConfig Config => _c;
+
+        ForecastConfig IHistoryForecaster.Config => _c;
+
+        Forecast IHistoryForecaster.ForecastCore(SeriesFrame tail, float[][] futureUser, int horizon) => ForecastCore(tail, futureUser, horizon);
 
         /// <summary>False: one output row per series.</summary>
         public bool IsRowToRowMapper => false;
@@ -158,10 +162,7 @@ namespace MLNet.Sequence.Forecasting
             bool isDate = tail.Times != null, hasTime = isDate || tail.NumericTimes != null;
             if (_prep.TimeFeatures != null && (!hasTime || _c.Step == null))
                 throw new ArgumentException("This forecaster uses time features, so the history needs times and the forecaster a TimeStep.");
-            // The forecast steps are dated with the forecaster's time step, or the history's last step when it has none.
-            var step = !hasTime ? null : _c.Step ?? (isDate ? TimeStep.InferFrom(tail.Times!) : TimeStep.InferFrom(tail.NumericTimes!));
-            double last = hasTime ? tail.TimeAt(tail.Length - 1) : double.NaN;
-            var futureTimes = Enumerable.Range(1, horizon).Select(h => step == null ? double.NaN : step.Advance(last, h, isDate)).ToArray();
+            var (step, futureTimes) = StepsAfter(tail, _c.Step, horizon);
             int V = _c.ValueColumns.Length, Q = _c.Quantiles?.Length ?? 0, Hm = _c.TrainedHorizon;
             var point = Enumerable.Range(0, V).Select(_ => new float[horizon]).ToArray();
             float[][][]? quantiles = Q > 0 ? Enumerable.Range(0, V).Select(_ => Enumerable.Range(0, Q).Select(_ => new float[horizon]).ToArray()).ToArray() : null;
@@ -187,9 +188,29 @@ namespace MLNet.Sequence.Forecasting
                 if (_c.Strategy == ForecastStrategy.Recursive && start + Hm < horizon)
                     window = Advanced(window, point, start, take, futureTimes, step != null);
             }
-            return new Forecast(tail.Id, point, _c.Quantiles, quantiles,
-                isDate && step != null ? futureTimes.Select(t => new DateTime((long)t)).ToArray() : null,
-                hasTime && !isDate && step != null ? futureTimes : null);
+            var (times, numeric) = FutureTimes(tail, _c.Step, horizon);
+            return new Forecast(tail.Id, point, _c.Quantiles, quantiles, times, numeric);
+        }
+
+        /// <summary>
+        /// The times of the <paramref name="horizon"/> steps after <paramref name="tail"/>: dated with the forecaster's time
+        /// step, or the history's own step when it has none (NaN when the history has no times).
+        /// </summary>
+        private static (TimeStep? Step, double[] Times) StepsAfter(SeriesFrame tail, TimeStep? configured, int horizon)
+        {
+            bool isDate = tail.Times != null, hasTime = isDate || tail.NumericTimes != null;
+            var step = !hasTime ? null : configured ?? (isDate ? TimeStep.InferFrom(tail.Times!) : TimeStep.InferFrom(tail.NumericTimes!));
+            double last = hasTime ? tail.TimeAt(tail.Length - 1) : double.NaN;
+            return (step, Enumerable.Range(1, horizon).Select(h => step == null ? double.NaN : step.Advance(last, h, isDate)).ToArray());
+        }
+
+        /// <summary>The forecast steps' dates or numeric times (see <see cref="StepsAfter"/>); both null when they cannot be known.</summary>
+        internal static (DateTime[]? Times, double[]? NumericTimes) FutureTimes(SeriesFrame tail, TimeStep? configured, int horizon)
+        {
+            var (step, times) = StepsAfter(tail, configured, horizon);
+            if (step == null)
+                return (null, null);
+            return tail.Times != null ? (times.Select(t => new DateTime((long)t)).ToArray(), null) : (null, times);
         }
 
         /// <summary>One pass of the network at the origin of <paramref name="window"/>: the outputs [TrainedHorizon, V(, Q)] in original units.</summary>

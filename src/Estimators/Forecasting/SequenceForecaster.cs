@@ -307,6 +307,9 @@ namespace MLNet.Sequence.Forecasting
         public ForecastStrategy Strategy { get; set; }
         public float[]? Quantiles { get; set; }
         public ScalingMethod? Scaling { get; set; }
+        /// <summary>The fewest observations a forecast needs, when fewer than <see cref="WindowLength"/> do (0: the window). Not stored.</summary>
+        public int MinimumHistory { get; set; }
+        public int RequiredHistory => MinimumHistory > 0 ? MinimumHistory : WindowLength;
         /// <summary>Conformal offsets per step, value column and quantile, in units of the window's scale; null when not calibrated.</summary>
         public float[]? QuantileOffsets { get; set; }
 

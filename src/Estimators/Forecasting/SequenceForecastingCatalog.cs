@@ -7,7 +7,7 @@ using MLNet.Sequence.Forecasting;
 namespace MLNet.Sequence
 {
     /// <summary>
-    /// Forecasting on <c>mlContext.Forecasting</c>: sequence forecasters (LSTM, GRU, Transformer, temporal CNN, N-BEATS),
+    /// Forecasting on <c>mlContext.Forecasting</c>: sequence forecasters (LSTM, GRU, Transformer, temporal CNN, N-BEATS, DeepAR),
     /// the naive, seasonal naive and drift baselines, the M4 competition's statistical benchmarks (Naive2, SES, Holt,
     /// damped trend, Theta and their combination), and rolling-origin backtests that compare them.
     /// </summary>
@@ -103,6 +103,39 @@ namespace MLNet.Sequence
         public static SequenceForecaster SequenceNBeats(this ForecastingCatalog catalog, string valueColumn, int windowLength, int horizon,
             string? timeColumnName = null, string? seriesColumnName = null, float[]? quantiles = null) =>
             Make(catalog, new NBeatsOptions(), valueColumn, windowLength, horizon, timeColumnName, seriesColumnName, quantiles);
+
+        /// <summary>
+        /// A DeepAR forecaster (Salinas et al., 2020): one autoregressive LSTM trained across all series with a Gaussian
+        /// likelihood, forecasting by sample paths (median and quantiles 0.025, 0.1, 0.5, 0.9, 0.975). Other likelihoods
+        /// (Student-t, negative binomial for counts), lags and training length are in <see cref="DeepArForecasterOptions"/>.
+        /// </summary>
+        /// <param name="catalog">The forecasting catalog.</param>
+        /// <param name="valueColumn">The series to forecast.</param>
+        /// <param name="horizon">Steps forecast.</param>
+        /// <param name="seasonLength">The season length m (sets the default lags 1, 2, 3, m − 1, m, m + 1, 2m).</param>
+        /// <param name="seriesColumnName">Optional series key column.</param>
+        /// <param name="timeColumnName">Optional time column.</param>
+        /// <returns>The estimator.</returns>
+        public static DeepArForecaster DeepAR(this ForecastingCatalog catalog, string valueColumn, int horizon, int seasonLength = 1,
+            string? seriesColumnName = null, string? timeColumnName = null) =>
+            catalog.DeepAR(new DeepArForecasterOptions
+            {
+                ValueColumnName = valueColumn,
+                Horizon = horizon,
+                SeasonLength = seasonLength,
+                SeriesColumnName = seriesColumnName,
+                TimeColumnName = timeColumnName,
+            });
+
+        /// <summary>A DeepAR forecaster with every option.</summary>
+        /// <param name="catalog">The forecasting catalog.</param>
+        /// <param name="options">The options.</param>
+        /// <returns>The estimator.</returns>
+        public static DeepArForecaster DeepAR(this ForecastingCatalog catalog, DeepArForecasterOptions options)
+        {
+            ArgumentNullException.ThrowIfNull(catalog);
+            return new DeepArForecaster(MlNetInternals.EnvironmentOf(catalog), options);
+        }
 
         /// <summary>The naive baseline: every step equals the last observation.</summary>
         /// <param name="catalog">The forecasting catalog.</param>

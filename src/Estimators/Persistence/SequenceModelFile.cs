@@ -38,6 +38,7 @@ namespace MLNet.Sequence.Persistence
             ["SequenceModel"] = SequencePredictionTransformer.Load,
             ["TimeFeatures"] = TimeFeaturesTransformer.Load,
             ["SequenceForecaster"] = MLNet.Sequence.Forecasting.SequenceForecastTransformer.Load,
+            ["DeepAR"] = MLNet.Sequence.Forecasting.DeepArForecastTransformer.Load,
         };
 
         /// <summary>Registers the loader of a part kind defined outside this file (trainers' transformers).</summary>

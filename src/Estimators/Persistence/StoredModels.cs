@@ -6,6 +6,7 @@ using System.Text.Json.Serialization;
 using MLNet.Sequence.Estimators;
 using MLNet.Sequence.Forecasting;
 using MLNet.Sequence.Trainers;
+using MLNet.Sequence.Trainers.Network;
 using MLNet.Sequence.Transforms;
 using MLNet.Sequence.Transforms.Persistence;
 
@@ -279,6 +280,62 @@ namespace MLNet.Sequence.Persistence
                 throw new InvalidDataException("The stored forecaster's time features do not match its time column or feature names.");
             if (c.Strategy == ForecastStrategy.Direct ? c.TrainedHorizon != c.Horizon : c.TrainedHorizon != 1)
                 throw new InvalidDataException($"The stored forecaster trains {c.TrainedHorizon} steps at once for a {c.Strategy} horizon of {c.Horizon}.");
+            _ = c.Step;   // a stored time step of an unknown kind fails here
+            return c;
+        }
+    }
+    /// <summary>DeepAR config.json, version 1 (the weights are stored beside it, in weights.bin).</summary>
+    internal sealed class DeepArConfigV1
+    {
+        [JsonPropertyName("Name")] public string? Name { get; set; }
+        [JsonPropertyName("ValueColumnName")] public string? ValueColumnName { get; set; }
+        [JsonPropertyName("TimeColumnName")] public string? TimeColumnName { get; set; }
+        [JsonPropertyName("SeriesColumnName")] public string? SeriesColumnName { get; set; }
+        [JsonPropertyName("TimeStepKind")] public string? TimeStepKind { get; set; }
+        [JsonPropertyName("TimeStepValue")] public double TimeStepValue { get; set; }
+        [JsonPropertyName("Horizon")] public int Horizon { get; set; }
+        [JsonPropertyName("NumberOfSamples")] public int NumberOfSamples { get; set; }
+        [JsonPropertyName("Quantiles")] public float[]? Quantiles { get; set; }
+        [JsonPropertyName("Seed")] public int Seed { get; set; }
+        [JsonPropertyName("Likelihood")] public DeepArLikelihood Likelihood { get; set; }
+        [JsonPropertyName("HiddenSize")] public int HiddenSize { get; set; }
+        [JsonPropertyName("Layers")] public int Layers { get; set; }
+        [JsonPropertyName("Dropout")] public double Dropout { get; set; }
+        [JsonPropertyName("ContextLength")] public int ContextLength { get; set; }
+        [JsonPropertyName("Lags")] public int[]? Lags { get; set; }
+
+        public static DeepArConfigV1 From(DeepArForecastConfig c) => new()
+        {
+            Name = c.Name, ValueColumnName = c.ValueColumnName, TimeColumnName = c.TimeColumnName, SeriesColumnName = c.SeriesColumnName,
+            TimeStepKind = c.TimeStepKind, TimeStepValue = c.TimeStepValue, Horizon = c.Horizon, NumberOfSamples = c.NumberOfSamples,
+            Quantiles = c.Quantiles, Seed = c.Seed, Likelihood = c.Network.Likelihood, HiddenSize = c.Network.HiddenSize, Layers = c.Network.Layers,
+            Dropout = c.Network.Dropout, ContextLength = c.Network.ContextLength, Lags = c.Network.Lags,
+        };
+
+        public DeepArForecastConfig ToConfig()
+        {
+            const string part = "DeepAR";
+            var lags = StoredCheck.Required(Lags, part, "Lags");
+            if (lags.Length == 0 || lags[0] != 1 || lags.Zip(lags.Skip(1)).Any(p => p.Second <= p.First))
+                throw new InvalidDataException("The stored DeepAR model's lags must start at 1 and ascend.");
+            var quantiles = StoredCheck.Required(Quantiles, part, "Quantiles");
+            if (quantiles.Length == 0 || quantiles.Any(q => !(q > 0 && q < 1)) || quantiles.Zip(quantiles.Skip(1)).Any(p => p.Second <= p.First))
+                throw new InvalidDataException("The stored DeepAR model's quantile levels must ascend strictly between 0 and 1.");
+            if (!(Dropout >= 0 && Dropout < 1))
+                throw new InvalidDataException($"The stored DeepAR model's dropout {Dropout} is outside [0, 1).");
+            var c = new DeepArForecastConfig
+            {
+                Name = Name ?? "DeepAR", ValueColumnName = StoredCheck.Name(ValueColumnName, part, "ValueColumnName"),
+                TimeColumnName = TimeColumnName, SeriesColumnName = SeriesColumnName, TimeStepKind = TimeStepKind, TimeStepValue = TimeStepValue,
+                Horizon = StoredCheck.Positive(Horizon, part, "Horizon"), NumberOfSamples = StoredCheck.Positive(NumberOfSamples, part, "NumberOfSamples"),
+                Quantiles = quantiles, Seed = Seed,
+                Network = new DeepArNetworkConfig
+                {
+                    Likelihood = StoredCheck.Defined(Likelihood, part, "Likelihood"), HiddenSize = StoredCheck.Positive(HiddenSize, part, "HiddenSize"),
+                    Layers = StoredCheck.Positive(Layers, part, "Layers"), Dropout = Dropout,
+                    ContextLength = StoredCheck.Positive(ContextLength, part, "ContextLength"), Lags = lags,
+                },
+            };
             _ = c.Step;   // a stored time step of an unknown kind fails here
             return c;
         }
