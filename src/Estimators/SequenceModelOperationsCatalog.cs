@@ -1,7 +1,9 @@
 using System;
 using System.IO;
+using System.Linq;
 using Microsoft.ML;
 using Microsoft.ML.Data;
+using MLNet.Sequence.Forecasting;
 using MLNet.Sequence.Persistence;
 using MLNet.Sequence.Trainers;
 
@@ -85,5 +87,44 @@ namespace MLNet.Sequence
             ArgumentNullException.ThrowIfNull(stream);
             return SequenceModelFile.Load(catalog, stream, "The model stream", out inputSchema);
         }
-    }
+    
+        /// <summary>
+        /// Saves a trained forecaster of any kind this library makes to <paramref name="filePath"/>, in the one-zip model
+        /// format (written to a temporary file and moved into place): sequence forecasters and DeepAR, the baselines and
+        /// M4 methods, and trained ensembles and auto forecasters with all their members. Load it with
+        /// <see cref="LoadForecaster(ModelOperationsCatalog, string)"/>.
+        /// </summary>
+        /// <param name="catalog">The model operations catalog (<c>mlContext.Model</c>).</param>
+        /// <param name="forecaster">The trained forecaster (e.g. what <c>EnsembleForecaster.Train</c> or <c>AutoForecaster.Train</c> returned).</param>
+        /// <param name="filePath">The destination; replaced if it exists.</param>
+        /// <exception cref="NotSupportedException">The forecaster, or one of its members, is not one of this library's.</exception>
+        public static void SaveForecaster(this ModelOperationsCatalog catalog, IForecaster forecaster, string filePath)
+        {
+            ArgumentNullException.ThrowIfNull(forecaster);
+            var part = new ForecasterPart(forecaster);
+            // The input a forecaster reads: series keys and values (ML.NET cannot save an empty schema).
+            var schema = new DataViewSchema.Builder();
+            schema.AddColumn("Series", TextDataViewType.Instance);
+            schema.AddColumn("Value", NumberDataViewType.Single);
+            catalog.SaveSequenceModel(part, schema.ToSchema(), filePath);
+        }
+
+        /// <summary>Loads a forecaster saved by <see cref="SaveForecaster(ModelOperationsCatalog, IForecaster, string)"/> (or a forecaster model saved alone by SaveSequenceModel).</summary>
+        /// <param name="catalog">The model operations catalog (<c>mlContext.Model</c>).</param>
+        /// <param name="filePath">The model file.</param>
+        /// <returns>The forecaster; dispose it when it is <see cref="IDisposable"/> (networks hold native memory).</returns>
+        /// <exception cref="InvalidDataException">The file is damaged, or holds something other than one forecaster.</exception>
+        public static IForecaster LoadForecaster(this ModelOperationsCatalog catalog, string filePath)
+        {
+            var chain = (TransformerChain<ITransformer>)catalog.LoadSequenceModel(filePath, out _);
+            var parts = chain.ToArray();
+            if (parts.Length == 1 && parts[0] is ForecasterPart stored)
+                return stored.Forecaster;
+            if (parts.Length == 1 && parts[0] is IForecaster forecaster)
+                return forecaster;
+            foreach (var t in parts.OfType<IDisposable>())
+                t.Dispose();
+            throw new InvalidDataException($"Model file '{filePath}' holds {parts.Length} transformer(s), not one forecaster; load it with LoadSequenceModel.");
+        }
+}
 }

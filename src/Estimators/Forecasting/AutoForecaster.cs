@@ -174,12 +174,14 @@ namespace MLNet.Sequence.Forecasting
         private readonly Dictionary<string, int> _series;
         private readonly double[][] _errors;
         private readonly double[] _meanErrors;
+        private readonly string[] _seriesIds;
 
         internal TrainedAutoForecaster(string name, AutoForecastSelection selection, IReadOnlyList<IForecaster> candidates, string[] series, double[][] errors)
         {
             Name = name;
             _selection = selection;
             _candidates = candidates;
+            _seriesIds = series;
             _series = new Dictionary<string, int>(StringComparer.Ordinal);
             for (int s = 0; s < series.Length; s++)
                 _series.TryAdd(series[s], s);
@@ -190,6 +192,11 @@ namespace MLNet.Sequence.Forecasting
 
         /// <inheritdoc />
         public string Name { get; }
+
+        internal AutoForecastSelection Selection => _selection;
+        internal IReadOnlyList<IForecaster> Candidates => _candidates;
+        internal string[] SeriesIds => _seriesIds;
+        internal double[][] Errors => _errors;
 
         /// <summary>The candidates' names, in order.</summary>
         public IReadOnlyList<string> CandidateNames => _candidates.Select(c => c.Name).ToArray();

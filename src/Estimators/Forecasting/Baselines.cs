@@ -109,6 +109,9 @@ namespace MLNet.Sequence.Forecasting
         /// <inheritdoc />
         public override string Name => "naive";
 
+        /// <summary>The intervals' nominal coverage, or null without intervals.</summary>
+        internal double? Coverage => _coverage;
+
         private protected override double? IntervalCoverage => _coverage;
 
         private protected override (float[] Lower, float[] Upper) PredictInterval(float[] y, float[] point, double coverage)

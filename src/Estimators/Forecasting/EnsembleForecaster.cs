@@ -192,6 +192,9 @@ namespace MLNet.Sequence.Forecasting
             _offsetSteps = steps;
         }
 
+        internal EnsembleCombination Combination => _combination;
+        internal (float[]? Offsets, int Steps) CalibrationState => (_offsets, _offsetSteps);
+
         /// <summary>Whether the combined quantiles are conformally calibrated.</summary>
         public bool IsCalibrated => _offsets != null;
 

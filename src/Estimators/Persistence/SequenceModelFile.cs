@@ -39,6 +39,7 @@ namespace MLNet.Sequence.Persistence
             ["TimeFeatures"] = TimeFeaturesTransformer.Load,
             ["SequenceForecaster"] = MLNet.Sequence.Forecasting.SequenceForecastTransformer.Load,
             ["DeepAR"] = MLNet.Sequence.Forecasting.DeepArForecastTransformer.Load,
+            ["Forecaster"] = ForecasterPart.Load,
         };
 
         /// <summary>Registers the loader of a part kind defined outside this file (trainers' transformers).</summary>
@@ -46,6 +47,17 @@ namespace MLNet.Sequence.Persistence
         {
             lock (Loaders)
                 Loaders[kind] = loader;
+        }
+
+        /// <summary>Loads one part of a known kind (a stored forecaster's nested networks).</summary>
+        internal static ITransformer LoadPart(string kind, ModelPartReader reader)
+        {
+            Func<ModelPartReader, ITransformer>? loader;
+            lock (Loaders)
+                Loaders.TryGetValue(kind, out loader);
+            if (loader == null)
+                throw new InvalidDataException($"A part of kind '{kind}' is not one this MLNet.Sequence knows; it may come from a newer version.");
+            return loader(reader);
         }
 
         /// <summary>The manifest; an unknown field (a damaged name, say) is an error rather than ignored.</summary>
