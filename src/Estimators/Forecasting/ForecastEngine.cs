@@ -40,6 +40,45 @@ namespace MLNet.Sequence.Forecasting
             _c = model.Config;
         }
 
+        /// <summary>
+        /// An engine for any trained forecaster of one value column: a trained ensemble or auto forecaster, the M4
+        /// methods, the baselines. It keeps each series' last <paramref name="historyLength"/> observations (the
+        /// statistical methods refit on them at every forecast, so keep what they should see) and forecasts from them
+        /// without retraining. A sequence forecaster or DeepAR model brings its own engine (<c>CreateEngine()</c>), which
+        /// keeps exactly the steps it reads; given one, this returns that.
+        /// </summary>
+        /// <param name="forecaster">The trained forecaster.</param>
+        /// <param name="horizon">The default horizon of <see cref="Forecast"/>.</param>
+        /// <param name="historyLength">Observations kept per series (at least 1). Default 1000.</param>
+        /// <returns>The engine.</returns>
+        public static ForecastEngine Create(IForecaster forecaster, int horizon, int historyLength = 1000)
+        {
+            ArgumentNullException.ThrowIfNull(forecaster);
+            if (forecaster is IHistoryForecaster own)
+                return new ForecastEngine(own);
+            if (horizon <= 0)
+                throw new ArgumentOutOfRangeException(nameof(horizon), horizon, $"The horizon must be positive; it was {horizon}.");
+            if (historyLength <= 0)
+                throw new ArgumentOutOfRangeException(nameof(historyLength), historyLength, $"The history length must be positive; it was {historyLength}.");
+            return new ForecastEngine(new AnyForecaster(forecaster, horizon, historyLength));
+        }
+
+        /// <summary>Any <see cref="IForecaster"/> behind the engine's interface: one value column, the kept steps as its history.</summary>
+        private sealed class AnyForecaster : IHistoryForecaster
+        {
+            private readonly IForecaster _f;
+
+            public AnyForecaster(IForecaster f, int horizon, int historyLength)
+            {
+                _f = f;
+                Config = new ForecastConfig { Name = f.Name, ValueColumns = new[] { "Value" }, WindowLength = historyLength, MinimumHistory = 1, Horizon = horizon, TrainedHorizon = horizon };
+            }
+
+            public ForecastConfig Config { get; }
+
+            public Forecast ForecastCore(SeriesFrame tail, float[][] futureUser, int horizon) => _f.Forecast(tail, horizon);
+        }
+
         /// <summary>The series the engine holds.</summary>
         public IReadOnlyCollection<string> Series => _series.Keys;
 

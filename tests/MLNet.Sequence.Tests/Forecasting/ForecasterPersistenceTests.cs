@@ -87,6 +87,15 @@ public sealed class ForecasterPersistenceTests
                 CollectionAssert.AreEqual(trained.Weights(s.Id), restored.Weights(s.Id), $"{s.Id}: the same weights");
             CollectionAssert.AreEqual(trained.Weights("unseen"), restored.Weights("unseen"), "the overall weights for new series");
             AssertSameForecasts(trained, restored, series.Take(3), 13);
+
+            // The engine keeps the latest observations and forecasts with the loaded forecaster, without retraining.
+            var engine = ForecastEngine.Create(restored, horizon: 13, historyLength: 5000);
+            engine.Observe(series[0]);
+            CollectionAssert.AreEqual(trained.Forecast(series[0], 13).Point[0], engine.Forecast(series[0].Id).Point[0], "the engine forecasts the same");
+            var next = series[0].Values[0].Append(series[0].Values[0][^1] * 1.1f).ToArray();
+            engine.Observe(series[0].Id, next.Length - 1.0, new[] { next[^1] });
+            CollectionAssert.AreEqual(trained.Forecast(SeriesFrame.Univariate(series[0].Id, next), 13).Point[0], engine.Forecast(series[0].Id).Point[0],
+                "a new observation moves the origin");
         }
         finally
         {
