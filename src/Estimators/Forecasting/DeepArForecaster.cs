@@ -111,7 +111,7 @@ namespace MLNet.Sequence.Forecasting
             if (Lags != null && (Lags.Length == 0 || Lags.Any(k => k <= 0) || !Lags.Contains(1)))
                 throw new ArgumentException($"Option Lags must hold positive lags including 1 (the previous value); got {string.Join(", ", Lags)}.", nameof(Lags));
             if (!Enum.IsDefined(Likelihood))
-                throw new ArgumentOutOfRangeException(nameof(Likelihood), Likelihood, "Unknown likelihood.");
+                throw new ArgumentOutOfRangeException(nameof(Likelihood), Likelihood, $"Option Likelihood must be Gaussian, StudentT or NegativeBinomial; it was {Likelihood}.");
             Positive(HiddenSize, nameof(HiddenSize));
             Positive(NumberOfLayers, nameof(NumberOfLayers));
             Positive(Epochs, nameof(Epochs));
@@ -130,7 +130,7 @@ namespace MLNet.Sequence.Forecasting
                 throw new ArgumentOutOfRangeException(nameof(Quantiles), $"Option Quantiles must hold levels strictly between 0 and 1; got {string.Join(", ", Quantiles ?? Array.Empty<float>())}.");
             for (int i = 1; i < Quantiles.Length; i++)
                 if (Quantiles[i] <= Quantiles[i - 1])
-                    throw new ArgumentOutOfRangeException(nameof(Quantiles), "Option Quantiles must be strictly ascending.");
+                    throw new ArgumentOutOfRangeException(nameof(Quantiles), $"Option Quantiles must be strictly ascending; got {string.Join(", ", Quantiles)}.");
         }
 
         private static void Positive(int value, string name)
@@ -143,16 +143,16 @@ namespace MLNet.Sequence.Forecasting
     /// <summary>
     /// DeepAR (Salinas, Flunkert, Gasthaus and Januschowski, "DeepAR: Probabilistic forecasting with autoregressive
     /// recurrent networks", International Journal of Forecasting 36(3), 2020): one LSTM trained across all series, which
-    /// at every step reads lagged values of the series (scaled by the mean absolute value of the window's context) and
-    /// outputs a Gaussian, Student-t or negative-binomial distribution of the step's value. Forecasts are sample paths,
+    /// at every step reads lagged values of the series (centred and scaled by the mean and standard deviation of the
+    /// window's context; counts divided by 1 + their mean) and outputs a Gaussian, Student-t or negative-binomial distribution of the step's value. Forecasts are sample paths,
     /// each draw fed back as the next step's lag; the median of the paths is the point forecast and their quantiles the
     /// intervals. Create it with <c>mlContext.Forecasting.DeepAR(...)</c>.
     /// </summary>
     /// <remarks>
     /// Every training series must hold at least ContextLength + Horizon steps; windows of that length are drawn at random
     /// (a series uniformly, then a start), so training length is set in batches, not passes, and each series weighs the
-    /// same. Lags that reach before a series' start read 0. Values must be finite; the negative binomial needs
-    /// non-negative values (counts). A constant series is fine (its scale is its absolute level, or 1 when it is 0).
+    /// same. Lags that reach before a series' start read 0 in normalised units (the context's mean, for real values).
+    /// Values must be finite; the negative binomial needs counts (non-negative whole numbers). A constant series is fine (its scale is its absolute level, or 1 when it is 0).
     /// </remarks>
     public sealed class DeepArForecaster : IEstimator<DeepArForecastTransformer>, IForecastingMethod
     {
@@ -277,8 +277,8 @@ namespace MLNet.Sequence.Forecasting
             {
                 if (!float.IsFinite(z[t]))
                     throw new ArgumentException($"Series '{id}' has a missing or infinite value at step {t + 1}; DeepAR needs finite values (fill or drop the gaps first).");
-                if (likelihood == DeepArLikelihood.NegativeBinomial && z[t] < 0)
-                    throw new ArgumentException($"Series '{id}' has a negative value ({z[t]}) at step {t + 1}; the negative binomial likelihood (option Likelihood) models non-negative counts. Use Gaussian or StudentT.");
+                if (likelihood == DeepArLikelihood.NegativeBinomial && (z[t] < 0 || z[t] != MathF.Floor(z[t])))
+                    throw new ArgumentException($"Series '{id}' has the value {z[t]} at step {t + 1}; the negative binomial likelihood (option Likelihood) models counts (non-negative whole numbers). Use Gaussian or StudentT.");
             }
         }
     }

@@ -34,10 +34,13 @@ namespace MLNet.Sequence.Forecasting
             public long Observed;
         }
 
-        internal ForecastEngine(IHistoryForecaster model)
+        private readonly int _horizon;
+
+        internal ForecastEngine(IHistoryForecaster model, int? horizon = null)
         {
             _model = model;
             _c = model.Config;
+            _horizon = horizon ?? _c.Horizon;
         }
 
         /// <summary>
@@ -45,7 +48,8 @@ namespace MLNet.Sequence.Forecasting
         /// methods, the baselines. It keeps each series' last <paramref name="historyLength"/> observations (the
         /// statistical methods refit on them at every forecast, so keep what they should see) and forecasts from them
         /// without retraining. A sequence forecaster or DeepAR model brings its own engine (<c>CreateEngine()</c>), which
-        /// keeps exactly the steps it reads; given one, this returns that.
+        /// keeps exactly the steps it reads; given one, this returns that engine (<paramref name="historyLength"/> unused)
+        /// with <paramref name="horizon"/> as its default.
         /// </summary>
         /// <param name="forecaster">The trained forecaster.</param>
         /// <param name="horizon">The default horizon of <see cref="Forecast"/>.</param>
@@ -54,12 +58,12 @@ namespace MLNet.Sequence.Forecasting
         public static ForecastEngine Create(IForecaster forecaster, int horizon, int historyLength = 1000)
         {
             ArgumentNullException.ThrowIfNull(forecaster);
-            if (forecaster is IHistoryForecaster own)
-                return new ForecastEngine(own);
             if (horizon <= 0)
                 throw new ArgumentOutOfRangeException(nameof(horizon), horizon, $"The horizon must be positive; it was {horizon}.");
             if (historyLength <= 0)
                 throw new ArgumentOutOfRangeException(nameof(historyLength), historyLength, $"The history length must be positive; it was {historyLength}.");
+            if (forecaster is IHistoryForecaster own)
+                return new ForecastEngine(own, horizon);
             return new ForecastEngine(new AnyForecaster(forecaster, horizon, historyLength));
         }
 
@@ -151,7 +155,7 @@ namespace MLNet.Sequence.Forecasting
                 throw new ArgumentException($"The engine has no observation of series '{seriesId}'.", nameof(seriesId));
             if (s.Steps.Count < _c.RequiredHistory)
                 throw new InvalidOperationException($"Series '{seriesId}' has {s.Steps.Count} observations; the forecaster needs {_c.RequiredHistory}.");
-            int h = horizon ?? _c.Horizon;
+            int h = horizon ?? _horizon;
             var future = futureCovariates ?? Array.Empty<float[]>();
             if (future.Count != _c.FutureCovariateColumns.Length)
                 throw new ArgumentException($"The forecaster needs {_c.FutureCovariateColumns.Length} future covariates ({string.Join(", ", _c.FutureCovariateColumns)}); {future.Count} were given.", nameof(futureCovariates));

@@ -40,12 +40,17 @@ namespace MLNet.Sequence.Persistence
         public void SavePart(ModelPartWriter writer)
         {
             int next = 0;
-            writer.WriteJson("forecaster.json", Describe(Forecaster, writer, ref next));
+            writer.WriteJson("forecaster.json", Describe(Forecaster, writer, ref next, 0));
         }
 
+        /// <summary>Members nest at most this deep (an ensemble of auto forecasters of ...), when saving and loading alike.</summary>
+        private const int MaxDepth = 8;
+
         /// <summary>The stored description of <paramref name="f"/>; networks are written as nested parts under members/.</summary>
-        private static StoredForecasterV1 Describe(IForecaster f, ModelPartWriter writer, ref int next)
+        private static StoredForecasterV1 Describe(IForecaster f, ModelPartWriter writer, ref int next, int depth)
         {
+            if (depth > MaxDepth)
+                throw new NotSupportedException($"Forecaster '{f.Name}' nests its members more than {MaxDepth} deep, which the model file does not store.");
             switch (f)
             {
                 case ISequencePersistable own:
@@ -58,7 +63,7 @@ namespace MLNet.Sequence.Persistence
                 {
                     var members = new List<StoredForecasterV1>();
                     foreach (var m in e.Members)
-                        members.Add(Describe(m, writer, ref next));
+                        members.Add(Describe(m, writer, ref next, depth + 1));
                     var (offsets, steps) = e.CalibrationState;
                     return new StoredForecasterV1 { Type = "Ensemble", Name = e.Name, Combination = e.Combination, Offsets = offsets, OffsetSteps = steps, Members = members.ToArray() };
                 }
@@ -66,7 +71,7 @@ namespace MLNet.Sequence.Persistence
                 {
                     var members = new List<StoredForecasterV1>();
                     foreach (var m in a.Candidates)
-                        members.Add(Describe(m, writer, ref next));
+                        members.Add(Describe(m, writer, ref next, depth + 1));
                     return new StoredForecasterV1 { Type = "Auto", Name = a.Name, Selection = a.Selection, SeriesIds = a.SeriesIds, Errors = a.Errors, Members = members.ToArray() };
                 }
                 case NaiveForecaster n:
@@ -118,8 +123,8 @@ namespace MLNet.Sequence.Persistence
             const string part = "Forecaster";
             if (s == null)
                 throw new InvalidDataException("The stored forecaster has an empty member.");
-            if (depth > 8)
-                throw new InvalidDataException("The stored forecaster nests members more than 8 deep.");
+            if (depth > MaxDepth)
+                throw new InvalidDataException($"The stored forecaster nests members more than {MaxDepth} deep.");
             IForecaster[] Members()
             {
                 var members = StoredCheck.Required(s.Members, part, "Members");

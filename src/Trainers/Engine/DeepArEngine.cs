@@ -37,7 +37,9 @@ namespace MLNet.Sequence.Trainers
     internal sealed class DeepArEngine : IDisposable
     {
         private readonly DeepArNetwork _network;
-        private int _disposed;
+        private readonly object _gate = new();
+        private int _running;
+        private bool _disposed, _freed;
         private static int _live;
 
         /// <summary>Engines whose native memory is not freed yet, in this process.</summary>
@@ -92,8 +94,9 @@ namespace MLNet.Sequence.Trainers
 
         /// <summary>
         /// The normalisation of a window, measured on its context: for the real-valued likelihoods its mean and standard
-        /// deviation (the series enters centred and scaled, so a smooth series keeps its detail); for counts, no shift and
-        /// the DeepAR paper's scale 1 + mean. A context without variation is scaled by its absolute level (or 1 at 0).
+        /// deviation (the series enters centred and scaled, so a smooth series keeps its detail), the deviation floored at
+        /// 1% of the mean absolute level (1 for an all-zero context); for counts, no shift and the DeepAR paper's scale
+        /// 1 + mean.
         /// </summary>
         public static (float Location, float Scale) Normalization(ReadOnlySpan<float> context, DeepArLikelihood likelihood)
         {
@@ -111,7 +114,11 @@ namespace MLNet.Sequence.Trainers
             foreach (var x in context)
                 squares += (x - mean) * (x - mean);
             double sd = Math.Sqrt(squares / n);
-            double scale = sd > 1e-6 * Math.Max(1, meanAbs) ? sd : Math.Max(meanAbs, 1);
+            // A context flat against its level (sd under 1% of it) is scaled by 1% of the level, so a later step does not
+            // become enormous in scaled units; an all-zero context by 1.
+            double scale = Math.Max(sd, 0.01 * meanAbs);
+            if (scale <= 1e-12)
+                scale = 1;
             return ((float)mean, (float)scale);
         }
 
@@ -233,7 +240,19 @@ namespace MLNet.Sequence.Trainers
         /// </summary>
         public float[][] Sample(float[] history, int horizon, int samples, int seed)
         {
-            ThrowIfDisposed();
+            Enter();
+            try
+            {
+                return SampleCore(history, horizon, samples, seed);
+            }
+            finally
+            {
+                Exit();
+            }
+        }
+
+        private float[][] SampleCore(float[] history, int horizon, int samples, int seed)
+        {
             int C = Config.ContextLength, F = Config.InputSize, n = history.Length, S = samples;
             if (n < C)
                 throw new ArgumentException($"The history has {n} steps; the model reads a context of {C}.", nameof(history));
@@ -303,15 +322,50 @@ namespace MLNet.Sequence.Trainers
 
         private void ThrowIfDisposed()
         {
-            if (Volatile.Read(ref _disposed) != 0)
-                throw new ObjectDisposedException(nameof(DeepArEngine), "The DeepAR model was disposed.");
+            lock (_gate)
+                if (_disposed)
+                    throw new ObjectDisposedException(nameof(DeepArEngine), "The DeepAR model was disposed.");
         }
 
-        /// <summary>Frees the network's native memory.</summary>
+        /// <summary>Marks a forecast running, so that a Dispose on another thread waits for it to end before freeing the weights.</summary>
+        private void Enter()
+        {
+            lock (_gate)
+            {
+                if (_disposed)
+                    throw new ObjectDisposedException(nameof(DeepArEngine), "The DeepAR model was disposed.");
+                _running++;
+            }
+        }
+
+        private void Exit()
+        {
+            lock (_gate)
+            {
+                _running--;
+                if (_disposed && _running == 0)
+                    Free();
+            }
+        }
+
+        /// <summary>Frees the network's native memory (after any forecast still running on another thread ends).</summary>
         public void Dispose()
         {
-            if (Interlocked.Exchange(ref _disposed, 1) != 0)
+            lock (_gate)
+            {
+                if (_disposed)
+                    return;
+                _disposed = true;
+                if (_running == 0)
+                    Free();
+            }
+        }
+
+        private void Free()
+        {
+            if (_freed)
                 return;
+            _freed = true;
             _network.Dispose();
             Interlocked.Decrement(ref _live);
         }

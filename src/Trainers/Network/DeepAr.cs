@@ -103,8 +103,9 @@ namespace MLNet.Sequence.Trainers.Network
                 default:
                 {
                     var (mean, r) = NegativeBinomial(raw, scale);
+                    // r·log(r/(r+m)) as −r·log1p(m/r): float32 keeps its digits when r is large (little overdispersion).
                     return torch.lgamma(targets + r) - torch.lgamma(targets + 1) - torch.lgamma(r)
-                        + r * (r / (r + mean)).log() + targets * (mean / (r + mean)).log();
+                        - r * torch.log1p(mean / r) + targets * (mean.log() - (r + mean).log());
                 }
             }
         }

@@ -62,6 +62,9 @@ public sealed class ForecasterPersistenceTests
             Assert.IsTrue(restored.IsCalibrated, "the calibration offsets are stored");
             CollectionAssert.AreEqual(trained.Members.Select(m => m.Name).ToArray(), restored.Members.Select(m => m.Name).ToArray());
             AssertSameForecasts(trained, restored, series.Take(4), 13);
+            // Member by member too: a median hides a member that changed unless it is the middle one.
+            for (int i = 0; i < trained.Members.Count; i++)
+                AssertSameForecasts(trained.Members[i], restored.Members[i], series.Take(2), 13);
             restored.Dispose();
         }
         finally
@@ -120,6 +123,16 @@ public sealed class ForecasterPersistenceTests
         StringAssert.Contains(e.Message, "'foreign'");
         Assert.IsFalse(File.Exists(path), "no half-written model file");
         Assert.AreEqual(0, Directory.GetFiles(Path.GetTempPath(), $".{Path.GetFileName(path)}*").Length, "no temporary file left");
+
+        // A stored member folder outside members/ is refused at load.
+        using (var ok = new EnsembleForecaster(new IForecastingMethod[] { new NaiveForecaster(), ml.Forecasting.DeepAR(new DeepArForecasterOptions
+            { Horizon = 13, Lags = new[] { 1, 2 }, HiddenSize = 4, NumberOfLayers = 1, Epochs = 1, BatchesPerEpoch = 2, BatchSize = 8, NumberOfSamples = 10 }) }).Train(series))
+        {
+            ml.Model.SaveForecaster(ok, path);
+            MLNet.Sequence.Tests.PersistenceTests.RewriteEntry(path, "parts/000-Forecaster/forecaster.json", j => j.Replace("\"Folder\": \"members/", "\"Folder\": \"../members/"));
+            StringAssert.Contains(Assert.ThrowsExactly<InvalidDataException>(() => ml.Model.LoadForecaster(path)).Message, "outside its members/");
+            File.Delete(path);
+        }
 
         // A model file that holds a pipeline, not a forecaster, is refused by LoadForecaster.
         var data = ml.Data.LoadFromEnumerable(new[] { new { Text = "a b" } });

@@ -220,7 +220,7 @@ public sealed class PersistenceTests
     }
 
     /// <summary>Edits the manifest as text; with <paramref name="sign"/> its own checksum is recomputed, as a writer would.</summary>
-    private static void RewriteManifest(string path, Func<string, string> edit, bool sign = true)
+    internal static void RewriteManifest(string path, Func<string, string> edit, bool sign = true)
     {
         using var zip = ZipFile.Open(path, ZipArchiveMode.Update);
         var entry = zip.GetEntry("manifest.json")!;
@@ -241,7 +241,7 @@ public sealed class PersistenceTests
     }
 
     /// <summary>Edits one entry's text and re-signs it (its hash and the manifest's checksum), as a consistent but wrong writer would.</summary>
-    private static void RewriteEntry(string path, string entryName, Func<string, string> edit)
+    internal static void RewriteEntry(string path, string entryName, Func<string, string> edit)
     {
         string edited;
         using (var zip = ZipFile.Open(path, ZipArchiveMode.Update))
