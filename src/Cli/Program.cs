@@ -355,7 +355,7 @@ internal sealed class ExplainCommand : Command<ExplainSettings>
         var model = ml.Model.LoadSequenceModel(path, out _);
         using var owned = model as IDisposable;
         if (config.TaskKind == WorkflowTask.Forecasting)
-            return ExplainForecasts(config, SavedModel.Forecaster(model), settings);
+            return ExplainForecasts(config, SavedModel.Explainable(SavedModel.Forecaster(model)), settings);
         var file = DelimitedFile.Read(Path.GetFullPath(settings.Input), config.Data.SeparatorChar, config.Data.HasHeader, config.Data.Columns!.Select(c => c.Name).ToList(), "--input");
         var explained = SavedModel.Explain(ml, config, model, file, settings.Rows, "--input");
         AnsiConsole.MarkupLine("[grey]green: steps that pushed toward the prediction, red: against it (occlusion: the score without the step)[/]");

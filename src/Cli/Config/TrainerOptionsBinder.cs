@@ -5,6 +5,7 @@ using System.Linq;
 using System.Reflection;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using MLNet.Sequence.Forecasting;
 using MLNet.Sequence.Trainers;
 
 namespace MLNet.Sequence.Cli.Config;
@@ -44,7 +45,27 @@ internal static class TrainerOptionsBinder
     private static bool IsPlain(Type t)
     {
         t = Nullable.GetUnderlyingType(t) ?? t;
-        return t.IsEnum || t == typeof(int) || t == typeof(float) || t == typeof(double) || t == typeof(bool) || t == typeof(string) || t == typeof(float[]);
+        return t.IsEnum || t == typeof(int) || t == typeof(float) || t == typeof(double) || t == typeof(bool) || t == typeof(string) || t == typeof(float[]) || t == typeof(int[]);
+    }
+
+    /// <summary>DeepAR's options the workflow sets from the config's forecasting section (columns, horizon, season, quantiles).</summary>
+    private static readonly HashSet<string> DeepArReserved = new(StringComparer.Ordinal)
+    {
+        nameof(DeepArForecasterOptions.ValueColumnName), nameof(DeepArForecasterOptions.TimeColumnName), nameof(DeepArForecasterOptions.SeriesColumnName),
+        nameof(DeepArForecasterOptions.Horizon), nameof(DeepArForecasterOptions.ContextLength), nameof(DeepArForecasterOptions.SeasonLength),
+        nameof(DeepArForecasterOptions.Quantiles), nameof(DeepArForecasterOptions.Name),
+    };
+
+    /// <summary>DeepAR's options from a config's trainer.options (the forecasting section sets the rest).</summary>
+    public static DeepArForecasterOptions DeepAr(JsonObject? values, string field)
+    {
+        var options = new DeepArForecasterOptions();
+        if (values != null)
+            foreach (var (name, _) in values)
+                if (DeepArReserved.Contains(name))
+                    throw new ConfigException($"{field}.{name}", $"is set by the forecasting section (valueColumns, timeColumn, horizon, windowLength = the context, seasonLength, quantiles), not in trainer.options.");
+        Apply(options, values, field);
+        return options;
     }
 
     public static SequenceTrainerOptions Create(string family, JsonObject? values, string field)
@@ -97,6 +118,7 @@ internal static class TrainerOptionsBinder
         if (t == typeof(bool)) return e.GetBoolean();
         if (t == typeof(string)) return e.GetString();
         if (t == typeof(float[])) return e.EnumerateArray().Select(x => (float)x.GetDouble()).ToArray();
+        if (t == typeof(int[])) return e.EnumerateArray().Select(x => x.TryGetInt32(out int v) ? v : throw new FormatException()).ToArray();
         throw new FormatException();
     }
 
@@ -105,26 +127,29 @@ internal static class TrainerOptionsBinder
         var t = Nullable.GetUnderlyingType(type) ?? type;
         string what = t.IsEnum ? $"one of {string.Join(", ", Enum.GetNames(t))}"
             : t == typeof(int) ? "an integer" : t == typeof(float) || t == typeof(double) ? "a number" : t == typeof(bool) ? "true or false"
-            : t == typeof(float[]) ? "an array of numbers" : "a string";
+            : t == typeof(float[]) ? "an array of numbers" : t == typeof(int[]) ? "an array of integers" : "a string";
         return Nullable.GetUnderlyingType(type) != null ? what + " (or null)" : what;
     }
 
     /// <summary>The options object as JSON, only the values that differ from the family's defaults (for reports and codegen).</summary>
-    public static JsonObject Changed(SequenceTrainerOptions options)
+    public static JsonObject Changed(SequenceTrainerOptions options) => Changed(options, New(FamilyOf(options)));
+
+    /// <summary>The values of <paramref name="options"/> that differ from <paramref name="defaults"/> (an object of the same type).</summary>
+    public static JsonObject Changed(object options, object defaults)
     {
-        var defaults = New(FamilyOf(options));
         var result = new JsonObject();
         foreach (var (name, p) in Settable(options.GetType()).OrderBy(k => k.Key, StringComparer.Ordinal))
         {
             var a = p.GetValue(options);
             var b = p.GetValue(defaults);
-            if (Equals(a, b) || (a is float[] x && b is float[] y && x.SequenceEqual(y)))
+            if (Equals(a, b) || (a is float[] x && b is float[] y && x.SequenceEqual(y)) || (a is int[] xi && b is int[] yi && xi.SequenceEqual(yi)))
                 continue;
             result[name] = a switch
             {
                 null => null,
                 Enum e => JsonValue.Create(e.ToString()),
                 float[] arr => new JsonArray(arr.Select(v => (JsonNode?)JsonValue.Create(v)).ToArray()),
+                int[] ints => new JsonArray(ints.Select(v => (JsonNode?)JsonValue.Create(v)).ToArray()),
                 _ => JsonSerializer.SerializeToNode(a),
             };
         }
@@ -152,6 +177,7 @@ internal static class TrainerOptionsBinder
         string s => SymbolDisplay(s),
         Enum e => $"{e.GetType().Name}.{e}",
         float[] a => $"new[] {{ {string.Join(", ", a.Select(v => v.ToString("R", CultureInfo.InvariantCulture) + "f"))} }}",
+        int[] a => $"new[] {{ {string.Join(", ", a.Select(v => v.ToString(CultureInfo.InvariantCulture)))} }}",
         _ => throw new ArgumentException($"no C# for {value.GetType().Name}"),
     };
 

@@ -357,7 +357,7 @@ internal sealed class ForecastingConfig
 /// <summary>One trainer: its family and any of its options by their C# names (LstmOptions, GruOptions, ...).</summary>
 internal sealed class TrainerConfig
 {
-    /// <summary>lstm, gru, transformer, cnn, or (forecasting only) nbeats.</summary>
+    /// <summary>lstm, gru, transformer, cnn, or (forecasting only) nbeats or deepar.</summary>
     public string Family { get; set; } = "lstm";
 
     /// <summary>Options by name, e.g. { "HiddenSize": 64, "Pooling": "Max", "NumberOfEpochs": 5 }.</summary>
@@ -365,14 +365,20 @@ internal sealed class TrainerConfig
 
     internal static readonly string[] Families = { "lstm", "gru", "transformer", "cnn" };
 
-    /// <summary>The families a task can use: N-BEATS forecasts only.</summary>
-    internal static string[] FamiliesFor(WorkflowTask task) => task == WorkflowTask.Forecasting ? Families.Append("nbeats").ToArray() : Families;
+    /// <summary>The families a task can use: N-BEATS and DeepAR forecast only.</summary>
+    internal static string[] FamiliesFor(WorkflowTask task) => task == WorkflowTask.Forecasting ? Families.Append("nbeats").Append("deepar").ToArray() : Families;
+
+    /// <summary>The families a sweep can search (DeepAR has its own options, outside the sequence trainers' search space).</summary>
+    internal static string[] SweepableFor(WorkflowTask task) => FamiliesFor(task).Where(f => f != "deepar").ToArray();
 
     internal void Validate(WorkflowTask task)
     {
-        WorkflowConfig.Require(Family != "nbeats" || task == WorkflowTask.Forecasting, "trainer.family", "nbeats is a forecasting network; use it with task \"forecasting\", or pick lstm, gru, transformer or cnn.");
+        WorkflowConfig.Require(Family is not ("nbeats" or "deepar") || task == WorkflowTask.Forecasting, "trainer.family", $"{Family} is a forecasting model; use it with task \"forecasting\", or pick lstm, gru, transformer or cnn.");
         WorkflowConfig.Require(FamiliesFor(task).Contains(Family), "trainer.family", $"must be one of {string.Join(", ", FamiliesFor(task))}; it was '{Family}'.");
-        TrainerOptionsBinder.Create(Family, Options, "trainer.options");   // binds once to report bad options now
+        if (Family == "deepar")
+            TrainerOptionsBinder.DeepAr(Options, "trainer.options");   // binds once to report bad options now
+        else
+            TrainerOptionsBinder.Create(Family, Options, "trainer.options");
     }
 }
 
@@ -429,7 +435,7 @@ internal sealed class SweepConfig
         {
             WorkflowConfig.Require(Families.Count > 0, "sweep.families", "must name at least one family, or be left out for all four.");
             foreach (var f in Families)
-                WorkflowConfig.Require(TrainerConfig.FamiliesFor(task).Contains(f), "sweep.families", $"'{f}' is not one of {string.Join(", ", TrainerConfig.FamiliesFor(task))}.");
+                WorkflowConfig.Require(TrainerConfig.SweepableFor(task).Contains(f), "sweep.families", $"'{f}' is not one of {string.Join(", ", TrainerConfig.SweepableFor(task))}" + (f == "deepar" ? " (DeepAR is trained with a trainer section, not swept)." : "."));
         }
         WorkflowConfig.Require(MaximumEpochs >= 1, "sweep.maximumEpochs", $"must be at least 1; it was {MaximumEpochs}.");
         WorkflowConfig.Require(CrossValidationFolds == 0 || CrossValidationFolds >= 2, "sweep.crossValidationFolds", $"must be 0 (off) or at least 2; it was {CrossValidationFolds}.");

@@ -125,8 +125,12 @@ internal static class WebServer
             if (config.TaskKind == WorkflowTask.Forecasting)
             {
                 int? horizon = body["horizon"] is JsonNode h ? h.GetValue<int>() : null;
-                var (header, rows) = SavedModel.ForecastRows(config, SavedModel.Forecaster(loaded), config.Resolve(config.Data.Path), horizon);
-                var (_, why) = SavedModel.ExplainForecasts(config, SavedModel.Forecaster(loaded), config.Resolve(config.Data.Path), horizon)[0];
+                var forecaster = SavedModel.Forecaster(loaded);
+                var (header, rows) = SavedModel.ForecastRows(config, forecaster, config.Resolve(config.Data.Path), horizon);
+                // Occlusion explanations need a windowed sequence forecaster; DeepAR's answer has none.
+                var why = forecaster is MLNet.Sequence.Forecasting.SequenceForecastTransformer windowed
+                    ? SavedModel.ExplainForecasts(config, windowed, config.Resolve(config.Data.Path), horizon)[0].Steps
+                    : new List<(string Time, float Value, float Contribution)>();
                 return Results.Json(new JsonObject
                 {
                     ["explanation"] = new JsonArray(why.Select(x => (JsonNode?)new JsonObject { ["step"] = x.Time, ["value"] = x.Value, ["contribution"] = Math.Round(x.Contribution, 4) }).ToArray()),

@@ -281,13 +281,13 @@ internal static class CodeGenerator
                 /// <summary>The model file, next to the program.</summary>
                 public static string ModelPath { get; set; } = Path.Combine(AppContext.BaseDirectory, "model.zip");
 
-                private static readonly Lazy<SequenceForecastTransformer> Model = new(Load, isThreadSafe: true);
+                private static readonly Lazy<IForecaster> Model = new(Load, isThreadSafe: true);
 
-                private static SequenceForecastTransformer Load()
+                private static IForecaster Load()
                 {
                     // The saved zip holds a chain whose forecasting step is the forecaster.
                     var chain = (TransformerChain<ITransformer>)new MLContext().Model.LoadSequenceModel(ModelPath, out _);
-                    return chain.OfType<SequenceForecastTransformer>().Single();
+                    return chain.OfType<IForecaster>().Single();
                 }
 
                 /// <summary>
@@ -305,7 +305,8 @@ internal static class CodeGenerator
     {
         var f = c.Forecasting!;
         var series = new ForecastWorkflow(c, SilentObserver.Instance).ReadSeries(c.Resolve(c.Data.Path), "data.path")[0];
-        int take = Math.Min(series.Length, f.WindowLength);
+        // A windowed forecaster reads its last WindowLength steps; DeepAR also reads lags before its context, so it gets them all.
+        int take = c.Trainer?.Family == "deepar" ? series.Length : Math.Min(series.Length, f.WindowLength);
         int start = series.Length - take;
         var values = series.Values.Select(v => "new[] { " + string.Join(", ", v.Skip(start).Select(x => x.ToString("R", CultureInfo.InvariantCulture) + "f")) + " }");
         string times = series.Times != null

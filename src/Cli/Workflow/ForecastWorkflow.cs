@@ -67,6 +67,31 @@ internal sealed class ForecastWorkflow
         return frames;
     }
 
+    /// <summary>DeepAR from the config: the forecasting section's value column, time, horizon, season and quantiles, windowLength as the context, trainer.options for the rest.</summary>
+    public DeepArForecasterOptions DeepArOptions(CancellationToken token)
+    {
+        if (_f.ValueColumns!.Count != 1)
+            throw new ConfigException("forecasting.valueColumns", $"DeepAR forecasts one value column; this config names {_f.ValueColumns.Count} ({string.Join(", ", _f.ValueColumns)}).");
+        bool dates = _c.Data.Columns!.First(c => c.Name == _f.TimeColumn).Type == "date";
+        var progress = new ObserverProgress(_observer);
+        var o = TrainerOptionsBinder.DeepAr(_c.Trainer!.Options, "trainer.options");
+        o.ValueColumnName = _f.ValueColumns[0];
+        o.TimeColumnName = _f.TimeColumn;
+        o.TimeStep = _f.TimeStep != null ? StepParser.Parse(_f.TimeStep, dates) : null;
+        o.Horizon = _f.Horizon;
+        o.ContextLength = _f.WindowLength;
+        o.SeasonLength = _f.SeasonLength;
+        if (_f.Quantiles is { Count: > 0 } q)
+            o.Quantiles = q.ToArray();
+        o.Progress = r =>
+        {
+            token.ThrowIfCancellationRequested();
+            ((IProgress<EpochReport>)progress).Report(r);
+        };
+        o.Name = "deepar";
+        return o;
+    }
+
     /// <summary>The configured forecaster (or the template a sweep starts from).</summary>
     public SequenceForecasterOptions ForecasterOptions(SequenceTrainerOptions model, CancellationToken token)
     {
@@ -115,8 +140,15 @@ internal sealed class ForecastWorkflow
         Directory.CreateDirectory(_c.OutputDirectory);
         var report = new RunReport { Task = _c.Task };
         var clock = Stopwatch.StartNew();
-        SequenceForecastTransformer model;
-        if (_c.Sweep == null)
+        IForecaster model;
+        if (_c.Sweep == null && _c.Trainer?.Family == "deepar")
+        {
+            var options = DeepArOptions(token);
+            report.Trainer = new JsonObject { ["family"] = "deepar", ["options"] = TrainerOptionsBinder.Changed(TrainerOptionsBinder.DeepAr(_c.Trainer.Options, "trainer.options"), new DeepArForecasterOptions()) };
+            _observer.Info($"Training a DeepAR forecaster on {train.Count} series ({train.Sum(s => s.Length)} steps), context {_f.WindowLength}, horizon {_f.Horizon}.");
+            model = _ml.Forecasting.DeepAR(options).Train(train);
+        }
+        else if (_c.Sweep == null)
         {
             var options = _c.Trainer != null ? TrainerOptionsBinder.Create(_c.Trainer.Family, _c.Trainer.Options, "trainer.options") : Recipe();
             report.Trainer = new JsonObject { ["family"] = TrainerOptionsBinder.FamilyOf(options), ["options"] = TrainerOptionsBinder.Changed(options) };
@@ -126,16 +158,17 @@ internal sealed class ForecastWorkflow
         else
             model = Sweep(train, report, token);
         report.TrainingSeconds = clock.Elapsed.TotalSeconds;
-        using (model)
+        using (model as IDisposable)
         {
             var forecasts = train.Select(s => model.Forecast(s, _f.Horizon)).ToList();
             report.Rows.Add(Score(model.Name, train, forecasts, actual));
             var naive = _ml.Forecasting.SeasonalNaive(_f.SeasonLength);
             report.Rows.Add(Score(_f.SeasonLength > 1 ? $"seasonal naive (m={_f.SeasonLength})" : "naive", train, train.Select(s => naive.Forecast(s, _f.Horizon)).ToList(), actual));
             var modelPath = Path.Combine(_c.OutputDirectory, TabularWorkflow.ModelFileName);
-            _ml.Model.SaveSequenceModel(model, SeriesFrames.ToDataView(train, _f.ValueColumns!).Schema, modelPath);
+            _ml.Model.SaveSequenceModel((ITransformer)model, SeriesFrames.ToDataView(train, _f.ValueColumns!).Schema, modelPath);
             report.Files["model"] = modelPath;
-            if (model.TrainingHistory is { Epochs.Count: > 0 } history)
+            var trained = model switch { SequenceForecastTransformer s => s.TrainingHistory, DeepArForecastTransformer d => d.TrainingHistory, _ => null };
+            if (trained is { Epochs.Count: > 0 } history)
             {
                 var curve = Path.Combine(_c.OutputDirectory, "learning-curve.png");
                 ForecastPlots.SaveTrainingHistory(curve, history, "forecaster: loss per epoch");

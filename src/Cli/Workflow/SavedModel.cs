@@ -121,14 +121,18 @@ internal static class SavedModel
         return result;
     }
 
-    /// <summary>A loaded forecaster zip holds a chain whose one forecasting step is the forecaster.</summary>
-    internal static SequenceForecastTransformer Forecaster(ITransformer loaded) => loaded switch
+    /// <summary>A loaded forecaster zip holds a chain whose one forecasting step is the forecaster (a sequence forecaster or DeepAR).</summary>
+    internal static IForecaster Forecaster(ITransformer loaded) => loaded switch
     {
-        SequenceForecastTransformer f => f,
-        TransformerChain<ITransformer> chain => chain.OfType<SequenceForecastTransformer>().SingleOrDefault()
+        IForecaster f => f,
+        TransformerChain<ITransformer> chain => chain.OfType<IForecaster>().SingleOrDefault()
             ?? throw new DataException("--model", "the model is not a forecaster; this config's task is forecasting."),
         _ => throw new DataException("--model", "the model is not a forecaster; this config's task is forecasting."),
     };
+
+    /// <summary>The forecaster as a sequence forecaster, for explanations (window occlusion needs its fixed window).</summary>
+    internal static SequenceForecastTransformer Explainable(IForecaster forecaster) => forecaster as SequenceForecastTransformer
+        ?? throw new DataException("--model", $"explanations need a windowed sequence forecaster (lstm, gru, transformer, cnn, nbeats); this model is {forecaster.Name}.");
 
     private static int PredictRows(MLContext ml, WorkflowConfig config, ITransformer model, string inputPath, string outputPath)
     {
@@ -171,7 +175,7 @@ internal static class SavedModel
         return extra;
     }
 
-    private static int PredictForecast(WorkflowConfig config, SequenceForecastTransformer model, string inputPath, string outputPath, int? horizon)
+    private static int PredictForecast(WorkflowConfig config, IForecaster model, string inputPath, string outputPath, int? horizon)
     {
         var (header, rows) = ForecastRows(config, model, inputPath, horizon);
         var text = new StringBuilder();
@@ -183,22 +187,24 @@ internal static class SavedModel
     }
 
     /// <summary>The forecast of each series of a history file: a header and one row per series and step.</summary>
-    internal static (List<string> Header, List<List<string>> Rows) ForecastRows(WorkflowConfig config, SequenceForecastTransformer model, string inputPath, int? horizon)
+    internal static (List<string> Header, List<List<string>> Rows) ForecastRows(WorkflowConfig config, IForecaster model, string inputPath, int? horizon)
     {
         var f = config.Forecasting!;
         var series = new ForecastWorkflow(config, SilentObserver.Instance).ReadSeries(Path.GetFullPath(inputPath), "--input");
         int h = horizon ?? f.Horizon;
+        var forecasts = series.Select(s => model.Forecast(s, h)).ToList();
         var header = new List<string> { "series", "step", f.TimeColumn };
         foreach (var v in f.ValueColumns!)
         {
             header.Add(v);
-            foreach (var q in model.Quantiles ?? Array.Empty<float>())
+            foreach (var q in (IEnumerable<float>?)forecasts.FirstOrDefault()?.QuantileLevels ?? Array.Empty<float>())
                 header.Add($"{v}_q{F(q)}");
         }
         var rows = new List<List<string>>();
-        foreach (var s in series)
+        for (int i = 0; i < series.Count; i++)
         {
-            var forecast = model.Forecast(s, h);
+            var s = series[i];
+            var forecast = forecasts[i];
             for (int step = 0; step < forecast.Horizon; step++)
             {
                 var line = new List<string> { s.Id, (step + 1).ToString(CultureInfo.InvariantCulture), TimeOf(forecast, step) };

@@ -92,7 +92,7 @@ public sealed class ConfigTests
         StringAssert.Contains(Refused(j => j["split"]!["testFraction"] = 1.5).Message, "split.testFraction: must be in (0, 1); it was 1.5");
         StringAssert.Contains(Refused(j => j["sweep"] = new JsonObject { ["tuner"] = "tpe" }).Message, "sweep: give either 'trainer'");
         StringAssert.Contains(Refused(j => j["task"] = 3).Message, "task: not the expected JSON type");
-        StringAssert.Contains(Refused(j => j["trainer"]!["family"] = "nbeats").Message, "trainer.family: nbeats is a forecasting network");
+        StringAssert.Contains(Refused(j => j["trainer"]!["family"] = "nbeats").Message, "trainer.family: nbeats is a forecasting model");
 
         // Trainer options bind by their C# names, and the list of what the family accepts comes with a miss.
         var option = Refused(j => j["trainer"]!["options"]!["HiddenSise"] = 64);
