@@ -93,6 +93,16 @@ public sealed class ConfigTests
         StringAssert.Contains(Refused(j => j["sweep"] = new JsonObject { ["tuner"] = "tpe" }).Message, "sweep: give either 'trainer'");
         StringAssert.Contains(Refused(j => j["task"] = 3).Message, "task: not the expected JSON type");
         StringAssert.Contains(Refused(j => j["trainer"]!["family"] = "nbeats").Message, "trainer.family: nbeats is a forecasting model");
+        StringAssert.Contains(Refused(j => j["trainer"]!["family"] = "deepar").Message, "trainer.family: deepar is a forecasting model");
+        // DeepAR: the forecasting section owns columns, horizon, context and quantiles; options are checked by name and type.
+        StringAssert.Contains(Refused(j => j["trainer"] = new JsonObject { ["family"] = "deepar", ["options"] = new JsonObject { ["Horizon"] = 6 } }, "airpassengers").Message,
+            "trainer.options.Horizon: is set by the forecasting section");
+        StringAssert.Contains(Refused(j => j["trainer"] = new JsonObject { ["family"] = "deepar", ["options"] = new JsonObject { ["Lags"] = new JsonArray(1, 2.5) } }, "airpassengers").Message,
+            "trainer.options.Lags: expected an array of integers");
+        StringAssert.Contains(Refused(j => j["trainer"] = new JsonObject { ["family"] = "deepar", ["options"] = new JsonObject { ["Likelihood"] = "Poisson" } }, "airpassengers").Message,
+            "trainer.options.Likelihood: expected one of Gaussian, StudentT, NegativeBinomial");
+        StringAssert.Contains(Refused(j => { j.Remove("trainer"); j["sweep"] = new JsonObject { ["maximumTrials"] = 2, ["families"] = new JsonArray("deepar") }; }, "airpassengers").Message,
+            "DeepAR is trained with a trainer section, not swept");
 
         // Trainer options bind by their C# names, and the list of what the family accepts comes with a miss.
         var option = Refused(j => j["trainer"]!["options"]!["HiddenSise"] = 64);
