@@ -43,6 +43,8 @@ public static class Program
         }
         if (only == "singles")
             SinglesJob.Run();
+        if (only == "nab")
+            NabJob.Run();
         if (only == "sweeps")
         {
             // -- sweeps [minutes per tuner, default 10] [sentiment|splice|all]
