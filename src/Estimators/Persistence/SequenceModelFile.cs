@@ -40,6 +40,7 @@ namespace MLNet.Sequence.Persistence
             ["SequenceForecaster"] = MLNet.Sequence.Forecasting.SequenceForecastTransformer.Load,
             ["DeepAR"] = MLNet.Sequence.Forecasting.DeepArForecastTransformer.Load,
             ["Forecaster"] = ForecasterPart.Load,
+            ["AnomalyDetector"] = MLNet.Sequence.Anomaly.SequenceAnomalyTransformer.Load,
         };
 
         /// <summary>Registers the loader of a part kind defined outside this file (trainers' transformers).</summary>
