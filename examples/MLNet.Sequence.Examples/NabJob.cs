@@ -28,19 +28,24 @@ public static class NabJob
     /// <summary>The detectors the command knows, by name, with the settings results.md reports.</summary>
     internal static SequenceAnomalyDetectorOptions Preset(string name) => name switch
     {
-        "gaussian" => new SequenceAnomalyDetectorOptions { Method = AnomalyDetectionMethod.WindowedGaussian },
+        // NAB's own windowed Gaussian (no suppression), and the same with one alarm per event.
+        "gaussian" => new SequenceAnomalyDetectorOptions { Method = AnomalyDetectionMethod.WindowedGaussian, SuppressionSteps = 0 },
+        "gaussian-suppressed" => new SequenceAnomalyDetectorOptions { Method = AnomalyDetectionMethod.WindowedGaussian },
         "residual" => new SequenceAnomalyDetectorOptions { Method = AnomalyDetectionMethod.ForecastResidual },
-        "reconstruction" => new SequenceAnomalyDetectorOptions { Method = AnomalyDetectionMethod.Reconstruction },
-        _ => throw new ArgumentException($"Unknown detector '{name}'; use gaussian, residual or reconstruction."),
+        "reconstruction" => new SequenceAnomalyDetectorOptions { Method = AnomalyDetectionMethod.Reconstruction, WindowLength = 16, HiddenSize = 8 },
+        _ => throw new ArgumentException($"Unknown detector '{name}'; use gaussian, gaussian-suppressed, residual or reconstruction."),
     };
 
-    public static void Run(string[] args)
+    /// <summary>The series plotted with each detector's alerts (a machine's temperature before its failure).</summary>
+    private const string PlottedFile = "realKnownCause/machine_temperature_system_failure.csv";
+
+    public static void Run(string[] args, string outDir)
     {
         var root = Data.PathOf("anomaly/nab");
         var corpus = NabCorpus.Load(root);
         int windows = corpus.Sum(f => f.Windows.Count);
         Console.WriteLine($"== NAB v1.1: {corpus.Count} files, {corpus.Sum(f => f.Length)} rows, {windows} labelled windows");
-        var names = args.Length > 0 && !args[0].Contains('=') ? args[0].Split(',') : new[] { "gaussian", "residual", "reconstruction" };
+        var names = args.Length > 0 && !args[0].Contains('=') ? args[0].Split(',') : new[] { "gaussian", "gaussian-suppressed", "residual", "reconstruction" };
         var overrides = args.Where(a => a.Contains('=')).ToArray();
         using var published = JsonDocument.Parse(File.ReadAllText(Path.Combine(root, "results", "final_results.json")));
         Console.WriteLine("   | detector | standard | reward low FP | reward low FN | thresholds | seconds |");
@@ -56,9 +61,8 @@ public static class NabJob
             clock.Restart();
             var scored = ScoreCorpus(corpus, options);
             string label = $"{options.Method}{(options.Method == AnomalyDetectionMethod.WindowedGaussian ? "" : $" ({options.Encoder}, window {options.WindowLength})")} [detector]";
-            Print(label + (overrides.Length > 0 ? " " + string.Join(" ", overrides) : ""), scored, windows, clock.Elapsed.TotalSeconds);
-            if (Environment.GetEnvironmentVariable("NAB_PLOT") is { Length: > 0 } plotFile)
-                PlotOne(corpus, scored, plotFile, options);
+            var standard = Print(label + (overrides.Length > 0 ? " " + string.Join(" ", overrides) : ""), scored, windows, clock.Elapsed.TotalSeconds);
+            Plot(scored, standard, name, outDir);
         }
         foreach (var detector in published.RootElement.EnumerateObject().OrderByDescending(d => d.Value.GetProperty("standard").GetDouble()))
             Console.WriteLine(FormattableString.Invariant(
@@ -96,11 +100,13 @@ public static class NabJob
     private static double[] Round12(IEnumerable<double> scores) =>
         scores.Select(x => double.Parse(x.ToString("G12", CultureInfo.InvariantCulture), CultureInfo.InvariantCulture)).ToArray();
 
-    private static void Print(string label, List<(NabFile File, IReadOnlyList<double> Scores)> scored, int windows, double seconds)
+    /// <summary>Prints one scoreboard row; returns the standard profile's threshold.</summary>
+    private static double Print(string label, List<(NabFile File, IReadOnlyList<double> Scores)> scored, int windows, double seconds)
     {
         var results = NabProfile.All.Select(p => (p, NabScorer.OptimizeThreshold(scored, p))).ToList();
         Console.WriteLine(FormattableString.Invariant(
             $"   | {label} | {string.Join(" | ", results.Select(r => NabScorer.Normalize(r.Item2.Score, windows, r.p).ToString("F2", CultureInfo.InvariantCulture)))} | {string.Join(", ", results.Select(r => r.Item2.Threshold.ToString("G6", CultureInfo.InvariantCulture)))} | {seconds:F1} |"));
+        return results[0].Item2.Threshold;
     }
 
     private static SequenceAnomalyDetectorOptions Copy(SequenceAnomalyDetectorOptions o)
@@ -127,8 +133,14 @@ public static class NabJob
         }
     }
 
-    private static void PlotOne(IReadOnlyList<NabFile> corpus, List<(NabFile File, IReadOnlyList<double> Scores)> scored, string path, SequenceAnomalyDetectorOptions o)
+    /// <summary>Plots <see cref="PlottedFile"/> with the points at or above the standard profile's threshold as alerts.</summary>
+    private static void Plot(List<(NabFile File, IReadOnlyList<double> Scores)> scored, double threshold, string name, string outDir)
     {
-        _ = corpus; _ = scored; _ = path; _ = o;
+        var (file, scores) = scored.First(s => s.File.Name == PlottedFile);
+        int probation = NabScorer.ProbationaryPeriod(file.Length);
+        var alerts = scores.Select((s, i) => i >= probation && s >= threshold).ToArray();
+        var path = Path.Combine(outDir, $"nab-{name}.png");
+        AnomalyPlots.SaveDetections(path, file, alerts, $"{file.Name}: {name} alerts at the standard profile's threshold {threshold:G6}");
+        Console.WriteLine($"   (plot: {path})");
     }
 }

@@ -44,7 +44,7 @@ public static class Program
         if (only == "singles")
             SinglesJob.Run();
         if (only == "nab")
-            NabJob.Run(args.Skip(1).ToArray());
+            NabJob.Run(args.Skip(1).ToArray(), outDir);
         if (only == "sweeps")
         {
             // -- sweeps [minutes per tuner, default 10] [sentiment|splice|all]

@@ -368,42 +368,14 @@ namespace MLNet.Sequence.Anomaly
             if (stepSize < 1 || stepSize > windowSize)
                 throw new ArgumentOutOfRangeException(nameof(stepSize), stepSize, $"The step must be between 1 and the window size ({windowSize}).");
             var scores = new double[values.Count];
-            var window = new List<double>(windowSize);
-            var step = new List<double>(stepSize);
-            double mean = 0, std = 1;
-            void Refit()
-            {
-                double sum = 0;
-                foreach (var v in window) sum += v;
-                mean = sum / window.Count;
-                double squares = 0;
-                foreach (var v in window) squares += (v - mean) * (v - mean);
-                std = Math.Sqrt(squares / window.Count);
-                if (std == 0)
-                    std = 1e-6;
-            }
+            var state = new WindowedGaussianState(windowSize, stepSize);
             for (int i = 0; i < values.Count; i++)
             {
                 double x = values[i];
                 if (!double.IsFinite(x))
                     throw new ArgumentException($"Value {i} is {x}; the windowed Gaussian detector needs finite values.", nameof(values));
-                scores[i] = window.Count == 0 ? 0.0 : 1 - 0.5 * Erfc(Math.Abs(x - mean) / (std * Math.Sqrt(2)));
-                if (window.Count < windowSize)
-                {
-                    window.Add(x);
-                    Refit();
-                }
-                else
-                {
-                    step.Add(x);
-                    if (step.Count == stepSize)
-                    {
-                        window.RemoveRange(0, stepSize);
-                        window.AddRange(step);
-                        step.Clear();
-                        Refit();
-                    }
-                }
+                var (_, p) = state.Score(x);
+                scores[i] = 1 - p;   // 0 for the first value (p = 1 before any fit)
             }
             return scores;
         }

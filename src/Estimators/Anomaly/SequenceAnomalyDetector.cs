@@ -6,6 +6,7 @@ using Microsoft.ML.Data;
 using Microsoft.ML.Runtime;
 using MLNet.Sequence.Estimators;
 using MLNet.Sequence.Trainers;
+using MLNet.Sequence.Transforms;
 using MLNet.Sequence.Transforms.Internal;
 
 namespace MLNet.Sequence.Anomaly
@@ -83,8 +84,8 @@ namespace MLNet.Sequence.Anomaly
         /// </summary>
         public float[]? Quantiles { get; set; }
 
-        /// <summary>Training passes over the probation's windows. Default 20.</summary>
-        public int Epochs { get; set; } = 20;
+        /// <summary>Training passes over the probation's windows. Default 40.</summary>
+        public int Epochs { get; set; } = 40;
 
         /// <summary>Windows per training batch. Default 32.</summary>
         public int BatchSize { get; set; } = 32;
@@ -107,14 +108,14 @@ namespace MLNet.Sequence.Anomaly
         /// <summary>Averaged raw scores the calibrating normal is fitted to (the latest ones). Default 8640.</summary>
         public int CalibrationWindow { get; set; } = 8640;
 
-        /// <summary>Floor of the calibrating normal's standard deviation, in raw-score units (the series' scale). Default 0.02.</summary>
-        public double MinimumDeviation { get; set; } = 0.02;
+        /// <summary>Floor of the calibrating normal's standard deviation, in raw-score units (the series' scale). Default 0.05.</summary>
+        public double MinimumDeviation { get; set; } = 0.05;
 
         /// <summary>
         /// After a p-value below <see cref="SuppressionPValue"/>, the next this many p-values are raised to at least it, so
-        /// one event raises one alarm (NAB charges every later detection outside a window as a false positive). 0 (default) turns it off.
+        /// one event raises one alarm (NAB charges every later detection outside a window as a false positive). Default 75; 0 turns it off.
         /// </summary>
-        public int SuppressionSteps { get; set; }
+        public int SuppressionSteps { get; set; } = 75;
 
         /// <summary>The p-value level that starts and caps suppression (see <see cref="SuppressionSteps"/>). Default 1e-5.</summary>
         public double SuppressionPValue { get; set; } = 1e-5;
@@ -258,14 +259,12 @@ namespace MLNet.Sequence.Anomaly
         public SchemaShape GetOutputSchema(SchemaShape inputSchema)
         {
             ArgumentNullException.ThrowIfNull(inputSchema);
-            var value = inputSchema.FirstOrDefault(c => c.Name == _o.InputColumnName);
-            if (value.Name == null)
-                throw new ArgumentOutOfRangeException(nameof(inputSchema), $"Input column '{_o.InputColumnName}' (option InputColumnName) is not in the input.");
-            if (value.Kind != SchemaShape.Column.VectorKind.Scalar || value.ItemType is not NumberDataViewType || value.IsKey)
-                throw new ArgumentOutOfRangeException(nameof(inputSchema), $"Input column '{_o.InputColumnName}' (option InputColumnName) must be a numeric scalar; it is {value.ItemType}{(value.Kind == SchemaShape.Column.VectorKind.Scalar ? "" : " vector")}.");
-            foreach (var (name, option) in new[] { (_o.TimeColumnName, "TimeColumnName"), (_o.SeriesColumnName, "SeriesColumnName") })
-                if (name != null && inputSchema.All(c => c.Name != name))
-                    throw new ArgumentOutOfRangeException(nameof(inputSchema), $"Column '{name}' (option {option}) is not in the input.");
+            var value = ColumnChecks.Find(inputSchema, _o.InputColumnName, "InputColumnName", TimeSeriesWindowTransformer.NumericExpected);
+            TimeSeriesWindowTransformer.CheckNumeric(value, "InputColumnName");
+            if (_o.SeriesColumnName != null)
+                ColumnChecks.Find(inputSchema, _o.SeriesColumnName, "SeriesColumnName", "a scalar Text, key or integer column");
+            if (_o.TimeColumnName != null)
+                TimeFeaturesTransformer.CheckTime(ColumnChecks.Find(inputSchema, _o.TimeColumnName, "TimeColumnName", TimeSeriesWindowTransformer.TimeExpected));
             var columns = inputSchema.ToDictionary(c => c.Name);
             foreach (var (name, type) in SequenceAnomalyTransformer.OutputColumns(_o.OutputColumnName, _o.AnomalyScoreColumnName))
                 columns[name] = SchemaShapeFactory.FromType(name, type);

@@ -127,7 +127,7 @@ namespace MLNet.Sequence.Anomaly
         {
             WindowNetwork? global = null;
             if (_global != null)
-                global = CopyNetwork(_global);
+                global = _global.Copy();
             var copies = new Dictionary<string, SeriesDetector>(StringComparer.Ordinal);
             foreach (var s in states)
             {
@@ -147,13 +147,6 @@ namespace MLNet.Sequence.Anomaly
             return new SequenceAnomalyTransformer(_c, global, copies);
         }
 
-        private static WindowNetwork CopyNetwork(WindowNetwork n)
-        {
-            using var stream = new MemoryStream();
-            n.Save(stream);
-            stream.Position = 0;
-            return WindowNetwork.Load(n.Config, stream);
-        }
 
         /// <summary>Frees the networks (the global one and each series' own).</summary>
         public void Dispose()

@@ -24,7 +24,7 @@ namespace MLNet.Sequence.Anomaly
         public int AveragingWindow { get; set; } = 10;
         public int CalibrationWindow { get; set; } = 8640;
         public int MinimumCalibration { get; set; } = 20;
-        public double MinimumDeviation { get; set; } = 0.02;
+        public double MinimumDeviation { get; set; } = 0.05;
         public double SuppressionPValue { get; set; }
         public int SuppressionSteps { get; set; }
         public double? FalseAlarmRate { get; set; }
@@ -351,10 +351,7 @@ namespace MLNet.Sequence.Anomaly
             var c = Clone();
             if (_ownsNetwork && _network != null)
             {
-                using var stream = new MemoryStream();
-                _network.Save(stream);
-                stream.Position = 0;
-                c._network = WindowNetwork.Load(_network.Config, stream);
+                c._network = _network.Copy();
                 c._ownsNetwork = true;
             }
             return c;

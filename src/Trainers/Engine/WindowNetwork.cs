@@ -136,6 +136,15 @@ namespace MLNet.Sequence.Trainers
         public static WindowNetwork Load(WindowNetworkConfig config, Stream weights) =>
             new(config, SequenceEngine.Load(config.Network(), config.Layout(), weights));
 
+        /// <summary>An independent copy (its own native weights).</summary>
+        public WindowNetwork Copy()
+        {
+            using var buffer = new MemoryStream();
+            Save(buffer);   // libtorch's writer may close the stream; its bytes stay readable
+            using var read = new MemoryStream(buffer.ToArray());
+            return Load(Config, read);
+        }
+
         /// <summary>Writes the weights.</summary>
         public void Save(Stream destination) => _engine.Save(destination);
 
