@@ -16,6 +16,7 @@ namespace MLNet.Sequence.Benchmarks;
 ///   dotnet run -c Release --project benchmarks/MLNet.Sequence.Benchmarks -- kernels [threads]    libtorch vs PyTorch kernels
 ///   dotnet run -c Release --project benchmarks/MLNet.Sequence.Benchmarks -- gru [threads...]     the library's CPU GRU kernel vs libtorch's GRU
 ///   dotnet run -c Release --project benchmarks/MLNet.Sequence.Benchmarks -- forecast             backtest folds on taylor, many-series throughput and memory
+///   dotnet run -c Release --project benchmarks/MLNet.Sequence.Benchmarks -- anomaly [method:points ...]  anomaly detectors: points/s and peak memory up to 10M points
 /// </summary>
 public static class Program
 {
@@ -40,10 +41,14 @@ public static class Program
                 return ForecastSpeed.Child(int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture));
             case "memory":
                 return MemoryScaling.Run();
+            case "anomaly":
+                return AnomalySpeed.Run(args.Skip(1).ToArray());
+            case "anomaly-child":
+                return AnomalySpeed.Child(args[1], long.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture));
             case "memory-child":
                 return MemoryScaling.Child(args[1], long.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture));
             default:
-                Console.Error.WriteLine($"Unknown mode '{mode}'; expected transforms, memory, trainers, kernels, gru or forecast.");
+                Console.Error.WriteLine($"Unknown mode '{mode}'; expected transforms, memory, trainers, kernels, gru, forecast or anomaly.");
                 return 2;
         }
     }

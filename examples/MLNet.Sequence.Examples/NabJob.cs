@@ -60,7 +60,7 @@ public static class NabJob
             Apply(options, overrides);
             clock.Restart();
             var scored = ScoreCorpus(corpus, options);
-            string label = $"{options.Method}{(options.Method == AnomalyDetectionMethod.WindowedGaussian ? "" : $" ({options.Encoder}, window {options.WindowLength})")} [detector]";
+            string label = $"{name}: {options.Method}{(options.Method == AnomalyDetectionMethod.WindowedGaussian ? "" : $" ({options.Encoder}, window {options.WindowLength}, hidden {options.HiddenSize})")}{(options.SuppressionSteps > 0 ? $", suppression {options.SuppressionSteps}" : "")} [detector]";
             var standard = Print(label + (overrides.Length > 0 ? " " + string.Join(" ", overrides) : ""), scored, windows, clock.Elapsed.TotalSeconds);
             Plot(scored, standard, name, outDir);
         }

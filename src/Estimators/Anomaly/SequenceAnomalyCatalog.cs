@@ -35,7 +35,7 @@ namespace MLNet.Sequence
         /// <param name="seriesColumnName">Optional series key column.</param>
         /// <returns>The estimator.</returns>
         public static SequenceAnomalyDetector DetectByForecastResidual(this AnomalyDetectionCatalog catalog, string outputColumnName, string inputColumnName,
-            int probationaryPeriod = 750, int windowLength = 32, double falseAlarmRate = 1e-4, string? seriesColumnName = null) =>
+            int probationaryPeriod = 750, int windowLength = 32, double falseAlarmRate = 1e-5, string? seriesColumnName = null) =>
             catalog.DetectSequenceAnomalies(new SequenceAnomalyDetectorOptions
             {
                 Method = AnomalyDetectionMethod.ForecastResidual, OutputColumnName = outputColumnName, InputColumnName = inputColumnName,
@@ -55,7 +55,7 @@ namespace MLNet.Sequence
         /// <param name="seriesColumnName">Optional series key column.</param>
         /// <returns>The estimator.</returns>
         public static SequenceAnomalyDetector DetectByReconstruction(this AnomalyDetectionCatalog catalog, string outputColumnName, string inputColumnName,
-            int probationaryPeriod = 750, int windowLength = 32, double falseAlarmRate = 1e-4, string? seriesColumnName = null) =>
+            int probationaryPeriod = 750, int windowLength = 32, double falseAlarmRate = 1e-5, string? seriesColumnName = null) =>
             catalog.DetectSequenceAnomalies(new SequenceAnomalyDetectorOptions
             {
                 Method = AnomalyDetectionMethod.Reconstruction, OutputColumnName = outputColumnName, InputColumnName = inputColumnName,
@@ -74,7 +74,7 @@ namespace MLNet.Sequence
         /// <param name="seriesColumnName">Optional series key column.</param>
         /// <returns>The estimator.</returns>
         public static SequenceAnomalyDetector DetectByWindowedGaussian(this AnomalyDetectionCatalog catalog, string outputColumnName, string inputColumnName,
-            int probationaryPeriod = 750, double falseAlarmRate = 1e-4, string? seriesColumnName = null) =>
+            int probationaryPeriod = 750, double falseAlarmRate = 1e-5, string? seriesColumnName = null) =>
             catalog.DetectSequenceAnomalies(new SequenceAnomalyDetectorOptions
             {
                 Method = AnomalyDetectionMethod.WindowedGaussian, OutputColumnName = outputColumnName, InputColumnName = inputColumnName,

@@ -121,10 +121,13 @@ namespace MLNet.Sequence.Anomaly
         public double SuppressionPValue { get; set; } = 1e-5;
 
         /// <summary>
-        /// Thresholding by false-alarm rate: a point is an alert when its PValue is below this rate (about this fraction of
-        /// normal points alarm if the calibration holds). Default 1e-4. Set to null to threshold by <see cref="ScoreQuantile"/>.
+        /// Thresholding by false-alarm rate: a point is an alert when its PValue is below this rate. The rate is nominal:
+        /// it holds as far as the averaged raw scores are normal, and real series have heavier tails (measure the alert
+        /// fraction on your data, or threshold by <see cref="ScoreQuantile"/>). Default 1e-5, which equals
+        /// <see cref="SuppressionPValue"/>, so suppressed points never alert; it is also about where NAB's threshold search
+        /// lands for the sequence detectors. Set to null to threshold by <see cref="ScoreQuantile"/>.
         /// </summary>
-        public double? FalseAlarmRate { get; set; } = 1e-4;
+        public double? FalseAlarmRate { get; set; } = 1e-5;
 
         /// <summary>
         /// Thresholding by score quantile: a point is an alert when its anomaly score reaches this quantile of the scores the
