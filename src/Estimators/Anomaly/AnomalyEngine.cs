@@ -35,7 +35,8 @@ namespace MLNet.Sequence.Anomaly
     /// <summary>
     /// Streams points into a fitted detector one at a time (or a batch per series): each point is scored from the points
     /// before it, then learned; series continue from the detector's state, new series start their probation. The detector
-    /// it came from is not changed. Thread-safe (calls are serialised). Points of a series must arrive in time order.
+    /// it came from is not changed. Thread-safe (calls are serialised). Points of a series must arrive in time order: the
+    /// engine takes no times, so it cannot check the order as Fit and Transform do.
     /// </summary>
     public sealed class AnomalyEngine : IDisposable
     {
@@ -70,6 +71,11 @@ namespace MLNet.Sequence.Anomaly
         {
             ArgumentNullException.ThrowIfNull(series);
             ArgumentNullException.ThrowIfNull(values);
+            var config = _model.Config;
+            if (config.SeriesColumnName == null && series.Length > 0)
+                throw new ArgumentException($"This detector has no series column (option SeriesColumnName), so it holds one series; call Process(value) without a key, not with '{series}'.", nameof(series));
+            if (config.SeriesColumnName != null && series.Length == 0)
+                throw new ArgumentException($"This detector keeps one stream per key of column '{config.SeriesColumnName}'; give the series key.", nameof(series));
             for (int i = 0; i < values.Count; i++)
                 if (!double.IsFinite(values[i]))
                     throw new ArgumentException($"Value {i} of series '{series}' is {values[i]}; the anomaly detectors need finite values.", nameof(values));

@@ -78,7 +78,7 @@ namespace MLNet.Sequence.Anomaly
                 for (int k = 0; k < rows.Count; k++)
                 {
                     var row = chunk[rows[k]];
-                    if (_c.TimeColumnName != null)
+                    if (_c.TimeColumnName != null && !double.IsNaN(row.Time))   // the engine passes no times (NaN): it trusts the caller's order
                     {
                         if (!double.IsNaN(state.LastTime) && !(row.Time > state.LastTime))
                             throw new InvalidOperationException(

@@ -106,6 +106,7 @@ namespace MLNet.Sequence.Anomaly
         public void Write(BinaryWriter w)
         {
             w.Write(_recentCount); w.Write(_recentPos); w.Write(_historyCount); w.Write(_historyPos); w.Write(_sinceExact);
+            w.Write(_recentSum); w.Write(_historySum); w.Write(_historySquares);   // the running sums as they are, so a reload continues bit for bit
             for (int i = 0; i < _recentCount; i++) w.Write(_recent[i]);
             for (int i = 0; i < _historyCount; i++) w.Write(_history[i]);
         }
@@ -113,17 +114,14 @@ namespace MLNet.Sequence.Anomaly
         public void Read(BinaryReader r)
         {
             _recentCount = r.ReadInt32(); _recentPos = r.ReadInt32(); _historyCount = r.ReadInt32(); _historyPos = r.ReadInt32(); _sinceExact = r.ReadInt32();
+            _recentSum = r.ReadDouble(); _historySum = r.ReadDouble(); _historySquares = r.ReadDouble();
             if (_recentCount < 0 || _recentCount > _averaging || _recentPos < 0 || _recentPos >= _averaging || _historyCount < 0 || _historyCount > _capacity
                 || _historyPos < 0 || _historyPos >= _capacity || _sinceExact < 0)
                 throw new InvalidDataException("The stored detector's calibration state does not match its configuration.");
             for (int i = 0; i < _recentCount; i++) _recent[i] = r.ReadDouble();
             for (int i = 0; i < _historyCount; i++) _history[i] = r.ReadDouble();
-            _recentSum = Sum(_recent, _recentCount);
-            _historySum = Sum(_history, _historyCount);
-            double squares = 0;
-            for (int i = 0; i < _historyCount; i++)
-                squares += _history[i] * _history[i];
-            _historySquares = squares;
+            if (!double.IsFinite(_recentSum) || !double.IsFinite(_historySum) || !double.IsFinite(_historySquares))
+                throw new InvalidDataException("The stored detector's calibration sums are not finite.");
         }
     }
 }

@@ -165,9 +165,6 @@ namespace MLNet.Sequence.Anomaly
                 Require(LearningRate > 0 && double.IsFinite(LearningRate), nameof(LearningRate), $"must be positive; it is {LearningRate}");
                 Require(RetrainInterval >= 0, nameof(RetrainInterval), $"must be at least 0 (0: never); it is {RetrainInterval}");
                 Require(RetrainHistory is null || RetrainHistory >= WindowLength + 10, nameof(RetrainHistory), $"must be at least WindowLength + 10 = {WindowLength + 10}; it is {RetrainHistory}");
-                Require(AveragingWindow >= 1, nameof(AveragingWindow), $"must be at least 1; it is {AveragingWindow}");
-                Require(CalibrationWindow >= 2, nameof(CalibrationWindow), $"must be at least 2; it is {CalibrationWindow}");
-                Require(MinimumDeviation > 0 && double.IsFinite(MinimumDeviation), nameof(MinimumDeviation), $"must be positive; it is {MinimumDeviation}");
                 Require(NumberOfThreads >= 1, nameof(NumberOfThreads), $"must be at least 1; it is {NumberOfThreads}");
                 if (Quantiles != null)
                 {
@@ -181,6 +178,9 @@ namespace MLNet.Sequence.Anomaly
                 Require(GaussianWindowSize >= 1, nameof(GaussianWindowSize), $"must be at least 1; it is {GaussianWindowSize}");
                 Require(GaussianStepSize >= 1 && GaussianStepSize <= GaussianWindowSize, nameof(GaussianStepSize), $"must be between 1 and GaussianWindowSize ({GaussianWindowSize}); it is {GaussianStepSize}");
             }
+            Require(AveragingWindow >= 1 && AveragingWindow <= 100_000, nameof(AveragingWindow), $"must be between 1 and 100,000; it is {AveragingWindow}");
+            Require(CalibrationWindow >= 2 && CalibrationWindow <= 10_000_000, nameof(CalibrationWindow), $"must be between 2 and 10,000,000; it is {CalibrationWindow}");
+            Require(MinimumDeviation > 0 && double.IsFinite(MinimumDeviation), nameof(MinimumDeviation), $"must be positive; it is {MinimumDeviation}");
             Require(SuppressionSteps >= 0, nameof(SuppressionSteps), $"must be at least 0; it is {SuppressionSteps}");
             Require(SuppressionPValue > 0 && SuppressionPValue < 1, nameof(SuppressionPValue), $"must be in (0, 1); it is {SuppressionPValue}");
             Require(FalseAlarmRate != null || ScoreQuantile != null, nameof(FalseAlarmRate), "or ScoreQuantile must be set (how alerts are thresholded)");

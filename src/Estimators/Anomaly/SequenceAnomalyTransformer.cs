@@ -119,34 +119,38 @@ namespace MLNet.Sequence.Anomaly
         }
 
         /// <summary>A fresh or continued state for <paramref name="series"/>, for one cursor or engine (it shares networks, owning none).</summary>
-        internal SeriesDetector StateFor(string series) =>
-            _states.TryGetValue(series, out var s) ? s.Clone() : new SeriesDetector(_c, series, _global);
-
-        /// <summary>A detector holding deep copies of <paramref name="states"/> (their networks copied when they own one).</summary>
-        internal SequenceAnomalyTransformer WithStates(IEnumerable<SeriesDetector> states)
+        internal SeriesDetector StateFor(string series)
         {
-            WindowNetwork? global = null;
-            if (_global != null)
-                global = _global.Copy();
-            var copies = new Dictionary<string, SeriesDetector>(StringComparer.Ordinal);
-            foreach (var s in states)
-            {
-                var c = s.DeepClone();
-                if (!c.OwnsNetwork && c.Network != null)
-                    c.UseShared(global);
-                copies[s.Id] = c;
-            }
-            foreach (var (id, s) in _states)
-                if (!copies.ContainsKey(id))
-                {
-                    var c = s.DeepClone();
-                    if (!c.OwnsNetwork && c.Network != null)
-                        c.UseShared(global);
-                    copies[id] = c;
-                }
-            return new SequenceAnomalyTransformer(_c, global, copies);
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            return _states.TryGetValue(series, out var s) ? s.Clone() : new SeriesDetector(_c, series, _global);
         }
 
+        /// <summary>
+        /// A detector holding copies of <paramref name="states"/> and of this detector's other states, with copies of every
+        /// network they read, so it is independent of this detector and of the engine the states came from.
+        /// </summary>
+        internal SequenceAnomalyTransformer WithStates(IEnumerable<SeriesDetector> states)
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            WindowNetwork? global = _global?.Copy();
+            var copies = new Dictionary<string, SeriesDetector>(StringComparer.Ordinal);
+            try
+            {
+                foreach (var s in states)
+                    copies[s.Id] = s.SnapshotCopy(_global, global);
+                foreach (var (id, s) in _states)
+                    if (!copies.ContainsKey(id))
+                        copies[id] = s.SnapshotCopy(_global, global);
+                return new SequenceAnomalyTransformer(_c, global, copies);
+            }
+            catch
+            {
+                foreach (var c in copies.Values)
+                    c.Dispose();
+                global?.Dispose();
+                throw;
+            }
+        }
 
         /// <summary>Frees the networks (the global one and each series' own).</summary>
         public void Dispose()

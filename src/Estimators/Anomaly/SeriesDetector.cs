@@ -34,7 +34,7 @@ namespace MLNet.Sequence.Anomaly
         public int Seed { get; set; }
 
         /// <summary>Points kept per series: a window for scoring, the probation (or retraining history) for training.</summary>
-        public int KeptPoints => Math.Max(Math.Max(ProbationaryPeriod, RetrainInterval > 0 ? RetrainHistory : 0), (Network?.WindowLength ?? 0) + 1);
+        public int KeptPoints => !UsesNetwork ? 1 : Math.Max(Math.Max(ProbationaryPeriod, RetrainInterval > 0 ? RetrainHistory : 0), (Network?.WindowLength ?? 0) + 1);
 
         public bool UsesNetwork => Method != AnomalyDetectionMethod.WindowedGaussian;
 
@@ -137,8 +137,12 @@ namespace MLNet.Sequence.Anomaly
         private void ScoreSegment(ReadOnlySpan<double> values, Span<AnomalyOutput> outputs)
         {
             double[]? raw = null;
-            if (_network != null)
+            if (_c.UsesNetwork)
+            {
+                if (_network == null)
+                    throw new ObjectDisposedException(nameof(SequenceAnomalyTransformer), $"Series '{Id}' has no network: the detector that owned it was disposed.");
                 raw = NetworkScores(values);
+            }
             for (int k = 0; k < values.Length; k++)
             {
                 double x = values[k];
@@ -202,7 +206,7 @@ namespace MLNet.Sequence.Anomaly
                         for (int j = 1; j < q.Length; j++)
                             if (Math.Abs(q[j] - 0.5f) < Math.Abs(q[median] - 0.5f)) median = j;
                         double lo = outputs[k * per], hi = outputs[k * per + per - 1];
-                        double half = Math.Max((hi - lo) / 2, 1e-3);
+                        double half = Math.Max(Math.Abs(hi - lo) / 2, 1e-3);   // crossed outer quantiles count by their distance
                         raw[k] = Math.Abs(buffer[t] - outputs[k * per + median]) / half;
                     }
                     else
@@ -264,6 +268,8 @@ namespace MLNet.Sequence.Anomaly
             FitScale(series);
             _retrains++;
             ReplaceNetwork(TrainOn(series));
+            // The raw scores are in units of the new scale and come from a new network: calibrate afresh, on its scores of the history.
+            WarmCalibrator(series);
         }
 
         private void FitScale(double[] series)
@@ -337,19 +343,19 @@ namespace MLNet.Sequence.Anomaly
             return c;
         }
 
-        /// <summary>Points a state that shares a network at <paramref name="shared"/> (a snapshot's own copy of the global network).</summary>
-        internal void UseShared(WindowNetwork? shared)
-        {
-            if (_ownsNetwork)
-                throw new InvalidOperationException("This state owns its network.");
-            _network = shared;
-        }
-
-        /// <summary>A copy that owns a copy of the network (for a snapshot that outlives this state).</summary>
-        public SeriesDetector DeepClone()
+        /// <summary>
+        /// A copy for a snapshot that outlives this state: it reads <paramref name="newGlobal"/> where this state reads
+        /// <paramref name="oldGlobal"/> (the global network), and owns a copy of any other network it reads (its own, or
+        /// the per-series network it borrows from the detector it was cloned from).
+        /// </summary>
+        public SeriesDetector SnapshotCopy(WindowNetwork? oldGlobal, WindowNetwork? newGlobal)
         {
             var c = Clone();
-            if (_ownsNetwork && _network != null)
+            if (_network == null)
+                return c;
+            if (ReferenceEquals(_network, oldGlobal))
+                c._network = newGlobal;
+            else
             {
                 c._network = _network.Copy();
                 c._ownsNetwork = true;
@@ -394,6 +400,8 @@ namespace MLNet.Sequence.Anomaly
                 s._network = ownNetwork(id);
                 s._ownsNetwork = true;
             }
+            if (s.Ready && config.UsesNetwork && s._network == null)
+                throw new InvalidDataException($"The stored state of series '{id}' is past its probation but has no network (neither its own nor a global one).");
             return s;
         }
 

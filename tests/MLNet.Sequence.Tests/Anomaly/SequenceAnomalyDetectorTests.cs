@@ -174,7 +174,9 @@ public sealed class SequenceAnomalyDetectorTests
     }
 
     [TestMethod]
-    public void ASavedDetectorStreamsOnWhereItStopped()
+    [DataRow(0, DisplayName = "per-series networks from Fit")]
+    [DataRow(1500, DisplayName = "networks the engine retrained")]
+    public void ASavedDetectorStreamsOnWhereItStopped(int retrainInterval)
     {
         var ml = new MLContext(1);
         var f = File("realKnownCause/ambient_temperature_system_failure.csv");
@@ -182,8 +184,9 @@ public sealed class SequenceAnomalyDetectorTests
         var o = Residual();
         o.ProbationaryPeriod = 700;
         o.Epochs = 10;
-        o.RetrainInterval = 1500;   // the engine retrains between the save and the end: the snapshot must carry the new network
-        using var detector = ml.AnomalyDetection.DetectSequenceAnomalies(o).Fit(ml.Data.LoadFromEnumerable(values.Take(700).Select(v => new Point { Value = v })));
+        o.TimeColumnName = "Time";   // the engine takes no times: Fit checks them, the engine trusts the order
+        o.RetrainInterval = retrainInterval;   // 1500: the engine retrains before the snapshot, which must carry the new network
+        using var detector = ml.AnomalyDetection.DetectSequenceAnomalies(o).Fit(ml.Data.LoadFromEnumerable(Points(f).Take(700)));
         using var straight = detector.CreateEngine();
         var expected = straight.Process("", values.Skip(700).ToArray());
 
@@ -198,6 +201,7 @@ public sealed class SequenceAnomalyDetectorTests
             var loaded = (SequenceAnomalyTransformer)chain.LastTransformer;
             Assert.AreEqual(2700L, loaded.PointsSeen(""));
             using var resumed = loaded.CreateEngine();
+            StringAssert.Contains(Assert.ThrowsExactly<ArgumentException>(() => resumed.Process("other", 1.0)).Message, "no series column");
             var rest = resumed.Process("", values.Skip(2700).ToArray());
             for (int i = 0; i < rest.Count; i++)
             {
