@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Linq;
+using Microsoft.ML;
 using Microsoft.VisualStudio.TestTools.UnitTesting;
 using MLNet.Sequence.Tagging;
 
@@ -125,5 +126,38 @@ public sealed class SequenceTaggingEvaluatorTests
         Assert.AreEqual((1 + 0.5 + 0) / 3, m.MacroF1, 1e-12);
         Assert.AreEqual(0, m.PerEntityType.Count);
         Assert.AreEqual(0, m.Entities.Support);
+    }
+
+    public sealed class Tagged
+    {
+        public string[] Label { get; set; } = Array.Empty<string>();
+        public string[] PredictedLabel { get; set; } = Array.Empty<string>();
+    }
+
+    [TestMethod]
+    public void TheCatalogEvaluatesTextAndKeyColumns()
+    {
+        var ml = new Microsoft.ML.MLContext(1);
+        var rows = new[]
+        {
+            new Tagged { Label = new[] { "B-PER", "I-PER", "O", "B-LOC" }, PredictedLabel = new[] { "B-PER", "I-PER", "O", "B-ORG" } },
+        };
+        var data = ml.Data.LoadFromEnumerable(rows);
+        var text = ml.SequenceTagging.Evaluate(data, scheme: TaggingScheme.Iob2);
+        Assert.AreEqual(0.75, text.TokenAccuracy, 1e-12);
+        Assert.AreEqual(0.5, text.Entities.F1, 1e-12);
+        // The same as keys (MapValueToKey over both columns' tags): the names come back from KeyValues.
+        var keyed = ml.Transforms.Conversion.MapValueToKey("Label").Fit(data).Transform(data);
+        var both = ml.Transforms.Conversion.MapValueToKey("PredictedLabel", keyData: ml.Data.LoadFromEnumerable(
+            new[] { "B-PER", "I-PER", "O", "B-ORG", "B-LOC" }.Select(t => new { PredictedLabel = t }))).Fit(keyed).Transform(keyed);
+        var k = ml.SequenceTagging.Evaluate(both, scheme: TaggingScheme.Iob2);
+        Assert.AreEqual(text.ToConllReport(), k.ToConllReport());
+        // A predicted tag outside the key set is an unknown tag, named with its row and column.
+        var unknown = ml.Transforms.Conversion.MapValueToKey("PredictedLabel", keyData: ml.Data.LoadFromEnumerable(
+            new[] { "B-PER", "I-PER", "O" }.Select(t => new { PredictedLabel = t }))).Fit(keyed).Transform(keyed);
+        var e = Assert.ThrowsExactly<ArgumentException>(() => ml.SequenceTagging.Evaluate(unknown));
+        StringAssert.Contains(e.Message, "Row 1, token 4");
+        StringAssert.Contains(e.Message, "'PredictedLabel'");
+        StringAssert.Contains(Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => ml.SequenceTagging.Evaluate(data, labelColumnName: "Tags")).Message, "'Tags'");
     }
 }
