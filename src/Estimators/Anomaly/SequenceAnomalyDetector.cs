@@ -345,9 +345,7 @@ namespace MLNet.Sequence.Anomaly
             {
                 if (values.Count < config.ProbationaryPeriod)
                     throw new ArgumentException($"Series '{id}' has {values.Count} points; the probationary period (option ProbationaryPeriod) is {config.ProbationaryPeriod}. Fit on at least that many points per series, or lower the option.");
-                double mean = values.Average();
-                double sd = Math.Sqrt(values.Sum(v => (v - mean) * (v - mean)) / values.Count);
-                double scale = Math.Max(sd, Math.Max(1e-3 * Math.Abs(mean), 1e-8));
+                var (mean, scale) = SeriesDetector.ScaleOf(values);
                 series.Add(values.Select(v => (float)((v - mean) / scale)).ToArray());
             }
             if (series.Count == 0)

@@ -193,18 +193,19 @@ namespace MLNet.Sequence.Anomaly
         {
             var raw = new double[count];
             int W = net.WindowLength;
+            var q = net.Quantiles;
+            int median = 0;   // the level nearest 0.5 is the point forecast
+            if (q != null)
+                for (int j = 1; j < q.Length; j++)
+                    if (Math.Abs(q[j] - 0.5f) < Math.Abs(q[median] - 0.5f)) median = j;
             for (int k = 0; k < count; k++)
             {
                 int t = from + k;
                 if (net.Task == WindowTask.NextValue)
                 {
-                    var q = net.Quantiles;
                     if (q is { Length: >= 2 })
                     {
                         // Distance from the median in units of the predictive interval's half-width (the outer quantiles).
-                        int median = 0;
-                        for (int j = 1; j < q.Length; j++)
-                            if (Math.Abs(q[j] - 0.5f) < Math.Abs(q[median] - 0.5f)) median = j;
                         double lo = outputs[k * per], hi = outputs[k * per + per - 1];
                         double half = Math.Max(Math.Abs(hi - lo) / 2, 1e-3);   // crossed outer quantiles count by their distance
                         raw[k] = Math.Abs(buffer[t] - outputs[k * per + median]) / half;
@@ -272,16 +273,21 @@ namespace MLNet.Sequence.Anomaly
             WarmCalibrator(series);
         }
 
-        private void FitScale(double[] series)
+        private void FitScale(double[] series) => (Location, Scale) = ScaleOf(series);
+
+        /// <summary>
+        /// The location and scale the networks read a series in: its mean and standard deviation, the deviation floored at
+        /// 0.1% of the level (and 1e-8), so a flat stretch does not divide by zero.
+        /// </summary>
+        internal static (double Location, double Scale) ScaleOf(IReadOnlyList<double> series)
         {
             double mean = 0;
             foreach (var v in series) mean += v;
-            mean /= series.Length;
+            mean /= series.Count;
             double squares = 0;
             foreach (var v in series) squares += (v - mean) * (v - mean);
-            double sd = Math.Sqrt(squares / series.Length);
-            Location = mean;
-            Scale = Math.Max(sd, Math.Max(1e-3 * Math.Abs(mean), 1e-8));
+            double sd = Math.Sqrt(squares / series.Count);
+            return (mean, Math.Max(sd, Math.Max(1e-3 * Math.Abs(mean), 1e-8)));
         }
 
         private float[] Scaled(double[] series)
