@@ -41,6 +41,8 @@ public static class Program
             // -- m4 [Hourly|Weekly|all] [method,method,...]
             M4Job.Run(args.Length > 1 ? args[1] : "all", args.Length > 2 ? args[2] : null);
         }
+        if (only == "tagging")
+            TaggingJob.Run(args.Skip(1).ToArray());
         if (only == "singles")
             SinglesJob.Run();
         if (only == "nab")

@@ -41,6 +41,7 @@ namespace MLNet.Sequence.Persistence
             ["DeepAR"] = MLNet.Sequence.Forecasting.DeepArForecastTransformer.Load,
             ["Forecaster"] = ForecasterPart.Load,
             ["AnomalyDetector"] = MLNet.Sequence.Anomaly.SequenceAnomalyTransformer.Load,
+            ["SequenceTagger"] = SequenceTaggingTransformer.Load,
         };
 
         /// <summary>Registers the loader of a part kind defined outside this file (trainers' transformers).</summary>

@@ -11,9 +11,16 @@ namespace MLNet.Sequence
     /// <summary>Sequence tagging on <c>mlContext.SequenceTagging</c>: a tag for every token.</summary>
     public sealed class SequenceTaggingCatalog
     {
-        internal SequenceTaggingCatalog(MLContext context) => Context = context;
+        internal SequenceTaggingCatalog(MLContext context)
+        {
+            Context = context;
+            Trainers = new SequenceTaggingTrainers(context);
+        }
 
         internal MLContext Context { get; }
+
+        /// <summary>The taggers: BiLSTM, BiGRU, Transformer and CNN encoders, each with an optional CRF output layer.</summary>
+        public SequenceTaggingTrainers Trainers { get; }
 
         /// <summary>
         /// Evaluates predicted tags against gold tags, row by row (one sentence per row): token accuracy, per-tag and
@@ -50,6 +57,69 @@ namespace MLNet.Sequence
                 }
             }
             return SequenceTaggingEvaluator.Evaluate(gold, predicted, scheme, strict);
+        }
+
+        /// <summary>
+        /// Loads a CoNLL-format file: one token per line with its fields separated by tabs or spaces, a blank line between
+        /// sentences, <c>-DOCSTART-</c> lines skipped. Each sentence becomes one row with two text vectors, the tokens and
+        /// their tags (a variable-size vector each), ready for the taggers.
+        /// </summary>
+        /// <param name="path">The file.</param>
+        /// <param name="tokenField">The field holding the token (from 0). Default 0.</param>
+        /// <param name="tagField">The field holding the tag (from 0; −1 for the last). Default −1.</param>
+        /// <param name="tokensColumnName">The output column of tokens. Default "Tokens".</param>
+        /// <param name="labelColumnName">The output column of tags. Default "Label".</param>
+        /// <returns>The sentences, one per row.</returns>
+        /// <exception cref="FormatException">A line lacks the token or tag field; the message gives the line number.</exception>
+        public IDataView LoadFromConllFile(string path, int tokenField = 0, int tagField = -1, string tokensColumnName = "Tokens", string labelColumnName = "Label")
+        {
+            ArgumentException.ThrowIfNullOrEmpty(path);
+            ArgumentException.ThrowIfNullOrEmpty(tokensColumnName);
+            ArgumentException.ThrowIfNullOrEmpty(labelColumnName);
+            if (tokensColumnName == labelColumnName)
+                throw new ArgumentException($"The tokens and the tags need two column names; both are '{labelColumnName}'.", nameof(labelColumnName));
+            if (!System.IO.File.Exists(path))
+                throw new System.IO.FileNotFoundException($"CoNLL file '{path}' was not found.", path);
+            var rows = new List<ConllSentence>();
+            var tokens = new List<string>();
+            var tags = new List<string>();
+            int lineNumber = 0;
+            void Close()
+            {
+                if (tokens.Count > 0)
+                    rows.Add(new ConllSentence { Tokens = tokens.ToArray(), Tags = tags.ToArray() });
+                tokens.Clear();
+                tags.Clear();
+            }
+            foreach (var line in System.IO.File.ReadLines(path))
+            {
+                lineNumber++;
+                var fields = line.Split(new[] { '\t', ' ' }, StringSplitOptions.RemoveEmptyEntries);
+                if (fields.Length == 0)
+                {
+                    Close();
+                    continue;
+                }
+                if (fields[0] == "-DOCSTART-")
+                    continue;
+                int tag = tagField < 0 ? fields.Length + tagField : tagField;
+                if (tokenField >= fields.Length || tag < 0 || tag >= fields.Length)
+                    throw new FormatException($"Line {lineNumber} of '{path}' has {fields.Length} fields; the token is field {tokenField} and the tag field {tagField}.");
+                tokens.Add(fields[tokenField]);
+                tags.Add(fields[tag]);
+            }
+            Close();
+            var definition = Microsoft.ML.Data.SchemaDefinition.Create(typeof(ConllSentence));
+            definition[nameof(ConllSentence.Tokens)].ColumnName = tokensColumnName;
+            definition[nameof(ConllSentence.Tags)].ColumnName = labelColumnName;
+            return Context.Data.LoadFromEnumerable(rows, definition);
+        }
+
+        /// <summary>One sentence of a CoNLL file.</summary>
+        private sealed class ConllSentence
+        {
+            public string[] Tokens { get; set; } = Array.Empty<string>();
+            public string[] Tags { get; set; } = Array.Empty<string>();
         }
 
         /// <summary>A reader of one tag column: text vectors, or key vectors with text KeyValues.</summary>
@@ -90,6 +160,80 @@ namespace MLNet.Sequence
         }
     }
 
+    /// <summary>
+    /// The sequence taggers on <c>mlContext.SequenceTagging.Trainers</c>. Each takes a tokens column (a vector of text or
+    /// keys) and a label column with one tag per token, and adds <c>PredictedLabel</c> (a key vector, one tag per token)
+    /// and <c>Score</c> (each predicted tag's probability).
+    /// </summary>
+    public sealed class SequenceTaggingTrainers
+    {
+        private readonly MLContext _context;
+
+        internal SequenceTaggingTrainers(MLContext context) => _context = context;
+
+        private SequenceTaggerEstimator Make(SequenceTaggerOptions options) => new((Microsoft.ML.Runtime.IHostEnvironment)_context, options);
+
+        private static T Simple<T>(T options, string labelColumnName, string tokensColumnName, bool useCrf) where T : SequenceTaggerOptions
+        {
+            options.LabelColumnName = labelColumnName;
+            options.TokensColumnName = tokensColumnName;
+            options.UseCrf = useCrf;
+            return options;
+        }
+
+        /// <summary>A bidirectional LSTM tagger with a character CNN per token (BiLSTM-CNN; with <paramref name="useCrf"/>, BiLSTM-CNN-CRF).</summary>
+        /// <param name="labelColumnName">One tag per token (text, or keys with tag names).</param>
+        /// <param name="tokensColumnName">The tokens (a vector of text, or keys with text KeyValues).</param>
+        /// <param name="useCrf">A linear-chain CRF output layer instead of a softmax per token.</param>
+        /// <returns>The estimator.</returns>
+        public SequenceTaggerEstimator SequenceLstm(string labelColumnName = "Label", string tokensColumnName = "Tokens", bool useCrf = false) =>
+            Make(Simple(new LstmTaggerOptions(), labelColumnName, tokensColumnName, useCrf));
+
+        /// <summary>A bidirectional LSTM tagger with every option.</summary>
+        /// <param name="options">The options.</param>
+        /// <returns>The estimator.</returns>
+        public SequenceTaggerEstimator SequenceLstm(LstmTaggerOptions options) => Make(options);
+
+        /// <summary>A bidirectional GRU tagger with a character CNN per token.</summary>
+        /// <param name="labelColumnName">One tag per token (text, or keys with tag names).</param>
+        /// <param name="tokensColumnName">The tokens (a vector of text, or keys with text KeyValues).</param>
+        /// <param name="useCrf">A linear-chain CRF output layer instead of a softmax per token.</param>
+        /// <returns>The estimator.</returns>
+        public SequenceTaggerEstimator SequenceGru(string labelColumnName = "Label", string tokensColumnName = "Tokens", bool useCrf = false) =>
+            Make(Simple(new GruTaggerOptions(), labelColumnName, tokensColumnName, useCrf));
+
+        /// <summary>A bidirectional GRU tagger with every option.</summary>
+        /// <param name="options">The options.</param>
+        /// <returns>The estimator.</returns>
+        public SequenceTaggerEstimator SequenceGru(GruTaggerOptions options) => Make(options);
+
+        /// <summary>A Transformer-encoder tagger (self-attention over the sentence, sinusoidal positions) with a character CNN per token.</summary>
+        /// <param name="labelColumnName">One tag per token (text, or keys with tag names).</param>
+        /// <param name="tokensColumnName">The tokens (a vector of text, or keys with text KeyValues).</param>
+        /// <param name="useCrf">A linear-chain CRF output layer instead of a softmax per token.</param>
+        /// <returns>The estimator.</returns>
+        public SequenceTaggerEstimator SequenceTransformer(string labelColumnName = "Label", string tokensColumnName = "Tokens", bool useCrf = false) =>
+            Make(Simple(new TransformerTaggerOptions(), labelColumnName, tokensColumnName, useCrf));
+
+        /// <summary>A Transformer-encoder tagger with every option.</summary>
+        /// <param name="options">The options.</param>
+        /// <returns>The estimator.</returns>
+        public SequenceTaggerEstimator SequenceTransformer(TransformerTaggerOptions options) => Make(options);
+
+        /// <summary>A convolutional tagger (residual, dilated convolutions centred on each token) with a character CNN per token.</summary>
+        /// <param name="labelColumnName">One tag per token (text, or keys with tag names).</param>
+        /// <param name="tokensColumnName">The tokens (a vector of text, or keys with text KeyValues).</param>
+        /// <param name="useCrf">A linear-chain CRF output layer instead of a softmax per token.</param>
+        /// <returns>The estimator.</returns>
+        public SequenceTaggerEstimator SequenceCnn(string labelColumnName = "Label", string tokensColumnName = "Tokens", bool useCrf = false) =>
+            Make(Simple(new CnnTaggerOptions(), labelColumnName, tokensColumnName, useCrf));
+
+        /// <summary>A convolutional tagger with every option.</summary>
+        /// <param name="options">The options.</param>
+        /// <returns>The estimator.</returns>
+        public SequenceTaggerEstimator SequenceCnn(CnnTaggerOptions options) => Make(options);
+    }
+
     /// <summary>Adds <c>SequenceTagging</c> to <see cref="MLContext"/>.</summary>
     public static class SequenceTaggingContextExtensions
     {
@@ -97,7 +241,7 @@ namespace MLNet.Sequence
         /// <param name="mlContext">The context.</param>
         extension(MLContext mlContext)
         {
-            /// <summary>Sequence tagging: a tag for every token (evaluation today; the taggers are coming).</summary>
+            /// <summary>Sequence tagging: a tag for every token (part of speech, entities, chunks): trainers and the evaluator.</summary>
             public SequenceTaggingCatalog SequenceTagging => new(mlContext);
         }
     }

@@ -25,10 +25,7 @@ namespace MLNet.Sequence.Trainers
     {
         private readonly SequenceNetwork _network;
         private readonly ComputeDevice _device;
-        private readonly object _gate = new();
-        private int _owners = 1;
-        private int _running;
-        private bool _freed;
+        private readonly SharedOwnership _ownership;
         private static int _live;
 
         /// <summary>Engines whose native memory is not freed yet, in this process (for tests of ownership).</summary>
@@ -39,6 +36,11 @@ namespace MLNet.Sequence.Trainers
             _network = network;
             Layout = layout;
             _device = device;
+            _ownership = new SharedOwnership("SequenceModel", "sequence model", () =>
+            {
+                _network.Dispose();
+                Interlocked.Decrement(ref _live);
+            });
         }
 
         /// <summary>The network's configuration.</summary>
@@ -243,90 +245,21 @@ namespace MLNet.Sequence.Trainers
         }
 
         /// <summary>Adds an owner until the returned lease is released or collected; throws when the engine was already freed.</summary>
-        public EngineLease Lease()
-        {
-            lock (_gate)
-            {
-                ThrowIfFreed();
-                _owners++;
-            }
-            return new EngineLease(this);
-        }
+        public EngineLease Lease() => _ownership.Lease();
 
         /// <summary>
         /// The creator's share, handed to a lease (held by whatever should keep the engine alive, e.g. the model object) when
         /// other owners exist; released at once otherwise. Returns the lease, or null when the share was released.
         /// </summary>
-        public EngineLease? ReleaseOrKeepWhileShared()
-        {
-            lock (_gate)
-            {
-                if (_owners > 1)
-                    return new EngineLease(this);   // the existing share: no new owner
-            }
-            Release();
-            return null;
-        }
+        public EngineLease? ReleaseOrKeepWhileShared() => _ownership.ReleaseOrKeepWhileShared();
 
         /// <summary>Removes an owner; the last one frees the native memory (once running calls finish). Extra releases are ignored.</summary>
-        public void Release()
-        {
-            lock (_gate)
-            {
-                if (_owners == 0)
-                    return;
-                _owners--;
-                FreeIfUnused();
-            }
-        }
+        public void Release() => _ownership.Release();
 
         /// <summary>True once the native memory has been freed (or is about to be, when the last running call ends).</summary>
-        public bool IsReleased
-        {
-            get { lock (_gate) return _owners == 0; }
-        }
+        public bool IsReleased => _ownership.IsReleased;
 
-        private void FreeIfUnused()
-        {
-            if (_owners == 0 && _running == 0 && !_freed)
-            {
-                _freed = true;
-                _network.Dispose();
-                Interlocked.Decrement(ref _live);
-            }
-        }
-
-        private void ThrowIfFreed()
-        {
-            if (_owners == 0)
-                throw new ObjectDisposedException("SequenceModel", "This sequence model was disposed; load or train it again.");
-        }
-
-        /// <summary>Marks a call as running, so that a release on another thread waits for it before freeing.</summary>
-        private RunningCall Use()
-        {
-            lock (_gate)
-            {
-                ThrowIfFreed();
-                _running++;
-            }
-            return new RunningCall(this);
-        }
-
-        private readonly struct RunningCall : IDisposable
-        {
-            private readonly SequenceEngine _engine;
-            public RunningCall(SequenceEngine engine) => _engine = engine;
-
-            public void Dispose()
-            {
-                lock (_engine._gate)
-                {
-                    _engine._running--;
-                    _engine.FreeIfUnused();
-                }
-            }
-        }
+        private SharedOwnership.RunningCall Use() => _ownership.Use();
 
         /// <summary>Scores rows for one thread: builds the batch, runs the network without gradients, copies the outputs out.</summary>
         internal sealed class Scorer
@@ -356,33 +289,6 @@ namespace MLNet.Sequence.Trainers
                 TensorBatchBuilder.CopyOut(output, _outputs.AsSpan(0, n));
                 return _outputs;
             }
-        }
-    }
-
-    /// <summary>
-    /// One owner's share of an engine. <see cref="Release"/> gives it back; a lease that is dropped without being released
-    /// gives it back when the garbage collector finalizes it (a prediction engine has no other way to tell us it is gone).
-    /// </summary>
-    internal sealed class EngineLease
-    {
-        private SequenceEngine? _engine;
-
-        internal EngineLease(SequenceEngine engine) => _engine = engine;
-
-        /// <summary>Gives the share back; later calls do nothing.</summary>
-        public void Release()
-        {
-            var engine = System.Threading.Interlocked.Exchange(ref _engine, null);
-            if (engine != null)
-            {
-                engine.Release();
-                GC.SuppressFinalize(this);
-            }
-        }
-
-        ~EngineLease()
-        {
-            System.Threading.Interlocked.Exchange(ref _engine, null)?.Release();
         }
     }
 }

@@ -321,6 +321,9 @@ namespace MLNet.Sequence.Trainers.Network
 
         public override int OutputSize => _model;
 
+        /// <summary>Rows longer than the table built for get positions computed on the fly (taggers) instead of an error.</summary>
+        internal bool ExtendPositions { get; init; }
+
         public override Tensor Encode(Tensor x, StepMask steps) => Run(x, steps, lastIndex: null);
 
         /// <summary>
@@ -332,11 +335,12 @@ namespace MLNet.Sequence.Trainers.Network
         private Tensor Run(Tensor x, StepMask steps, Tensor? lastIndex)
         {
             long t = x.shape[1];
-            if (t > positions.shape[0])
+            if (t > positions.shape[0] && !ExtendPositions)
                 throw new InvalidOperationException($"A sequence of {t} steps is longer than the {positions.shape[0]} the Transformer was built for.");
             using var projected = input != null ? input.call(x) : x.alias();
             using var scaled = _inputScale != 1.0 ? projected * _inputScale : projected.alias();
-            using var pos = positions.narrow(0, 0, t).to(x.device);
+            // Sinusoids are defined at every position: a longer row (a tagger's longest sentence) gets a longer table.
+            using var pos = t > positions.shape[0] ? Sinusoid((int)t, _model).to(x.device) : positions.narrow(0, 0, t).to(x.device);
             var h = training && _dropout > 0 ? drop.call(scaled + pos) : scaled + pos;
             using var attend = steps.AllReal ? null : steps.Mask.unsqueeze(1).unsqueeze(2);
             for (int i = 0; i < layers.Count; i++)
@@ -366,8 +370,22 @@ namespace MLNet.Sequence.Trainers.Network
         private readonly int _kernel;
         private readonly double _dropout;
 
-        public ConvolutionalEncoder(int inputSize, int channels, int kernel, int layerCount, double dropout) : base("Cnn")
+        private readonly bool _centered;
+
+        /// <param name="inputSize">Features per input step.</param>
+        /// <param name="channels">Channels of every block (the output size).</param>
+        /// <param name="kernel">Taps per convolution.</param>
+        /// <param name="layerCount">Residual blocks; block i is dilated by 2^i.</param>
+        /// <param name="dropout">Dropout after each block's activation, in training.</param>
+        /// <param name="centered">
+        /// Convolutions centred on each step (looking k/2 steps back and ahead, a tagger's view) instead of causal ones;
+        /// padding is then zeroed after every block, so no real step reads it.
+        /// </param>
+        public ConvolutionalEncoder(int inputSize, int channels, int kernel, int layerCount, double dropout, bool centered = false) : base("Cnn")
         {
+            if (centered && kernel % 2 == 0)
+                throw new ArgumentOutOfRangeException(nameof(kernel), kernel, "A centred convolution needs an odd kernel size.");
+            _centered = centered;
             _dropout = dropout;
             _channels = channels;
             _kernel = kernel;
@@ -383,10 +401,17 @@ namespace MLNet.Sequence.Trainers.Network
         public override int OutputSize => _channels;
 
         /// <summary>y[t] = W · [x[t − (k−1)d], ..., x[t − d], x[t]] + b, with zeros before the start.</summary>
-        internal static Tensor CausalConvolution(Tensor x, Linear weights, int kernel, long dilation)
+        internal static Tensor CausalConvolution(Tensor x, Linear weights, int kernel, long dilation) => Convolution(x, weights, kernel, dilation, centered: false);
+
+        /// <summary>
+        /// Causal: y[t] = W · [x[t − (k−1)d], ..., x[t]] + b. Centred: y[t] = W · [x[t − (k−1)d/2], ..., x[t + (k−1)d/2]] + b.
+        /// Zeros beyond either end.
+        /// </summary>
+        internal static Tensor Convolution(Tensor x, Linear weights, int kernel, long dilation, bool centered)
         {
             long t = x.shape[1];
-            var padded = nn.functional.pad(x, new long[] { 0, 0, (kernel - 1) * dilation, 0 });
+            long reach = (kernel - 1) * dilation;
+            var padded = nn.functional.pad(x, centered ? new long[] { 0, 0, reach / 2, reach / 2 } : new long[] { 0, 0, reach, 0 });
             var taps = new Tensor[kernel];
             for (int j = 0; j < kernel; j++)
                 taps[j] = padded.narrow(1, j * dilation, t);
@@ -400,11 +425,13 @@ namespace MLNet.Sequence.Trainers.Network
             var h = steps.AllReal ? x : x * steps.Mask.unsqueeze(-1).to(x.dtype);
             for (int i = 0; i < convs.Count; i++)
             {
-                var act = nn.functional.relu(CausalConvolution(h, convs[i], _kernel, 1L << i));
+                var act = nn.functional.relu(Convolution(h, convs[i], _kernel, 1L << i, _centered));
                 if (training && _dropout > 0)
                     act = drop.call(act);
                 var residual = i == 0 && inputProjection != null ? inputProjection.call(h) : h;
                 h = act + residual;
+                if (_centered && !steps.AllReal)
+                    h = h * steps.Mask.unsqueeze(-1).to(h.dtype);
             }
             return h;
         }

@@ -96,6 +96,20 @@ namespace MLNet.Sequence.Trainers.Network
         public Tensor NegativeLogLikelihood(Tensor emissions, Tensor tags, Tensor mask) =>
             LogPartition(emissions, mask) - PathScore(emissions, tags, mask);
 
+        /// <summary>
+        /// Per-step tag marginals p(y_t = k | x) [B, L, K] (zero past each row's length): the gradient of log Z with respect to
+        /// the emissions, which is what the forward-backward algorithm computes, here by autograd through
+        /// <see cref="LogPartition"/>. No gradient flows back to the inputs.
+        /// </summary>
+        public Tensor Marginals(Tensor emissions, Tensor mask)
+        {
+            using var grad = torch.enable_grad();
+            using var e = emissions.detach().requires_grad_(true);
+            using var logZ = LogPartition(e, mask).sum();
+            var g = torch.autograd.grad(new[] { logZ }, new[] { e })[0];
+            return g.detach();
+        }
+
         /// <summary>The highest-scoring path of each row (Viterbi), as many tags as the row's mask has steps.</summary>
         public long[][] Decode(Tensor emissions, Tensor mask)
         {

@@ -56,7 +56,7 @@ namespace MLNet.Sequence.Trainers
 
         private static readonly JsonSerializerOptions Json = new() { NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals };
 
-        public static void Save(string path, string fingerprint, TrainingState st, SequenceNetwork network, OptimizerHelper optimizer, Dictionary<string, Tensor>? best)
+        public static void Save(string path, string fingerprint, TrainingState st, nn.Module network, OptimizerHelper optimizer, Dictionary<string, Tensor>? best)
         {
             var meta = new Meta
             {
@@ -89,7 +89,7 @@ namespace MLNet.Sequence.Trainers
         /// Restores <paramref name="st"/>, the weights, the optimizer, the generator and the best weights from the checkpoint
         /// at <paramref name="path"/>; false when there is none.
         /// </summary>
-        public static bool TryLoad(string path, string fingerprint, TrainingState st, SequenceNetwork network, OptimizerHelper optimizer, ref Dictionary<string, Tensor>? best)
+        public static bool TryLoad(string path, string fingerprint, TrainingState st, nn.Module network, OptimizerHelper optimizer, ref Dictionary<string, Tensor>? best)
         {
             if (!File.Exists(path))
                 return false;
@@ -155,7 +155,7 @@ namespace MLNet.Sequence.Trainers
             (zip.GetEntry(name) ?? throw new InvalidDataException($"it has no entry '{name}'")).Open();
 
         /// <summary>Each state tensor's raw bytes, in the network's state order (device-independent: copied through the CPU).</summary>
-        private static void WriteTensors(Stream s, SequenceNetwork network, Func<string, Tensor, Tensor> pick)
+        private static void WriteTensors(Stream s, nn.Module network, Func<string, Tensor, Tensor> pick)
         {
             using var scope = torch.NewDisposeScope();
             using var w = new BinaryWriter(s, System.Text.Encoding.UTF8, leaveOpen: true);
@@ -172,7 +172,7 @@ namespace MLNet.Sequence.Trainers
             }
         }
 
-        private static void ReadTensors(Stream s, SequenceNetwork network, Func<string, Tensor, Tensor> target)
+        private static void ReadTensors(Stream s, nn.Module network, Func<string, Tensor, Tensor> target)
         {
             using var scope = torch.NewDisposeScope();
             using var noGrad = torch.no_grad();

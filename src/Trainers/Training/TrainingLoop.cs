@@ -18,8 +18,14 @@ namespace MLNet.Sequence.Trainers
     /// </summary>
     internal static class TrainingLoop
     {
-        public static TrainingHistory Run(SequenceNetwork network, TensorBatchBuilder builder, TrainingSettings s, IRowBatchSource train, IRowBatchSource? validation)
+        /// <summary>Trains a many-to-one <see cref="SequenceNetwork"/> on <see cref="SequenceRow"/> batches.</summary>
+        public static TrainingHistory Run(SequenceNetwork network, TensorBatchBuilder builder, TrainingSettings s, IRowBatchSource train, IRowBatchSource? validation) =>
+            Run(new SequenceTrainable(network, builder, s), s, train, validation);
+
+        /// <summary>Trains any network the loop can drive (<see cref="ITrainable{TRow}"/>).</summary>
+        public static TrainingHistory Run<TRow>(ITrainable<TRow> model, TrainingSettings s, IBatchSource<TRow> train, IBatchSource<TRow>? validation)
         {
+            var network = model.Module;
             var parameters = network.parameters().Where(p => p.requires_grad).ToList();
             using var optimizer = MakeOptimizer(parameters, s);
             var st = new TrainingState { LearningRate = s.LearningRate };
@@ -61,10 +67,8 @@ namespace MLNet.Sequence.Trainers
                             using var scope = torch.NewDisposeScope();
                             if (!batches.MoveNext())
                                 break;
-                            var batch = builder.Build(batches.Current, withTargets: true);
                             optimizer.zero_grad();
-                            var output = network.Forward(batch.Inputs, batch.Mask, batch.Statics);
-                            var loss = Loss(output, batch.Targets!, s);
+                            var loss = model.Loss(batches.Current, out int count);
                             double value = loss.item<float>();
                             if (!double.IsFinite(value))
                                 throw new InvalidOperationException(
@@ -74,8 +78,8 @@ namespace MLNet.Sequence.Trainers
                             if (s.GradientClipNorm > 0)
                                 nn.utils.clip_grad_norm_(parameters, s.GradientClipNorm);
                             optimizer.step();
-                            lossSum += value * batch.Count;
-                            rows += batch.Count;
+                            lossSum += value * count;
+                            rows += count;
                             batchIndex++;
                             if (s.BatchReport != null)
                                 s.BatchReport(Progress(s, before, resumedAfter + 1, epoch, batchIndex, batchesPerEpoch, lossSum / rows, lr, clock.Elapsed));
@@ -93,7 +97,7 @@ namespace MLNet.Sequence.Trainers
                     bool isBest = false;
                     if (validation != null)
                     {
-                        (validLoss, metric) = Evaluate(network, builder, s, validation);
+                        (validLoss, metric) = Evaluate(model, validation);
                         if (validLoss < st.BestLoss - 1e-7)
                         {
                             st.BestLoss = validLoss.Value;
@@ -112,7 +116,7 @@ namespace MLNet.Sequence.Trainers
                             Snapshot(network, ref best);
                     }
                     var elapsed = before + clock.Elapsed;
-                    var report = new EpochReport(epoch, s.Epochs, lossSum / rows, validLoss, metric, MetricName(s.Task), lr, rows / Math.Max(seconds, 1e-9), elapsed, isBest);
+                    var report = new EpochReport(epoch, s.Epochs, lossSum / rows, validLoss, metric, model.MetricName, lr, rows / Math.Max(seconds, 1e-9), elapsed, isBest);
                     st.Reports.Add(report);
                     st.Epoch = epoch;
                     if (s.Schedule == LearningRateSchedule.ReduceOnPlateau)
@@ -181,13 +185,6 @@ namespace MLNet.Sequence.Trainers
             return new TrainingProgress(epoch, s.Epochs, batch, batchesPerEpoch, loss, lr, before + elapsed, remaining);
         }
 
-        private static string MetricName(SequenceTask task) => task switch
-        {
-            SequenceTask.Regression => "rmse",
-            SequenceTask.QuantileRegression => "pinball",
-            _ => "accuracy",
-        };
-
         internal static double LearningRateAt(TrainingSettings s, int epoch) => s.Schedule switch
         {
             LearningRateSchedule.Cosine => s.LearningRate * 0.5 * (1 + Math.Cos(Math.PI * (epoch - 1) / Math.Max(1, s.Epochs))),
@@ -249,51 +246,27 @@ namespace MLNet.Sequence.Trainers
         }
 
         /// <summary>Mean loss and metric over a data set, in eval mode without gradients.</summary>
-        internal static (double Loss, double Metric) Evaluate(SequenceNetwork network, TensorBatchBuilder builder, TrainingSettings s, IRowBatchSource data)
+        internal static (double Loss, double Metric) Evaluate<TRow>(ITrainable<TRow> model, IBatchSource<TRow> data)
         {
-            network.eval();
+            model.Module.eval();
             using var _ = torch.no_grad();
             double lossSum = 0, metricSum = 0;
             long rows = 0, items = 0;
             foreach (var rowsOfBatch in data.Batches(0))
             {
                 using var scope = torch.NewDisposeScope();
-                var batch = builder.Build(rowsOfBatch, withTargets: true);
-                var output = network.Forward(batch.Inputs, batch.Mask, batch.Statics);
-                lossSum += Loss(output, batch.Targets!, s).item<float>() * batch.Count;
-                rows += batch.Count;
-                switch (s.Task)
-                {
-                    case SequenceTask.BinaryClassification:
-                        metricSum += (output.squeeze(-1) > 0).to(ScalarType.Float32).eq(batch.Targets!).sum().item<long>();
-                        items += batch.Count;
-                        break;
-                    case SequenceTask.MulticlassClassification:
-                        metricSum += output.argmax(1).eq(batch.Targets!).sum().item<long>();
-                        items += batch.Count;
-                        break;
-                    case SequenceTask.QuantileRegression:
-                        metricSum += Pinball(output, batch.Targets!, s.Quantiles!).item<float>() * batch.Count;
-                        items += batch.Count;
-                        break;
-                    default:
-                        metricSum += (output - batch.Targets!).pow(2).sum().item<float>();
-                        items += batch.Targets!.numel();
-                        break;
-                }
+                var score = model.ValidationScore(rowsOfBatch);
+                lossSum += score.LossSum;
+                rows += score.Rows;
+                metricSum += score.MetricSum;
+                items += score.Items;
             }
             if (rows == 0)
                 throw new InvalidOperationException("The validation data has no rows.");
-            double metric = s.Task switch
-            {
-                SequenceTask.Regression => Math.Sqrt(metricSum / items) * s.TargetScale,
-                SequenceTask.QuantileRegression => metricSum / items * s.TargetScale,
-                _ => metricSum / items,
-            };
-            return (lossSum / rows, metric);
+            return (lossSum / rows, model.Metric(metricSum, items));
         }
 
-        private static void Snapshot(SequenceNetwork network, ref Dictionary<string, Tensor>? best)
+        private static void Snapshot(nn.Module network, ref Dictionary<string, Tensor>? best)
         {
             using var _ = torch.no_grad();
             best ??= new Dictionary<string, Tensor>();
@@ -309,11 +282,63 @@ namespace MLNet.Sequence.Trainers
             }
         }
 
-        private static void Restore(SequenceNetwork network, Dictionary<string, Tensor> best)
+        private static void Restore(nn.Module network, Dictionary<string, Tensor> best)
         {
             using var _ = torch.no_grad();
             foreach (var (name, t) in network.state_dict())
                 t.copy_(best[name]);
         }
+    }
+
+    /// <summary>The loop's view of a many-to-one <see cref="SequenceNetwork"/>: its batches, loss and validation metric.</summary>
+    internal sealed class SequenceTrainable : ITrainable<SequenceRow>
+    {
+        private readonly SequenceNetwork _network;
+        private readonly TensorBatchBuilder _builder;
+        private readonly TrainingSettings _s;
+
+        public SequenceTrainable(SequenceNetwork network, TensorBatchBuilder builder, TrainingSettings s)
+        {
+            _network = network;
+            _builder = builder;
+            _s = s;
+        }
+
+        public nn.Module Module => _network;
+
+        public string MetricName => _s.Task switch
+        {
+            SequenceTask.Regression => "rmse",
+            SequenceTask.QuantileRegression => "pinball",
+            _ => "accuracy",
+        };
+
+        public Tensor Loss(IReadOnlyList<SequenceRow> rows, out int count)
+        {
+            var batch = _builder.Build(rows, withTargets: true);
+            count = batch.Count;
+            return TrainingLoop.Loss(_network.Forward(batch.Inputs, batch.Mask, batch.Statics), batch.Targets!, _s);
+        }
+
+        public BatchScore ValidationScore(IReadOnlyList<SequenceRow> rows)
+        {
+            var batch = _builder.Build(rows, withTargets: true);
+            var output = _network.Forward(batch.Inputs, batch.Mask, batch.Statics);
+            double loss = TrainingLoop.Loss(output, batch.Targets!, _s).item<float>() * batch.Count;
+            return _s.Task switch
+            {
+                SequenceTask.BinaryClassification => new(loss, batch.Count, (output.squeeze(-1) > 0).to(ScalarType.Float32).eq(batch.Targets!).sum().item<long>(), batch.Count),
+                SequenceTask.MulticlassClassification => new(loss, batch.Count, output.argmax(1).eq(batch.Targets!).sum().item<long>(), batch.Count),
+                SequenceTask.QuantileRegression => new(loss, batch.Count, TrainingLoop.Pinball(output, batch.Targets!, _s.Quantiles!).item<float>() * batch.Count, batch.Count),
+                _ => new(loss, batch.Count, (output - batch.Targets!).pow(2).sum().item<float>(), batch.Targets!.numel()),
+            };
+        }
+
+        public double Metric(double sum, long items) => _s.Task switch
+        {
+            SequenceTask.Regression => Math.Sqrt(sum / items) * _s.TargetScale,
+            SequenceTask.QuantileRegression => sum / items * _s.TargetScale,
+            _ => sum / items,
+        };
     }
 }

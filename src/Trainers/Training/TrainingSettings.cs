@@ -5,10 +5,11 @@ using System.Threading;
 namespace MLNet.Sequence.Trainers
 {
     /// <summary>Where training and validation rows come from, in batches of managed rows (no tensors).</summary>
-    internal interface IRowBatchSource
+    /// <typeparam name="TRow">The row type the network's batches are built from.</typeparam>
+    internal interface IBatchSource<TRow>
     {
         /// <summary>The batches of one pass; <paramref name="epoch"/> (from 1) seeds the shuffling, 0 keeps the stored order.</summary>
-        IEnumerable<IReadOnlyList<SequenceRow>> Batches(int epoch);
+        IEnumerable<IReadOnlyList<TRow>> Batches(int epoch);
 
         /// <summary>
         /// Before resuming at an epoch after the first: brings the source into the state the first epoch leaves it in (a
@@ -16,6 +17,35 @@ namespace MLNet.Sequence.Trainers
         /// </summary>
         void PrepareToResume();
     }
+
+    /// <summary>Batches of <see cref="SequenceRow"/>s: what the many-to-one networks train on.</summary>
+    internal interface IRowBatchSource : IBatchSource<SequenceRow> { }
+
+    /// <summary>
+    /// What the training loop needs from a network: its module (parameters, train/eval mode, state for snapshots and
+    /// checkpoints), the loss of a training batch, and the loss and metric of a validation batch. Tensors stay inside.
+    /// </summary>
+    /// <typeparam name="TRow">The row type its batches are built from.</typeparam>
+    internal interface ITrainable<TRow>
+    {
+        /// <summary>The network whose parameters train.</summary>
+        TorchSharp.torch.nn.Module Module { get; }
+
+        /// <summary>The name of <see cref="ValidationScore"/>'s metric, e.g. "accuracy".</summary>
+        string MetricName { get; }
+
+        /// <summary>The batch's training loss (a scalar, in the caller's dispose scope) and its number of rows.</summary>
+        TorchSharp.torch.Tensor Loss(IReadOnlyList<TRow> rows, out int count);
+
+        /// <summary>In eval mode without gradients: the batch's loss times its rows, its rows, and the metric's sum and item count.</summary>
+        BatchScore ValidationScore(IReadOnlyList<TRow> rows);
+
+        /// <summary>The metric from its sum and item count over a whole validation pass.</summary>
+        double Metric(double sum, long items);
+    }
+
+    /// <summary>One validation batch's contribution: loss × rows, rows, metric sum and the items it sums over.</summary>
+    internal readonly record struct BatchScore(double LossSum, int Rows, double MetricSum, long Items);
 
     /// <summary>Settings of the training loop (the engine's view of the public options).</summary>
     internal sealed class TrainingSettings

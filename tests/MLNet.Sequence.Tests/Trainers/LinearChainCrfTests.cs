@@ -11,7 +11,7 @@ namespace MLNet.Sequence.Tests.Trainers;
 
 /// <summary>
 /// The linear-chain CRF against brute force: on small cases every tag path is enumerated, so log Z (log-sum-exp of all
-/// path scores), the score of a given path and the best path (Viterbi) are known exactly; with masks (rows of different
+/// path scores), the score of a given path, the best path (Viterbi) and the tag marginals are known exactly; with masks (rows of different
 /// lengths) and with a BIO scheme's forbidden transitions.
 /// </summary>
 [TestClass]
@@ -80,6 +80,7 @@ public sealed class LinearChainCrfTests
         var logZ = crf.LogPartition(emissions, mask).data<float>().ToArray();
         var score = crf.PathScore(emissions, tags, mask).data<float>().ToArray();
         var decoded = crf.Decode(emissions, mask);
+        var marginals = crf.Marginals(emissions, mask).data<float>().ToArray();
         var p = Scores(crf);
         for (int b = 0; b < batch; b++)
         {
@@ -97,6 +98,13 @@ public sealed class LinearChainCrfTests
             double goldScore = PathScore(em, goldPath, p);
             Assert.AreEqual(goldScore, score[b], 1e-5 * Math.Max(1, Math.Abs(goldScore)), $"row {b}: the gold path's score");
             CollectionAssert.AreEqual(best.Select(x => (long)x).ToArray(), decoded[b], $"row {b}: Viterbi's path is the best of all {scores.Count}");
+            // Marginals: p(y_t = k) = Σ over paths with y_t = k of exp(score − log Z); zero past the row's length.
+            for (int t = 0; t < steps; t++)
+                for (int k = 0; k < K; k++)
+                {
+                    double expected = t >= n ? 0 : scores.Where(s => s.Path[t] == k).Sum(s => Math.Exp(s.Score - bruteLogZ));
+                    Assert.AreEqual(expected, marginals[(b * steps + t) * K + k], 1e-5, $"row {b}, step {t}, tag {k}: marginal probability");
+                }
         }
     }
 

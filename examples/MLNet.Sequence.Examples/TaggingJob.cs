@@ -1,0 +1,154 @@
+using System;
+using System.Collections.Generic;
+using System.Diagnostics;
+using System.IO;
+using System.Linq;
+using Microsoft.ML;
+using MLNet.Sequence.Tagging;
+
+namespace MLNet.Sequence.Examples;
+
+/// <summary>
+/// Brown news part-of-speech tagging (data/tagging): the taggers next to the majority-tag baseline on the fixed split
+/// (sentences shuffled with System.Random(42), the first 80% train), token accuracy and accuracy on unknown words; and
+/// an entity-level run on proper-noun chunks built from the same tags.
+/// </summary>
+public static class TaggingJob
+{
+    public sealed class Sentence
+    {
+        public string[] Tokens { get; set; } = Array.Empty<string>();
+        public string[] Label { get; set; } = Array.Empty<string>();
+    }
+
+    public static List<Sentence> Brown()
+    {
+        var sentences = new List<Sentence>();
+        var words = new List<string>();
+        var tags = new List<string>();
+        foreach (var line in File.ReadLines(Data.PathOf("tagging/brown_news_pos.conll")).Append(""))
+        {
+            if (line.Length == 0)
+            {
+                if (words.Count > 0)
+                    sentences.Add(new Sentence { Tokens = words.ToArray(), Label = tags.ToArray() });
+                words.Clear();
+                tags.Clear();
+                continue;
+            }
+            int tab = line.IndexOf('\t');
+            words.Add(line[..tab]);
+            tags.Add(line[(tab + 1)..]);
+        }
+        return sentences;
+    }
+
+    public static (List<Sentence> Train, List<Sentence> Test) Split(List<Sentence> all)
+    {
+        var order = Enumerable.Range(0, all.Count).ToArray();
+        new Random(42).Shuffle(order);
+        int train = (int)(0.8 * all.Count);
+        return (order.Take(train).Select(i => all[i]).ToList(), order.Skip(train).Select(i => all[i]).ToList());
+    }
+
+    /// <summary>
+    /// Proper-noun runs as NAME chunks in IOB2: a maximal run of tokens tagged np, np$, nps or nps$ (with any -tl/-hl
+    /// suffix) is one NAME; everything else is O. Built from the Brown tags, not annotated by hand.
+    /// </summary>
+    public static Sentence Names(Sentence s)
+    {
+        var tags = new string[s.Label.Length];
+        for (int i = 0; i < tags.Length; i++)
+        {
+            bool name = IsProperNoun(s.Label[i]);
+            tags[i] = !name ? "O" : i > 0 && IsProperNoun(s.Label[i - 1]) ? "I-NAME" : "B-NAME";
+        }
+        return new Sentence { Tokens = s.Tokens, Label = tags };
+    }
+
+    private static bool IsProperNoun(string tag)
+    {
+        var head = tag.Split('-')[0];
+        return head is "np" or "np$" or "nps" or "nps$";
+    }
+
+    /// <summary>-- tagging [word|char|crf|gru|transformer|cnn|names|all] [epochs]</summary>
+    public static void Run(string[] args)
+    {
+        string which = args.Length > 0 ? args[0] : "all";
+        int? epochs = args.Length > 1 ? int.Parse(args[1]) : null;
+        var (train, test) = Split(Brown());
+        Console.WriteLine($"== Brown news POS: {train.Count} training and {test.Count} test sentences ({test.Sum(s => s.Tokens.Length)} test tokens); split: System.Random(42) shuffle, first 80% train");
+        var runs = new List<(string Name, Func<MLContext, SequenceTaggerEstimator> Make)>
+        {
+            ("word", ml => ml.SequenceTagging.Trainers.SequenceLstm(With(new LstmTaggerOptions { UseCharacterFeatures = false, UseCasingFeatures = false }, epochs))),
+            ("char", ml => ml.SequenceTagging.Trainers.SequenceLstm(With(new LstmTaggerOptions(), epochs))),
+            ("crf", ml => ml.SequenceTagging.Trainers.SequenceLstm(With(new LstmTaggerOptions { UseCrf = true }, epochs))),
+            ("gru", ml => ml.SequenceTagging.Trainers.SequenceGru(With(new GruTaggerOptions(), epochs))),
+            ("transformer", ml => ml.SequenceTagging.Trainers.SequenceTransformer(With(new TransformerTaggerOptions(), epochs))),
+            ("cnn", ml => ml.SequenceTagging.Trainers.SequenceCnn(With(new CnnTaggerOptions(), epochs))),
+        };
+        foreach (var (name, make) in runs)
+            if (which == "all" || which == name)
+                Pos(name, make, train, test);
+        if (which is "all" or "names")
+            Entities(train, test, epochs);
+    }
+
+    private static T With<T>(T options, int? epochs) where T : SequenceTaggerOptions
+    {
+        options.Seed = 1;
+        if (epochs is int e)
+            options.NumberOfEpochs = e;
+        return options;
+    }
+
+    private static void Pos(string name, Func<MLContext, SequenceTaggerEstimator> make, List<Sentence> train, List<Sentence> test)
+    {
+        var ml = new MLContext(1);
+        var clock = Stopwatch.StartNew();
+        using var model = make(ml).Fit(ml.Data.LoadFromEnumerable(train));
+        double seconds = clock.Elapsed.TotalSeconds;
+        clock.Restart();
+        var scored = model.Transform(ml.Data.LoadFromEnumerable(test));
+        var metrics = ml.SequenceTagging.Evaluate(scored, "Label", "PredictedLabel", TaggingScheme.Plain);
+        double tagSeconds = clock.Elapsed.TotalSeconds;
+        // Accuracy on tokens the tagger's vocabulary does not know.
+        var predicted = ml.Data.CreateEnumerable<Tagged>(ml.Transforms.Conversion.MapKeyToValue("Tags", "PredictedLabel").Fit(scored).Transform(scored), reuseRowObject: false).ToList();
+        int unknown = 0, unknownRight = 0;
+        for (int s = 0; s < test.Count; s++)
+            for (int i = 0; i < test[s].Tokens.Length; i++)
+                if (!model.IsKnownWord(test[s].Tokens[i]))
+                {
+                    unknown++;
+                    if (predicted[s].Tags[i] == test[s].Label[i]) unknownRight++;
+                }
+        var h = model.TrainingHistory!;
+        Console.WriteLine($"   {name,-12} token accuracy {metrics.TokenAccuracy:F4}  unknown words {(double)unknownRight / Math.Max(1, unknown):F4} ({unknown})  " +
+                          $"macro F1 {metrics.MacroF1:F3}  train {seconds,6:F0} s ({h.Epochs.Count} epochs, {h.Threads} threads, {model.ParameterCount} weights)  tag {tagSeconds:F1} s");
+    }
+
+    public sealed class Tagged
+    {
+        public string[] Tags { get; set; } = Array.Empty<string>();
+    }
+
+    private static void Entities(List<Sentence> train, List<Sentence> test, int? epochs)
+    {
+        var ml = new MLContext(1);
+        var nameTrain = train.Select(Names).ToList();
+        var nameTest = test.Select(Names).ToList();
+        foreach (bool crf in new[] { false, true })
+        {
+            var clock = Stopwatch.StartNew();
+            var options = With(new LstmTaggerOptions { UseCrf = crf, CrfConstraints = crf ? TaggingScheme.Iob2 : TaggingScheme.Plain }, epochs);
+            using var model = ml.SequenceTagging.Trainers.SequenceLstm(options).Fit(ml.Data.LoadFromEnumerable(nameTrain));
+            double seconds = clock.Elapsed.TotalSeconds;
+            var metrics = ml.SequenceTagging.Evaluate(model.Transform(ml.Data.LoadFromEnumerable(nameTest)), "Label", "PredictedLabel", TaggingScheme.Iob2);
+            Console.WriteLine($"   NAME chunks, BiLSTM-CNN{(crf ? "-CRF (IOB2 constraints)" : "")}: entity precision {metrics.Entities.Precision:F4} recall {metrics.Entities.Recall:F4} F1 {metrics.Entities.F1:F4} " +
+                              $"({metrics.Entities.Support} gold chunks), token accuracy {metrics.TokenAccuracy:F4}, train {seconds:F0} s");
+            if (crf)
+                Console.Write(metrics.ToConllReport());
+        }
+    }
+}
