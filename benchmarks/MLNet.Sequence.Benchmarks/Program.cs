@@ -17,6 +17,7 @@ namespace MLNet.Sequence.Benchmarks;
 ///   dotnet run -c Release --project benchmarks/MLNet.Sequence.Benchmarks -- gru [threads...]     the library's CPU GRU kernel vs libtorch's GRU
 ///   dotnet run -c Release --project benchmarks/MLNet.Sequence.Benchmarks -- forecast             backtest folds on taylor, many-series throughput and memory
 ///   dotnet run -c Release --project benchmarks/MLNet.Sequence.Benchmarks -- anomaly [method:points ...]  anomaly detectors: points/s and peak memory up to 10M points
+///   dotnet run -c Release --project benchmarks/MLNet.Sequence.Benchmarks -- tagging [lstm crf cnn transformer]  taggers: tokens/s of Fit and Transform vs a raw TorchSharp loop
 /// </summary>
 public static class Program
 {
@@ -43,12 +44,14 @@ public static class Program
                 return MemoryScaling.Run();
             case "anomaly":
                 return AnomalySpeed.Run(args.Skip(1).ToArray());
+            case "tagging":
+                return TaggingSpeed.Run(args.Skip(1).ToArray());
             case "anomaly-child":
                 return AnomalySpeed.Child(args[1], long.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture));
             case "memory-child":
                 return MemoryScaling.Child(args[1], long.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture));
             default:
-                Console.Error.WriteLine($"Unknown mode '{mode}'; expected transforms, memory, trainers, kernels, gru, forecast or anomaly.");
+                Console.Error.WriteLine($"Unknown mode '{mode}'; expected transforms, memory, trainers, kernels, gru, forecast, anomaly or tagging.");
                 return 2;
         }
     }

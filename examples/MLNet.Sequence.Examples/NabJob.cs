@@ -118,12 +118,12 @@ public static class NabJob
     }
 
     /// <summary>Sets options from Name=Value arguments (numbers, booleans, enums; "null" for nullable ones).</summary>
-    private static void Apply(SequenceAnomalyDetectorOptions o, IEnumerable<string> overrides)
+    internal static void Apply(object o, IEnumerable<string> overrides)
     {
         foreach (var a in overrides)
         {
             var (name, text) = (a[..a.IndexOf('=')], a[(a.IndexOf('=') + 1)..]);
-            var p = typeof(SequenceAnomalyDetectorOptions).GetProperty(name) ?? throw new ArgumentException($"No option '{name}'.");
+            var p = o.GetType().GetProperty(name) ?? throw new ArgumentException($"No option '{name}'.");
             var type = Nullable.GetUnderlyingType(p.PropertyType) ?? p.PropertyType;
             object? value = text == "null" ? null
                 : type.IsEnum ? Enum.Parse(type, text)

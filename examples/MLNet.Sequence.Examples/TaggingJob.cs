@@ -72,34 +72,35 @@ public static class TaggingJob
         return head is "np" or "np$" or "nps" or "nps$";
     }
 
-    /// <summary>-- tagging [word|char|crf|gru|transformer|cnn|names|all] [epochs]</summary>
+    /// <summary>-- tagging [word|char|crf|gru|transformer|cnn|names|all] [Option=Value ...] (options of every tagger run)</summary>
     public static void Run(string[] args)
     {
         string which = args.Length > 0 ? args[0] : "all";
-        int? epochs = args.Length > 1 ? int.Parse(args[1]) : null;
+        _overrides = args.Skip(1).ToArray();
         var (train, test) = Split(Brown());
         Console.WriteLine($"== Brown news POS: {train.Count} training and {test.Count} test sentences ({test.Sum(s => s.Tokens.Length)} test tokens); split: System.Random(42) shuffle, first 80% train");
         var runs = new List<(string Name, Func<MLContext, SequenceTaggerEstimator> Make)>
         {
-            ("word", ml => ml.SequenceTagging.Trainers.SequenceLstm(With(new LstmTaggerOptions { UseCharacterFeatures = false, UseCasingFeatures = false }, epochs))),
-            ("char", ml => ml.SequenceTagging.Trainers.SequenceLstm(With(new LstmTaggerOptions(), epochs))),
-            ("crf", ml => ml.SequenceTagging.Trainers.SequenceLstm(With(new LstmTaggerOptions { UseCrf = true }, epochs))),
-            ("gru", ml => ml.SequenceTagging.Trainers.SequenceGru(With(new GruTaggerOptions(), epochs))),
-            ("transformer", ml => ml.SequenceTagging.Trainers.SequenceTransformer(With(new TransformerTaggerOptions(), epochs))),
-            ("cnn", ml => ml.SequenceTagging.Trainers.SequenceCnn(With(new CnnTaggerOptions(), epochs))),
+            ("word", ml => ml.SequenceTagging.Trainers.SequenceLstm(With(new LstmTaggerOptions { UseCharacterFeatures = false, UseCasingFeatures = false }))),
+            ("char", ml => ml.SequenceTagging.Trainers.SequenceLstm(With(new LstmTaggerOptions()))),
+            ("crf", ml => ml.SequenceTagging.Trainers.SequenceLstm(With(new LstmTaggerOptions { UseCrf = true }))),
+            ("gru", ml => ml.SequenceTagging.Trainers.SequenceGru(With(new GruTaggerOptions()))),
+            ("transformer", ml => ml.SequenceTagging.Trainers.SequenceTransformer(With(new TransformerTaggerOptions()))),
+            ("cnn", ml => ml.SequenceTagging.Trainers.SequenceCnn(With(new CnnTaggerOptions()))),
         };
         foreach (var (name, make) in runs)
             if (which == "all" || which == name)
                 Pos(name, make, train, test);
         if (which is "all" or "names")
-            Entities(train, test, epochs);
+            Entities(train, test);
     }
 
-    private static T With<T>(T options, int? epochs) where T : SequenceTaggerOptions
+    private static string[] _overrides = Array.Empty<string>();
+
+    private static T With<T>(T options) where T : SequenceTaggerOptions
     {
         options.Seed = 1;
-        if (epochs is int e)
-            options.NumberOfEpochs = e;
+        NabJob.Apply(options, _overrides);
         return options;
     }
 
@@ -133,7 +134,7 @@ public static class TaggingJob
         public string[] Tags { get; set; } = Array.Empty<string>();
     }
 
-    private static void Entities(List<Sentence> train, List<Sentence> test, int? epochs)
+    private static void Entities(List<Sentence> train, List<Sentence> test)
     {
         var ml = new MLContext(1);
         var nameTrain = train.Select(Names).ToList();
@@ -141,7 +142,7 @@ public static class TaggingJob
         foreach (bool crf in new[] { false, true })
         {
             var clock = Stopwatch.StartNew();
-            var options = With(new LstmTaggerOptions { UseCrf = crf, CrfConstraints = crf ? TaggingScheme.Iob2 : TaggingScheme.Plain }, epochs);
+            var options = With(new LstmTaggerOptions { UseCrf = crf, CrfConstraints = crf ? TaggingScheme.Iob2 : TaggingScheme.Plain });
             using var model = ml.SequenceTagging.Trainers.SequenceLstm(options).Fit(ml.Data.LoadFromEnumerable(nameTrain));
             double seconds = clock.Elapsed.TotalSeconds;
             var metrics = ml.SequenceTagging.Evaluate(model.Transform(ml.Data.LoadFromEnumerable(nameTest)), "Label", "PredictedLabel", TaggingScheme.Iob2);

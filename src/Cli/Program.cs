@@ -348,6 +348,7 @@ internal sealed class ExplainCommand : Command<ExplainSettings>
     public override int Execute(CommandContext context, ExplainSettings settings, CancellationToken cancellationToken)
     {
         var config = WorkflowConfig.Load(settings.Config);
+        config.RequireNotTagging("explain");
         var ml = new Microsoft.ML.MLContext(config.Seed);
         var path = SavedModel.ModelPath(config, settings.Model);
         if (!File.Exists(path))
@@ -460,9 +461,12 @@ internal static class Runner
             .Start(context =>
             {
                 var observer = new ConsoleObserver(context);
-                report = config.TaskKind == WorkflowTask.Forecasting
-                    ? new ForecastWorkflow(config, observer).Run(token)
-                    : new TabularWorkflow(config, observer).Run(token);
+                report = config.TaskKind switch
+                {
+                    WorkflowTask.Forecasting => new ForecastWorkflow(config, observer).Run(token),
+                    WorkflowTask.Tagging => new TaggingWorkflow(config, observer).Run(token),
+                    _ => new TabularWorkflow(config, observer).Run(token),
+                };
                 observer.Finish();
             });
         Program.PrintReport(report!);

@@ -24,7 +24,23 @@ internal static class TrainerOptionsBinder
         nameof(SequenceTrainerOptions.AdditionalFeatureColumnNames), nameof(SequenceTrainerOptions.LengthColumnName),
         nameof(SequenceTrainerOptions.MaskColumnName), nameof(SequenceTrainerOptions.StaticFeatureColumnName),
         nameof(SequenceTrainerOptions.FeaturesPerStep), nameof(SequenceTrainerOptions.Quantiles), nameof(SequenceTrainerOptions.CheckpointPath),
+        nameof(SequenceTaggerOptions.TokensColumnName), nameof(SequenceTaggerOptions.PredictedLabelColumnName), nameof(SequenceTaggerOptions.ScoreColumnName),
     };
+
+    /// <summary>A tagger's options from a config's trainer section (lstm, gru, transformer or cnn).</summary>
+    public static SequenceTaggerOptions Tagger(string family, JsonObject? values, string field)
+    {
+        SequenceTaggerOptions options = family switch
+        {
+            "lstm" => new LstmTaggerOptions(),
+            "gru" => new GruTaggerOptions(),
+            "transformer" => new TransformerTaggerOptions(),
+            "cnn" => new CnnTaggerOptions(),
+            _ => throw new ConfigException("trainer.family", $"must be lstm, gru, transformer or cnn for task 'tagging'; it was '{family}'."),
+        };
+        Apply(options, values, field);
+        return options;
+    }
 
     public static SequenceTrainerOptions New(string family) => family switch
     {

@@ -25,7 +25,7 @@ internal sealed class WorkflowConfig
 
     public int Version { get; set; }
 
-    /// <summary>binary, multiclass, regression or forecasting.</summary>
+    /// <summary>binary, multiclass, regression, forecasting or tagging.</summary>
     public string Task { get; set; } = "";
 
     public DataConfig Data { get; set; } = new();
@@ -39,6 +39,8 @@ internal sealed class WorkflowConfig
     public PreprocessingConfig? Preprocessing { get; set; }
 
     public ForecastingConfig? Forecasting { get; set; }
+
+    public TaggingConfig? Tagging { get; set; }
 
     public TrainerConfig? Trainer { get; set; }
 
@@ -61,6 +63,7 @@ internal sealed class WorkflowConfig
         "binary" => WorkflowTask.Binary,
         "multiclass" => WorkflowTask.Multiclass,
         "regression" => WorkflowTask.Regression,
+        "tagging" => WorkflowTask.Tagging,
         _ => WorkflowTask.Forecasting,
     };
 
@@ -135,7 +138,7 @@ internal sealed class WorkflowConfig
         return $"not the expected JSON type ({message.Replace("MLNet.Sequence.Cli.Config.", "", StringComparison.Ordinal)}).";
     }
 
-    private static readonly string[] Tasks = { "binary", "multiclass", "regression", "forecasting" };
+    private static readonly string[] Tasks = { "binary", "multiclass", "regression", "forecasting", "tagging" };
 
     /// <summary>Checks every field; the first problem found is thrown with the field's path.</summary>
     public void Validate()
@@ -145,6 +148,12 @@ internal sealed class WorkflowConfig
         if (!Tasks.Contains(Task))
             throw new ConfigException("task", $"must be one of {string.Join(", ", Tasks)}; it was '{Task}'.");
         Data.Validate(this);
+        if (TaskKind == WorkflowTask.Tagging)
+        {
+            ValidateTagging();
+            return;
+        }
+        Require(Tagging == null, "tagging", $"only applies to task 'tagging'; this task is '{Task}'.");
         var columns = Data.Columns!.Select(c => c.Name).ToHashSet(StringComparer.Ordinal);
         string Known() => string.Join(", ", Data.Columns!.Select(c => c.Name));
         if (TaskKind == WorkflowTask.Forecasting)
@@ -188,6 +197,28 @@ internal sealed class WorkflowConfig
         Require(!string.IsNullOrWhiteSpace(Output), "output", "must name a folder.");
     }
 
+    /// <summary>Tagging: CoNLL data, a tagging section, one trainer (no sweep yet), a sentence split.</summary>
+    private void ValidateTagging()
+    {
+        Require(Data.Format == "conll", "data.format", "task 'tagging' reads CoNLL files (one token per line, a blank line between sentences): set \"format\": \"conll\".");
+        foreach (var (value, field) in new (object?, string)[] { (Label, "label"), (Input, "input"), (Preprocessing, "preprocessing"), (Forecasting, "forecasting") })
+            Require(value == null, field, "does not apply to task 'tagging' (the tokens and tags come from the CoNLL fields named in 'tagging').");
+        Require(Sweep == null, "sweep", "sweeping taggers is not available yet; give a 'trainer' section (family lstm, gru, transformer or cnn).");
+        (Tagging ??= new TaggingConfig()).Validate();
+        (Trainer ??= new TrainerConfig()).Validate(WorkflowTask.Tagging);
+        (Split ??= new SplitConfig()).Validate(this);
+        Require(Split.ValidationFraction == null && Split.CrossValidationFolds == null,
+            Split.ValidationFraction != null ? "split.validationFraction" : "split.crossValidationFolds", "does not apply to task 'tagging' yet; use split.testFraction or data.testPath.");
+        Require(!string.IsNullOrWhiteSpace(Output), "output", "must name a folder.");
+    }
+
+    /// <summary>Refuses a verb that does not serve this config's task yet.</summary>
+    internal void RequireNotTagging(string verb)
+    {
+        if (TaskKind == WorkflowTask.Tagging)
+            throw new ConfigException("task", $"'{verb}' is not available for task 'tagging' yet; 'train', 'evaluate' and 'predict' are.");
+    }
+
     internal static void Require(bool condition, string field, string message)
     {
         if (!condition)
@@ -202,6 +233,7 @@ internal enum WorkflowTask
     Multiclass,
     Regression,
     Forecasting,
+    Tagging,
 }
 
 /// <summary>The data file(s) and their columns.</summary>
@@ -212,6 +244,9 @@ internal sealed class DataConfig
 
     /// <summary>Optional test data with the same columns; without it the split section carves a test set out of <see cref="Path"/>.</summary>
     public string? TestPath { get; set; }
+
+    /// <summary>delimited (CSV or TSV with columns; default) or conll (one token per line, blank lines between sentences: task tagging).</summary>
+    public string Format { get; set; } = "delimited";
 
     /// <summary>The field separator: "," (default), "\t" (or "tab"), ";" or "|".</summary>
     public string Separator { get; set; } = ",";
@@ -232,6 +267,15 @@ internal sealed class DataConfig
         WorkflowConfig.Require(File.Exists(config.Resolve(Path)), "data.path", $"no file at '{config.Resolve(Path)}'.");
         if (TestPath != null)
             WorkflowConfig.Require(File.Exists(config.Resolve(TestPath)), "data.testPath", $"no file at '{config.Resolve(TestPath)}'.");
+        WorkflowConfig.Require(Format is "delimited" or "conll", "data.format", $"must be delimited or conll; it was '{Format}'.");
+        WorkflowConfig.Require(Format == "conll" || config.TaskKind != WorkflowTask.Tagging, "data.format",
+            "task 'tagging' reads CoNLL files (one token per line, a blank line between sentences): set \"format\": \"conll\".");
+        if (Format == "conll")
+        {
+            WorkflowConfig.Require(Columns == null, "data.columns", "does not apply to CoNLL files (their fields are named in the 'tagging' section).");
+            WorkflowConfig.Require(config.TaskKind == WorkflowTask.Tagging, "data.format", $"conll files serve task 'tagging'; this task is '{config.Task}'.");
+            return;
+        }
         WorkflowConfig.Require(Separator is "," or "\t" or "tab" or ";" or "|", "data.separator", $"must be \",\", \"\\t\" (or \"tab\"), \";\" or \"|\"; it was '{Separator}'.");
         WorkflowConfig.Require(Columns is { Count: > 0 }, "data.columns", "required: every column of the file in order, each with a name and a type (text, number, boolean, date). 'mlnet-sequence init' writes them for you.");
         var seen = new HashSet<string>(StringComparer.Ordinal);
@@ -354,6 +398,36 @@ internal sealed class ForecastingConfig
     }
 }
 
+/// <summary>Tagging: which CoNLL fields hold the token and the tag, and how tags mark chunks.</summary>
+internal sealed class TaggingConfig
+{
+    /// <summary>The field of each line holding the token (from 0).</summary>
+    public int TokenField { get; set; }
+
+    /// <summary>The field holding the tag (from 0; −1 for the last).</summary>
+    public int TagField { get; set; } = -1;
+
+    /// <summary>plain (no chunks: part of speech), iob1, iob2, ioe1, ioe2 or iobes (entity metrics by chunk).</summary>
+    public string Scheme { get; set; } = "plain";
+
+    /// <summary>With a CRF trainer and scheme iob2 or iobes: rule out the scheme's invalid transitions.</summary>
+    public bool ConstrainTransitions { get; set; }
+
+    internal static readonly string[] Schemes = { "plain", "iob1", "iob2", "ioe1", "ioe2", "iobes" };
+
+    [JsonIgnore]
+    public MLNet.Sequence.Tagging.TaggingScheme SchemeKind => Enum.Parse<MLNet.Sequence.Tagging.TaggingScheme>(Scheme, ignoreCase: true);
+
+    internal void Validate()
+    {
+        WorkflowConfig.Require(TokenField >= 0, "tagging.tokenField", $"must be 0 or more; it was {TokenField}.");
+        WorkflowConfig.Require(TagField >= -1, "tagging.tagField", $"must be a field number, or -1 for the last; it was {TagField}.");
+        WorkflowConfig.Require(TagField != TokenField, "tagging.tagField", "must differ from tagging.tokenField.");
+        WorkflowConfig.Require(Schemes.Contains(Scheme), "tagging.scheme", $"must be one of {string.Join(", ", Schemes)}; it was '{Scheme}'.");
+        WorkflowConfig.Require(!ConstrainTransitions || Scheme is "iob2" or "iobes", "tagging.constrainTransitions", $"needs scheme iob2 or iobes; it is '{Scheme}'.");
+    }
+}
+
 /// <summary>One trainer: its family and any of its options by their C# names (LstmOptions, GruOptions, ...).</summary>
 internal sealed class TrainerConfig
 {
@@ -375,7 +449,9 @@ internal sealed class TrainerConfig
     {
         WorkflowConfig.Require(Family is not ("nbeats" or "deepar") || task == WorkflowTask.Forecasting, "trainer.family", $"{Family} is a forecasting model; use it with task \"forecasting\", or pick lstm, gru, transformer or cnn.");
         WorkflowConfig.Require(FamiliesFor(task).Contains(Family), "trainer.family", $"must be one of {string.Join(", ", FamiliesFor(task))}; it was '{Family}'.");
-        if (Family == "deepar")
+        if (task == WorkflowTask.Tagging)
+            TrainerOptionsBinder.Tagger(Family, Options, "trainer.options");
+        else if (Family == "deepar")
             TrainerOptionsBinder.DeepAr(Options, "trainer.options");   // binds once to report bad options now
         else
             TrainerOptionsBinder.Create(Family, Options, "trainer.options");

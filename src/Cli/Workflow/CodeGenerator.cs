@@ -26,6 +26,7 @@ internal static class CodeGenerator
     /// </param>
     public static string Write(WorkflowConfig config, string? folder, string? librarySource = null)
     {
+        config.RequireNotTagging("codegen");
         var model = Path.Combine(config.OutputDirectory, TabularWorkflow.ModelFileName);
         if (!File.Exists(model))
             throw new DataException("model", $"no model at '{model}'; run 'mlnet-sequence train' (or sweep) with this config first.");

@@ -33,6 +33,11 @@ internal static class SavedModel
         using var model = Load(ml, ModelPath(config, modelPath)) as IDisposable;
         if (config.TaskKind == WorkflowTask.Forecasting)
             throw new ConfigException("task", "evaluate a forecaster with 'train' (it scores the held-out steps) or 'predict' on a history file; a saved forecaster has no test rows of its own.");
+        if (config.TaskKind == WorkflowTask.Tagging)
+        {
+            report.Rows.Add(new TaggingWorkflow(config, SilentObserver.Instance).Evaluate((ITransformer)model!, dataPath));
+            return report;
+        }
         var workflow = new TabularWorkflow(config, SilentObserver.Instance);
         IDataView test;
         if (dataPath != null)
@@ -55,9 +60,12 @@ internal static class SavedModel
         var ml = new MLContext(config.Seed);
         var transformer = Load(ml, ModelPath(config, modelPath));
         using var owned = transformer as IDisposable;
-        return config.TaskKind == WorkflowTask.Forecasting
-            ? PredictForecast(config, Forecaster(transformer), inputPath, outputPath, horizon)
-            : PredictRows(ml, config, transformer, inputPath, outputPath);
+        return config.TaskKind switch
+        {
+            WorkflowTask.Forecasting => PredictForecast(config, Forecaster(transformer), inputPath, outputPath, horizon),
+            WorkflowTask.Tagging => new TaggingWorkflow(config, SilentObserver.Instance).Predict(transformer, inputPath, outputPath),
+            _ => PredictRows(ml, config, transformer, inputPath, outputPath),
+        };
     }
 
     /// <summary>

@@ -70,6 +70,7 @@ namespace MLNet.Sequence
         }
 
         internal TaggingEngine Engine => _engine;
+        internal TokenFeaturizer Featurizer => _featurizer;
 
         /// <summary>True: each output row comes from one input row.</summary>
         public bool IsRowToRowMapper => true;

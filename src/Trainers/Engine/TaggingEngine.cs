@@ -58,6 +58,9 @@ namespace MLNet.Sequence.Trainers
 
         public TaggingNetworkConfig Config => _network.Config;
 
+        /// <summary>The network itself, for benchmarks that drive it directly; the library's own callers use the array API.</summary>
+        internal TaggingNetwork Network => _network;
+
         /// <summary>libtorch threads used to train (0 when loaded) and the fixed count, if the user set one.</summary>
         public int TrainingThreads { get; private set; }
         public int? FixedThreads { get; set; }

@@ -61,7 +61,7 @@ public sealed class ConfigTests
     [TestMethod]
     public void TheBundledConfigsLoad()
     {
-        foreach (var name in new[] { "sentiment", "splice", "airpassengers", "sentiment-sweep" })
+        foreach (var name in new[] { "sentiment", "splice", "airpassengers", "sentiment-sweep", "brown-pos" })
         {
             var c = WorkflowConfig.Load(Bundled(name));
             Assert.AreEqual(WorkflowConfig.CurrentVersion, c.Version, name);
@@ -82,7 +82,7 @@ public sealed class ConfigTests
 
         Assert.AreEqual("version", Refused(j => j["version"] = 2).Field);
         StringAssert.Contains(Refused(j => j.Remove("version")).Message, "version: missing");
-        StringAssert.Contains(Refused(j => j["task"] = "clustering").Message, "task: must be one of binary, multiclass, regression, forecasting; it was 'clustering'");
+        StringAssert.Contains(Refused(j => j["task"] = "clustering").Message, "task: must be one of binary, multiclass, regression, forecasting, tagging; it was 'clustering'");
         StringAssert.Contains(Refused(j => j["label"] = "stars").Message, "label: 'stars' is not a column of data.columns (source, label, text)");
         StringAssert.Contains(Refused(j => j["input"] = "label").Message, "input: must differ from 'label'");
         StringAssert.Contains(Refused(j => j["data"]!["columns"]![1]!["type"] = "integer").Message, "data.columns[1].type: must be one of text, number, boolean, date; it was 'integer'");
@@ -116,6 +116,19 @@ public sealed class ConfigTests
         StringAssert.Contains(Refused(j => j["forecasting"]!["timeStep"] = "1 fortnight", "airpassengers").Message, "forecasting.timeStep: unknown unit 'fortnight'");
         StringAssert.Contains(Refused(j => j["forecasting"]!["valueColumns"] = new JsonArray("time"), "airpassengers").Message, "column 'time' must have type number");
         StringAssert.Contains(Refused(j => j["split"] = new JsonObject { ["testFraction"] = 0.2 }, "airpassengers").Message, "split.testFraction: does not apply to forecasting");
+    }
+
+    [TestMethod]
+    public void BadTaggingConfigsAreRefusedWithTheField()
+    {
+        StringAssert.StartsWith(Refused(j => j["data"]!["format"] = "delimited", "brown-pos").Message, "data.format:");
+        StringAssert.StartsWith(Refused(j => j["tagging"]!["scheme"] = "bio", "brown-pos").Message, "tagging.scheme:");
+        StringAssert.StartsWith(Refused(j => j["tagging"]!["constrainTransitions"] = true, "brown-pos").Message, "tagging.constrainTransitions:");
+        StringAssert.StartsWith(Refused(j => j["trainer"]!["family"] = "nbeats", "brown-pos").Message, "trainer.family:");
+        StringAssert.StartsWith(Refused(j => j["trainer"]!["options"]!["Pooling"] = "Max", "brown-pos").Message, "trainer.options.Pooling:");
+        StringAssert.StartsWith(Refused(j => j["label"] = "x", "brown-pos").Message, "label:");
+        StringAssert.StartsWith(Refused(j => j["sweep"] = new JsonObject { ["minutes"] = 1 }, "brown-pos").Message, "sweep:");
+        StringAssert.StartsWith(Refused(j => j["tagging"] = new JsonObject(), "sentiment").Message, "tagging:");
     }
 
     [TestMethod]
@@ -157,6 +170,7 @@ public sealed class ConfigTests
         Check(schema["properties"]!["data"]!["properties"]!["columns"]!["items"]!, typeof(ColumnConfig), "data.columns[]");
         Check(schema["properties"]!["preprocessing"]!, typeof(PreprocessingConfig), "preprocessing");
         Check(schema["properties"]!["forecasting"]!, typeof(ForecastingConfig), "forecasting");
+        Check(schema["properties"]!["tagging"]!, typeof(TaggingConfig), "tagging");
         Check(schema["properties"]!["trainer"]!, typeof(TrainerConfig), "trainer");
         Check(schema["properties"]!["sweep"]!, typeof(SweepConfig), "sweep");
         Check(schema["properties"]!["split"]!, typeof(SplitConfig), "split");

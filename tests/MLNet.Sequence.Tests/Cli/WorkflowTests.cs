@@ -5,6 +5,7 @@ using System.Globalization;
 using System.IO;
 using System.Linq;
 using System.Text.Json.Nodes;
+using System.Threading;
 using Microsoft.VisualStudio.TestTools.UnitTesting;
 using MLNet.Sequence.Cli;
 using MLNet.Sequence.Cli.Config;
@@ -121,6 +122,45 @@ public sealed class WorkflowTests
             var parts = line.Split(' ').Select(p => p.Split('=')).ToDictionary(p => p[0], p => p[1]);
             Assert.AreEqual(rows[3][1], parts["PredictedLabel"].ToLowerInvariant());
             Assert.AreEqual(float.Parse(rows[3][2], CultureInfo.InvariantCulture), float.Parse(parts["Probability"], CultureInfo.InvariantCulture), 1e-6f);
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
+    [TestMethod]
+    public void BrownTaggingTrainsBeatsTheMajorityBaselineEvaluatesAndPredictsTags()
+    {
+        var folder = ConfigTests.TempFolder();
+        try
+        {
+            // Two epochs of the CNN tagger keep this short; the main job trains the BiLSTM (docs/tagging.md).
+            var config = WorkflowConfig.Load(ConfigTests.Variant("brown-pos", folder, j =>
+            {
+                j["trainer"] = new JsonObject { ["family"] = "cnn", ["options"] = new JsonObject { ["NumberOfEpochs"] = 2, ["NumberOfThreads"] = 1 } };
+            }));
+            var recorder = new Recorder();
+            var report = new TaggingWorkflow(config, recorder).Run(CancellationToken.None);
+            double accuracy = report.Model["tokenAccuracy"], baseline = report.Rows[1]["tokenAccuracy"];
+            Console.WriteLine($"CNN tagger, 2 epochs: {accuracy:F4}; majority baseline {baseline:F4}");
+            Assert.AreEqual(2, recorder.Epochs.Count);
+            Assert.IsGreaterThan(0.84, baseline, "the majority tag per word (0.855 on the docs' split)");
+            Assert.IsGreaterThan(baseline, accuracy, $"the tagger ({accuracy:F4}) beats the majority baseline ({baseline:F4})");
+            Assert.IsTrue(File.Exists(report.Files["model"]) && File.Exists(report.Files["conllReport"]) && File.Exists(report.Files["metrics"]));
+
+            var evaluated = SavedModel.Evaluate(config, null, null);
+            Assert.AreEqual(accuracy, evaluated.Model["tokenAccuracy"], 1e-9, "evaluate scores the saved model on the same test sentences");
+
+            var input = Path.Combine(folder, "sentences.txt");
+            File.WriteAllText(input, "The\njury\nsaid\n.\n\nIt\nrained\n.\n");
+            var output = Path.Combine(folder, "tagged.tsv");
+            Assert.AreEqual(2, SavedModel.Predict(config, null, input, output));
+            var lines = File.ReadAllLines(output);
+            Assert.AreEqual("The\tat", lines[0]);
+            Assert.AreEqual(9, lines.Length, "4 + 3 tokens, a blank line after each sentence");
+            Assert.AreEqual(".\t.", lines[3]);
+            Assert.ThrowsExactly<ConfigException>(() => CodeGenerator.Write(config, Path.Combine(folder, "code")));
         }
         finally
         {
