@@ -14,7 +14,8 @@ namespace MLNet.Sequence.Benchmarks;
 /// <summary>
 /// Tagging speed on Brown news POS: tokens per second of <c>Fit</c> (per epoch) and of <c>Transform</c>, each beside a
 /// raw TorchSharp loop that drives the same network (the library's <see cref="TaggingNetwork"/>, same vocabularies) on
-/// batches built once in advance: what the ML.NET layer and the batch building cost. Usage: -- tagging [lstm|crf|cnn|transformer ...]
+/// batches built once in advance (an epoch's batches, bucketed as Fit's are): what the ML.NET layer and the batch building cost.
+/// "lstm-unbucketed" trains without BucketByLength, to show what bucketing buys. Usage: -- tagging [lstm|lstm-unbucketed|crf|cnn|transformer|gru ...]
 /// </summary>
 public static class TaggingSpeed
 {
@@ -54,13 +55,14 @@ public static class TaggingSpeed
         "cnn" => new CnnTaggerOptions(),
         "transformer" => new TransformerTaggerOptions(),
         "gru" => new GruTaggerOptions(),
+        "lstm-unbucketed" => new LstmTaggerOptions { BucketByLength = false },
         _ => new LstmTaggerOptions(),
     };
 
     public static int Run(string[] which)
     {
         if (which.Length == 0)
-            which = new[] { "lstm", "crf", "cnn", "transformer" };
+            which = new[] { "lstm", "lstm-unbucketed", "crf", "cnn", "transformer" };
         var all = Brown();
         var train = all.Take(2000).ToList();
         var score = all.Skip(3698).ToList();   // the docs' test sentences
@@ -92,7 +94,7 @@ public static class TaggingSpeed
             // Raw TorchSharp: the same network shape, batches built once, Adam steps timed.
             var engine = model.Engine;
             var sentences = train.Select(s => Featurize(model, s)).ToList();
-            double raw = RawTraining(engine.Config, engine, sentences, 16, trainTokens);
+            double raw = RawTraining(engine.Config, engine, new InMemorySentences(sentences, 16, seed: 1, options.BucketByLength), trainTokens);
 
             var scoreData = ml.Data.LoadFromEnumerable(score);
             var transform = new List<double>();
@@ -123,8 +125,8 @@ public static class TaggingSpeed
         return new TaggedSentence { Words = sentence.Words, Characters = sentence.Characters, Casing = sentence.Casing, Tags = ids };
     }
 
-    /// <summary>Adam steps on pre-built batches of a fresh network of the same shape, 2 threads; tokens per second over two passes after a warm-up pass.</summary>
-    private static double RawTraining(TaggingNetworkConfig config, TaggingEngine builder, List<TaggedSentence> sentences, int batchSize, long tokens)
+    /// <summary>Adam steps on pre-built batches of a fresh network of the same shape, 2 threads, clipping as Fit clips; tokens per second over two passes after a warm-up pass.</summary>
+    private static double RawTraining(TaggingNetworkConfig config, TaggingEngine builder, InMemorySentences sentences, long tokens)
     {
         torch.manual_seed(1);
         using var network = new TaggingNetwork(config);
@@ -133,8 +135,8 @@ public static class TaggingSpeed
         using var threads = ThreadCount.Use(2);
         var batches = new List<TaggingBatch>();
         var scope = torch.NewDisposeScope();
-        for (int i = 0; i < sentences.Count; i += batchSize)
-            batches.Add(builder.Build(sentences.Skip(i).Take(batchSize).ToList(), withTags: true));
+        foreach (var rows in sentences.Batches(1))   // the batches an epoch of Fit makes (bucketed when Fit buckets)
+            batches.Add(builder.Build(rows, withTags: true));
         void Pass()
         {
             foreach (var b in batches)

@@ -124,7 +124,7 @@ namespace MLNet.Sequence
                     BatchSize = o.BatchSize,
                     Threads = o.NumberOfThreads,
                 };
-                var history = engine.Train(settings, new InMemorySentences(train, o.BatchSize, seed),
+                var history = engine.Train(settings, new InMemorySentences(train, o.BatchSize, seed, o.BucketByLength),
                     valid != null ? new InMemorySentences(valid, Math.Max(o.BatchSize, 64), seed) : null);
                 var spec = new TaggerSpec(o.TokensColumnName, o.ExtraFeatureColumnNames.ToArray(), extraWidths, o.PredictedLabelColumnName, o.ScoreColumnName);
                 return new SequenceTaggingTransformer(engine, featurizer, spec, history, o.ScoringBatchSize);

@@ -111,6 +111,12 @@ namespace MLNet.Sequence
         [Range(4, 128, 16, true)]
         public int BatchSize { get; set; } = 16;
 
+        /// <summary>
+        /// Batch sentences of similar length (each epoch: shuffle, sort pools of 50 batches by length, shuffle the
+        /// batches), so batches carry little padding. Default true (faster; docs/benchmarks.md).
+        /// </summary>
+        public bool BucketByLength { get; set; } = true;
+
         /// <summary>The learning rate. Default 2e-3.</summary>
         [Range(1e-4, 1e-2, 2e-3, true)]
         public double LearningRate { get; set; } = 2e-3;

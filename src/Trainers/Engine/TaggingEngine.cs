@@ -39,7 +39,8 @@ namespace MLNet.Sequence.Trainers
         private readonly SharedOwnership _ownership;
         private readonly Device _device;
         private static int _live;
-        private int _scoringThreads;
+        private volatile int _scoringThreads;
+        private readonly object _threadGate = new();
 
         /// <summary>Engines whose native memory is not freed yet, in this process (for tests of ownership).</summary>
         internal static int LiveCount => Volatile.Read(ref _live);
@@ -196,13 +197,18 @@ namespace MLNet.Sequence.Trainers
                 return fixedCount;
             if (_scoringThreads > 0)
                 return _scoringThreads;
-            // One measurement, on the first batch scored: tagging batches are small, so this is usually 1.
-            var (threads, _) = ThreadCount.Fastest(() =>
+            lock (_threadGate)
             {
-                using var scope = torch.NewDisposeScope();
-                _network.Predict(Build(rows, withTags: false));
-            });
-            return _scoringThreads = threads;
+                if (_scoringThreads > 0)
+                    return _scoringThreads;
+                // One measurement, on the first batch scored (other threads wait for it rather than measure alongside).
+                var (threads, _) = ThreadCount.Fastest(() =>
+                {
+                    using var scope = torch.NewDisposeScope();
+                    _network.Predict(Build(rows, withTags: false));
+                });
+                return _scoringThreads = threads;
+            }
         }
 
         /// <summary>Writes the weights (copied through the CPU from any device).</summary>
@@ -324,18 +330,25 @@ namespace MLNet.Sequence.Trainers
         }
     }
 
-    /// <summary>Sentences held in memory, served in shuffled batches (seeded per epoch) or in order.</summary>
+    /// <summary>
+    /// Sentences held in memory, served in shuffled batches (seeded per epoch) or in order. With bucketing, each epoch's
+    /// shuffled order is cut into pools of 50 batches, each pool sorted by length and cut into batches, and the batches
+    /// shuffled: sentences of a batch have similar lengths, so little of each batch is padding.
+    /// </summary>
     internal sealed class InMemorySentences : IBatchSource<TaggedSentence>
     {
+        private const int PoolBatches = 50;
         private readonly IReadOnlyList<TaggedSentence> _rows;
         private readonly int _batchSize;
         private readonly int _seed;
+        private readonly bool _bucket;
 
-        public InMemorySentences(IReadOnlyList<TaggedSentence> rows, int batchSize, int seed)
+        public InMemorySentences(IReadOnlyList<TaggedSentence> rows, int batchSize, int seed, bool bucketByLength = false)
         {
             _rows = rows;
             _batchSize = batchSize;
             _seed = seed;
+            _bucket = bucketByLength;
         }
 
         public int Count => _rows.Count;
@@ -343,16 +356,36 @@ namespace MLNet.Sequence.Trainers
         public IEnumerable<IReadOnlyList<TaggedSentence>> Batches(int epoch)
         {
             var order = Enumerable.Range(0, _rows.Count).ToArray();
-            if (epoch > 0)
-                new Random(unchecked(_seed * 7919 + epoch)).Shuffle(order);
+            if (epoch == 0)
+                return Cut(order);
+            var random = new Random(unchecked(_seed * 7919 + epoch));
+            random.Shuffle(order);
+            if (!_bucket)
+                return Cut(order);
+            var batches = new List<IReadOnlyList<TaggedSentence>>();
+            int pool = _batchSize * PoolBatches;
+            for (int start = 0; start < order.Length; start += pool)
+            {
+                var sorted = order.Skip(start).Take(pool).OrderBy(i => _rows[i].Length).ToArray();   // stable: ties keep the shuffled order
+                batches.AddRange(Cut(sorted));
+            }
+            var shuffled = batches.ToArray();
+            random.Shuffle(shuffled);
+            return shuffled;
+        }
+
+        private List<IReadOnlyList<TaggedSentence>> Cut(int[] order)
+        {
+            var batches = new List<IReadOnlyList<TaggedSentence>>();
             for (int start = 0; start < order.Length; start += _batchSize)
             {
                 int n = Math.Min(_batchSize, order.Length - start);
                 var batch = new TaggedSentence[n];
                 for (int i = 0; i < n; i++)
                     batch[i] = _rows[order[start + i]];
-                yield return batch;
+                batches.Add(batch);
             }
+            return batches;
         }
 
         public void PrepareToResume() { }

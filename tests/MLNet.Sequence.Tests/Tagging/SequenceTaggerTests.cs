@@ -274,6 +274,12 @@ public sealed class SequenceTaggerTests
         StringAssert.Contains(e6.Message, "KernelSize");
         Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => ml.SequenceTagging.Trainers.SequenceTransformer(new TransformerTaggerOptions { ModelDimension = 30, NumberOfHeads = 4 }));
 
+        // A CRF over an empty tag set: the estimator cannot meet one (every training sentence has a tag per token, and
+        // an empty sentence is refused first), so the layers refuse it themselves.
+        var e8 = Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => new MLNet.Sequence.Trainers.Network.LinearChainCrf(0));
+        StringAssert.Contains(e8.Message, "at least one tag");
+        Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => new MLNet.Sequence.Trainers.Network.TaggingNetworkConfig { WordVocabularySize = 2, Crf = true }.Validate());
+
         // A validation tag the training data never had.
         var train = ml.Data.LoadFromEnumerable(new[] { new Sentence { Tokens = new[] { "a", "b" }, Label = new[] { "x", "y" } } });
         var valid = ml.Data.LoadFromEnumerable(new[] { new Sentence { Tokens = new[] { "a" }, Label = new[] { "z" } } });
