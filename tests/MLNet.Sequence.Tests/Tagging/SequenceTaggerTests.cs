@@ -340,6 +340,24 @@ public sealed class SequenceTaggerTests
     }
 
     [TestMethod]
+    public void BucketedBatchesHoldEverySentenceOnceWithSimilarLengths()
+    {
+        var random = new Random(5);
+        var rows = Enumerable.Range(0, 1000).Select(i => new TaggedSentence { Words = new long[1 + random.Next(60)] }).ToList();
+        var bucketed = new InMemorySentences(rows, 16, seed: 3, bucketByLength: true);
+        var plain = new InMemorySentences(rows, 16, seed: 3);
+        var epoch = bucketed.Batches(1).ToList();
+        CollectionAssert.AreEquivalent(Enumerable.Range(0, 1000).ToList(), epoch.SelectMany(b => b).Select(s => rows.IndexOf(s)).ToList(), "every sentence once");
+        double Padding(IEnumerable<IReadOnlyList<TaggedSentence>> batches) => batches.Sum(b => b.Count * b.Max(s => s.Length) - b.Sum(s => s.Length)) / (double)rows.Sum(s => s.Length);
+        double bucketedPadding = Padding(epoch), plainPadding = Padding(plain.Batches(1));
+        Console.WriteLine($"padding per real token: bucketed {bucketedPadding:F3}, shuffled {plainPadding:F3}");
+        Assert.IsTrue(bucketedPadding < plainPadding / 5, $"bucketed batches pad {bucketedPadding:F3} per token, shuffled ones {plainPadding:F3}");
+        CollectionAssert.AreEqual(epoch.SelectMany(b => b).ToList(), bucketed.Batches(1).SelectMany(b => b).ToList(), "an epoch's batches repeat with the seed");
+        CollectionAssert.AreNotEqual(epoch.SelectMany(b => b).ToList(), bucketed.Batches(2).SelectMany(b => b).ToList(), "and differ between epochs");
+        CollectionAssert.AreEqual(rows, bucketed.Batches(0).SelectMany(b => b).ToList(), "epoch 0 (validation) keeps the stored order");
+    }
+
+    [TestMethod]
     public void TheCasingClassesFollowTheirDefinition()
     {
         Assert.AreEqual(1, TokenFeaturizer.CasingClass("1961"));
