@@ -154,6 +154,10 @@ internal sealed class TaggingWorkflow
         return SequenceTaggingEvaluator.Evaluate(gold, predicted, _t.SchemeKind);
     }
 
+    /// <summary>The first sentence's tokens of a CoNLL file (what generated code tags as its example).</summary>
+    public string[] FirstSentence(string path) =>
+        _ml.Data.CreateEnumerable<Sentence>(Load(path, "data.path"), reuseRowObject: false).First().Tokens;
+
     /// <summary>Metrics of a saved tagger on labelled sentences (a CoNLL file), or on the config's test sentences.</summary>
     public MetricsRow Evaluate(ITransformer model, string? dataPath)
     {

@@ -160,7 +160,18 @@ public sealed class WorkflowTests
             Assert.AreEqual("The\tat", lines[0]);
             Assert.AreEqual(9, lines.Length, "4 + 3 tokens, a blank line after each sentence");
             Assert.AreEqual(".\t.", lines[3]);
-            Assert.ThrowsExactly<ConfigException>(() => CodeGenerator.Write(config, Path.Combine(folder, "code")));
+
+            // codegen: the generated project tags the data file's first sentence as the tool's predict does.
+            var first = File.ReadLines(config.Resolve(config.Data.Path)).TakeWhile(l => l.Length > 0).ToList();
+            var firstInput = Path.Combine(folder, "first.txt");
+            File.WriteAllLines(firstInput, first.Select(l => l.Split('\t')[0]));
+            SavedModel.Predict(config, null, firstInput, output);
+            var expected = File.ReadLines(output).TakeWhile(l => l.Length > 0).Select(l => l.Split('\t')[1]).ToList();
+            var code = CodeGenerator.Write(config, Path.Combine(folder, "code"), ConfigTests.RepoRoot());
+            var run = Dotnet(code, "run -c Release", 8);
+            var tags = run.Split('\n').Single(l => l.StartsWith("Tags=", StringComparison.Ordinal)).Trim()["Tags=".Length..].Split(' ');
+            CollectionAssert.AreEqual(expected, tags);
+            Assert.AreEqual(Program.ExitCodes.BadConfig, Program.Main(new[] { "explain", Path.Combine(folder, "brown-pos.json"), "--input", firstInput }), "explain says tagging is not served yet");
         }
         finally
         {
