@@ -216,7 +216,7 @@ internal sealed class WorkflowConfig
     internal void RequireNotTagging(string verb)
     {
         if (TaskKind == WorkflowTask.Tagging)
-            throw new ConfigException("task", $"'{verb}' is not available for task 'tagging' yet; 'train', 'evaluate', 'predict' and 'codegen' are.");
+            throw new ConfigException("task", $"{(verb.Contains(' ') ? verb : $"'{verb}'")} is not available for task 'tagging' yet; the tool's 'train', 'evaluate', 'predict' and 'codegen' are.");
     }
 
     internal static void Require(bool condition, string field, string message)

@@ -146,6 +146,7 @@ namespace MLNet.Sequence
                 CharacterVocabularySize = featurizer.CharacterVocabularySize,
                 CharacterEmbeddingDimension = o.CharacterEmbeddingDimension,
                 CharacterFilters = o.CharacterFilters,
+                CharacterEncoder = o.CharacterEncoder,
                 MaxCharacters = o.MaximumCharactersPerToken,
                 CasingClasses = o.UseCasingFeatures ? TokenFeaturizer.CasingClasses : 0,
                 ExtraFeatures = extraFeatures,

@@ -68,10 +68,14 @@ namespace MLNet.Sequence
         [BooleanChoice(true)]
         public bool UseCharacterFeatures { get; set; } = true;
 
+        /// <summary>The character encoder: a CNN (default) or a bidirectional LSTM.</summary>
+        [Choice(new object[] { "Cnn", "BiLstm" }, "Cnn")]
+        public CharacterEncoder CharacterEncoder { get; set; } = CharacterEncoder.Cnn;
+
         /// <summary>Character embedding size. Default 25.</summary>
         public int CharacterEmbeddingDimension { get; set; } = 25;
 
-        /// <summary>Filters of the character CNN (the size of each token's character vector). Default 50.</summary>
+        /// <summary>Filters of the character CNN, or hidden units per direction of the character BiLSTM. Default 50.</summary>
         [Range(10, 200, 50, true)]
         public int CharacterFilters { get; set; } = 50;
 
@@ -199,6 +203,8 @@ namespace MLNet.Sequence
                 throw new ArgumentOutOfRangeException(nameof(CrfConstraints), CrfConstraints, $"Option CrfConstraints supports Plain (none), Iob2 and Iobes; it was {CrfConstraints}.");
             if (CrfConstraints != TaggingScheme.Plain && !UseCrf)
                 throw new ArgumentException($"Option CrfConstraints = {CrfConstraints} needs UseCrf = true (the constraints are the CRF's).", nameof(CrfConstraints));
+            if (!Enum.IsDefined(CharacterEncoder))
+                throw new ArgumentOutOfRangeException(nameof(CharacterEncoder), CharacterEncoder, "Option CharacterEncoder must be Cnn or BiLstm.");
             if (!Enum.IsDefined(Optimizer) || !Enum.IsDefined(LearningRateSchedule) || !Enum.IsDefined(OnCancellation))
                 throw new ArgumentOutOfRangeException(nameof(Optimizer), "Options Optimizer, LearningRateSchedule and OnCancellation must hold defined values.");
         }

@@ -30,7 +30,9 @@ namespace MLNet.Sequence.Trainers.Network
         /// <summary>Character vocabulary size including padding (0) and unknown (1); 0 = no character features.</summary>
         public int CharacterVocabularySize { get; set; }
         public int CharacterEmbeddingDimension { get; set; } = 25;
-        /// <summary>Filters of the character CNN: the size of each token's character feature vector.</summary>
+        /// <summary>The character encoder.</summary>
+        public CharacterEncoder CharacterEncoder { get; set; }
+        /// <summary>Filters of the character CNN, or hidden units per direction of the character BiLSTM.</summary>
         public int CharacterFilters { get; set; } = 50;
         public int CharacterKernelSize { get; set; } = 3;
         /// <summary>Characters kept per token (the first and last halves of a longer token).</summary>
@@ -91,6 +93,7 @@ namespace MLNet.Sequence.Trainers.Network
         private readonly Embedding words;
         private readonly Embedding? characters;
         private readonly Linear? characterConvolution;
+        private readonly LSTM? characterLstm;
         private readonly Embedding? casing;
         private readonly Encoder encoder;
         private readonly Linear emissions;
@@ -108,8 +111,16 @@ namespace MLNet.Sequence.Trainers.Network
             if (config.CharacterFeatures)
             {
                 characters = nn.Embedding(config.CharacterVocabularySize, config.CharacterEmbeddingDimension, padding_idx: 0);
-                characterConvolution = nn.Linear(config.CharacterEmbeddingDimension * config.CharacterKernelSize, config.CharacterFilters);
-                input += config.CharacterFilters;
+                if (config.CharacterEncoder == CharacterEncoder.BiLstm)
+                {
+                    characterLstm = nn.LSTM(config.CharacterEmbeddingDimension, config.CharacterFilters, batchFirst: true, bidirectional: true);
+                    input += 2 * config.CharacterFilters;
+                }
+                else
+                {
+                    characterConvolution = nn.Linear(config.CharacterEmbeddingDimension * config.CharacterKernelSize, config.CharacterFilters);
+                    input += config.CharacterFilters;
+                }
             }
             if (config.CasingClasses > 0)
             {
@@ -189,12 +200,31 @@ namespace MLNet.Sequence.Trainers.Network
             long b = chars.shape[0], t = chars.shape[1], c = chars.shape[2];
             var flat = chars.view(b * t, c);
             var e = Drop(characters!.call(flat));                                         // [N, C, Dc]
+            if (characterLstm != null)
+                return CharacterLstm(e, flat.gt(0)).view(b, t, -1);
             var conv = ConvolutionalEncoder.Convolution(e, characterConvolution!, _config.CharacterKernelSize, 1, centered: true);   // [N, C, F]
             var real = flat.gt(0);                                                        // [N, C]
             var pooled = conv.masked_fill(real.logical_not().unsqueeze(-1), float.NegativeInfinity).amax(new long[] { 1 });
             var any = real.any(1).unsqueeze(-1);
             pooled = torch.where(any, pooled, torch.zeros_like(pooled));                  // no character: zeros, never −∞
             return pooled.view(b, t, -1);
+        }
+
+        /// <summary>
+        /// The character BiLSTM: each token's characters read both ways (packed, so each direction starts at a real
+        /// character), the forward and backward final states joined; tokens without characters give zeros.
+        /// </summary>
+        private Tensor CharacterLstm(Tensor embedded, Tensor real)
+        {
+            var lengths = real.sum(1, type: ScalarType.Int64);                          // [N]
+            var any = lengths.gt(0);
+            var safe = lengths.clamp_min(1).cpu();
+            using var packed = nn.utils.rnn.pack_padded_sequence(embedded, safe, batch_first: true, enforce_sorted: false);
+            var (output, h, c) = characterLstm!.call(packed);
+            output.Dispose();
+            c.Dispose();
+            var joined = torch.cat(new[] { h[0], h[1] }, 1);                           // [N, 2H]: forward last, backward first
+            return torch.where(any.unsqueeze(1), joined, torch.zeros_like(joined));
         }
 
         /// <summary>The training loss of a batch: the CRF's mean negative log-likelihood per sentence, or the mean cross-entropy per real token.</summary>

@@ -74,7 +74,7 @@ public sealed class SequenceTaggerTests
     {
         // Batched Transform pads sentences to the longest of the batch; a prediction engine tags each alone. Padding must
         // change nothing, for every encoder (bidirectional RNNs pack, the Transformer masks keys, the centred CNN re-zeroes
-        // padding after each block) and for the CRF.
+        // padding after each block), for the CRF, and for the character BiLSTM (packed characters).
         var ml = new MLContext(1);
         var (train, test) = Slice(200, 40);
         var trainers = new (string Name, SequenceTaggerEstimator Trainer)[]
@@ -83,6 +83,7 @@ public sealed class SequenceTaggerTests
             ("gru-crf", ml.SequenceTagging.Trainers.SequenceGru(Quick(new GruTaggerOptions { UseCrf = true }, 1))),
             ("transformer", ml.SequenceTagging.Trainers.SequenceTransformer(Quick(new TransformerTaggerOptions { ModelDimension = 32, FeedForwardDimension = 64 }, 1))),
             ("cnn", ml.SequenceTagging.Trainers.SequenceCnn(Quick(new CnnTaggerOptions { Channels = 32 }, 1))),
+            ("lstm-charlstm", ml.SequenceTagging.Trainers.SequenceLstm(Quick(new LstmTaggerOptions { CharacterEncoder = CharacterEncoder.BiLstm }, 1))),
         };
         foreach (var (name, trainer) in trainers)
         {
