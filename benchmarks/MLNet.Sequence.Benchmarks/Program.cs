@@ -17,7 +17,7 @@ namespace MLNet.Sequence.Benchmarks;
 ///   dotnet run -c Release --project benchmarks/MLNet.Sequence.Benchmarks -- gru [threads...]     the library's CPU GRU kernel vs libtorch's GRU
 ///   dotnet run -c Release --project benchmarks/MLNet.Sequence.Benchmarks -- forecast             backtest folds on taylor, many-series throughput and memory
 ///   dotnet run -c Release --project benchmarks/MLNet.Sequence.Benchmarks -- anomaly [method:points ...]  anomaly detectors: points/s and peak memory up to 10M points
-///   dotnet run -c Release --project benchmarks/MLNet.Sequence.Benchmarks -- tagging [lstm lstm-unbucketed crf cnn transformer]  taggers: tokens/s of Fit and Transform vs a raw TorchSharp loop
+///   dotnet run -c Release --project benchmarks/MLNet.Sequence.Benchmarks -- tagging [lstm lstm-bucketed crf crf-bucketed cnn transformer]  taggers: tokens/s of Fit and Transform vs a raw TorchSharp loop
 /// </summary>
 public static class Program
 {

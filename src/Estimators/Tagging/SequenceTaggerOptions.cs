@@ -117,9 +117,10 @@ namespace MLNet.Sequence
 
         /// <summary>
         /// Batch sentences of similar length (each epoch: shuffle, sort pools of 50 batches by length, shuffle the
-        /// batches), so batches carry little padding. Default true (faster; docs/benchmarks.md).
+        /// batches), so batches carry little padding: faster (1.3× for the BiLSTM-CNN-CRF on Brown), at a small cost in
+        /// accuracy on small data (0.947 against 0.950 there; docs/tagging.md). Default false.
         /// </summary>
-        public bool BucketByLength { get; set; } = true;
+        public bool BucketByLength { get; set; }
 
         /// <summary>The learning rate. Default 2e-3.</summary>
         [Range(1e-4, 1e-2, 2e-3, true)]
