@@ -5,6 +5,7 @@ using System.IO;
 using System.Linq;
 using Microsoft.ML;
 using MLNet.Sequence.Tagging;
+using MLNet.Sequence.Trainers;
 
 namespace MLNet.Sequence.Examples;
 
@@ -72,7 +73,7 @@ public static class TaggingJob
         return head is "np" or "np$" or "nps" or "nps$";
     }
 
-    /// <summary>-- tagging [word|char|crf|gru|transformer|cnn|names|all] [Option=Value ...] (options of every tagger run)</summary>
+    /// <summary>-- tagging [word|char-cnn|char|crf|gru|transformer|cnn|names|all] [Option=Value ...] (options of every tagger run)</summary>
     public static void Run(string[] args)
     {
         string which = args.Length > 0 ? args[0] : "all";
@@ -82,6 +83,7 @@ public static class TaggingJob
         var runs = new List<(string Name, Func<MLContext, SequenceTaggerEstimator> Make)>
         {
             ("word", ml => ml.SequenceTagging.Trainers.SequenceLstm(With(new LstmTaggerOptions { UseCharacterFeatures = false, UseCasingFeatures = false }))),
+            ("char-cnn", ml => ml.SequenceTagging.Trainers.SequenceLstm(With(new LstmTaggerOptions { CharacterEncoder = CharacterEncoder.Cnn }))),
             ("char", ml => ml.SequenceTagging.Trainers.SequenceLstm(With(new LstmTaggerOptions()))),
             ("crf", ml => ml.SequenceTagging.Trainers.SequenceLstm(With(new LstmTaggerOptions { UseCrf = true }))),
             ("gru", ml => ml.SequenceTagging.Trainers.SequenceGru(With(new GruTaggerOptions()))),

@@ -23,10 +23,10 @@ namespace MLNet.Sequence.Trainers
     /// <summary>How a tagger turns a token's characters into a vector.</summary>
     public enum CharacterEncoder
     {
-        /// <summary>A convolution over the characters and the maximum over them (Ma and Hovy, ACL 2016).</summary>
-        Cnn,
         /// <summary>A bidirectional LSTM over the characters, its two final states joined (Lample et al., NAACL 2016).</summary>
         BiLstm,
+        /// <summary>A convolution over the characters and the maximum over them (Ma and Hovy, ACL 2016).</summary>
+        Cnn,
     }
 
     /// <summary>How the encoder's per-step outputs become one vector per sequence (many-to-one).</summary>

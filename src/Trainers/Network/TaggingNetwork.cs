@@ -31,7 +31,7 @@ namespace MLNet.Sequence.Trainers.Network
         public int CharacterVocabularySize { get; set; }
         public int CharacterEmbeddingDimension { get; set; } = 25;
         /// <summary>The character encoder.</summary>
-        public CharacterEncoder CharacterEncoder { get; set; }
+        public CharacterEncoder CharacterEncoder { get; set; } = CharacterEncoder.BiLstm;
         /// <summary>Filters of the character CNN, or hidden units per direction of the character BiLSTM.</summary>
         public int CharacterFilters { get; set; } = 50;
         public int CharacterKernelSize { get; set; } = 3;

@@ -61,8 +61,8 @@ public sealed class SequenceTaggerTests
         var (train, test) = Slice();
         using var model = ml.SequenceTagging.Trainers.SequenceLstm(Quick(new LstmTaggerOptions(), epochs: 6)).Fit(ml.Data.LoadFromEnumerable(train));
         double accuracy = Accuracy(ml, model, test);
-        Console.WriteLine($"BiLSTM-CNN, 800 sentences, 6 epochs: token accuracy {accuracy:F4}");
-        Assert.IsTrue(accuracy > 0.77, $"token accuracy {accuracy:F4} (0.809 measured)");
+        Console.WriteLine($"BiLSTM with character BiLSTM, 800 sentences, 6 epochs: token accuracy {accuracy:F4}");
+        Assert.IsTrue(accuracy > 0.77, $"token accuracy {accuracy:F4} (0.803 measured)");
         Assert.AreEqual(6, model.TrainingHistory!.Epochs.Count);
         Assert.IsTrue(model.TrainingHistory.Epochs[^1].TrainingLoss < model.TrainingHistory.Epochs[0].TrainingLoss);
         Assert.IsTrue(model.IsKnownWord("the") && model.IsKnownWord("The"), "words are looked up in lower case");
