@@ -148,7 +148,7 @@ public static class TaggingJob
             using var model = ml.SequenceTagging.Trainers.SequenceLstm(options).Fit(ml.Data.LoadFromEnumerable(nameTrain));
             double seconds = clock.Elapsed.TotalSeconds;
             var metrics = ml.SequenceTagging.Evaluate(model.Transform(ml.Data.LoadFromEnumerable(nameTest)), "Label", "PredictedLabel", TaggingScheme.Iob2);
-            Console.WriteLine($"   NAME chunks, BiLSTM-CNN{(crf ? "-CRF (IOB2 constraints)" : "")}: entity precision {metrics.Entities.Precision:F4} recall {metrics.Entities.Recall:F4} F1 {metrics.Entities.F1:F4} " +
+            Console.WriteLine($"   NAME chunks, BiLSTM with character BiLSTM{(crf ? ", CRF with IOB2 constraints" : "")}: entity precision {metrics.Entities.Precision:F4} recall {metrics.Entities.Recall:F4} F1 {metrics.Entities.F1:F4} " +
                               $"({metrics.Entities.Support} gold chunks), token accuracy {metrics.TokenAccuracy:F4}, train {seconds:F0} s");
             if (crf)
                 Console.Write(metrics.ToConllReport());
