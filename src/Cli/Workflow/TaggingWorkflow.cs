@@ -74,7 +74,7 @@ internal sealed class TaggingWorkflow
         if (_t.ConstrainTransitions)
             options.CrfConstraints = _t.SchemeKind;
         Directory.CreateDirectory(_c.OutputDirectory);
-        long sentences = train.GetRowCount() ?? 0;
+        long sentences = train.GetRowCount() ?? Count(train);
         _observer.Info($"Training a {_c.Trainer.Family} tagger{(options.UseCrf ? " with a CRF" : "")} on {sentences} sentences for {options.NumberOfEpochs} epochs.");
         var clock = Stopwatch.StartNew();
         using var tagger = Trainer(options).Fit(train);
@@ -99,6 +99,16 @@ internal sealed class TaggingWorkflow
         report.Files["metrics"] = metricsPath;
         report.Save(metricsPath);
         return report;
+    }
+
+    /// <summary>Rows of a view that does not know its count (a split).</summary>
+    private static long Count(IDataView data)
+    {
+        long n = 0;
+        using var cursor = data.GetRowCursor(Array.Empty<DataViewSchema.Column>());
+        while (cursor.MoveNext())
+            n++;
+        return n;
     }
 
     private SequenceTaggerEstimator Trainer(SequenceTaggerOptions options)

@@ -23,7 +23,7 @@ namespace MLNet.Sequence.Trainers
         public double? ValidationLoss { get; }
         /// <summary>The validation metric (<see cref="MetricName"/>), when there is validation data.</summary>
         public double? ValidationMetric { get; }
-        /// <summary>"accuracy" for classification, "rmse" (in label units) for regression, "pinball" for quantiles.</summary>
+        /// <summary>"accuracy" for classification, "rmse" (in label units) for regression, "pinball" for quantiles, "token accuracy" for taggers.</summary>
         public string MetricName { get; }
         /// <summary>The learning rate used in this epoch.</summary>
         public double LearningRate { get; }
