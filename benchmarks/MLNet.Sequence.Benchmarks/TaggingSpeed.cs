@@ -26,25 +26,12 @@ public static class TaggingSpeed
         public string[] Label { get; set; } = Array.Empty<string>();
     }
 
+    /// <summary>The Brown sentences in the split's order (System.Random(42) shuffle), read by the library's CoNLL loader.</summary>
     private static List<Sentence> Brown()
     {
-        var sentences = new List<Sentence>();
-        var words = new List<string>();
-        var tags = new List<string>();
-        foreach (var line in File.ReadLines(Path.Combine(AppContext.BaseDirectory, "data", "tagging", "brown_news_pos.conll")).Append(""))
-        {
-            if (line.Length == 0)
-            {
-                if (words.Count > 0)
-                    sentences.Add(new Sentence { Tokens = words.ToArray(), Label = tags.ToArray() });
-                words.Clear();
-                tags.Clear();
-                continue;
-            }
-            int tab = line.IndexOf('\t');
-            words.Add(line[..tab]);
-            tags.Add(line[(tab + 1)..]);
-        }
+        var ml = new MLContext(1);
+        var data = ml.SequenceTagging.LoadFromConllFile(Path.Combine(AppContext.BaseDirectory, "data", "tagging", "brown_news_pos.conll"));
+        var sentences = ml.Data.CreateEnumerable<Sentence>(data, reuseRowObject: false).ToList();
         var order = Enumerable.Range(0, sentences.Count).ToArray();
         new Random(42).Shuffle(order);
         return order.Select(i => sentences[i]).ToList();

@@ -22,26 +22,11 @@ public static class TaggingJob
         public string[] Label { get; set; } = Array.Empty<string>();
     }
 
+    /// <summary>The Brown sentences, read by the library's CoNLL loader.</summary>
     public static List<Sentence> Brown()
     {
-        var sentences = new List<Sentence>();
-        var words = new List<string>();
-        var tags = new List<string>();
-        foreach (var line in File.ReadLines(Data.PathOf("tagging/brown_news_pos.conll")).Append(""))
-        {
-            if (line.Length == 0)
-            {
-                if (words.Count > 0)
-                    sentences.Add(new Sentence { Tokens = words.ToArray(), Label = tags.ToArray() });
-                words.Clear();
-                tags.Clear();
-                continue;
-            }
-            int tab = line.IndexOf('\t');
-            words.Add(line[..tab]);
-            tags.Add(line[(tab + 1)..]);
-        }
-        return sentences;
+        var ml = new MLContext(1);
+        return ml.Data.CreateEnumerable<Sentence>(ml.SequenceTagging.LoadFromConllFile(Data.PathOf("tagging/brown_news_pos.conll")), reuseRowObject: false).ToList();
     }
 
     public static (List<Sentence> Train, List<Sentence> Test) Split(List<Sentence> all)

@@ -226,22 +226,7 @@ namespace MLNet.Sequence.Trainers
         public void Save(Stream destination)
         {
             using var _ = Use();
-            if (_device.IsCpu)
-            {
-                _network.save(destination);
-                return;
-            }
-            using var copy = new SequenceNetwork(_network.Config);
-            using (torch.no_grad())
-            {
-                var target = copy.state_dict();
-                foreach (var (name, t) in _network.state_dict())
-                {
-                    using var cpu = t.cpu();
-                    target[name].copy_(cpu);
-                }
-            }
-            copy.save(destination);
+            ModuleFiles.Save(_network, _device.IsCpu, () => new SequenceNetwork(_network.Config), destination);
         }
 
         /// <summary>Adds an owner until the returned lease is released or collected; throws when the engine was already freed.</summary>

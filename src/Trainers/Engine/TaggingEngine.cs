@@ -215,22 +215,7 @@ namespace MLNet.Sequence.Trainers
         public void Save(Stream destination)
         {
             using var _ = _ownership.Use();
-            if (_device.type == DeviceType.CPU)
-            {
-                _network.save(destination);
-                return;
-            }
-            using var copy = new TaggingNetwork(_network.Config);
-            using (torch.no_grad())
-            {
-                var target = copy.state_dict();
-                foreach (var (name, t) in _network.state_dict())
-                {
-                    using var cpu = t.cpu();
-                    target[name].copy_(cpu);
-                }
-            }
-            copy.save(destination);
+            ModuleFiles.Save(_network, _device.type == DeviceType.CPU, () => new TaggingNetwork(_network.Config), destination);
         }
 
         public EngineLease Lease() => _ownership.Lease();
