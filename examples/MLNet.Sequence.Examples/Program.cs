@@ -43,6 +43,8 @@ public static class Program
         }
         if (only == "tagging")
             TaggingJob.Run(args.Skip(1).ToArray());
+        if (only == "speech")
+            SpeechJob.Run(args.Skip(1).ToArray());
         if (only == "singles")
             SinglesJob.Run();
         if (only == "nab")

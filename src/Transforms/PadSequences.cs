@@ -21,6 +21,11 @@ namespace MLNet.Sequence.Transforms
     /// Pads or truncates a variable-length vector column (token ids, keys or numbers) to a fixed length, with the
     /// semantics of Keras <c>pad_sequences</c>; optionally also writes each row's true length and a mask.
     /// </summary>
+    /// <remarks>
+    /// A column whose type has two dimensions [steps, values] (e.g. [0, 13] from <c>ExtractAudioFeatures</c>: a variable
+    /// number of frames of 13 values) is padded step by step: the length, the mask and truncation count steps, and the
+    /// output has shape [length, values].
+    /// </remarks>
     public sealed class PadSequencesEstimator : IEstimator<PadSequencesTransformer>
     {
         /// <summary>Options of <see cref="PadSequencesEstimator"/>.</summary>
@@ -32,7 +37,7 @@ namespace MLNet.Sequence.Transforms
             /// <summary>The input column: a vector of keys, Single, Double, Int32 or Int64. Defaults to <see cref="OutputColumnName"/>.</summary>
             public string? InputColumnName { get; set; }
 
-            /// <summary>The fixed output length. Null (default) learns it at Fit from <see cref="LengthPercentile"/> of the lengths seen.</summary>
+            /// <summary>The fixed output length (in steps for a [steps, values] input). Null (default) learns it at Fit from <see cref="LengthPercentile"/> of the lengths seen.</summary>
             public int? Length { get; set; }
 
             /// <summary>When <see cref="Length"/> is null: the percentile (0, 100] of the training lengths to use; 100 (default) is the longest, as Keras does with <c>maxlen=None</c>.</summary>
@@ -112,9 +117,11 @@ namespace MLNet.Sequence.Transforms
         {
             ArgumentNullException.ThrowIfNull(input);
             var col = PadSequencesTransformer.CheckInput(ColumnChecks.Find(input.Schema, Input, nameof(Options.InputColumnName), PadSequencesTransformer.Expected), _options.PadValue);
-            int length = _options.Length ?? LearnLength(input, col);
+            int step = PadSequencesTransformer.ValuesPerStepOf(input.Schema[Input].Type);
+            int length = _options.Length ?? LearnLength(input, step);
             return new PadSequencesTransformer(new PadSequencesTransformer.Config
             {
+                ValuesPerStep = step,
                 OutputColumnName = _options.OutputColumnName,
                 InputColumnName = Input,
                 Length = length,
@@ -127,7 +134,7 @@ namespace MLNet.Sequence.Transforms
             });
         }
 
-        private int LearnLength(IDataView input, ColumnTypeInfo col)
+        private int LearnLength(IDataView input, int step)
         {
             var column = input.Schema[Input];
             var lengths = new List<int>();
@@ -135,7 +142,7 @@ namespace MLNet.Sequence.Transforms
             {
                 var getLength = VectorLength.Getter(cursor, column);
                 while (cursor.MoveNext())
-                    lengths.Add(getLength());
+                    lengths.Add(PadSequencesTransformer.Steps(getLength(), step, Input, cursor.Position));
             }
             if (lengths.Count == 0)
                 throw new InvalidOperationException($"Cannot learn the padded length of column '{Input}': the training data has no rows. Set option {nameof(Options.Length)}.");
@@ -166,6 +173,8 @@ namespace MLNet.Sequence.Transforms
             public string? LengthColumnName { get; set; }
             public string? MaskColumnName { get; set; }
             public bool AllowEmpty { get; set; }
+            /// <summary>Values per step: 1, or the second dimension of a [steps, values] input.</summary>
+            public int ValuesPerStep { get; set; } = 1;
         }
 
         private readonly Config _config;
@@ -184,6 +193,15 @@ namespace MLNet.Sequence.Transforms
         /// <summary>Which end truncation removes.</summary>
         public SequenceEnd Truncation => _config.Truncation;
 
+        /// <summary>Values per step of a column: the second dimension of a two-dimensional vector type, else 1.</summary>
+        internal static int ValuesPerStepOf(DataViewType type) =>
+            type is VectorDataViewType { Dimensions.Length: 2 } v && v.Dimensions[1] > 0 ? v.Dimensions[1] : 1;
+
+        /// <summary>The number of steps in <paramref name="values"/> values; an error when they do not fill whole steps.</summary>
+        internal static int Steps(int values, int step, string column, long row) =>
+            values % step == 0 ? values / step
+                : throw new InvalidOperationException($"Column '{column}' has {values} values at row {row}, not a whole number of steps of {step} values (its type's second dimension).");
+
         internal static ColumnTypeInfo CheckInput(ColumnTypeInfo c, double padValue)
         {
             var raw = c.RawType;
@@ -201,13 +219,14 @@ namespace MLNet.Sequence.Transforms
         }
 
         string ISequencePersistable.PartKind => "PadSequences";
-        int ISequencePersistable.PartVersion => 1;
-        void ISequencePersistable.SavePart(ModelPartWriter writer) => writer.WriteJson("config.json", PadSequencesConfigV1.From(_config));
+        /// <summary>Version 2 adds steps of several values; a model padding single values stays readable by version-1 readers.</summary>
+        int ISequencePersistable.PartVersion => _config.ValuesPerStep == 1 ? 1 : 2;
+        void ISequencePersistable.SavePart(ModelPartWriter writer) => writer.WriteJson("config.json", PadSequencesConfigV2.From(_config));
 
         internal static PadSequencesTransformer Load(ModelPartReader reader)
         {
-            reader.RequireVersion("PadSequences", 1);
-            return new PadSequencesTransformer(reader.ReadJson<PadSequencesConfigV1>("config.json").ToConfig());
+            reader.RequireVersion("PadSequences", 2);
+            return new PadSequencesTransformer(reader.ReadJson<PadSequencesConfigV2>("config.json").ToConfig());
         }
 
         private protected override ColumnBinding Bind(DataViewSchema inputSchema) => new Binding(this, inputSchema);
@@ -228,10 +247,15 @@ namespace MLNet.Sequence.Transforms
                 _input = col.Index;
                 _raw = info.RawType;
                 _isKey = info.IsKey;
+                int step = ValuesPerStepOf(col.Type);
+                if (step != _c.ValuesPerStep)
+                    throw ColumnChecks.WrongType(info, nameof(PadSequencesEstimator.Options.InputColumnName),
+                        _c.ValuesPerStep == 1 ? "a vector of single values, as at Fit" : $"a vector of steps of {_c.ValuesPerStep} values (dimensions [0, {_c.ValuesPerStep}]), as at Fit");
                 var itemType = ((VectorDataViewType)col.Type).ItemType;
                 var ann = new DataViewSchema.Annotations.Builder();
                 ann.Add(col.Annotations, name => name == "KeyValues");
-                _added.Add(new AddedColumn(_c.OutputColumnName, new VectorDataViewType((PrimitiveDataViewType)itemType, _c.Length), ann.ToAnnotations()));
+                var shape = _c.ValuesPerStep == 1 ? new[] { _c.Length } : new[] { _c.Length, _c.ValuesPerStep };
+                _added.Add(new AddedColumn(_c.OutputColumnName, new VectorDataViewType((PrimitiveDataViewType)itemType, shape), ann.ToAnnotations()));
                 if (_c.LengthColumnName != null)
                     _added.Add(new AddedColumn(_c.LengthColumnName, NumberDataViewType.Int32));
                 if (_c.MaskColumnName != null)
@@ -294,7 +318,7 @@ namespace MLNet.Sequence.Transforms
             public PadState(Config c, ValueGetter<VBuffer<T>> getter, DataViewRow row, T pad)
             {
                 _c = c; _getter = getter; _row = row; _pad = pad;
-                _out = new T[c.Length];
+                _out = new T[c.Length * c.ValuesPerStep];
             }
 
             private void Ensure()
@@ -303,7 +327,8 @@ namespace MLNet.Sequence.Transforms
                     return;
                 _getter(ref _src);
                 var values = Buffers.Dense(_src, ref _scratch);
-                int n = values.Length;
+                int w = _c.ValuesPerStep;
+                int n = Steps(values.Length, w, _c.InputColumnName, _row.Position);
                 if (n == 0 && !_c.AllowEmpty)
                     throw new InvalidOperationException(
                         $"Column '{_c.InputColumnName}' has an empty sequence at row {_row.Position}. Remove such rows (e.g. with mlContext.Data.FilterByCustomPredicate) or set PadSequences option AllowEmpty = true to pad them fully.");
@@ -313,7 +338,7 @@ namespace MLNet.Sequence.Transforms
                 int dstStart = _c.Padding == SequenceEnd.Pre ? L - _keep : 0;
                 var o = _out.AsSpan();
                 o.Fill(_pad);
-                values.Slice(srcStart, _keep).CopyTo(o.Slice(dstStart));
+                values.Slice(srcStart * w, _keep * w).CopyTo(o.Slice(dstStart * w));
                 _position = _row.Position;
             }
 

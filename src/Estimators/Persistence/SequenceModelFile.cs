@@ -42,6 +42,8 @@ namespace MLNet.Sequence.Persistence
             ["Forecaster"] = ForecasterPart.Load,
             ["AnomalyDetector"] = MLNet.Sequence.Anomaly.SequenceAnomalyTransformer.Load,
             ["SequenceTagger"] = SequenceTaggingTransformer.Load,
+            ["LoadAudio"] = MLNet.Sequence.Transforms.Audio.LoadAudioTransformer.Load,
+            ["AudioFeatures"] = MLNet.Sequence.Transforms.Audio.AudioFeaturesTransformer.Load,
         };
 
         /// <summary>Registers the loader of a part kind defined outside this file (trainers' transformers).</summary>

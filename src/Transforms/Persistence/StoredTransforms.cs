@@ -71,8 +71,8 @@ namespace MLNet.Sequence.Transforms.Persistence
         }
     }
 
-    /// <summary>PadSequences config.json, version 1.</summary>
-    internal sealed class PadSequencesConfigV1
+    /// <summary>PadSequences config.json: version 1, and version 2 with steps of several values.</summary>
+    internal sealed class PadSequencesConfigV2
     {
         [JsonPropertyName("OutputColumnName")] public string? OutputColumnName { get; set; }
         [JsonPropertyName("InputColumnName")] public string? InputColumnName { get; set; }
@@ -83,11 +83,14 @@ namespace MLNet.Sequence.Transforms.Persistence
         [JsonPropertyName("LengthColumnName")] public string? LengthColumnName { get; set; }
         [JsonPropertyName("MaskColumnName")] public string? MaskColumnName { get; set; }
         [JsonPropertyName("AllowEmpty")] public bool AllowEmpty { get; set; }
+        /// <summary>Version 2: values per step (absent in version 1, meaning 1).</summary>
+        [JsonPropertyName("ValuesPerStep"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public int? ValuesPerStep { get; set; }
 
-        public static PadSequencesConfigV1 From(PadSequencesTransformer.Config c) => new()
+        public static PadSequencesConfigV2 From(PadSequencesTransformer.Config c) => new()
         {
             OutputColumnName = c.OutputColumnName, InputColumnName = c.InputColumnName, Length = c.Length, Padding = c.Padding, Truncation = c.Truncation,
             PadValue = c.PadValue, LengthColumnName = c.LengthColumnName, MaskColumnName = c.MaskColumnName, AllowEmpty = c.AllowEmpty,
+            ValuesPerStep = c.ValuesPerStep == 1 ? null : c.ValuesPerStep,
         };
 
         public PadSequencesTransformer.Config ToConfig() => new()
@@ -98,6 +101,7 @@ namespace MLNet.Sequence.Transforms.Persistence
             Padding = StoredCheck.Defined(Padding, "PadSequences", "Padding"),
             Truncation = StoredCheck.Defined(Truncation, "PadSequences", "Truncation"),
             PadValue = PadValue, LengthColumnName = LengthColumnName, MaskColumnName = MaskColumnName, AllowEmpty = AllowEmpty,
+            ValuesPerStep = ValuesPerStep is int w ? StoredCheck.Positive(w, "PadSequences", "ValuesPerStep") : 1,
         };
     }
 
