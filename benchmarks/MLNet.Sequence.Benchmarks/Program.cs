@@ -18,6 +18,7 @@ namespace MLNet.Sequence.Benchmarks;
 ///   dotnet run -c Release --project benchmarks/MLNet.Sequence.Benchmarks -- forecast             backtest folds on taylor, many-series throughput and memory
 ///   dotnet run -c Release --project benchmarks/MLNet.Sequence.Benchmarks -- anomaly [method:points ...]  anomaly detectors: points/s and peak memory up to 10M points
 ///   dotnet run -c Release --project benchmarks/MLNet.Sequence.Benchmarks -- tagging [lstm lstm-bucketed crf crf-bucketed cnn transformer]  taggers: tokens/s of Fit and Transform vs a raw TorchSharp loop
+///   dotnet run -c Release --project benchmarks/MLNet.Sequence.Benchmarks -- speech  audio: feature extraction (s of audio/s) vs NWaves alone; WAV-to-digit latency and streaming memory
 /// </summary>
 public static class Program
 {
@@ -46,12 +47,14 @@ public static class Program
                 return AnomalySpeed.Run(args.Skip(1).ToArray());
             case "tagging":
                 return TaggingSpeed.Run(args.Skip(1).ToArray());
+            case "speech":
+                return SpeechSpeed.Run(args.Skip(1).ToArray());
             case "anomaly-child":
                 return AnomalySpeed.Child(args[1], long.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture));
             case "memory-child":
                 return MemoryScaling.Child(args[1], long.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture));
             default:
-                Console.Error.WriteLine($"Unknown mode '{mode}'; expected transforms, memory, trainers, kernels, gru, forecast, anomaly or tagging.");
+                Console.Error.WriteLine($"Unknown mode '{mode}'; expected transforms, memory, trainers, kernels, gru, forecast, anomaly, tagging or speech.");
                 return 2;
         }
     }

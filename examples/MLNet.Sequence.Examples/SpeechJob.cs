@@ -5,7 +5,6 @@ using System.IO;
 using System.Linq;
 using Microsoft.ML;
 using Microsoft.ML.Data;
-using MLNet.Sequence.Plots;
 using MLNet.Sequence.Trainers;
 using MLNet.Sequence.Transforms;
 using MLNet.Sequence.Transforms.Audio;
@@ -60,7 +59,7 @@ public static class SpeechJob
         var ml = new MLContext(1);
         var trainView = ml.Data.LoadFromEnumerable(train);
         var testView = ml.Data.LoadFromEnumerable(test);
-        var outDir = Directory.CreateDirectory(Path.Combine("results", "speech")).FullName;
+        var outDir = Directory.CreateDirectory(Path.Combine(AppContext.BaseDirectory, "output")).FullName;
         if (which is "all" or "classic")
             Classic(ml, trainView, testView);
         T With<T>(T o) where T : SequenceTrainerOptions
@@ -78,7 +77,7 @@ public static class SpeechJob
             ("gru", () => ml.MulticlassClassification.Trainers.SequenceGru(With(new GruOptions { HiddenSize = 64, Bidirectional = true, Pooling = SequencePooling.Mean, NumberOfEpochs = 30 }))),
             ("transformer", () => ml.MulticlassClassification.Trainers.SequenceTransformer(With(new TransformerOptions { ModelDimension = 64, Pooling = SequencePooling.Mean, NumberOfEpochs = 30 }))),
         };
-        (string Name, double Accuracy, ConfusionMatrix Matrix)? best = null;
+        (string Name, double Accuracy, ConfusionMatrix Matrix, string[] Classes)? best = null;
         foreach (var (name, make) in runs)
         {
             if (which != "all" && which != name)
@@ -86,22 +85,30 @@ public static class SpeechJob
             var clock = Stopwatch.StartNew();
             var model = Features(ml).Append(make()).Fit(trainView);
             double seconds = clock.Elapsed.TotalSeconds;
-            var m = ml.MulticlassClassification.Evaluate(model.Transform(testView), "LabelKey");
+            var scored = model.Transform(testView);
+            var m = ml.MulticlassClassification.Evaluate(scored, "LabelKey");
             Console.WriteLine($"   {name,-12} accuracy {m.MicroAccuracy:F4}  macro {m.MacroAccuracy:F4}  log-loss {m.LogLoss:F3}  train {seconds,5:F0} s");
             if (best is null || m.MicroAccuracy > best.Value.Accuracy)
-                best = (name, m.MicroAccuracy, m.ConfusionMatrix);
+                best = (name, m.MicroAccuracy, m.ConfusionMatrix, ClassNames(scored));
             (model as IDisposable)?.Dispose();
         }
         if (best is { } b)
         {
             Console.WriteLine($"   confusion matrix of {b.Name} (rows: true digit, columns: predicted):");
             Console.Write(b.Matrix.GetFormattedConfusionTable());
-            var classes = Enumerable.Range(0, b.Matrix.NumberOfClasses).Select(i => i.ToString()).ToList();
             var path = Path.Combine(outDir, $"fsdd-confusion-{b.Name}.png");
-            ClassificationPlots.SaveConfusionMatrix(path, classes, b.Matrix.Counts.Select(r => (IReadOnlyList<int>)r.Select(x => (int)x).ToList()).ToList(),
+            ClassificationPlots.SaveConfusionMatrix(path, b.Classes, b.Matrix.Counts.Select(r => (IReadOnlyList<int>)r.Select(x => (int)x).ToList()).ToList(),
                 $"FSDD official split: {b.Name} on MFCC frames, accuracy {b.Accuracy:F3}");
             Console.WriteLine($"   (plot: {path})");
         }
+    }
+
+    /// <summary>The digits in key order (the confusion matrix's order).</summary>
+    private static string[] ClassNames(IDataView scored)
+    {
+        VBuffer<ReadOnlyMemory<char>> names = default;
+        scored.Schema["LabelKey"].GetKeyValues(ref names);
+        return names.DenseValues().Select(n => n.ToString()).ToArray();
     }
 
     public sealed class Pooled

@@ -71,6 +71,13 @@ internal static class Program
             AnsiConsole.MarkupLine($"[red]data error[/] {Markup.Escape(e.Message)}");
             return ExitCodes.BadData;
         }
+        catch (Exception e) when (UnreadableFile(e) is { } cause)
+        {
+            // A recording the data names is missing or unreadable (task speech): LoadAudio's message names the file and
+            // row. ML.NET's parallel cursors wrap it ("Splitter/consolidator worker encountered exception"), so unwrap.
+            AnsiConsole.MarkupLine($"[red]data error[/] {Markup.Escape(cause.Message)}");
+            return ExitCodes.BadData;
+        }
         catch (OperationCanceledException)
         {
             AnsiConsole.MarkupLine("[yellow]canceled[/]");
@@ -81,6 +88,15 @@ internal static class Program
             AnsiConsole.MarkupLine($"[red]training failed:[/] {Markup.Escape(e.Message)}");
             return ExitCodes.TrainingFailed;
         }
+    }
+
+    /// <summary>The missing or unreadable file behind <paramref name="e"/>, however deeply ML.NET wrapped it; null when there is none.</summary>
+    internal static Exception? UnreadableFile(Exception e)
+    {
+        for (Exception? x = e; x != null; x = x is AggregateException { InnerExceptions.Count: 1 } a ? a.InnerExceptions[0] : x.InnerException)
+            if (x is FileNotFoundException or InvalidDataException)
+                return x;
+        return null;
     }
 
     /// <summary>Ctrl+C cancels training (the best model so far is kept where the trainer supports it).</summary>
@@ -348,7 +364,7 @@ internal sealed class ExplainCommand : Command<ExplainSettings>
     public override int Execute(CommandContext context, ExplainSettings settings, CancellationToken cancellationToken)
     {
         var config = WorkflowConfig.Load(settings.Config);
-        config.RequireNotTagging("explain");
+        config.RequireVerbServesTask("explain");
         var ml = new Microsoft.ML.MLContext(config.Seed);
         var path = SavedModel.ModelPath(config, settings.Model);
         if (!File.Exists(path))

@@ -42,6 +42,9 @@ internal sealed class WorkflowConfig
 
     public TaggingConfig? Tagging { get; set; }
 
+    /// <summary>Task speech: how recordings (the input column holds WAV paths) become feature frames.</summary>
+    public AudioConfig? Audio { get; set; }
+
     public TrainerConfig? Trainer { get; set; }
 
     public SweepConfig? Sweep { get; set; }
@@ -61,11 +64,15 @@ internal sealed class WorkflowConfig
     public WorkflowTask TaskKind => Task switch
     {
         "binary" => WorkflowTask.Binary,
-        "multiclass" => WorkflowTask.Multiclass,
+        "multiclass" or "speech" => WorkflowTask.Multiclass,
         "regression" => WorkflowTask.Regression,
         "tagging" => WorkflowTask.Tagging,
         _ => WorkflowTask.Forecasting,
     };
+
+    /// <summary>Task speech: multiclass classification whose input column names WAV files.</summary>
+    [JsonIgnore]
+    public bool IsSpeech => Task == "speech";
 
     /// <summary>A path from the config made absolute.</summary>
     public string Resolve(string path) => Path.GetFullPath(Path.IsPathRooted(path) ? path : Path.Combine(BaseDirectory, path));
@@ -138,7 +145,7 @@ internal sealed class WorkflowConfig
         return $"not the expected JSON type ({message.Replace("MLNet.Sequence.Cli.Config.", "", StringComparison.Ordinal)}).";
     }
 
-    private static readonly string[] Tasks = { "binary", "multiclass", "regression", "forecasting", "tagging" };
+    private static readonly string[] Tasks = { "binary", "multiclass", "regression", "forecasting", "tagging", "speech" };
 
     /// <summary>Checks every field; the first problem found is thrown with the field's path.</summary>
     public void Validate()
@@ -154,6 +161,7 @@ internal sealed class WorkflowConfig
             return;
         }
         Require(Tagging == null, "tagging", $"only applies to task 'tagging'; this task is '{Task}'.");
+        Require(Audio == null || IsSpeech, "audio", $"only applies to task 'speech'; this task is '{Task}'.");
         var columns = Data.Columns!.Select(c => c.Name).ToHashSet(StringComparer.Ordinal);
         string Known() => string.Join(", ", Data.Columns!.Select(c => c.Name));
         if (TaskKind == WorkflowTask.Forecasting)
@@ -175,20 +183,29 @@ internal sealed class WorkflowConfig
             Require(Input != Label, "input", "must differ from 'label'.");
             var labelType = Data.Columns!.First(c => c.Name == Label).Type;
             var inputType = Data.Columns!.First(c => c.Name == Input).Type;
-            Require(inputType == "text", "input", $"column '{Input}' must have type 'text' (a sentence or a string of symbols); it is '{inputType}'.");
+            Require(inputType == "text", "input", IsSpeech
+                ? $"column '{Input}' must have type 'text' (the path of a WAV file, relative to the data file's folder or absolute); it is '{inputType}'."
+                : $"column '{Input}' must have type 'text' (a sentence or a string of symbols); it is '{inputType}'.");
             switch (TaskKind)
             {
                 case WorkflowTask.Binary:
                     Require(labelType == "boolean", "label", $"task 'binary' needs a boolean label column (0/1, true/false); '{Label}' has type '{labelType}'.");
                     break;
                 case WorkflowTask.Multiclass:
-                    Require(labelType is "text" or "number", "label", $"task 'multiclass' needs a text or number label column; '{Label}' has type '{labelType}'.");
+                    Require(labelType is "text" or "number", "label", $"task '{Task}' needs a text or number label column; '{Label}' has type '{labelType}'.");
                     break;
                 case WorkflowTask.Regression:
                     Require(labelType == "number", "label", $"task 'regression' needs a number label column; '{Label}' has type '{labelType}'.");
                     break;
             }
-            (Preprocessing ??= new PreprocessingConfig()).Validate();
+            if (IsSpeech)
+            {
+                Require(Preprocessing == null, "preprocessing", "does not apply to task 'speech' (the 'audio' section says how recordings become frames).");
+                Require(Sweep == null, "sweep", "sweeping speech models is not available yet; give a 'trainer' section (family lstm, gru, transformer or cnn).");
+                (Audio ??= new AudioConfig()).Validate();
+            }
+            else
+                (Preprocessing ??= new PreprocessingConfig()).Validate();
         }
         Require(Trainer == null || Sweep == null, "sweep", "give either 'trainer' (one model) or 'sweep' (a search), not both.");
         Trainer?.Validate(TaskKind);
@@ -212,11 +229,11 @@ internal sealed class WorkflowConfig
         Require(!string.IsNullOrWhiteSpace(Output), "output", "must name a folder.");
     }
 
-    /// <summary>Refuses a verb that does not serve this config's task yet.</summary>
-    internal void RequireNotTagging(string verb)
+    /// <summary>Refuses a verb that does not serve this config's task yet (tagging and speech: train, evaluate, predict, codegen).</summary>
+    internal void RequireVerbServesTask(string verb)
     {
-        if (TaskKind == WorkflowTask.Tagging)
-            throw new ConfigException("task", $"{(verb.Contains(' ') ? verb : $"'{verb}'")} is not available for task 'tagging' yet; the tool's 'train', 'evaluate', 'predict' and 'codegen' are.");
+        if (TaskKind == WorkflowTask.Tagging || IsSpeech)
+            throw new ConfigException("task", $"{(verb.Contains(' ') ? verb : $"'{verb}'")} is not available for task '{Task}' yet; the tool's 'train', 'evaluate', 'predict' and 'codegen' are.");
     }
 
     internal static void Require(bool condition, string field, string message)
@@ -425,6 +442,33 @@ internal sealed class TaggingConfig
         WorkflowConfig.Require(TagField != TokenField, "tagging.tagField", "must differ from tagging.tokenField.");
         WorkflowConfig.Require(Schemes.Contains(Scheme), "tagging.scheme", $"must be one of {string.Join(", ", Schemes)}; it was '{Scheme}'.");
         WorkflowConfig.Require(!ConstrainTransitions || Scheme is "iob2" or "iobes", "tagging.constrainTransitions", $"needs scheme iob2 or iobes; it is '{Scheme}'.");
+    }
+}
+
+/// <summary>Task speech: recordings to frames (LoadAudio, ExtractAudioFeatures, PadSequences with a mask).</summary>
+internal sealed class AudioConfig
+{
+    /// <summary>Recordings are read at this rate in Hz (others resampled). Default 16000.</summary>
+    public int SampleRate { get; set; } = 16000;
+
+    /// <summary>mfcc (13 coefficients of 40 mel bands; default) or logmel (40 bands), over 25 ms frames every 10 ms.</summary>
+    public string Features { get; set; } = "mfcc";
+
+    /// <summary>0 (default): the features only; 1: with deltas; 2: with deltas and delta-deltas.</summary>
+    public int DeltaOrder { get; set; }
+
+    /// <summary>Recordings are padded or cut to this percentile of the training recordings' frame counts. Default 98.</summary>
+    public double LengthPercentile { get; set; } = 98;
+
+    [JsonIgnore]
+    public MLNet.Sequence.Transforms.Audio.AudioFeatureKind Kind => Features == "logmel" ? MLNet.Sequence.Transforms.Audio.AudioFeatureKind.LogMel : MLNet.Sequence.Transforms.Audio.AudioFeatureKind.Mfcc;
+
+    internal void Validate()
+    {
+        WorkflowConfig.Require(SampleRate is >= 1000 and <= 384000, "audio.sampleRate", $"must be between 1000 and 384000 Hz; it was {SampleRate}.");
+        WorkflowConfig.Require(Features is "mfcc" or "logmel", "audio.features", $"must be mfcc or logmel; it was '{Features}'.");
+        WorkflowConfig.Require(DeltaOrder is >= 0 and <= 2, "audio.deltaOrder", $"must be 0, 1 or 2; it was {DeltaOrder}.");
+        WorkflowConfig.Require(LengthPercentile is > 0 and <= 100, "audio.lengthPercentile", $"must be in (0, 100]; it was {LengthPercentile.ToString(CultureInfo.InvariantCulture)}.");
     }
 }
 

@@ -33,6 +33,27 @@ internal sealed class DelimitedFile
     /// <summary>Raw fields of each data row (header excluded).</summary>
     public List<string[]> Rows { get; }
 
+    /// <summary>
+    /// Task speech: the file with the input column's WAV paths made absolute, relative paths read from this file's folder,
+    /// so the saved model holds no folder of its own and a predict file's paths start where that file is. Other tasks:
+    /// this file.
+    /// </summary>
+    public DelimitedFile WithAudioPathsResolved(WorkflowConfig config)
+    {
+        int column = Array.IndexOf(Header, config.Input);
+        if (!config.IsSpeech || column < 0)
+            return this;
+        var folder = System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(Path)) ?? "";
+        var rows = Rows.Select(row =>
+        {
+            var copy = (string[])row.Clone();
+            if (column < copy.Length && copy[column].Length > 0 && !System.IO.Path.IsPathRooted(copy[column]))
+                copy[column] = System.IO.Path.GetFullPath(System.IO.Path.Combine(folder, copy[column]));
+            return copy;
+        }).ToList();
+        return new DelimitedFile(Path, Header, rows);
+    }
+
     /// <summary>The 1-based line of data row <paramref name="row"/> in the file.</summary>
     public int LineOf(int row, bool hasHeader) => row + (hasHeader ? 2 : 1);
 

@@ -79,7 +79,7 @@ internal static class WebServer
         {
             var text = body["config"]?.ToJsonString() ?? throw new ConfigException("config", "missing.");
             var config = WorkflowConfig.Parse(text, workspace);
-            config.RequireNotTagging("the web page");
+            config.RequireVerbServesTask("the web page");
             bool sweep = body["mode"]?.GetValue<string>() == "sweep";
             if (sweep && config.Sweep == null)
                 throw new ConfigException("sweep", "missing: a sweep needs a 'sweep' section (minutes and/or maximumTrials).");

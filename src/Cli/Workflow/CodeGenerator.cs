@@ -289,7 +289,7 @@ internal static class CodeGenerator
     private static string PredictProgram(WorkflowConfig c, string ns)
     {
         var file = DelimitedFile.Read(c.Resolve(c.Data.Path), c.Data.SeparatorChar, c.Data.HasHeader, c.Data.Columns!.Select(x => x.Name).ToList(), "data.path");
-        var row = file.Rows[0];
+        var row = file.WithAudioPathsResolved(c).Rows[0];
         var assignments = c.Data.Columns!.Select(col => (col, index: Array.IndexOf(file.Header, col.Name)))
             .Where(x => x.col.Name != c.Label && x.index >= 0)
             .Select(x => $"    {Identifier(x.col.Name)} = {Literal(row[x.index], x.col.Type)},");

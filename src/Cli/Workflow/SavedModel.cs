@@ -44,7 +44,7 @@ internal static class SavedModel
         {
             var file = DelimitedFile.Read(Path.GetFullPath(dataPath), config.Data.SeparatorChar, config.Data.HasHeader, config.Data.Columns!.Select(c => c.Name).ToList(), "--data");
             file.CheckTypes(config.Data.Columns!, config.Data.HasHeader, "--data");
-            test = TabularData.Load(ml, file, config.Data.Columns!);
+            test = TabularData.Load(ml, file.WithAudioPathsResolved(config), config.Data.Columns!);
         }
         else if (config.Split!.CrossValidationFolds != null)
             throw new DataException("--data", "this config cross-validates, so its saved model was trained on every row and no rows are held out; pass --data with labelled rows to score.");
@@ -161,7 +161,7 @@ internal static class SavedModel
     {
         var columns = config.Data.Columns!;
         file.CheckTypes(columns.Where(c => c.Name == config.Input), config.Data.HasHeader, field);
-        var scored = model.Transform(TabularData.Load(ml, file, columns));
+        var scored = model.Transform(TabularData.Load(ml, file.WithAudioPathsResolved(config), columns));
         var extra = new List<(string Name, string[] Values)>();
         switch (config.TaskKind)
         {

@@ -14,6 +14,7 @@ using MLNet.Sequence.Cli.Data;
 using MLNet.Sequence.Forecasting;
 using MLNet.Sequence.Trainers;
 using MLNet.Sequence.Transforms;
+using MLNet.Sequence.Transforms.Audio;
 
 namespace MLNet.Sequence.Cli.Workflow;
 
@@ -46,12 +47,12 @@ internal sealed class TabularWorkflow
         var columns = _c.Data.Columns!;
         var file = DelimitedFile.Read(_c.Resolve(_c.Data.Path), _c.Data.SeparatorChar, _c.Data.HasHeader, columns.Select(c => c.Name).ToList(), "data.path");
         file.CheckTypes(columns, _c.Data.HasHeader, "data.path");
-        var all = TabularData.Load(_ml, file, columns);
+        var all = TabularData.Load(_ml, file.WithAudioPathsResolved(_c), columns);
         if (_c.Data.TestPath != null)
         {
             var testFile = DelimitedFile.Read(_c.Resolve(_c.Data.TestPath), _c.Data.SeparatorChar, _c.Data.HasHeader, columns.Select(c => c.Name).ToList(), "data.testPath");
             testFile.CheckTypes(columns, _c.Data.HasHeader, "data.testPath");
-            return (all, TabularData.Load(_ml, testFile, columns));
+            return (all, TabularData.Load(_ml, testFile.WithAudioPathsResolved(_c), columns));
         }
         if (!split)
             return (all, all);
@@ -59,13 +60,27 @@ internal sealed class TabularWorkflow
         return (parts.TrainSet, parts.TestSet);
     }
 
-    /// <summary>Label conversion and the input column to padded ids (or one-hot steps) in "Features".</summary>
+    /// <summary>
+    /// Label conversion and the input column to padded ids (or one-hot steps) in "Features"; for speech, the recordings
+    /// to padded feature frames in "Features" with a "Mask".
+    /// </summary>
     public IEstimator<ITransformer> Preprocessing()
     {
-        var p = _c.Preprocessing!;
         IEstimator<ITransformer> chain = _c.TaskKind == WorkflowTask.Multiclass
             ? _ml.Transforms.Conversion.MapValueToKey(LabelKey, _c.Label)
             : new EstimatorChain<ITransformer>();
+        if (_c.IsSpeech)
+        {
+            var a = _c.Audio!;
+            return chain.Append(_ml.Transforms.LoadAudio("Audio", _c.Input, a.SampleRate))
+                .Append(_ml.Transforms.ExtractAudioFeatures(new AudioFeaturesEstimator.Options { OutputColumnName = "Frames", InputColumnName = "Audio", Kind = a.Kind, DeltaOrder = a.DeltaOrder }))
+                .Append(_ml.Transforms.PadSequences(new PadSequencesEstimator.Options
+                {
+                    OutputColumnName = "Features", InputColumnName = "Frames", LengthPercentile = a.LengthPercentile, Padding = SequenceEnd.Post, Truncation = SequenceEnd.Post,
+                    MaskColumnName = "Mask",
+                }));
+        }
+        var p = _c.Preprocessing!;
         int vocabulary = p.MaximumVocabularySize ?? 20000;
         switch (p.Tokenizer)
         {
@@ -101,6 +116,8 @@ internal sealed class TabularWorkflow
     {
         options.LabelColumnName = TrainerLabel;
         options.FeatureColumnName = "Features";
+        if (_c.IsSpeech)
+            options.MaskColumnName = "Mask";
         options.Seed ??= _c.Seed;
         if (_c.Split!.ValidationFraction is double fraction and > 0 && options.ValidationData == null)
             options.ValidationFraction = fraction;
@@ -166,8 +183,8 @@ internal sealed class TabularWorkflow
         using (model as IDisposable)
         {
             report.Rows.Add(Evaluate(model, test, report.Trainer!["family"]!.GetValue<string>()));
-            var (baselineName, baseline) = Baseline();
-            report.Rows.Add(Evaluate(baseline.Fit(train), test, baselineName));
+            if (Baseline() is var (baselineName, baseline))
+                report.Rows.Add(Evaluate(baseline.Fit(train), test, baselineName));
             var modelPath = Path.Combine(_c.OutputDirectory, ModelFileName);
             _ml.Model.SaveSequenceModel(model, train.Schema, modelPath);
             report.Files["model"] = modelPath;
@@ -193,7 +210,7 @@ internal sealed class TabularWorkflow
         SequenceTrainerOptions Options() => _c.Trainer != null ? TrainerOptionsBinder.Create(_c.Trainer.Family, _c.Trainer.Options, "trainer.options") : Defaults();
         var family = TrainerOptionsBinder.FamilyOf(Options());
         report.Trainer = new JsonObject { ["family"] = family, ["options"] = TrainerOptionsBinder.Changed(Options()), ["crossValidationFolds"] = k };
-        var (baselineName, baseline) = Baseline();
+        var comparison = Baseline();
         var models = new List<MetricsRow>();
         var baselines = new List<MetricsRow>();
         // Each fold learns its own label keys (in the order classes appear), so counts are summed by class name.
@@ -216,11 +233,13 @@ internal sealed class TabularWorkflow
                             cells[(names[i], names[j])] = cells.GetValueOrDefault((names[i], names[j])) + c[i][j];
                 }
             }
-            baselines.Add(Evaluate(baseline.Fit(split.TrainSet), split.TestSet, baselineName));
+            if (comparison is var (baselineName, baseline))
+                baselines.Add(Evaluate(baseline.Fit(split.TrainSet), split.TestSet, baselineName));
         }
         report.Rows.Add(Summary($"{family} (mean of {k} folds)", models, sd: false));
         report.Rows.Add(Summary($"{family} (standard deviation)", models, sd: true));
-        report.Rows.Add(Summary($"{baselineName} (mean of {k} folds)", baselines, sd: false));
+        if (comparison is var (name, _))
+            report.Rows.Add(Summary($"{name} (mean of {k} folds)", baselines, sd: false));
         _observer.Info($"Training the saved model on all {Describe(all)} rows.");
         using (var final = Preprocessing().Append(Trainer(Options(), token)).Append(Tail()).Fit(all) as IDisposable)
         {
@@ -264,8 +283,10 @@ internal sealed class TabularWorkflow
     /// What an ML.NET user would train without this library, on the same rows, for the metrics table: bag of words and
     /// character n-grams (FeaturizeText) for text, the one-hot steps flattened for symbol strings, then a linear model.
     /// </summary>
-    private (string Name, IEstimator<ITransformer> Pipeline) Baseline()
+    private (string Name, IEstimator<ITransformer> Pipeline)? Baseline()
     {
+        if (_c.IsSpeech)
+            return null;   // ML.NET has no audio features; docs/speech.md compares pooled MFCCs + SDCA by hand
         var p = _c.Preprocessing!;
         IEstimator<ITransformer> features;
         string what;
@@ -292,7 +313,9 @@ internal sealed class TabularWorkflow
     }
 
     /// <summary>Without a trainer section: a temporal CNN with max pooling (words, characters) or flatten (one-hot symbols, whose position matters).</summary>
-    private SequenceTrainerOptions Defaults() => new CnnOptions
+    private SequenceTrainerOptions Defaults() => _c.IsSpeech
+        ? new CnnOptions { Pooling = SequencePooling.Mean }
+        : new CnnOptions
     {
         Pooling = _c.Preprocessing!.Tokenizer == "onehot" ? SequencePooling.Flatten : SequencePooling.Max,
         Dropout = _c.Preprocessing.Tokenizer == "onehot" ? 0.3f : 0.5f,

@@ -27,12 +27,14 @@ public sealed class ConfigTests
 
     internal static string Bundled(string name) => Path.Combine(RepoRoot(), "examples", "configs", name + ".json");
 
-    /// <summary>A bundled config's JSON with the data path made absolute, written to a temporary folder with a few changes.</summary>
+    /// <summary>A bundled config's JSON with the data paths made absolute, written to a temporary folder with a few changes.</summary>
     internal static string Variant(string name, string folder, Action<JsonObject> change)
     {
         var json = JsonNode.Parse(File.ReadAllText(Bundled(name)))!.AsObject();
         var data = json["data"]!.AsObject();
-        data["path"] = Path.GetFullPath(Path.Combine(RepoRoot(), "examples", "configs", data["path"]!.GetValue<string>()));
+        foreach (var field in new[] { "path", "testPath" })
+            if (data[field] is JsonNode relative)
+                data[field] = Path.GetFullPath(Path.Combine(RepoRoot(), "examples", "configs", relative.GetValue<string>()));
         json["output"] = "output";
         json.Remove("$schema");
         change(json);
@@ -82,7 +84,14 @@ public sealed class ConfigTests
 
         Assert.AreEqual("version", Refused(j => j["version"] = 2).Field);
         StringAssert.Contains(Refused(j => j.Remove("version")).Message, "version: missing");
-        StringAssert.Contains(Refused(j => j["task"] = "clustering").Message, "task: must be one of binary, multiclass, regression, forecasting, tagging; it was 'clustering'");
+        StringAssert.Contains(Refused(j => j["task"] = "clustering").Message, "task: must be one of binary, multiclass, regression, forecasting, tagging, speech; it was 'clustering'");
+        // Task speech: the audio section, and what does not apply to it.
+        StringAssert.Contains(Refused(j => j["audio"] = new JsonObject { ["sampleRate"] = 8000 }).Message, "audio: only applies to task 'speech'; this task is 'binary'");
+        StringAssert.Contains(Refused(j => j["audio"]!["features"] = "spectrogram", "fsdd").Message, "audio.features: must be mfcc or logmel; it was 'spectrogram'");
+        StringAssert.Contains(Refused(j => j["audio"]!["sampleRate"] = 100, "fsdd").Message, "audio.sampleRate: must be between 1000 and 384000 Hz; it was 100");
+        StringAssert.Contains(Refused(j => j["preprocessing"] = new JsonObject { ["tokenizer"] = "words" }, "fsdd").Message, "preprocessing: does not apply to task 'speech'");
+        StringAssert.Contains(Refused(j => { j.Remove("trainer"); j["sweep"] = new JsonObject { ["maximumTrials"] = 2 }; }, "fsdd").Message, "sweep: sweeping speech models is not available yet");
+        StringAssert.Contains(Refused(j => j["data"]!["columns"]![0]!["type"] = "number", "fsdd").Message, "input: column 'file' must have type 'text' (the path of a WAV file");
         StringAssert.Contains(Refused(j => j["label"] = "stars").Message, "label: 'stars' is not a column of data.columns (source, label, text)");
         StringAssert.Contains(Refused(j => j["input"] = "label").Message, "input: must differ from 'label'");
         StringAssert.Contains(Refused(j => j["data"]!["columns"]![1]!["type"] = "integer").Message, "data.columns[1].type: must be one of text, number, boolean, date; it was 'integer'");
