@@ -49,13 +49,22 @@ public static class SpeechJob
                 MaskColumnName = "Mask",
             }));
 
-    /// <summary>-- speech [classic|cnn|lstm|gru|transformer|all] [Option=Value ...] (options of every sequence trainer run)</summary>
+    /// <summary>
+    /// -- speech [classic|cnn|lstm|gru|transformer|all] [features=mfcc|logmel] [deltas=0|1|2] [augment] [Option=Value ...]
+    /// (trainer options of every sequence run; "augment" adds SpecAugment-style masking with its default widths)
+    /// </summary>
     public static void Run(string[] args)
     {
         string which = args.Length > 0 ? args[0] : "all";
-        var overrides = args.Skip(1).ToArray();
+        var rest = args.Skip(1).ToList();
+        var kind = rest.Remove("features=logmel") ? AudioFeatureKind.LogMel : AudioFeatureKind.Mfcc;
+        rest.Remove("features=mfcc");
+        int deltas = rest.FirstOrDefault(a => a.StartsWith("deltas=", StringComparison.Ordinal)) is { } d ? int.Parse(d["deltas=".Length..]) : 0;
+        rest.RemoveAll(a => a.StartsWith("deltas=", StringComparison.Ordinal));
+        bool augment = rest.Remove("augment");
+        var overrides = rest.ToArray();
         var (train, test) = OfficialSplit();
-        Console.WriteLine($"== FSDD spoken digits: {train.Count} training and {test.Count} test recordings (official split: index 0-4 test)");
+        Console.WriteLine($"== FSDD spoken digits: {train.Count} training and {test.Count} test recordings (official split: index 0-4 test); {kind}, deltas {deltas}{(augment ? ", feature masking" : "")}");
         var ml = new MLContext(1);
         var trainView = ml.Data.LoadFromEnumerable(train);
         var testView = ml.Data.LoadFromEnumerable(test);
@@ -67,6 +76,8 @@ public static class SpeechJob
             o.LabelColumnName = "LabelKey";
             o.MaskColumnName = "Mask";
             o.Seed = 1;
+            if (augment)
+                o.Augmentation = new FeatureMaskingOptions();
             NabJob.Apply(o, overrides);
             return o;
         }
@@ -83,7 +94,7 @@ public static class SpeechJob
             if (which != "all" && which != name)
                 continue;
             var clock = Stopwatch.StartNew();
-            var model = Features(ml).Append(make()).Fit(trainView);
+            var model = Features(ml, kind, deltas).Append(make()).Fit(trainView);
             double seconds = clock.Elapsed.TotalSeconds;
             var scored = model.Transform(testView);
             var m = ml.MulticlassClassification.Evaluate(scored, "LabelKey");

@@ -99,6 +99,9 @@ namespace MLNet.Sequence
             int seed = o.Seed ?? host.NextSeed();
 
             var f = ResolveFeatures(schema, tokens, input);
+            if (o.Augmentation != null && f.Tokens)
+                throw new ArgumentOutOfRangeException(nameof(o.Augmentation),
+                    $"Option Augmentation masks numeric steps (e.g. audio frames), but feature column '{o.FeatureColumnName}' holds token ids; remove it, or give numeric features.");
             var l = ResolveLabel(schema, labelInfo);
             Func<long, bool>? trainRows = null, validRows = null;
             if (o.ValidationData == null && o.ValidationFraction > 0)
@@ -199,6 +202,7 @@ namespace MLNet.Sequence
                     ClassWeights = classWeights,
                     RegressionLoss = o.RegressionLoss,
                     Quantiles = l.Quantiles,
+                    Masking = o.Augmentation?.ToEngine(),
                     TargetScale = l.Scale is { Length: > 0 } sc ? sc.Average() : 1,
                     CancellationToken = o.CancellationToken,
                     IsCanceled = host.IsCanceled,

@@ -223,6 +223,12 @@ namespace MLNet.Sequence
         /// </summary>
         public string? StaticFeatureColumnName { get; set; }
 
+        /// <summary>
+        /// Optional SpecAugment-style masking of numeric training batches (e.g. audio frames); never applied to validation
+        /// or prediction. Null (default): none. Token-id features cannot be masked this way.
+        /// </summary>
+        public FeatureMaskingOptions? Augmentation { get; set; }
+
         internal abstract EncoderKind Encoder { get; }
 
         /// <summary>A shallow copy, so callers can set column options without changing the user's object.</summary>
@@ -287,6 +293,7 @@ namespace MLNet.Sequence
                     Require(i == 0 || Quantiles[i] > Quantiles[i - 1], nameof(Quantiles), "must be strictly ascending");
                 }
             }
+            Augmentation?.Validate();
             if (PretrainedEmbeddingsPath != null)
                 Require(System.IO.File.Exists(PretrainedEmbeddingsPath), nameof(PretrainedEmbeddingsPath), $"names a file that does not exist: '{PretrainedEmbeddingsPath}'");
         }

@@ -317,7 +317,8 @@ namespace MLNet.Sequence.Trainers
         {
             var batch = _builder.Build(rows, withTargets: true);
             count = batch.Count;
-            return TrainingLoop.Loss(_network.Forward(batch.Inputs, batch.Mask, batch.Statics), batch.Targets!, _s);
+            var inputs = _s.Masking != null && batch.Inputs.dtype == ScalarType.Float32 ? _s.Masking.Apply(batch.Inputs, batch.Mask) : batch.Inputs;
+            return TrainingLoop.Loss(_network.Forward(inputs, batch.Mask, batch.Statics), batch.Targets!, _s);
         }
 
         public BatchScore ValidationScore(IReadOnlyList<SequenceRow> rows)

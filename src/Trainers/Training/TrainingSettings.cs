@@ -64,6 +64,8 @@ namespace MLNet.Sequence.Trainers
         public float[]? ClassWeights { get; set; }
         public RegressionLoss RegressionLoss { get; set; }
         public float[]? Quantiles { get; set; }
+        /// <summary>Masking of numeric training batches; null for none.</summary>
+        public FeatureMasking? Masking { get; set; }
         /// <summary>Multiplies the regression RMSE so that it is reported in label units.</summary>
         public double TargetScale { get; set; } = 1;
         public CancellationToken CancellationToken { get; set; }

@@ -88,6 +88,15 @@ public sealed class LoadAudioTests
         Assert.IsLessThan(0.01, Math.Sqrt(err / count), "RMS error of 8 -> 16 kHz against the analytic sine");
         var down = LoadBytes(ml, Wav.Bytes(up, 16000, ieeeFloat: true), 8000);
         Assert.HasCount(8000, down);
+        // 44.1 kHz (ratio 160/441: windowed-sinc interpolation) to 16 kHz, a 700 Hz tone.
+        var cd = Enumerable.Range(0, 44100).Select(n => (float)(0.5 * Math.Sin(2 * Math.PI * 700 * n / 44100.0))).ToArray();
+        var speech = LoadBytes(ml, Wav.Bytes(cd, 44100, ieeeFloat: true), 16000);
+        Assert.HasCount(16000, speech);
+        err = 0;
+        count = 0;
+        for (int n = 200; n < 15800; n++, count++)
+            err += Math.Pow(speech[n] - 0.5 * Math.Sin(2 * Math.PI * 700 * n / 16000.0), 2);
+        Assert.IsLessThan(0.01, Math.Sqrt(err / count), "RMS error of 44.1 -> 16 kHz against the analytic sine");
     }
 
     [TestMethod]
