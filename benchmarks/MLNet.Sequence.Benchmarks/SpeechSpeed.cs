@@ -98,11 +98,13 @@ public static class SpeechSpeed
         foreach (var n in new[] { 300, 3000 })
         {
             var view = ml.Data.LoadFromEnumerable(all.Take(n).ToList());
-            GC.Collect();
+            long heapBefore = GC.GetTotalMemory(forceFullCollection: true);
+            long tensorsBefore = TorchSharp.torch.Tensor.TotalCount;
             var process = Process.GetCurrentProcess();
             process.Refresh();
             long before = process.WorkingSet64;
             long peak = before;
+            long heapAt300 = 0;
             var clock = Stopwatch.StartNew();
             using (var cursor = chain.Transform(view).GetRowCursor(chain.Transform(view).Schema.Where(c => c.Name == "PredictedLabel")))
             {
@@ -116,9 +118,14 @@ public static class SpeechSpeed
                         process.Refresh();
                         peak = Math.Max(peak, process.WorkingSet64);
                     }
+                    if (cursor.Position == 299)
+                        heapAt300 = GC.GetTotalMemory(forceFullCollection: true);
                 }
             }
-            Console.WriteLine($"| scoring {n} files in one cursor | {clock.Elapsed.TotalSeconds:F1} s | working set {before / 1048576} MiB before, peak {peak / 1048576} MiB | |");
+            double seconds = clock.Elapsed.TotalSeconds;
+            long heapAtEnd = GC.GetTotalMemory(forceFullCollection: true);
+            Console.WriteLine($"| scoring {n} files in one cursor | {seconds:F1} s | working set {before / 1048576} MiB before, peak {peak / 1048576} MiB | " +
+                              $"managed heap {heapBefore / 1048576.0:F1} MiB before, {heapAt300 / 1048576.0:F1} MiB after 300 rows, {heapAtEnd / 1048576.0:F1} MiB after all; live tensors {tensorsBefore} before, {TorchSharp.torch.Tensor.TotalCount} after |");
         }
         (chain as IDisposable)?.Dispose();
         return 0;
