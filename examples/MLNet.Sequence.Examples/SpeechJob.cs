@@ -50,8 +50,9 @@ public static class SpeechJob
             }));
 
     /// <summary>
-    /// -- speech [classic|cnn|lstm|gru|transformer|all] [features=mfcc|logmel] [deltas=0|1|2] [augment] [Option=Value ...]
-    /// (trainer options of every sequence run; "augment" adds SpecAugment-style masking with its default widths)
+    /// -- speech [classic|cnn|lstm|gru|transformer|all] [features=mfcc|logmel] [deltas=0|1|2] [augment [shift=N]] [Option=Value ...]
+    /// (trainer options of every sequence run; "augment" adds SpecAugment-style masking with its default widths, "shift"
+    /// a random time shift of up to N frames)
     /// </summary>
     public static void Run(string[] args)
     {
@@ -62,9 +63,11 @@ public static class SpeechJob
         int deltas = rest.FirstOrDefault(a => a.StartsWith("deltas=", StringComparison.Ordinal)) is { } d ? int.Parse(d["deltas=".Length..]) : 0;
         rest.RemoveAll(a => a.StartsWith("deltas=", StringComparison.Ordinal));
         bool augment = rest.Remove("augment");
+        int shift = rest.FirstOrDefault(a => a.StartsWith("shift=", StringComparison.Ordinal)) is { } sh ? int.Parse(sh["shift=".Length..]) : 0;
+        rest.RemoveAll(a => a.StartsWith("shift=", StringComparison.Ordinal));
         var overrides = rest.ToArray();
         var (train, test) = OfficialSplit();
-        Console.WriteLine($"== FSDD spoken digits: {train.Count} training and {test.Count} test recordings (official split: index 0-4 test); {kind}, deltas {deltas}{(augment ? ", feature masking" : "")}");
+        Console.WriteLine($"== FSDD spoken digits: {train.Count} training and {test.Count} test recordings (official split: index 0-4 test); {kind}, deltas {deltas}{(augment ? $", feature masking{(shift > 0 ? $", shift up to {shift}" : "")}" : "")}");
         var ml = new MLContext(1);
         var trainView = ml.Data.LoadFromEnumerable(train);
         var testView = ml.Data.LoadFromEnumerable(test);
@@ -77,7 +80,7 @@ public static class SpeechJob
             o.MaskColumnName = "Mask";
             o.Seed = 1;
             if (augment)
-                o.Augmentation = new FeatureMaskingOptions();
+                o.Augmentation = new FeatureMaskingOptions { MaximumTimeShift = shift };
             NabJob.Apply(o, overrides);
             return o;
         }

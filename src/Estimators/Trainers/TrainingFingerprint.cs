@@ -25,7 +25,7 @@ namespace MLNet.Sequence
                 s.EarlyStoppingPatience, s.ClassWeights, s.RegressionLoss, s.Quantiles, s.PlateauFactor, s.PlateauPatience, s.MinimumLearningRate,
                 Seed = seed, o.BatchSize, o.ShuffleBufferSize, o.CacheRowsInMemory, o.ValidationFraction, HasValidationData = o.ValidationData != null,
                 Rows = rows, HeldOut = heldOut, DataHash = dataHash, o.PretrainedEmbeddingsPath, o.FreezeEmbeddings,
-                Masking = o.Augmentation is { } m ? new[] { m.TimeMasks, m.MaximumTimeMaskWidth, m.FeatureMasks, m.MaximumFeatureMaskWidth } : null,
+                Masking = o.Augmentation is { } m ? new[] { m.TimeMasks, m.MaximumTimeMaskWidth, m.FeatureMasks, m.MaximumFeatureMaskWidth, m.MaximumTimeShift } : null,
             };
             return Convert.ToHexString(SHA256.HashData(JsonSerializer.SerializeToUtf8Bytes(what, MLNet.Sequence.Transforms.Persistence.PartJson.Options)));
         }

@@ -5,7 +5,9 @@ namespace MLNet.Sequence.Trainers
 {
     /// <summary>
     /// SpecAugment-style masking of numeric training batches (Park et al., "SpecAugment", Interspeech 2019, section 2: time
-    /// and frequency masking): each row gets <see cref="TimeMasks"/> runs of up to <see cref="MaximumTimeWidth"/> steps
+    /// and frequency masking), after an optional random time shift: each row's real steps are first rotated by up to
+    /// <see cref="MaximumShift"/> steps either way (circularly, within the real steps, so the padding and the mask stay
+    /// where they are); then each row gets <see cref="TimeMasks"/> runs of up to <see cref="MaximumTimeWidth"/> steps
     /// inside its real (unpadded) steps, and <see cref="FeatureMasks"/> runs of up to <see cref="MaximumFeatureWidth"/>
     /// adjacent features, set to 0 (the features' mean once the trainer has standardised them). Widths and positions are
     /// drawn uniformly from libtorch's generator, whose state checkpoints keep, so a resumed run draws what an
@@ -17,6 +19,7 @@ namespace MLNet.Sequence.Trainers
         public int MaximumTimeWidth { get; init; }
         public int FeatureMasks { get; init; }
         public int MaximumFeatureWidth { get; init; }
+        public int MaximumShift { get; init; }
 
         /// <summary>A masked copy of <paramref name="inputs"/> [B, T, F] (float); <paramref name="mask"/> [B, T] marks real steps.</summary>
         public Tensor Apply(Tensor inputs, Tensor mask)
@@ -28,6 +31,15 @@ namespace MLNet.Sequence.Trainers
             var steps = arange(t, device: device).unsqueeze(0);                 // [1, T]
             var lengths = mask.sum(1, type: ScalarType.Int64);                    // [B]
             var first = mask.to(ScalarType.Int32).argmax(1);                     // first real step (padding may come first)
+            if (MaximumShift > 0)
+            {
+                // Real step first + r reads first + (r - s) mod length: a rotation of the real steps by s.
+                var shift = randint(-MaximumShift, MaximumShift + 1, new long[] { b }, ScalarType.Int64, device);
+                var relative = steps - first.unsqueeze(1);
+                var source = first.unsqueeze(1) + (relative - shift.unsqueeze(1)).remainder(lengths.clamp_min(1).unsqueeze(1));
+                var index = where(mask, source, steps.expand(b, t));
+                inputs = inputs.gather(1, index.unsqueeze(2).expand(b, t, f));
+            }
             for (int k = 0; k < TimeMasks; k++)
             {
                 var width = minimum(randint(0, MaximumTimeWidth + 1, new long[] { b }, ScalarType.Int64, device), lengths);

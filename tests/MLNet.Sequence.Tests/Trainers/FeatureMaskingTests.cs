@@ -61,6 +61,39 @@ public sealed class FeatureMaskingTests
         CollectionAssert.AreEqual(inputs.data<float>().ToArray(), none.Apply(inputs, mask).data<float>().ToArray());
     }
 
+    [TestMethod]
+    public void ShiftRotatesTheRealStepsWithinThemselves()
+    {
+        using var scope = NewDisposeScope();
+        const int B = 3, T = 12, F = 2;
+        var shift = new FeatureMaskingOptions { TimeMasks = 0, FeatureMasks = 0, MaximumTimeShift = 3 }.ToEngine();
+        var real = new bool[B, T];
+        for (int t = 0; t < T; t++) { real[0, t] = true; real[1, t] = t < 7; real[2, t] = t >= 8; }
+        var mask = tensor(Enumerable.Range(0, B * T).Select(i => real[i / T, i % T]).ToArray(), new long[] { B, T });
+        var inputs = arange(1, B * T * F + 1, ScalarType.Float32).view(B, T, F);
+        var before = inputs.data<float>().ToArray();
+        var seen = new System.Collections.Generic.HashSet<int>();
+        for (int trial = 0; trial < 30; trial++)
+        {
+            torch.manual_seed(trial);
+            var after = shift.Apply(inputs, mask).data<float>().ToArray();
+            for (int b = 0; b < B; b++)
+            {
+                var steps = Enumerable.Range(0, T).Where(t => real[b, t]).ToArray();
+                int n = steps.Length;
+                // Padding is untouched; the real steps are the original ones rotated by some s with |s| <= 3.
+                foreach (var t in Enumerable.Range(0, T).Where(t => !real[b, t]))
+                    for (int f = 0; f < F; f++)
+                        Assert.AreEqual(before[(b * T + t) * F + f], after[(b * T + t) * F + f]);
+                var rotation = Enumerable.Range(-3, 7).Where(sft => Enumerable.Range(0, n).All(r =>
+                    Enumerable.Range(0, F).All(f => after[(b * T + steps[r]) * F + f] == before[(b * T + steps[((r - sft) % n + n) % n]) * F + f]))).ToList();
+                Assert.IsNotEmpty(rotation, $"row {b}, trial {trial}: the real steps are a rotation by at most 3");
+                seen.Add(rotation[0]);
+            }
+        }
+        Assert.IsGreaterThan(3, seen.Count, "several shifts are drawn");
+    }
+
     private sealed class TokenRow
     {
         [VectorType(4), KeyType(10)] public uint[] Ids { get; set; } = Array.Empty<uint>();
