@@ -247,10 +247,11 @@ namespace MLNet.Sequence.Transforms
                 _input = col.Index;
                 _raw = info.RawType;
                 _isKey = info.IsKey;
-                int step = ValuesPerStepOf(col.Type);
-                if (step != _c.ValuesPerStep)
+                // Fitted on steps of several values: the input must still have them. Fitted on single values (every model
+                // stored before format version 2 among them), any vector is padded value by value, as it was then.
+                if (_c.ValuesPerStep > 1 && ValuesPerStepOf(col.Type) != _c.ValuesPerStep)
                     throw ColumnChecks.WrongType(info, nameof(PadSequencesEstimator.Options.InputColumnName),
-                        _c.ValuesPerStep == 1 ? "a vector of single values, as at Fit" : $"a vector of steps of {_c.ValuesPerStep} values (dimensions [0, {_c.ValuesPerStep}]), as at Fit");
+                        $"a vector of steps of {_c.ValuesPerStep} values (dimensions [0, {_c.ValuesPerStep}]), as at Fit");
                 var itemType = ((VectorDataViewType)col.Type).ItemType;
                 var ann = new DataViewSchema.Annotations.Builder();
                 ann.Add(col.Annotations, name => name == "KeyValues");

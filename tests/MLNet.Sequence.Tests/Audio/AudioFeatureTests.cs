@@ -26,6 +26,11 @@ public sealed class AudioFeatureTests
         [VectorType] public float[] Samples { get; set; } = Array.Empty<float>();
     }
 
+    private sealed class FlatFrames
+    {
+        [VectorType] public float[] Frames { get; set; } = Array.Empty<float>();
+    }
+
     private const double Tolerance = 1e-3;
 
     private static double Mel(double hz) => 1127 * Math.Log(1 + hz / 700);
@@ -212,6 +217,12 @@ public sealed class AudioFeatureTests
         CollectionAssert.AreEqual(Enumerable.Range(0, 20).Select(i => i < 8).ToArray(), masks[0]);
         CollectionAssert.AreEqual(frames[1].Take(20 * 13).ToArray(), padded[1]);
         Assert.IsTrue(masks[1].All(m => m));
+        // A pad fitted on frames refuses a column without them.
+        var pad = model.LastTransformer;
+        var flat = ml.Data.LoadFromEnumerable(new[] { new FlatFrames { Frames = new float[26] } });
+        var refused = Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => pad.Transform(flat));
+        Assert.Contains("'Frames'", refused.Message);
+        Assert.Contains("steps of 13 values", refused.Message);
         // The step layout survives saving (PadSequences format version 2).
         var path = Path.Combine(Path.GetTempPath(), $"audio-pad-{Guid.NewGuid():N}.zip");
         try
