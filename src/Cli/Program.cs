@@ -145,7 +145,7 @@ internal sealed class InitSettings : CommandSettings
     public string Data { get; set; } = "";
 
     [CommandOption("--task <TASK>")]
-    [Description("binary, multiclass, regression or forecasting.")]
+    [Description("binary, multiclass, regression, forecasting or speech (a column of WAV paths and a class).")]
     public string Task { get; set; } = "";
 
     [CommandOption("--config <FILE>")]
@@ -179,8 +179,8 @@ internal sealed class InitSettings : CommandSettings
     {
         if (string.IsNullOrEmpty(Data))
             return ValidationResult.Error("--data is required: the CSV or TSV file to infer the config from.");
-        if (Task is not ("binary" or "multiclass" or "regression" or "forecasting"))
-            return ValidationResult.Error($"--task must be binary, multiclass, regression or forecasting; it was '{Task}'.");
+        if (Task is not ("binary" or "multiclass" or "regression" or "forecasting" or "speech"))
+            return ValidationResult.Error($"--task must be binary, multiclass, regression, forecasting or speech; it was '{Task}'.");
         return ValidationResult.Success();
     }
 }

@@ -65,6 +65,8 @@ internal static class ConfigInference
         };
         if (r.Task == "forecasting")
             InferForecasting(config, file, r);
+        else if (r.Task == "speech")
+            InferSpeech(config, file, r);
         else
             InferTabular(config, file, r);
         config.Validate();
@@ -127,6 +129,51 @@ internal static class ConfigInference
                 Options = new JsonObject { ["Pooling"] = "Max", ["Dropout"] = 0.5 },
             };
         }
+        config.Split = new SplitConfig { TestFraction = 0.2 };
+    }
+
+    /// <summary>
+    /// Speech: the input is the text column whose values are WAV paths (most end in .wav), the label the class column;
+    /// the sample rate is the first recording's, capped at 16 kHz; MFCC frames and a CNN with mean pooling.
+    /// </summary>
+    private static void InferSpeech(WorkflowConfig config, DelimitedFile file, Request r)
+    {
+        var columns = config.Data.Columns!;
+        bool IsPaths(ColumnConfig c)
+        {
+            int i = Array.IndexOf(file.Header, c.Name);
+            return file.Rows.Count > 0 && file.Rows.Count(row => row[i].EndsWith(".wav", StringComparison.OrdinalIgnoreCase)) * 2 > file.Rows.Count;
+        }
+        config.Input = r.Input ?? columns.FirstOrDefault(c => c.Type == "text" && IsPaths(c))?.Name
+            ?? throw new ConfigException("input", $"found no column of WAV file paths (values ending in .wav); pass --input (columns: {string.Join(", ", columns.Select(c => c.Name))}).");
+        var input = columns.FirstOrDefault(c => c.Name == config.Input)
+            ?? throw new ConfigException("input", $"'{config.Input}' is not a column of the file ({string.Join(", ", columns.Select(c => c.Name))}).");
+        input.Type = "text";
+        config.Label = r.Label ?? Named(columns.Where(c => c.Name != config.Input), "label", "target", "class", "y", "digit", "word", "category")
+            ?? columns.Where(c => c.Name != config.Input && c.Type is "text" or "number" or "boolean")
+                .OrderBy(c => file.Rows.Select(row => row[Array.IndexOf(file.Header, c.Name)]).Distinct().Count()).FirstOrDefault()?.Name
+            ?? throw new ConfigException("label", $"could not tell which column is the class; pass --label (columns: {string.Join(", ", columns.Select(c => c.Name))}).");
+        var label = columns.FirstOrDefault(c => c.Name == config.Label)
+            ?? throw new ConfigException("label", $"'{config.Label}' is not a column of the file ({string.Join(", ", columns.Select(c => c.Name))}).");
+        label.Type = "text";
+        // The first readable recording's rate, so nothing is resampled unless it is above 16 kHz.
+        int rate = 16000;
+        var first = file.WithAudioPathsResolved(config).Rows.Select(row => row[Array.IndexOf(file.Header, config.Input)]).FirstOrDefault(File.Exists);
+        if (first != null)
+        {
+            try
+            {
+                using var reader = new NAudio.Wave.WaveFileReader(first);
+                if (reader.WaveFormat.SampleRate is int r0 and >= 1000 and <= 384000)
+                    rate = Math.Min(r0, 16000);
+            }
+            catch (Exception e) when (e is FormatException or EndOfStreamException or InvalidDataException or ArgumentException)
+            {
+                // Not readable here; train reports it with the row.
+            }
+        }
+        config.Audio = new AudioConfig { SampleRate = rate, Features = "mfcc" };
+        config.Trainer = new TrainerConfig { Family = "cnn", Options = new JsonObject { ["Pooling"] = "Mean" } };
         config.Split = new SplitConfig { TestFraction = 0.2 };
     }
 

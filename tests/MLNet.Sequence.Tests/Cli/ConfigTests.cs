@@ -248,6 +248,16 @@ public sealed class ConfigTests
             Assert.AreEqual(12, air.Forecasting.Horizon);
             Assert.AreEqual(24, air.Forecasting.WindowLength);
 
+            // Speech: the WAV path column, the class, the recordings' rate, MFCC frames and a CNN.
+            var digits = ConfigInference.Infer(Request("speech/fsdd-test.csv", "speech", "f"));
+            Assert.AreEqual("file", digits.Input);
+            Assert.AreEqual("digit", digits.Label);
+            Assert.AreEqual(8000, digits.Audio!.SampleRate);
+            Assert.AreEqual("mfcc", digits.Audio.Features);
+            Assert.AreEqual("cnn", digits.Trainer!.Family);
+            StringAssert.Contains(Assert.ThrowsExactly<ConfigException>(() => ConfigInference.Infer(Request("bio/splice_dna.csv", "speech", "g"))).Message,
+                "found no column of WAV file paths");
+
             // What init writes, the tool reads back (relative data path, schema hint).
             var path = Path.Combine(folder, "a.json");
             air.Save(path);
