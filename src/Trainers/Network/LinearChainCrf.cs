@@ -52,9 +52,16 @@ namespace MLNet.Sequence.Trainers.Network
 
         public int Tags { get; }
 
-        private Tensor T => transitions + transitionPenalty;
-        private Tensor S => start + startPenalty;
-        private Tensor En => end + endPenalty;
+        // TorchSharp 0.107's `a + b` hands libtorch a temporary Scalar (alpha = 1) by its raw handle and keeps nothing
+        // alive, so a garbage collection during the call can finalize it while libtorch reads it ("Expected false to be
+        // true ... toFloat", seen once in a long tagger training; TorchSharp PRs #1434 and #1496 would close it). The
+        // per-step loops below run such operators thousands of times per batch, so they pass these long-lived Scalars.
+        private static readonly Scalar One = 1.ToScalar();
+        private static readonly Scalar ProductFloor = 1e-30f.ToScalar();
+
+        private Tensor T => transitions.add(transitionPenalty, One);
+        private Tensor S => start.add(startPenalty, One);
+        private Tensor En => end.add(endPenalty, One);
 
         /// <summary>
         /// log Z for each row: emissions [B, L, K], mask [B, L] (bool, each row's first n ≥ 1 steps) → [B]. Each step of the
@@ -70,15 +77,15 @@ namespace MLNet.Sequence.Trainers.Network
             var trans = T;
             var maxT = trans.max();
             var expT = (trans - maxT).exp();                               // [K, K], in [0, 1]
-            var alpha = S.unsqueeze(0) + emissions.select(1, 0);           // [B, K]
+            var alpha = S.unsqueeze(0).add(emissions.select(1, 0), One);   // [B, K]
             for (long t = 1; t < L; t++)
             {
                 var top = alpha.amax(new long[] { 1 }, keepdim: true);     // [B, 1]
-                var summed = (alpha - top).exp().matmul(expT).clamp_min(1e-30f);
-                var next = summed.log() + top + maxT + emissions.select(1, t);   // [B, K]
+                var summed = alpha.sub(top).exp().matmul(expT).clamp_min(ProductFloor);
+                var next = summed.log().add(top, One).add(maxT, One).add(emissions.select(1, t), One);   // [B, K]
                 alpha = torch.where(mask.select(1, t).unsqueeze(1), next, alpha);
             }
-            return torch.logsumexp(alpha + En.unsqueeze(0), 1);
+            return torch.logsumexp(alpha.add(En.unsqueeze(0), One), 1);
         }
 
         /// <summary>The score of the given paths: tags [B, L] (int64; values past each row's length are ignored) → [B].</summary>
@@ -128,13 +135,13 @@ namespace MLNet.Sequence.Trainers.Network
             using var noGrad = torch.no_grad();
             long B = emissions.shape[0], L = emissions.shape[1];
             var trans = T.unsqueeze(0);
-            var delta = S.unsqueeze(0) + emissions.select(1, 0);
+            var delta = S.unsqueeze(0).add(emissions.select(1, 0), One);
             var steps = new List<Tensor>();   // per step t ≥ 1: [B, K] the best previous tag for each tag
             for (long t = 1; t < L; t++)
             {
-                var (best, arg) = torch.max(delta.unsqueeze(2) + trans, 1);
+                var (best, arg) = torch.max(delta.unsqueeze(2).add(trans, One), 1);
                 steps.Add(arg);
-                delta = torch.where(mask.select(1, t).unsqueeze(1), best + emissions.select(1, t), delta);
+                delta = torch.where(mask.select(1, t).unsqueeze(1), best.add(emissions.select(1, t), One), delta);
             }
             // One copy to the CPU for all the back-pointers, not one per step.
             var all = steps.Count > 0 ? torch.stack(steps).cpu().data<long>().ToArray() : Array.Empty<long>();
