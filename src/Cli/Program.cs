@@ -141,11 +141,11 @@ internal class ConfigSettings : CommandSettings
 internal sealed class InitSettings : CommandSettings
 {
     [CommandOption("--data <FILE>")]
-    [Description("The CSV or TSV data file.")]
+    [Description("The CSV or TSV data file (for tagging: a CoNLL file).")]
     public string Data { get; set; } = "";
 
     [CommandOption("--task <TASK>")]
-    [Description("binary, multiclass, regression, forecasting or speech (a column of WAV paths and a class).")]
+    [Description("binary, multiclass, regression, forecasting, speech (a column of WAV paths and a class) or tagging (a CoNLL file).")]
     public string Task { get; set; } = "";
 
     [CommandOption("--config <FILE>")]
@@ -179,8 +179,8 @@ internal sealed class InitSettings : CommandSettings
     {
         if (string.IsNullOrEmpty(Data))
             return ValidationResult.Error("--data is required: the CSV or TSV file to infer the config from.");
-        if (Task is not ("binary" or "multiclass" or "regression" or "forecasting" or "speech"))
-            return ValidationResult.Error($"--task must be binary, multiclass, regression, forecasting or speech; it was '{Task}'.");
+        if (Task is not ("binary" or "multiclass" or "regression" or "forecasting" or "speech" or "tagging"))
+            return ValidationResult.Error($"--task must be binary, multiclass, regression, forecasting, speech or tagging; it was '{Task}'.");
         return ValidationResult.Success();
     }
 }
@@ -201,6 +201,13 @@ internal sealed class InitCommand : Command<InitSettings>
         var schema = Path.Combine(Path.GetDirectoryName(Path.GetFullPath(path))!, ConfigInference.SchemaFileName);
         if (!File.Exists(schema))
             SavedModel.WriteAtomically(schema, ConfigInference.SchemaText());
+        if (config.Tagging is { } t)
+        {
+            AnsiConsole.MarkupLine(Markup.Escape($"a CoNLL file: token field {t.TokenField}, tag field {t.TagField} (the last), tag scheme {t.Scheme}, " +
+                $"a {config.Trainer!.Family} tagger{(config.Trainer.Options?["UseCrf"] is not null ? " with a CRF" : "")}"));
+            AnsiConsole.MarkupLine($"wrote [green]{Markup.Escape(path)}[/]; edit it, then: mlnet-sequence train {Markup.Escape(path)}");
+            return Program.ExitCodes.Ok;
+        }
         var table = new Table().Title($"inferred columns of {Markup.Escape(Path.GetFileName(settings.Data))}").AddColumn("column").AddColumn("type").AddColumn("role");
         foreach (var c in config.Data.Columns!)
         {
@@ -340,7 +347,7 @@ internal sealed class CodegenCommand : Command<CodegenSettings>
 internal sealed class ExplainSettings : ConfigSettings
 {
     [CommandOption("--input <FILE>")]
-    [Description("Rows to explain (the config's columns; the label may be absent).")]
+    [Description("Rows to explain (the config's columns; the label may be absent); for tagging, tokens one per line with blank lines between sentences (as predict reads them).")]
     public string Input { get; set; } = "";
 
     [CommandOption("--rows <N>")]
@@ -364,7 +371,6 @@ internal sealed class ExplainCommand : Command<ExplainSettings>
     public override int Execute(CommandContext context, ExplainSettings settings, CancellationToken cancellationToken)
     {
         var config = WorkflowConfig.Load(settings.Config);
-        config.RequireVerbServesTask("explain");
         var ml = new Microsoft.ML.MLContext(config.Seed);
         var path = SavedModel.ModelPath(config, settings.Model);
         if (!File.Exists(path))
@@ -373,12 +379,17 @@ internal sealed class ExplainCommand : Command<ExplainSettings>
         using var owned = model as IDisposable;
         if (config.TaskKind == WorkflowTask.Forecasting)
             return ExplainForecasts(config, SavedModel.Explainable(SavedModel.Forecaster(model)), settings);
+        if (config.TaskKind == WorkflowTask.Tagging)
+            return ExplainTags(config, model, settings);
         var file = DelimitedFile.Read(Path.GetFullPath(settings.Input), config.Data.SeparatorChar, config.Data.HasHeader, config.Data.Columns!.Select(c => c.Name).ToList(), "--input");
         var explained = SavedModel.Explain(ml, config, model, file, settings.Rows, "--input");
         AnsiConsole.MarkupLine("[grey]green: steps that pushed toward the prediction, red: against it (occlusion: the score without the step)[/]");
+        if (config.IsSpeech)
+            AnsiConsole.MarkupLine("[grey]speech: each 0.1 s segment shows the sum of its 10 ms frames' contributions; --output has every frame[/]");
         var json = new System.Text.Json.Nodes.JsonArray();
-        foreach (var (prediction, steps) in explained)
+        foreach (var (prediction, frames) in explained)
         {
+            var steps = config.IsSpeech ? SavedModel.Segments(frames, 0.1) : frames;
             double scale = Math.Max(1e-6, steps.Count == 0 ? 1 : steps.Max(x => Math.Abs(x.Contribution)));
             var line = string.Join(" ", steps.Select(x =>
             {
@@ -390,10 +401,42 @@ internal sealed class ExplainCommand : Command<ExplainSettings>
             json.Add(new System.Text.Json.Nodes.JsonObject
             {
                 ["prediction"] = prediction,
-                ["steps"] = new System.Text.Json.Nodes.JsonArray(steps.Select(x => (System.Text.Json.Nodes.JsonNode?)new System.Text.Json.Nodes.JsonObject
+                ["steps"] = new System.Text.Json.Nodes.JsonArray(frames.Select(x => (System.Text.Json.Nodes.JsonNode?)new System.Text.Json.Nodes.JsonObject
                 {
                     ["step"] = x.Step, ["contribution"] = Math.Round(x.Contribution, 6),
                 }).ToArray()),
+            });
+        }
+        if (settings.Output != null)
+        {
+            SavedModel.WriteAtomically(settings.Output, json.ToJsonString(WorkflowConfig.Json) + Environment.NewLine);
+            AnsiConsole.MarkupLine($"wrote [green]{Markup.Escape(settings.Output)}[/]");
+        }
+        return Program.ExitCodes.Ok;
+    }
+
+    /// <summary>Tagging: each token's tag, its probability, and the tokens that hold that tag up most (occlusion).</summary>
+    private static int ExplainTags(WorkflowConfig config, Microsoft.ML.ITransformer model, ExplainSettings settings)
+    {
+        var workflow = new TaggingWorkflow(config, SilentObserver.Instance);
+        var explained = workflow.Explain(model, workflow.ReadTokens(settings.Input), settings.Rows);
+        var json = new System.Text.Json.Nodes.JsonArray();
+        foreach (var e in explained)
+        {
+            var table = new Table().Title(Markup.Escape(string.Join(" ", e.Tokens))).AddColumn("token").AddColumn("tag")
+                .AddColumn(new TableColumn("probability").RightAligned()).AddColumn("held up by (the tag's probability lost without the token)");
+            for (int i = 0; i < e.Tokens.Count; i++)
+                table.AddRow(Markup.Escape(e.Tokens[i]), Markup.Escape(e.Tags[i]), e.Probabilities[i].ToString("F3", CultureInfo.InvariantCulture),
+                    Markup.Escape(string.Join(", ", e.TopInfluences(i, 3).Where(j => e.Influence[i][j] > 0.005f)
+                        .Select(j => $"{(j == i ? "itself" : e.Tokens[j])} {e.Influence[i][j].ToString("F2", CultureInfo.InvariantCulture)}"))));
+            AnsiConsole.Write(table);
+            json.Add(new System.Text.Json.Nodes.JsonObject
+            {
+                ["tokens"] = new System.Text.Json.Nodes.JsonArray(e.Tokens.Select(t => (System.Text.Json.Nodes.JsonNode?)t).ToArray()),
+                ["tags"] = new System.Text.Json.Nodes.JsonArray(e.Tags.Select(t => (System.Text.Json.Nodes.JsonNode?)t).ToArray()),
+                ["probabilities"] = new System.Text.Json.Nodes.JsonArray(e.Probabilities.Select(p => (System.Text.Json.Nodes.JsonNode?)Math.Round(p, 6)).ToArray()),
+                ["influence"] = new System.Text.Json.Nodes.JsonArray(e.Influence.Select(row =>
+                    (System.Text.Json.Nodes.JsonNode?)new System.Text.Json.Nodes.JsonArray(row.Select(v => (System.Text.Json.Nodes.JsonNode?)Math.Round(v, 6)).ToArray())).ToArray()),
             });
         }
         if (settings.Output != null)

@@ -201,7 +201,6 @@ internal sealed class WorkflowConfig
             if (IsSpeech)
             {
                 Require(Preprocessing == null, "preprocessing", "does not apply to task 'speech' (the 'audio' section says how recordings become frames).");
-                Require(Sweep == null, "sweep", "sweeping speech models is not available yet; give a 'trainer' section (family lstm, gru, transformer or cnn).");
                 (Audio ??= new AudioConfig()).Validate();
             }
             else
@@ -220,19 +219,26 @@ internal sealed class WorkflowConfig
         Require(Data.Format == "conll", "data.format", "task 'tagging' reads CoNLL files (one token per line, a blank line between sentences): set \"format\": \"conll\".");
         foreach (var (value, field) in new (object?, string)[] { (Label, "label"), (Input, "input"), (Preprocessing, "preprocessing"), (Forecasting, "forecasting") })
             Require(value == null, field, "does not apply to task 'tagging' (the tokens and tags come from the CoNLL fields named in 'tagging').");
-        Require(Sweep == null, "sweep", "sweeping taggers is not available yet; give a 'trainer' section (family lstm, gru, transformer or cnn).");
         (Tagging ??= new TaggingConfig()).Validate();
-        (Trainer ??= new TrainerConfig()).Validate(WorkflowTask.Tagging);
+        Require(Trainer == null || Sweep == null, "sweep", "give either 'trainer' (one model) or 'sweep' (a search), not both.");
+        if (Sweep == null)
+            (Trainer ??= new TrainerConfig()).Validate(WorkflowTask.Tagging);
+        else
+        {
+            Sweep.Validate(WorkflowTask.Tagging);
+            Require(Sweep.Metric != "entityF1" || Tagging.Scheme != "plain", "sweep.metric", "entityF1 needs a chunk scheme in tagging.scheme (iob2, iobes, ...); plain tags have no entities.");
+            Require(Sweep.CrossValidationFolds == 0, "sweep.crossValidationFolds", "does not apply to task 'tagging' yet (trials are scored on a fifth of the training sentences).");
+        }
         (Split ??= new SplitConfig()).Validate(this);
         Require(Split.ValidationFraction == null && Split.CrossValidationFolds == null,
             Split.ValidationFraction != null ? "split.validationFraction" : "split.crossValidationFolds", "does not apply to task 'tagging' yet; use split.testFraction or data.testPath.");
         Require(!string.IsNullOrWhiteSpace(Output), "output", "must name a folder.");
     }
 
-    /// <summary>Refuses a verb that does not serve this config's task yet (tagging and speech: train, evaluate, predict, codegen).</summary>
+    /// <summary>Refuses a verb that does not serve this config's task yet (tagging: train, evaluate, predict, codegen).</summary>
     internal void RequireVerbServesTask(string verb)
     {
-        if (TaskKind == WorkflowTask.Tagging || IsSpeech)
+        if (TaskKind == WorkflowTask.Tagging)
             throw new ConfigException("task", $"{(verb.Contains(' ') ? verb : $"'{verb}'")} is not available for task '{Task}' yet; the tool's 'train', 'evaluate', 'predict' and 'codegen' are.");
     }
 
@@ -516,7 +522,8 @@ internal sealed class SweepConfig
 
     /// <summary>
     /// The metric trials are ranked by: accuracy, auc, f1 (binary); macroAccuracy, microAccuracy, logLoss (multiclass);
-    /// rmse, mae, rSquared (regression); smape, mase, mae, rmse (forecasting). Default: the task's first.
+    /// rmse, mae, rSquared (regression); smape, mase, mae, rmse (forecasting); tokenAccuracy, macroF1, entityF1 (tagging).
+    /// Default: the task's first.
     /// </summary>
     public string? Metric { get; set; }
 
@@ -534,6 +541,7 @@ internal sealed class SweepConfig
         [WorkflowTask.Binary] = new[] { ("accuracy", SweepMetric.Accuracy), ("auc", SweepMetric.AreaUnderRocCurve), ("f1", SweepMetric.F1Score) },
         [WorkflowTask.Multiclass] = new[] { ("macroAccuracy", SweepMetric.MacroAccuracy), ("microAccuracy", SweepMetric.MicroAccuracy), ("logLoss", SweepMetric.LogLoss) },
         [WorkflowTask.Regression] = new[] { ("rmse", SweepMetric.RootMeanSquaredError), ("mae", SweepMetric.MeanAbsoluteError), ("rSquared", SweepMetric.RSquared) },
+        [WorkflowTask.Tagging] = new[] { ("tokenAccuracy", SweepMetric.TokenAccuracy), ("macroF1", SweepMetric.TagMacroF1), ("entityF1", SweepMetric.EntityF1) },
         [WorkflowTask.Forecasting] = new[] { ("smape", SweepMetric.SymmetricMeanAbsolutePercentageError), ("mase", SweepMetric.MeanAbsoluteScaledError), ("mae", SweepMetric.MeanAbsoluteError), ("rmse", SweepMetric.RootMeanSquaredError) },
     };
 

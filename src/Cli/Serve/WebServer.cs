@@ -63,8 +63,8 @@ internal static class WebServer
         {
             var path = ResolveData(workspace, dataFolder, body["path"]?.GetValue<string>());
             var task = body["task"]?.GetValue<string>() ?? "";
-            if (task is not ("binary" or "multiclass" or "regression" or "forecasting"))
-                throw new ConfigException("task", $"must be binary, multiclass, regression or forecasting; it was '{task}'.");
+            if (task is not ("binary" or "multiclass" or "regression" or "forecasting" or "speech"))
+                throw new ConfigException("task", $"must be binary, multiclass, regression, forecasting or speech; it was '{task}'.");
             var config = ConfigInference.Infer(new ConfigInference.Request
             {
                 DataPath = path, Task = task, ConfigPath = Path.Combine(workspace, Path.GetFileNameWithoutExtension(path) + ".json"),
@@ -140,6 +140,8 @@ internal static class WebServer
                 });
             }
             var text = body["text"]?.GetValue<string>() ?? throw new DataException("text", "missing: the input to predict.");
+            if (config.IsSpeech)
+                text = Recording(config, text);
             var header1 = config.Data.Columns!.Select(c => c.Name).ToArray();
             var row = header1.Select(c => c == config.Input ? text : "").ToArray();
             var file = DelimitedFile.FromRows("form", header1, new List<string[]> { row });
@@ -147,10 +149,27 @@ internal static class WebServer
             foreach (var (name, values) in SavedModel.Score(ml, config, loaded, file, "text"))
                 result[name] = values[0];
             var (_, steps) = SavedModel.Explain(ml, config, loaded, file, 1, "text")[0];
+            if (config.IsSpeech)
+                steps = SavedModel.Segments(steps, 0.1);
             result["explanation"] = new JsonArray(steps.Select(x => (JsonNode?)new JsonObject { ["step"] = x.Step, ["contribution"] = Math.Round(x.Contribution, 5) }).ToArray());
             return Results.Json(result);
         }));
         return app;
+    }
+
+    /// <summary>
+    /// Speech: the page names a recording by its path relative to the data file's folder (as the data file does); only
+    /// WAV files inside that folder are read.
+    /// </summary>
+    private static string Recording(WorkflowConfig config, string text)
+    {
+        var folder = Path.GetDirectoryName(config.Resolve(config.Data.Path))!;
+        var full = Path.GetFullPath(Path.Combine(folder, text.Trim()));
+        if (!full.StartsWith(folder + Path.DirectorySeparatorChar, StringComparison.Ordinal) || !full.EndsWith(".wav", StringComparison.OrdinalIgnoreCase))
+            throw new DataException("text", $"'{text}' is not a WAV file inside the data file's folder; give a path like those in the data file (e.g. a row's recording).");
+        if (!File.Exists(full))
+            throw new DataException("text", $"no recording at '{text}' (relative to the data file's folder).");
+        return full;
     }
 
     private static string? Optional(JsonObject body, string name) =>

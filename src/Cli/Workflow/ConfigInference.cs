@@ -48,6 +48,8 @@ internal static class ConfigInference
         var dataPath = Path.GetFullPath(r.DataPath);
         if (!File.Exists(dataPath))
             throw new DataException("--data", $"no file at '{dataPath}'.");
+        if (r.Task == "tagging")
+            return InferTagging(dataPath, r);
         string separator = r.Separator ?? GuessSeparator(dataPath);
         char sep = separator is "\t" or "tab" ? '\t' : separator[0];
         var file = DelimitedFile.Read(dataPath, sep, r.HasHeader, null, "--data");
@@ -69,6 +71,65 @@ internal static class ConfigInference
             InferSpeech(config, file, r);
         else
             InferTabular(config, file, r);
+        config.Validate();
+        return config;
+    }
+
+    /// <summary>
+    /// Tagging: a CoNLL file (one token per line, fields apart by tabs or spaces, blank lines between sentences). The token
+    /// is the first field and the tag the last; the scheme is read from the tags (B-/I-/E-/S- prefixes make IOBES, B-
+    /// and I- IOB2, or IOB1 when an I- chunk starts without a B-; otherwise plain tags); a BiLSTM tagger with character
+    /// features, and a CRF constrained to the scheme's transitions when the tags mark chunks.
+    /// </summary>
+    private static WorkflowConfig InferTagging(string dataPath, Request r)
+    {
+        if (r.Label != null || r.Input != null || r.TimeColumn != null || r.ValueColumns != null || r.Horizon != null)
+            throw new ConfigException("--task", "tagging reads tokens and tags from the CoNLL fields; --label, --input, --time, --value and --horizon do not apply.");
+        int fields = -1, sentences = 0, lineNumber = 0;
+        var tags = new HashSet<string>(StringComparer.Ordinal);
+        bool inSentence = false, iob1 = false;
+        string previous = "O";
+        foreach (var line in File.ReadLines(dataPath))
+        {
+            lineNumber++;
+            var parts = line.Split(new[] { '\t', ' ' }, StringSplitOptions.RemoveEmptyEntries);
+            if (parts.Length == 0 || parts[0] == "-DOCSTART-")
+            {
+                inSentence = false;
+                previous = "O";
+                continue;
+            }
+            if (parts.Length < 2)
+                throw new DataException("--data", $"line {lineNumber} has one field; a CoNLL file for tagging has a token and a tag on each line (blank lines between sentences).");
+            fields = fields < 0 ? parts.Length : Math.Min(fields, parts.Length);
+            if (!inSentence)
+                sentences++;
+            inSentence = true;
+            var tag = parts[^1];
+            tags.Add(tag);
+            if (tag.StartsWith("I-", StringComparison.Ordinal) && !(previous.Length > 2 && previous[2..] == tag[2..] && previous[1] == '-'))
+                iob1 = true;
+            previous = tag;
+        }
+        if (sentences == 0)
+            throw new DataException("--data", $"'{dataPath}' holds no sentence: expected one token and its tag per line, blank lines between sentences.");
+        bool chunks = tags.All(t => t == "O" || (t.Length > 2 && t[1] == '-' && "BIES".Contains(t[0])));
+        string scheme = !chunks ? "plain"
+            : tags.Any(t => t.StartsWith("E-", StringComparison.Ordinal) || t.StartsWith("S-", StringComparison.Ordinal)) ? "iobes"
+            : iob1 ? "iob1" : "iob2";
+        var configDir = Path.GetDirectoryName(Path.GetFullPath(r.ConfigPath))!;
+        var config = new WorkflowConfig
+        {
+            Schema = SchemaFileName,
+            Version = WorkflowConfig.CurrentVersion,
+            Task = "tagging",
+            Data = new DataConfig { Path = Path.GetRelativePath(configDir, dataPath).Replace('\\', '/'), Format = "conll" },
+            Tagging = new TaggingConfig { TokenField = 0, TagField = -1, Scheme = scheme, ConstrainTransitions = scheme is "iob2" or "iobes" },
+            Trainer = new TrainerConfig { Family = "lstm", Options = scheme is "iob2" or "iobes" or "iob1" ? new JsonObject { ["UseCrf"] = true } : new JsonObject() },
+            Seed = 1,
+            Output = Path.GetFileNameWithoutExtension(r.ConfigPath) + "-output",
+            BaseDirectory = configDir,
+        };
         config.Validate();
         return config;
     }

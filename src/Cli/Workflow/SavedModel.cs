@@ -79,7 +79,9 @@ internal static class SavedModel
             throw new ConfigException("task", "a forecaster is explained by ExplainForecasts (each past step of the window occluded).");
         var columns = config.Data.Columns!;
         file.CheckTypes(columns.Where(c => c.Name == config.Input), config.Data.HasHeader, field);
-        var explanations = ml.Model.ExplainSteps(model, TabularData.Load(ml, file, columns), maximumRows);
+        var explanations = ml.Model.ExplainSteps(model, TabularData.Load(ml, file.WithAudioPathsResolved(config), columns), maximumRows);
+        // Speech: a step is a feature frame, named by its start time in the recording.
+        double hop = new MLNet.Sequence.Transforms.Audio.AudioFeaturesEstimator.Options().HopDuration;
         int input = Array.IndexOf(file.Header, config.Input);
         var result = new List<(string, List<(string, float)>)>();
         for (int r = 0; r < explanations.Count; r++)
@@ -93,7 +95,8 @@ internal static class SavedModel
             {
                 if (!e.IsReal[t])
                     continue;
-                string step = e.Tokens?[t] ?? (realSeen < text.Length ? text[realSeen].ToString() : "?");
+                string step = config.IsSpeech ? FrameTime(t, hop)
+                    : e.Tokens?[t] ?? (realSeen < text.Length ? text[realSeen].ToString() : "?");
                 realSeen++;
                 // Toward the predicted class: for a binary "false", a step that lowers the logit supports it.
                 float sign = config.TaskKind == WorkflowTask.Binary && e.Score < 0 ? -1f : 1f;
@@ -103,6 +106,21 @@ internal static class SavedModel
             result.Add((explained, steps));
         }
         return result;
+    }
+
+    /// <summary>Frame <paramref name="t"/>'s start time, "0.25s".</summary>
+    internal static string FrameTime(int t, double hop) => (t * hop).ToString("0.00", CultureInfo.InvariantCulture) + "s";
+
+    /// <summary>
+    /// Speech, for display: the frames' contributions summed over segments of <paramref name="seconds"/> ("0.1s" names
+    /// the segment from 0.1 s), so a recording reads as a dozen segments rather than a hundred frames.
+    /// </summary>
+    internal static List<(string Step, float Contribution)> Segments(List<(string Step, float Contribution)> frames, double seconds)
+    {
+        double hop = new MLNet.Sequence.Transforms.Audio.AudioFeaturesEstimator.Options().HopDuration;
+        int per = Math.Max(1, (int)Math.Round(seconds / hop));
+        return frames.Select((f, i) => (f, i)).GroupBy(x => x.i / per)
+            .Select(g => ((g.Key * per * hop).ToString("0.0", CultureInfo.InvariantCulture) + "s", g.Sum(x => x.f.Contribution))).ToList();
     }
 
     /// <summary>

@@ -334,7 +334,8 @@ internal sealed class TabularWorkflow
     {
         var s = _c.Sweep!;
         var prep = Preprocessing().Fit(train);
-        var ready = prep.Transform(train);
+        // Speech: every trial reads the same feature frames; decode and featurize the recordings once, not per trial.
+        var ready = _c.IsSpeech ? _ml.Data.Cache(prep.Transform(train)) : prep.Transform(train);
         var families = (s.Families ?? TrainerConfig.Families.ToList()).Select(f => f switch
         {
             "lstm" => EncoderKind.Lstm, "gru" => EncoderKind.Gru, "transformer" => EncoderKind.Transformer, _ => EncoderKind.Cnn,
@@ -342,7 +343,9 @@ internal sealed class TabularWorkflow
         var space = CpuSizedSpace(families);
         // Symbol strings (one-hot steps) keep position, which the class often depends on (splice: 0.51 with max
         // pooling, 0.96 flattened; docs/results.md); word ids have no fixed positions to flatten.
-        space = _c.Preprocessing!.Tokenizer == "onehot"
+        // Feature frames (speech) have no ids to embed and vary in length: pooling over the masked frames.
+        space = _c.IsSpeech ? space.Remove("EmbeddingDimension").Narrow("Pooling", "Mean", "Max", "Attention")
+            : _c.Preprocessing!.Tokenizer == "onehot"
             ? space.Remove("EmbeddingDimension").Narrow("Pooling", "Flatten", "Last", "Attention")
             : space.Narrow("Pooling", "Last", "Mean", "Max", "Attention");
         var progress = new ObserverProgress(_observer);
@@ -361,6 +364,7 @@ internal sealed class TabularWorkflow
             Progress = progress,
             CancellationToken = token,
             TrialLogPath = Path.Combine(_c.OutputDirectory, "trials.json"),
+            ConfigureTrainer = _c.IsSpeech ? o => o.MaskColumnName = "Mask" : null,
         };
         _observer.Info($"Sweeping {string.Join(", ", families)} ({s.Tuner}, {(s.Minutes is double min ? $"{min.ToString(CultureInfo.InvariantCulture)} min" : "")}" +
             $"{(s.Minutes != null && s.MaximumTrials != null ? ", " : "")}{(s.MaximumTrials is int n ? $"{n} trials" : "")}, metric {options.Metric}); trial log {options.TrialLogPath}");

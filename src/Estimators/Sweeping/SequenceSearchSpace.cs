@@ -32,7 +32,13 @@ namespace MLNet.Sequence
         private readonly Dictionary<EncoderKind, List<SweepParameter>> _families = new();
         private Func<SweepConfiguration, IEstimator<ITransformer>>? _pipeline;
 
-        private SequenceSearchSpace() { }
+        private SequenceSearchSpace(bool taggers) => ForTaggerOptions = taggers;
+
+        /// <summary>True for a space of taggers (<see cref="ForTaggers"/>), whose trials train <see cref="SequenceTaggerOptions"/>.</summary>
+        public bool ForTaggerOptions { get; }
+
+        /// <summary>The options class whose own properties are the shared dimensions.</summary>
+        private Type SharedType => ForTaggerOptions ? typeof(SequenceTaggerOptions) : typeof(SequenceTrainerOptions);
 
         /// <summary>
         /// Every family (LSTM, GRU, Transformer, CNN) with the ranges its options' attributes declare, and the shared
@@ -51,13 +57,32 @@ namespace MLNet.Sequence
                 throw new ArgumentException("A search space needs at least one encoder family.", nameof(families));
             if (families.Distinct().Count() != families.Length)
                 throw new ArgumentException("A search space lists an encoder family twice.", nameof(families));
-            var space = new SequenceSearchSpace();
-            space._shared.AddRange(FromAttributes(typeof(SequenceTrainerOptions), prefix: null));
+            return Build(families, taggers: false);
+        }
+
+        /// <summary>
+        /// A space of sequence taggers (<c>mlContext.SequenceTagging.SweepSequenceTaggers</c>): the given families (LSTM,
+        /// GRU, Transformer, CNN; default all four) with the ranges their tagger options' attributes declare, plus the
+        /// shared tagger options' ranges (word embedding size, word dropout, character features and encoder, CRF, dropout,
+        /// batch size, learning rate).
+        /// </summary>
+        /// <param name="families">The families; none for all four.</param>
+        /// <returns>A new space.</returns>
+        public static SequenceSearchSpace ForTaggers(params EncoderKind[] families)
+        {
+            if (families is null || families.Length == 0)
+                families = new[] { EncoderKind.Lstm, EncoderKind.Gru, EncoderKind.Transformer, EncoderKind.Cnn };
+            if (families.Distinct().Count() != families.Length)
+                throw new ArgumentException("A search space lists an encoder family twice.", nameof(families));
+            return Build(families, taggers: true);
+        }
+
+        private static SequenceSearchSpace Build(EncoderKind[] families, bool taggers)
+        {
+            var space = new SequenceSearchSpace(taggers);
+            space._shared.AddRange(FromAttributes(space.SharedType, space.SharedType, prefix: null));
             foreach (var f in families)
-            {
-                var type = OptionsType(f);
-                space._families[f] = FromAttributes(type, prefix: f.ToString()).ToList();
-            }
+                space._families[f] = FromAttributes(space.TypeOf(f), space.SharedType, prefix: f.ToString()).ToList();
             return space;
         }
 
@@ -127,12 +152,12 @@ namespace MLNet.Sequence
             {
                 if (!_families.TryGetValue(family, out var list))
                     throw new ArgumentException($"Parameter '{parameter.Name}' names the {family} family, which this space does not search.", nameof(parameter));
-                var property = Settable(OptionsType(family), parameter.Name[(dot + 1)..], parameter.Name);
+                var property = Settable(TypeOf(family), parameter.Name[(dot + 1)..], parameter.Name);
                 list.RemoveAll(p => p.Name == parameter.Name);
                 list.Add(parameter.WithValueType(property.PropertyType));
                 return this;
             }
-            var shared = Settable(typeof(SequenceTrainerOptions), parameter.Name, parameter.Name);
+            var shared = Settable(SharedType, parameter.Name, parameter.Name);
             _shared.RemoveAll(p => p.Name == parameter.Name);
             _shared.Add(parameter.WithValueType(shared.PropertyType));
             return this;
@@ -153,7 +178,7 @@ namespace MLNet.Sequence
             _preprocessing.RemoveAll(p => !_forecaster.Contains(p.Name));
             foreach (var p in parameters ?? Array.Empty<SweepParameter>())
             {
-                if (typeof(SequenceTrainerOptions).GetProperty(p.Name) != null || p.Name == EncoderParameter || _preprocessing.Any(q => q.Name == p.Name))
+                if (SharedType.GetProperty(p.Name) != null || p.Name == EncoderParameter || _preprocessing.Any(q => q.Name == p.Name))
                     throw new ArgumentException($"Preprocessing parameter '{p.Name}' clashes with an option or another parameter; give it its own name.", nameof(parameters));
                 _preprocessing.Add(p);
             }
@@ -212,7 +237,17 @@ namespace MLNet.Sequence
         /// <summary>A short text of every dimension, for logs and the trial log's fingerprint.</summary>
         public override string ToString() => string.Join("; ", Parameters.Select(p => p.ToString()));
 
-        /// <summary>The options class of a family.</summary>
+        /// <summary>The options class of a family in this space (trainer or tagger options).</summary>
+        internal Type TypeOf(EncoderKind kind) => !ForTaggerOptions ? OptionsType(kind) : kind switch
+        {
+            EncoderKind.Lstm => typeof(LstmTaggerOptions),
+            EncoderKind.Gru => typeof(GruTaggerOptions),
+            EncoderKind.Transformer => typeof(TransformerTaggerOptions),
+            EncoderKind.Cnn => typeof(CnnTaggerOptions),
+            _ => throw new ArgumentOutOfRangeException(nameof(kind), $"No tagger of the {kind} family; taggers are Lstm, Gru, Transformer or Cnn."),
+        };
+
+        /// <summary>The options class of a trainer family.</summary>
         internal static Type OptionsType(EncoderKind kind) => kind switch
         {
             EncoderKind.Lstm => typeof(LstmOptions),
@@ -254,12 +289,12 @@ namespace MLNet.Sequence
         }
 
         /// <summary>The attributed properties declared by <paramref name="type"/> itself (shared ones come from the base).</summary>
-        private static IEnumerable<SweepParameter> FromAttributes(Type type, string? prefix)
+        private static IEnumerable<SweepParameter> FromAttributes(Type type, Type sharedType, string? prefix)
         {
             foreach (var p in type.GetProperties(BindingFlags.Public | BindingFlags.Instance))
             {
-                // Shared options belong to SequenceTrainerOptions; a family lists those its own classes declare.
-                bool shared = p.DeclaringType == typeof(SequenceTrainerOptions);
+                // Shared options belong to the shared options class; a family lists those its own classes declare.
+                bool shared = p.DeclaringType == sharedType;
                 if (prefix == null ? !shared : shared)
                     continue;
                 if (p.Name == nameof(SequenceTrainerOptions.NumberOfEpochs))

@@ -37,6 +37,12 @@ namespace MLNet.Sequence
         SymmetricMeanAbsolutePercentageError,
         /// <summary>Forecasting: mean absolute scaled error, M4's definition (smaller is better).</summary>
         MeanAbsoluteScaledError,
+        /// <summary>Tagging: the share of tokens tagged right.</summary>
+        TokenAccuracy,
+        /// <summary>Tagging: F1 averaged over tags (every tag counts alike, rare ones included).</summary>
+        TagMacroF1,
+        /// <summary>Tagging under a chunk scheme (IOB2, IOBES, ...): entity F1 as conlleval counts it.</summary>
+        EntityF1,
     }
 
     /// <summary>What every sweep shares: the space, the tuner, the budgets, the trial log and progress.</summary>
@@ -218,6 +224,8 @@ namespace MLNet.Sequence
             var ml = _env as MLContext ?? new MLContext(o.Seed);
             var space = o.SearchSpace ?? SequenceSearchSpace.Default();
             var metric = o.MetricOrDefault(_task);
+            if (space.ForTaggerOptions)
+                throw new ArgumentException("The search space is a tagger space (SequenceSearchSpace.ForTaggers); sweep taggers with mlContext.SequenceTagging.SweepSequenceTaggers.", nameof(SequenceSweepOptions.SearchSpace));
             if (space.ForecasterParameters.Count > 0)
                 throw new ArgumentException($"The search space has forecaster parameters ({string.Join(", ", space.ForecasterParameters)}), which only a forecasting sweep (mlContext.Forecasting.SweepSequenceForecasters) uses.", nameof(SequenceSweepOptions.SearchSpace));
             CheckColumns(space, trainData, validationData);

@@ -93,11 +93,43 @@ namespace MLNet.Sequence
             return f;
         }
 
+        /// <summary>
+        /// A tagger's options (for a space made by <see cref="SequenceSearchSpace.ForTaggers"/>): the family's tagger
+        /// options with every swept option of this configuration set, after <paramref name="configure"/>. A Transformer's
+        /// model dimension is rounded up to a multiple of its head count.
+        /// </summary>
+        /// <param name="space">The tagger space the configuration came from.</param>
+        /// <param name="configure">Optional settings applied before the swept values (columns, seed, epochs, ...).</param>
+        /// <returns>A new <see cref="LstmTaggerOptions"/>, <see cref="GruTaggerOptions"/>, <see cref="TransformerTaggerOptions"/> or <see cref="CnnTaggerOptions"/>.</returns>
+        public SequenceTaggerOptions ToTaggerOptions(SequenceSearchSpace space, Action<SequenceTaggerOptions>? configure = null)
+        {
+            ArgumentNullException.ThrowIfNull(space);
+            if (!space.ForTaggerOptions)
+                throw new ArgumentException("The space searches classifiers and regressors; make a tagger space with SequenceSearchSpace.ForTaggers.", nameof(space));
+            var options = (SequenceTaggerOptions)Activator.CreateInstance(space.TypeOf(Family))!;
+            configure?.Invoke(options);
+            Apply(space, options);
+            if (options is TransformerTaggerOptions t && t.NumberOfHeads > 0 && t.ModelDimension % t.NumberOfHeads != 0)
+                t.ModelDimension += t.NumberOfHeads - t.ModelDimension % t.NumberOfHeads;
+            return options;
+        }
+
         internal SequenceTrainerOptions ToOptions(SequenceSearchSpace space, Action<SequenceTrainerOptions>? template)
         {
-            var type = SequenceSearchSpace.OptionsType(Family);
-            var options = (SequenceTrainerOptions)Activator.CreateInstance(type)!;
+            if (space.ForTaggerOptions)
+                throw new ArgumentException("The space searches taggers; read its configurations with ToTaggerOptions.", nameof(space));
+            var options = (SequenceTrainerOptions)Activator.CreateInstance(space.TypeOf(Family))!;
             template?.Invoke(options);
+            Apply(space, options);
+            if (options is TransformerOptions t && t.NumberOfHeads > 0 && t.ModelDimension % t.NumberOfHeads != 0)
+                t.ModelDimension += t.NumberOfHeads - t.ModelDimension % t.NumberOfHeads;
+            return options;
+        }
+
+        /// <summary>Sets every swept option of this configuration on <paramref name="options"/> (the family's options class).</summary>
+        private void Apply(SequenceSearchSpace space, object options)
+        {
+            var type = options.GetType();
             foreach (var d in space.Dimensions)
             {
                 if (d.IsPreprocessing || d.Parameter.Name == SequenceSearchSpace.EncoderParameter || (d.Family != null && d.Family != Family))
@@ -112,9 +144,6 @@ namespace MLNet.Sequence
                     : Convert.ChangeType(value, target, CultureInfo.InvariantCulture);
                 info.SetValue(options, converted);
             }
-            if (options is TransformerOptions t && t.NumberOfHeads > 0 && t.ModelDimension % t.NumberOfHeads != 0)
-                t.ModelDimension += t.NumberOfHeads - t.ModelDimension % t.NumberOfHeads;
-            return options;
         }
 
         /// <summary>A rough size of the model this configuration builds (weights per input feature and step), for ordering start points by cost.</summary>

@@ -71,6 +71,7 @@ namespace MLNet.Sequence
 
         internal TaggingEngine Engine => _engine;
         internal TokenFeaturizer Featurizer => _featurizer;
+        internal TaggerSpec Spec => _spec;
 
         /// <summary>True: each output row comes from one input row.</summary>
         public bool IsRowToRowMapper => true;

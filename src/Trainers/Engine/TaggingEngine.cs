@@ -159,8 +159,11 @@ namespace MLNet.Sequence.Trainers
             return threads;
         }
 
-        /// <summary>Tags and the chosen tags' probabilities for each sentence (an empty sentence gives empty arrays).</summary>
-        public (long[][] Tags, float[][] Probabilities) Predict(IReadOnlyList<TaggedSentence> sentences)
+        /// <summary>
+        /// Tags and the chosen tags' probabilities for each sentence (an empty sentence gives empty arrays); with
+        /// <paramref name="of"/> (one tag array per sentence), the probabilities of those tags instead.
+        /// </summary>
+        public (long[][] Tags, float[][] Probabilities) Predict(IReadOnlyList<TaggedSentence> sentences, IReadOnlyList<long[]>? of = null)
         {
             var tags = new long[sentences.Count][];
             var probabilities = new float[sentences.Count][];
@@ -182,7 +185,7 @@ namespace MLNet.Sequence.Trainers
             using var threads = ThreadCount.Use(ScoringThreads(rows));
             using var scope = torch.NewDisposeScope();
             var batch = Build(rows, withTags: false);
-            var (t, p) = _network.Predict(batch);
+            var (t, p) = _network.Predict(batch, of == null ? null : nonEmpty.Select(i => of[i]).ToArray());
             for (int j = 0; j < nonEmpty.Count; j++)
             {
                 tags[nonEmpty[j]] = t[j];

@@ -242,8 +242,9 @@ namespace MLNet.Sequence.Trainers.Network
         /// <summary>
         /// Predicted tags per row (Viterbi with a CRF, else the most probable tag per token) and each tag's probability (the
         /// CRF's marginal probability of that tag at that token, else the softmax), as many as each row's real tokens.
+        /// With <paramref name="of"/>, the probabilities are those of the given tags instead of the predicted ones.
         /// </summary>
-        public (long[][] Tags, float[][] Probabilities) Predict(TaggingBatch batch)
+        public (long[][] Tags, float[][] Probabilities) Predict(TaggingBatch batch, long[][]? of = null)
         {
             using var scope = torch.NewDisposeScope();
             Tensor e;
@@ -267,7 +268,7 @@ namespace MLNet.Sequence.Trainers.Network
                 for (int i = 0; i < b; i++)
                     tags[i] = best.AsSpan((int)(i * t), (int)lengths[i]).ToArray();
             }
-            var chosen = probabilities.gather(2, Padded(tags, e.shape[1]).to(e.device).unsqueeze(2)).squeeze(2).cpu().data<float>().ToArray();
+            var chosen = probabilities.gather(2, Padded(of ?? tags, e.shape[1]).to(e.device).unsqueeze(2)).squeeze(2).cpu().data<float>().ToArray();
             long steps = e.shape[1];
             var p = new float[b][];
             for (int i = 0; i < b; i++)

@@ -63,7 +63,7 @@ public sealed class ConfigTests
     [TestMethod]
     public void TheBundledConfigsLoad()
     {
-        foreach (var name in new[] { "sentiment", "splice", "airpassengers", "sentiment-sweep", "brown-pos" })
+        foreach (var name in new[] { "sentiment", "splice", "airpassengers", "sentiment-sweep", "brown-pos", "fsdd", "fsdd-sweep" })
         {
             var c = WorkflowConfig.Load(Bundled(name));
             Assert.AreEqual(WorkflowConfig.CurrentVersion, c.Version, name);
@@ -90,7 +90,8 @@ public sealed class ConfigTests
         StringAssert.Contains(Refused(j => j["audio"]!["features"] = "spectrogram", "fsdd").Message, "audio.features: must be mfcc or logmel; it was 'spectrogram'");
         StringAssert.Contains(Refused(j => j["audio"]!["sampleRate"] = 100, "fsdd").Message, "audio.sampleRate: must be between 1000 and 384000 Hz; it was 100");
         StringAssert.Contains(Refused(j => j["preprocessing"] = new JsonObject { ["tokenizer"] = "words" }, "fsdd").Message, "preprocessing: does not apply to task 'speech'");
-        StringAssert.Contains(Refused(j => { j.Remove("trainer"); j["sweep"] = new JsonObject { ["maximumTrials"] = 2 }; }, "fsdd").Message, "sweep: sweeping speech models is not available yet");
+        StringAssert.Contains(Refused(j => { j.Remove("trainer"); j["sweep"] = new JsonObject { ["maximumTrials"] = 2, ["metric"] = "rmse" }; }, "fsdd").Message,
+            "sweep.metric: for task 'multiclass' must be one of macroAccuracy, microAccuracy, logLoss");
         StringAssert.Contains(Refused(j => j["data"]!["columns"]![0]!["type"] = "number", "fsdd").Message, "input: column 'file' must have type 'text' (the path of a WAV file");
         StringAssert.Contains(Refused(j => j["label"] = "stars").Message, "label: 'stars' is not a column of data.columns (source, label, text)");
         StringAssert.Contains(Refused(j => j["input"] = "label").Message, "input: must differ from 'label'");
@@ -136,7 +137,13 @@ public sealed class ConfigTests
         StringAssert.StartsWith(Refused(j => j["trainer"]!["family"] = "nbeats", "brown-pos").Message, "trainer.family:");
         StringAssert.StartsWith(Refused(j => j["trainer"]!["options"]!["Pooling"] = "Max", "brown-pos").Message, "trainer.options.Pooling:");
         StringAssert.StartsWith(Refused(j => j["label"] = "x", "brown-pos").Message, "label:");
-        StringAssert.StartsWith(Refused(j => j["sweep"] = new JsonObject { ["minutes"] = 1 }, "brown-pos").Message, "sweep:");
+        StringAssert.StartsWith(Refused(j => j["sweep"] = new JsonObject { ["minutes"] = 1 }, "brown-pos").Message, "sweep: give either 'trainer'");
+        StringAssert.StartsWith(Refused(j => { j.Remove("trainer"); j["sweep"] = new JsonObject { ["maximumTrials"] = 2, ["metric"] = "entityF1" }; }, "brown-pos").Message,
+            "sweep.metric: entityF1 needs a chunk scheme");
+        StringAssert.StartsWith(Refused(j => { j.Remove("trainer"); j["sweep"] = new JsonObject { ["maximumTrials"] = 2, ["metric"] = "accuracy" }; }, "brown-pos").Message,
+            "sweep.metric: for task 'tagging' must be one of tokenAccuracy, macroF1, entityF1");
+        StringAssert.StartsWith(Refused(j => { j.Remove("trainer"); j["sweep"] = new JsonObject { ["maximumTrials"] = 2, ["crossValidationFolds"] = 3 }; }, "brown-pos").Message,
+            "sweep.crossValidationFolds: does not apply to task 'tagging'");
         StringAssert.StartsWith(Refused(j => j["tagging"] = new JsonObject(), "sentiment").Message, "tagging:");
     }
 
@@ -257,6 +264,30 @@ public sealed class ConfigTests
             Assert.AreEqual("cnn", digits.Trainer!.Family);
             StringAssert.Contains(Assert.ThrowsExactly<ConfigException>(() => ConfigInference.Infer(Request("bio/splice_dna.csv", "speech", "g"))).Message,
                 "found no column of WAV file paths");
+
+            // Tagging: a CoNLL file; the token is the first field, the tag the last, the scheme read from the tags.
+            var brown = ConfigInference.Infer(Request("tagging/brown_news_pos.conll", "tagging", "t"));
+            Assert.AreEqual("conll", brown.Data.Format);
+            Assert.AreEqual(0, brown.Tagging!.TokenField);
+            Assert.AreEqual(-1, brown.Tagging.TagField);
+            Assert.AreEqual("plain", brown.Tagging.Scheme, "part-of-speech tags mark no chunks");
+            Assert.AreEqual("lstm", brown.Trainer!.Family);
+            Directory.CreateDirectory(folder);
+            var entities = Path.Combine(folder, "ner.conll");
+            File.WriteAllText(entities, "John B-PER\nSmith I-PER\nvisited O\nParis B-LOC\n.\tO\n\nIt O\nrained O\n");
+            var ner = ConfigInference.Infer(new ConfigInference.Request { DataPath = entities, Task = "tagging", ConfigPath = Path.Combine(folder, "ner.json") });
+            Assert.AreEqual("iob2", ner.Tagging!.Scheme);
+            Assert.IsTrue(ner.Tagging.ConstrainTransitions);
+            Assert.IsTrue(ner.Trainer!.Options!["UseCrf"]!.GetValue<bool>(), "chunk tags get a CRF constrained to the scheme");
+            File.WriteAllText(entities, "John I-PER\nSmith I-PER\nvisited O\nParis I-LOC\n");
+            Assert.AreEqual("iob1", ConfigInference.Infer(new ConfigInference.Request { DataPath = entities, Task = "tagging", ConfigPath = Path.Combine(folder, "ner.json") }).Tagging!.Scheme);
+            File.WriteAllText(entities, "John S-PER\nvisited O\nNew B-LOC\nYork E-LOC\n");
+            Assert.AreEqual("iobes", ConfigInference.Infer(new ConfigInference.Request { DataPath = entities, Task = "tagging", ConfigPath = Path.Combine(folder, "ner.json") }).Tagging!.Scheme);
+            File.WriteAllText(entities, "John\nvisited O\n");
+            StringAssert.Contains(Assert.ThrowsExactly<DataException>(() => ConfigInference.Infer(new ConfigInference.Request { DataPath = entities, Task = "tagging", ConfigPath = Path.Combine(folder, "ner.json") })).Message,
+                "line 1 has one field");
+            brown.Save(Path.Combine(folder, "t.json"));
+            Assert.AreEqual("tagging", WorkflowConfig.Load(Path.Combine(folder, "t.json")).Task, "what init writes for tagging, the tool reads back");
 
             // What init writes, the tool reads back (relative data path, schema hint).
             var path = Path.Combine(folder, "a.json");
