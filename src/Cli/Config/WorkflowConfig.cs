@@ -235,13 +235,6 @@ internal sealed class WorkflowConfig
         Require(!string.IsNullOrWhiteSpace(Output), "output", "must name a folder.");
     }
 
-    /// <summary>Refuses a verb that does not serve this config's task yet (tagging: train, evaluate, predict, codegen).</summary>
-    internal void RequireVerbServesTask(string verb)
-    {
-        if (TaskKind == WorkflowTask.Tagging)
-            throw new ConfigException("task", $"{(verb.Contains(' ') ? verb : $"'{verb}'")} is not available for task '{Task}' yet; the tool's 'train', 'evaluate', 'predict' and 'codegen' are.");
-    }
-
     internal static void Require(bool condition, string field, string message)
     {
         if (!condition)

@@ -93,9 +93,12 @@ internal sealed class Job : IRunObserver
             Status = "running";
         try
         {
-            var report = Config.TaskKind == WorkflowTask.Forecasting
-                ? new ForecastWorkflow(Config, this).Run(_cancel.Token)
-                : new TabularWorkflow(Config, this).Run(_cancel.Token);
+            var report = Config.TaskKind switch
+            {
+                WorkflowTask.Forecasting => new ForecastWorkflow(Config, this).Run(_cancel.Token),
+                WorkflowTask.Tagging => new TaggingWorkflow(Config, this).Run(_cancel.Token),
+                _ => new TabularWorkflow(Config, this).Run(_cancel.Token),
+            };
             lock (_gate)
             {
                 Report = report;

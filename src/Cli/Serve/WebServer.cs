@@ -51,8 +51,8 @@ internal static class WebServer
             if (file == null || file.Length == 0)
                 return Error("file", "no file, or an empty one.");
             var name = Path.GetFileName(file.FileName);
-            if (!(name.EndsWith(".csv", StringComparison.OrdinalIgnoreCase) || name.EndsWith(".tsv", StringComparison.OrdinalIgnoreCase) || name.EndsWith(".txt", StringComparison.OrdinalIgnoreCase)))
-                return Error("file", $"'{name}' is not a .csv, .tsv or .txt file.");
+            if (!DataExtensions.Any(e => name.EndsWith(e, StringComparison.OrdinalIgnoreCase)))
+                return Error("file", $"'{name}' is not a .csv, .tsv, .txt or .conll file.");
             var path = Path.Combine(workspace, "uploads", name);
             await using (var stream = File.Create(path))
                 await file.CopyToAsync(stream);
@@ -63,8 +63,8 @@ internal static class WebServer
         {
             var path = ResolveData(workspace, dataFolder, body["path"]?.GetValue<string>());
             var task = body["task"]?.GetValue<string>() ?? "";
-            if (task is not ("binary" or "multiclass" or "regression" or "forecasting" or "speech"))
-                throw new ConfigException("task", $"must be binary, multiclass, regression, forecasting or speech; it was '{task}'.");
+            if (task is not ("binary" or "multiclass" or "regression" or "forecasting" or "speech" or "tagging"))
+                throw new ConfigException("task", $"must be binary, multiclass, regression, forecasting, speech or tagging; it was '{task}'.");
             var config = ConfigInference.Infer(new ConfigInference.Request
             {
                 DataPath = path, Task = task, ConfigPath = Path.Combine(workspace, Path.GetFileNameWithoutExtension(path) + ".json"),
@@ -79,7 +79,6 @@ internal static class WebServer
         {
             var text = body["config"]?.ToJsonString() ?? throw new ConfigException("config", "missing.");
             var config = WorkflowConfig.Parse(text, workspace);
-            config.RequireVerbServesTask("the web page");
             bool sweep = body["mode"]?.GetValue<string>() == "sweep";
             if (sweep && config.Sweep == null)
                 throw new ConfigException("sweep", "missing: a sweep needs a 'sweep' section (minutes and/or maximumTrials).");
@@ -140,6 +139,8 @@ internal static class WebServer
                 });
             }
             var text = body["text"]?.GetValue<string>() ?? throw new DataException("text", "missing: the input to predict.");
+            if (config.TaskKind == WorkflowTask.Tagging)
+                return Results.Json(Tag(config, loaded, text));
             if (config.IsSpeech)
                 text = Recording(config, text);
             var header1 = config.Data.Columns!.Select(c => c.Name).ToArray();
@@ -155,6 +156,28 @@ internal static class WebServer
             return Results.Json(result);
         }));
         return app;
+    }
+
+    /// <summary>Tagging: the sentence's tokens (split at white space), their tags and probabilities, and what holds each tag up.</summary>
+    private static JsonObject Tag(WorkflowConfig config, ITransformer model, string text)
+    {
+        var tokens = text.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries);
+        if (tokens.Length == 0)
+            throw new DataException("text", "give a sentence: its tokens apart by spaces.");
+        var e = new TaggingWorkflow(config, SilentObserver.Instance).Explain(model, new[] { tokens }, 1)[0];
+        return new JsonObject
+        {
+            ["tokens"] = new JsonArray(e.Tokens.Select((t, i) => (JsonNode?)new JsonObject
+            {
+                ["token"] = t,
+                ["tag"] = e.Tags[i],
+                ["probability"] = Math.Round(e.Probabilities[i], 4),
+                ["heldUpBy"] = new JsonArray(e.TopInfluences(i, 3).Where(j => e.Influence[i][j] > 0.005f).Select(j => (JsonNode?)new JsonObject
+                {
+                    ["token"] = j == i ? "itself" : e.Tokens[j], ["influence"] = Math.Round(e.Influence[i][j], 4),
+                }).ToArray()),
+            }).ToArray()),
+        };
     }
 
     /// <summary>
@@ -199,12 +222,15 @@ internal static class WebServer
         }
     }
 
+    /// <summary>The data files the page takes: CSV, TSV, CoNLL, and uploaded .txt (CSV or CoNLL text).</summary>
+    private static readonly string[] DataExtensions = { ".csv", ".tsv", ".conll", ".txt" };
+
     private static JsonArray Datasets(string workspace, string? dataFolder)
     {
         var list = new JsonArray();
         IEnumerable<(string Name, string Path)> Files(string root, string prefix) => Directory.Exists(root)
             ? Directory.EnumerateFiles(root, "*.*", SearchOption.AllDirectories)
-                .Where(f => f.EndsWith(".csv", StringComparison.OrdinalIgnoreCase) || f.EndsWith(".tsv", StringComparison.OrdinalIgnoreCase))
+                .Where(f => DataExtensions.Any(e => e != ".txt" && f.EndsWith(e, StringComparison.OrdinalIgnoreCase)) || (prefix.Length > 0 && f.EndsWith(".txt", StringComparison.OrdinalIgnoreCase)))
                 .OrderBy(f => f, StringComparer.Ordinal)
                 .Select(f => (prefix + Path.GetRelativePath(root, f).Replace('\\', '/'), f))
             : Enumerable.Empty<(string, string)>();
