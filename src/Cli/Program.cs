@@ -145,7 +145,7 @@ internal sealed class InitSettings : CommandSettings
     public string Data { get; set; } = "";
 
     [CommandOption("--task <TASK>")]
-    [Description("binary, multiclass, regression, forecasting, speech (a column of WAV paths and a class) or tagging (a CoNLL file).")]
+    [Description("binary, multiclass, regression, forecasting, speech (a column of WAV paths and a class), tagging (a CoNLL file) or anomaly (a number column over time).")]
     public string Task { get; set; } = "";
 
     [CommandOption("--config <FILE>")]
@@ -179,8 +179,8 @@ internal sealed class InitSettings : CommandSettings
     {
         if (string.IsNullOrEmpty(Data))
             return ValidationResult.Error("--data is required: the CSV or TSV file to infer the config from.");
-        if (Task is not ("binary" or "multiclass" or "regression" or "forecasting" or "speech" or "tagging"))
-            return ValidationResult.Error($"--task must be binary, multiclass, regression, forecasting, speech or tagging; it was '{Task}'.");
+        if (Task is not ("binary" or "multiclass" or "regression" or "forecasting" or "speech" or "tagging" or "anomaly"))
+            return ValidationResult.Error($"--task must be binary, multiclass, regression, forecasting, speech, tagging or anomaly; it was '{Task}'.");
         return ValidationResult.Success();
     }
 }
@@ -211,7 +211,8 @@ internal sealed class InitCommand : Command<InitSettings>
         var table = new Table().Title($"inferred columns of {Markup.Escape(Path.GetFileName(settings.Data))}").AddColumn("column").AddColumn("type").AddColumn("role");
         foreach (var c in config.Data.Columns!)
         {
-            string role = c.Name == config.Label ? "label" : c.Name == config.Input ? "input"
+            string role = c.Name == config.Label || c.Name == config.Anomaly?.LabelColumn ? "label" : c.Name == config.Input ? "input"
+                : c.Name == config.Anomaly?.ValueColumn ? "value" : c.Name == config.Anomaly?.TimeColumn ? "time" : c.Name == config.Anomaly?.SeriesColumn ? "series"
                 : c.Name == config.Forecasting?.TimeColumn ? "time" : config.Forecasting?.ValueColumns?.Contains(c.Name) == true ? "value" : "";
             table.AddRow(Markup.Escape(c.Name), c.Type, role);
         }
@@ -381,6 +382,8 @@ internal sealed class ExplainCommand : Command<ExplainSettings>
             return ExplainForecasts(config, SavedModel.Explainable(SavedModel.Forecaster(model)), settings);
         if (config.TaskKind == WorkflowTask.Tagging)
             return ExplainTags(config, model, settings);
+        if (config.TaskKind == WorkflowTask.Anomaly)
+            throw new ConfigException("task", "explain does not apply to task 'anomaly': an alert's reason is its raw score and p-value, which 'predict' writes for every point (the forecast residual or reconstruction error, calibrated against the series' usual errors).");
         var file = DelimitedFile.Read(Path.GetFullPath(settings.Input), config.Data.SeparatorChar, config.Data.HasHeader, config.Data.Columns!.Select(c => c.Name).ToList(), "--input");
         var explained = SavedModel.Explain(ml, config, model, file, settings.Rows, "--input");
         AnsiConsole.MarkupLine("[grey]green: steps that pushed toward the prediction, red: against it (occlusion: the score without the step)[/]");
@@ -524,6 +527,7 @@ internal static class Runner
                 {
                     WorkflowTask.Forecasting => new ForecastWorkflow(config, observer).Run(token),
                     WorkflowTask.Tagging => new TaggingWorkflow(config, observer).Run(token),
+                    WorkflowTask.Anomaly => new AnomalyWorkflow(config, observer).Run(token),
                     _ => new TabularWorkflow(config, observer).Run(token),
                 };
                 observer.Finish();

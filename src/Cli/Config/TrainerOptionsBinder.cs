@@ -42,6 +42,34 @@ internal static class TrainerOptionsBinder
         return options;
     }
 
+    /// <summary>Options the anomaly workflow sets from the config's anomaly section and family.</summary>
+    private static readonly HashSet<string> AnomalyReserved = new(StringComparer.Ordinal)
+    {
+        nameof(MLNet.Sequence.Anomaly.SequenceAnomalyDetectorOptions.InputColumnName), nameof(MLNet.Sequence.Anomaly.SequenceAnomalyDetectorOptions.OutputColumnName),
+        nameof(MLNet.Sequence.Anomaly.SequenceAnomalyDetectorOptions.AnomalyScoreColumnName), nameof(MLNet.Sequence.Anomaly.SequenceAnomalyDetectorOptions.SeriesColumnName),
+        nameof(MLNet.Sequence.Anomaly.SequenceAnomalyDetectorOptions.TimeColumnName), nameof(MLNet.Sequence.Anomaly.SequenceAnomalyDetectorOptions.Method),
+    };
+
+    /// <summary>An anomaly detector's options from a config's trainer section (family: the method).</summary>
+    public static MLNet.Sequence.Anomaly.SequenceAnomalyDetectorOptions Anomaly(string family, JsonObject? values, string field)
+    {
+        var options = new MLNet.Sequence.Anomaly.SequenceAnomalyDetectorOptions
+        {
+            Method = family switch
+            {
+                "reconstruction" => MLNet.Sequence.Anomaly.AnomalyDetectionMethod.Reconstruction,
+                "windowedGaussian" => MLNet.Sequence.Anomaly.AnomalyDetectionMethod.WindowedGaussian,
+                _ => MLNet.Sequence.Anomaly.AnomalyDetectionMethod.ForecastResidual,
+            },
+        };
+        if (values != null)
+            foreach (var (name, _) in values)
+                if (AnomalyReserved.Contains(name))
+                    throw new ConfigException($"{field}.{name}", $"is set by the tool (the anomaly section names the columns, trainer.family the method).");
+        Apply(options, values, field);
+        return options;
+    }
+
     public static SequenceTrainerOptions New(string family) => family switch
     {
         "lstm" => new LstmOptions(),

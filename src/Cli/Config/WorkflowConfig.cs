@@ -45,6 +45,9 @@ internal sealed class WorkflowConfig
     /// <summary>Task speech: how recordings (the input column holds WAV paths) become feature frames.</summary>
     public AudioConfig? Audio { get; set; }
 
+    /// <summary>Task anomaly: the value, time, series and label columns, and labelled anomaly windows.</summary>
+    public AnomalyConfig? Anomaly { get; set; }
+
     public TrainerConfig? Trainer { get; set; }
 
     public SweepConfig? Sweep { get; set; }
@@ -67,6 +70,7 @@ internal sealed class WorkflowConfig
         "multiclass" or "speech" => WorkflowTask.Multiclass,
         "regression" => WorkflowTask.Regression,
         "tagging" => WorkflowTask.Tagging,
+        "anomaly" => WorkflowTask.Anomaly,
         _ => WorkflowTask.Forecasting,
     };
 
@@ -145,7 +149,7 @@ internal sealed class WorkflowConfig
         return $"not the expected JSON type ({message.Replace("MLNet.Sequence.Cli.Config.", "", StringComparison.Ordinal)}).";
     }
 
-    private static readonly string[] Tasks = { "binary", "multiclass", "regression", "forecasting", "tagging", "speech" };
+    private static readonly string[] Tasks = { "binary", "multiclass", "regression", "forecasting", "tagging", "speech", "anomaly" };
 
     /// <summary>Checks every field; the first problem found is thrown with the field's path.</summary>
     public void Validate()
@@ -161,6 +165,12 @@ internal sealed class WorkflowConfig
             return;
         }
         Require(Tagging == null, "tagging", $"only applies to task 'tagging'; this task is '{Task}'.");
+        if (TaskKind == WorkflowTask.Anomaly)
+        {
+            ValidateAnomaly();
+            return;
+        }
+        Require(Anomaly == null, "anomaly", $"only applies to task 'anomaly'; this task is '{Task}'.");
         Require(Audio == null || IsSpeech, "audio", $"only applies to task 'speech'; this task is '{Task}'.");
         var columns = Data.Columns!.Select(c => c.Name).ToHashSet(StringComparer.Ordinal);
         string Known() => string.Join(", ", Data.Columns!.Select(c => c.Name));
@@ -213,6 +223,23 @@ internal sealed class WorkflowConfig
         Require(!string.IsNullOrWhiteSpace(Output), "output", "must name a folder.");
     }
 
+    /// <summary>
+    /// Anomaly detection: delimited data, an anomaly section naming the columns, a detector (trainer.family
+    /// forecastResidual, reconstruction or windowedGaussian, with SequenceAnomalyDetectorOptions in trainer.options). The
+    /// split is the detector's own: each series' probationary period teaches it, the rest is scored.
+    /// </summary>
+    private void ValidateAnomaly()
+    {
+        foreach (var (value, field) in new (object?, string)[] { (Label, "label"), (Input, "input"), (Preprocessing, "preprocessing"), (Forecasting, "forecasting"), (Audio, "audio"), (Split, "split") })
+            Require(value == null, field, "does not apply to task 'anomaly' (the 'anomaly' section names the columns; each series' probationary period is what the detector learns from).");
+        Require(Sweep == null, "sweep", "does not apply to task 'anomaly': give a 'trainer' section (family forecastResidual, reconstruction or windowedGaussian).");
+        if (Anomaly == null)
+            throw new ConfigException("anomaly", "an anomaly config needs an 'anomaly' section (valueColumn; optionally timeColumn, seriesColumn, labelColumn, windows).");
+        Anomaly.Validate(this);
+        (Trainer ??= new TrainerConfig { Family = "forecastResidual" }).Validate(WorkflowTask.Anomaly);
+        Require(!string.IsNullOrWhiteSpace(Output), "output", "must name a folder.");
+    }
+
     /// <summary>Tagging: CoNLL data, a tagging section, one trainer (no sweep yet), a sentence split.</summary>
     private void ValidateTagging()
     {
@@ -250,6 +277,7 @@ internal enum WorkflowTask
     Regression,
     Forecasting,
     Tagging,
+    Anomaly,
 }
 
 /// <summary>The data file(s) and their columns.</summary>
@@ -414,6 +442,64 @@ internal sealed class ForecastingConfig
     }
 }
 
+/// <summary>Task anomaly: the columns the detector reads, and the labels that score it.</summary>
+internal sealed class AnomalyConfig
+{
+    /// <summary>The number column whose points are scored.</summary>
+    public string ValueColumn { get; set; } = "";
+
+    /// <summary>An optional date column: the plots' axis, and what <see cref="Windows"/> are written in.</summary>
+    public string? TimeColumn { get; set; }
+
+    /// <summary>An optional text column naming the series (several series in one file, each with its own state).</summary>
+    public string? SeriesColumn { get; set; }
+
+    /// <summary>An optional labelled column (boolean, or 0/1): anomalous points, for the metrics.</summary>
+    public string? LabelColumn { get; set; }
+
+    /// <summary>Optional labelled anomaly windows, each [first, last] time (NAB's combined_windows.json format), for the metrics.</summary>
+    public List<List<string>>? Windows { get; set; }
+
+    /// <summary>The windows as times.</summary>
+    internal List<(DateTime First, DateTime Last)> WindowTimes() => (Windows ?? new List<List<string>>())
+        .Select(w => (DateTime.Parse(w[0], CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal),
+            DateTime.Parse(w[1], CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal))).ToList();
+
+    internal void Validate(WorkflowConfig config)
+    {
+        var columns = config.Data.Columns!;
+        string Known() => string.Join(", ", columns.Select(c => c.Name));
+        string? TypeOf(string name) => columns.FirstOrDefault(c => c.Name == name)?.Type;
+        WorkflowConfig.Require(!string.IsNullOrWhiteSpace(ValueColumn), "anomaly.valueColumn", $"required: the number column to score (one of {Known()}).");
+        WorkflowConfig.Require(TypeOf(ValueColumn) == "number", "anomaly.valueColumn",
+            TypeOf(ValueColumn) == null ? $"'{ValueColumn}' is not a column of data.columns ({Known()})." : $"column '{ValueColumn}' must have type 'number'; it is '{TypeOf(ValueColumn)}'.");
+        if (TimeColumn != null)
+            WorkflowConfig.Require(TypeOf(TimeColumn) == "date", "anomaly.timeColumn",
+                TypeOf(TimeColumn) == null ? $"'{TimeColumn}' is not a column of data.columns ({Known()})." : $"column '{TimeColumn}' must have type 'date'; it is '{TypeOf(TimeColumn)}'.");
+        if (SeriesColumn != null)
+            WorkflowConfig.Require(TypeOf(SeriesColumn) == "text", "anomaly.seriesColumn",
+                TypeOf(SeriesColumn) == null ? $"'{SeriesColumn}' is not a column of data.columns ({Known()})." : $"column '{SeriesColumn}' must have type 'text'; it is '{TypeOf(SeriesColumn)}'.");
+        if (LabelColumn != null)
+            WorkflowConfig.Require(TypeOf(LabelColumn) is "boolean" or "number", "anomaly.labelColumn",
+                TypeOf(LabelColumn) == null ? $"'{LabelColumn}' is not a column of data.columns ({Known()})." : $"column '{LabelColumn}' must be boolean (or 0/1 numbers); it is '{TypeOf(LabelColumn)}'.");
+        WorkflowConfig.Require(LabelColumn == null || Windows == null, "anomaly.windows", "give either labelColumn or windows, not both.");
+        if (Windows != null)
+        {
+            WorkflowConfig.Require(TimeColumn != null, "anomaly.windows", "are written in times: set anomaly.timeColumn.");
+            WorkflowConfig.Require(SeriesColumn == null, "anomaly.windows", "label one series; with several (anomaly.seriesColumn), give a labelColumn.");
+            for (int i = 0; i < Windows.Count; i++)
+            {
+                WorkflowConfig.Require(Windows[i] is { Count: 2 }, $"anomaly.windows[{i}]", "must be [first, last]: two times.");
+                foreach (var t in Windows[i])
+                    WorkflowConfig.Require(DateTime.TryParse(t, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out _), $"anomaly.windows[{i}]", $"'{t}' is not a time (e.g. 2013-12-10 06:25:00).");
+                DateTime.TryParse(Windows[i][0], CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var first);
+                DateTime.TryParse(Windows[i][1], CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var last);
+                WorkflowConfig.Require(first <= last, $"anomaly.windows[{i}]", "must start before it ends.");
+            }
+        }
+    }
+}
+
 /// <summary>Tagging: which CoNLL fields hold the token and the tag, and how tags mark chunks.</summary>
 internal sealed class TaggingConfig
 {
@@ -482,8 +568,16 @@ internal sealed class TrainerConfig
 
     internal static readonly string[] Families = { "lstm", "gru", "transformer", "cnn" };
 
-    /// <summary>The families a task can use: N-BEATS and DeepAR forecast only.</summary>
-    internal static string[] FamiliesFor(WorkflowTask task) => task == WorkflowTask.Forecasting ? Families.Append("nbeats").Append("deepar").ToArray() : Families;
+    /// <summary>Task anomaly: the detection methods.</summary>
+    internal static readonly string[] AnomalyMethods = { "forecastResidual", "reconstruction", "windowedGaussian" };
+
+    /// <summary>The families a task can use: N-BEATS and DeepAR forecast only; anomaly detection names its method.</summary>
+    internal static string[] FamiliesFor(WorkflowTask task) => task switch
+    {
+        WorkflowTask.Forecasting => Families.Append("nbeats").Append("deepar").ToArray(),
+        WorkflowTask.Anomaly => AnomalyMethods,
+        _ => Families,
+    };
 
     /// <summary>The families a sweep can search (DeepAR has its own options, outside the sequence trainers' search space).</summary>
     internal static string[] SweepableFor(WorkflowTask task) => FamiliesFor(task).Where(f => f != "deepar").ToArray();
@@ -494,6 +588,8 @@ internal sealed class TrainerConfig
         WorkflowConfig.Require(FamiliesFor(task).Contains(Family), "trainer.family", $"must be one of {string.Join(", ", FamiliesFor(task))}; it was '{Family}'.");
         if (task == WorkflowTask.Tagging)
             TrainerOptionsBinder.Tagger(Family, Options, "trainer.options");
+        else if (task == WorkflowTask.Anomaly)
+            TrainerOptionsBinder.Anomaly(Family, Options, "trainer.options");
         else if (Family == "deepar")
             TrainerOptionsBinder.DeepAr(Options, "trainer.options");   // binds once to report bad options now
         else

@@ -15,7 +15,7 @@ namespace MLNet.Sequence.Cli.Data;
 /// </summary>
 internal sealed class DelimitedFile
 {
-    private DelimitedFile(string path, string[] header, List<string[]> rows)
+    internal DelimitedFile(string path, string[] header, List<string[]> rows)
     {
         Path = path;
         Header = header;

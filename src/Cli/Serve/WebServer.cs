@@ -10,6 +10,7 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 using Microsoft.ML;
+using Microsoft.ML.Data;
 using MLNet.Sequence.Cli.Config;
 using MLNet.Sequence.Cli.Data;
 using MLNet.Sequence.Cli.Workflow;
@@ -63,8 +64,8 @@ internal static class WebServer
         {
             var path = ResolveData(workspace, dataFolder, body["path"]?.GetValue<string>());
             var task = body["task"]?.GetValue<string>() ?? "";
-            if (task is not ("binary" or "multiclass" or "regression" or "forecasting" or "speech" or "tagging"))
-                throw new ConfigException("task", $"must be binary, multiclass, regression, forecasting, speech or tagging; it was '{task}'.");
+            if (task is not ("binary" or "multiclass" or "regression" or "forecasting" or "speech" or "tagging" or "anomaly"))
+                throw new ConfigException("task", $"must be binary, multiclass, regression, forecasting, speech, tagging or anomaly; it was '{task}'.");
             var config = ConfigInference.Infer(new ConfigInference.Request
             {
                 DataPath = path, Task = task, ConfigPath = Path.Combine(workspace, Path.GetFileNameWithoutExtension(path) + ".json"),
@@ -138,6 +139,8 @@ internal static class WebServer
                     ["rows"] = new JsonArray(rows.Select(r => (JsonNode?)new JsonArray(r.Select(x => (JsonNode?)JsonValue.Create(x)).ToArray())).ToArray()),
                 });
             }
+            if (config.TaskKind == WorkflowTask.Anomaly)
+                return Results.Json(Alerts(config, loaded));
             var text = body["text"]?.GetValue<string>() ?? throw new DataException("text", "missing: the input to predict.");
             if (config.TaskKind == WorkflowTask.Tagging)
                 return Results.Json(Tag(config, loaded, text));
@@ -156,6 +159,33 @@ internal static class WebServer
             return Results.Json(result);
         }));
         return app;
+    }
+
+    /// <summary>Anomaly: the alerts among the data file's rows after the probationary period (the rows train scored).</summary>
+    private static JsonObject Alerts(WorkflowConfig config, ITransformer model)
+    {
+        var workflow = new AnomalyWorkflow(config, SilentObserver.Instance);
+        var detector = AnomalyWorkflow.Detector(model);
+        var rows = workflow.TestRows(detector.ProbationaryPeriod);
+        var scored = model.Transform(TabularData.Load(new MLContext(config.Seed), rows, config.Data.Columns!));
+        var predictions = scored.GetColumn<double[]>(AnomalyWorkflow.PredictionColumn).ToArray();
+        var scores = scored.GetColumn<double>(AnomalyWorkflow.ScoreColumn).ToArray();
+        var a = config.Anomaly!;
+        int time = a.TimeColumn == null ? -1 : Array.IndexOf(rows.Header, a.TimeColumn), value = Array.IndexOf(rows.Header, a.ValueColumn);
+        var alerts = Enumerable.Range(0, predictions.Length).Where(i => predictions[i][0] > 0).ToList();
+        return new JsonObject
+        {
+            ["points"] = predictions.Length,
+            ["alertCount"] = alerts.Count,
+            ["alerts"] = new JsonArray(alerts.Take(100).Select(i => (JsonNode?)new JsonObject
+            {
+                ["row"] = i + detector.ProbationaryPeriod,
+                ["time"] = time >= 0 ? rows.Rows[i][time] : null,
+                ["value"] = rows.Rows[i][value],
+                ["pValue"] = predictions[i][2],
+                ["anomalyScore"] = Math.Round(scores[i], 4),
+            }).ToArray()),
+        };
     }
 
     /// <summary>Tagging: the sentence's tokens (split at white space), their tags and probabilities, and what holds each tag up.</summary>

@@ -69,6 +69,8 @@ internal static class ConfigInference
             InferForecasting(config, file, r);
         else if (r.Task == "speech")
             InferSpeech(config, file, r);
+        else if (r.Task == "anomaly")
+            InferAnomaly(config, r);
         else
             InferTabular(config, file, r);
         config.Validate();
@@ -236,6 +238,28 @@ internal static class ConfigInference
         config.Audio = new AudioConfig { SampleRate = rate, Features = "mfcc" };
         config.Trainer = new TrainerConfig { Family = "cnn", Options = new JsonObject { ["Pooling"] = "Mean" } };
         config.Split = new SplitConfig { TestFraction = 0.2 };
+    }
+
+    /// <summary>
+    /// Anomaly detection: the time is the first date column, the value the first number column (or --value), a label
+    /// the boolean column or --label; the forecast-residual detector at its defaults (NAB's probationary period).
+    /// </summary>
+    private static void InferAnomaly(WorkflowConfig config, Request r)
+    {
+        var columns = config.Data.Columns!;
+        string Known() => string.Join(", ", columns.Select(c => c.Name));
+        ColumnConfig Column(string name, string field) => columns.FirstOrDefault(c => c.Name == name) ?? throw new ConfigException(field, $"'{name}' is not a column of the file ({Known()}).");
+        var time = r.TimeColumn ?? columns.FirstOrDefault(c => c.Type == "date")?.Name;
+        var label = r.Label ?? Named(columns.Where(c => c.Type == "boolean"), "label", "anomaly", "is_anomaly", "outlier", "alert") ?? columns.FirstOrDefault(c => c.Type == "boolean")?.Name;
+        var value = r.ValueColumns?.SingleOrDefault() ?? columns.FirstOrDefault(c => c.Type == "number" && c.Name != label && c.Name != time)?.Name
+            ?? throw new ConfigException("anomaly.valueColumn", $"found no number column to score; pass --value (columns: {Known()}).");
+        Column(value, "--value").Type = "number";
+        if (time != null)
+            Column(time, "--time").Type = "date";
+        if (label != null && Column(label, "--label").Type == "number")
+            Column(label, "--label").Type = "boolean";
+        config.Anomaly = new AnomalyConfig { ValueColumn = value, TimeColumn = time, LabelColumn = label };
+        config.Trainer = new TrainerConfig { Family = "forecastResidual", Options = new JsonObject() };
     }
 
     private static void InferForecasting(WorkflowConfig config, DelimitedFile file, Request r)

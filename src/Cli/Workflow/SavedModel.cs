@@ -38,6 +38,11 @@ internal static class SavedModel
             report.Rows.Add(new TaggingWorkflow(config, SilentObserver.Instance).Evaluate((ITransformer)model!, dataPath));
             return report;
         }
+        if (config.TaskKind == WorkflowTask.Anomaly)
+        {
+            report.Rows.Add(new AnomalyWorkflow(config, SilentObserver.Instance).Evaluate((ITransformer)model!, dataPath));
+            return report;
+        }
         var workflow = new TabularWorkflow(config, SilentObserver.Instance);
         IDataView test;
         if (dataPath != null)
@@ -64,6 +69,7 @@ internal static class SavedModel
         {
             WorkflowTask.Forecasting => PredictForecast(config, Forecaster(transformer), inputPath, outputPath, horizon),
             WorkflowTask.Tagging => new TaggingWorkflow(config, SilentObserver.Instance).Predict(transformer, inputPath, outputPath),
+            WorkflowTask.Anomaly => new AnomalyWorkflow(config, SilentObserver.Instance).Predict(transformer, inputPath, outputPath),
             _ => PredictRows(ml, config, transformer, inputPath, outputPath),
         };
     }

@@ -63,7 +63,7 @@ public sealed class ConfigTests
     [TestMethod]
     public void TheBundledConfigsLoad()
     {
-        foreach (var name in new[] { "sentiment", "splice", "airpassengers", "sentiment-sweep", "brown-pos", "fsdd", "fsdd-sweep" })
+        foreach (var name in new[] { "sentiment", "splice", "airpassengers", "sentiment-sweep", "brown-pos", "fsdd", "fsdd-sweep", "machine-temperature" })
         {
             var c = WorkflowConfig.Load(Bundled(name));
             Assert.AreEqual(WorkflowConfig.CurrentVersion, c.Version, name);
@@ -84,7 +84,7 @@ public sealed class ConfigTests
 
         Assert.AreEqual("version", Refused(j => j["version"] = 2).Field);
         StringAssert.Contains(Refused(j => j.Remove("version")).Message, "version: missing");
-        StringAssert.Contains(Refused(j => j["task"] = "clustering").Message, "task: must be one of binary, multiclass, regression, forecasting, tagging, speech; it was 'clustering'");
+        StringAssert.Contains(Refused(j => j["task"] = "clustering").Message, "task: must be one of binary, multiclass, regression, forecasting, tagging, speech, anomaly; it was 'clustering'");
         // Task speech: the audio section, and what does not apply to it.
         StringAssert.Contains(Refused(j => j["audio"] = new JsonObject { ["sampleRate"] = 8000 }).Message, "audio: only applies to task 'speech'; this task is 'binary'");
         StringAssert.Contains(Refused(j => j["audio"]!["features"] = "spectrogram", "fsdd").Message, "audio.features: must be mfcc or logmel; it was 'spectrogram'");
@@ -148,6 +148,28 @@ public sealed class ConfigTests
     }
 
     [TestMethod]
+    public void BadAnomalyConfigsAreRefusedWithTheField()
+    {
+        const string M = "machine-temperature";
+        StringAssert.StartsWith(Refused(j => j["anomaly"]!["valueColumn"] = "timestamp", M).Message, "anomaly.valueColumn: column 'timestamp' must have type 'number'");
+        StringAssert.StartsWith(Refused(j => j["anomaly"]!["valueColumn"] = "temperature", M).Message, "anomaly.valueColumn: 'temperature' is not a column");
+        StringAssert.StartsWith(Refused(j => j["anomaly"]!["timeColumn"] = "value", M).Message, "anomaly.timeColumn: column 'value' must have type 'date'");
+        StringAssert.StartsWith(Refused(j => j["anomaly"]!.AsObject().Remove("timeColumn"), M).Message, "anomaly.windows: are written in times");
+        StringAssert.StartsWith(Refused(j => j["anomaly"]!["windows"]![1]![0] = "yesterday", M).Message, "anomaly.windows[1]: 'yesterday' is not a time");
+        StringAssert.StartsWith(Refused(j => j["anomaly"]!["windows"]![0] = new JsonArray("2014-01-02 00:00:00", "2014-01-01 00:00:00"), M).Message, "anomaly.windows[0]: must start before it ends");
+        StringAssert.StartsWith(Refused(j => j["anomaly"]!["labelColumn"] = "timestamp", M).Message, "anomaly.labelColumn: column 'timestamp' must be boolean (or 0/1 numbers); it is 'date'");
+        StringAssert.StartsWith(Refused(j => j["anomaly"]!["labelColumn"] = "value", M).Message, "anomaly.windows: give either labelColumn or windows");
+        StringAssert.StartsWith(Refused(j => j.Remove("anomaly"), M).Message, "anomaly: an anomaly config needs an 'anomaly' section");
+        StringAssert.StartsWith(Refused(j => j["trainer"]!["family"] = "lstm", M).Message, "trainer.family: must be one of forecastResidual, reconstruction, windowedGaussian");
+        StringAssert.StartsWith(Refused(j => j["trainer"]!["options"] = new JsonObject { ["InputColumnName"] = "x" }, M).Message, "trainer.options.InputColumnName: is set by the tool");
+        StringAssert.StartsWith(Refused(j => j["trainer"]!["options"] = new JsonObject { ["WindowLenght"] = 8 }, M).Message, "trainer.options.WindowLenght: SequenceAnomalyDetectorOptions has no settable option");
+        StringAssert.StartsWith(Refused(j => { j.Remove("trainer"); j["sweep"] = new JsonObject { ["minutes"] = 1 }; }, M).Message, "sweep: does not apply to task 'anomaly'");
+        StringAssert.StartsWith(Refused(j => j["split"] = new JsonObject { ["testFraction"] = 0.2 }, M).Message, "split: does not apply to task 'anomaly'");
+        StringAssert.StartsWith(Refused(j => j["label"] = "value", M).Message, "label: does not apply to task 'anomaly'");
+        StringAssert.StartsWith(Refused(j => j["anomaly"] = new JsonObject { ["valueColumn"] = "value" }).Message, "anomaly: only applies to task 'anomaly'");
+    }
+
+    [TestMethod]
     public void TheOptionsBinderSetsEveryKindOfValue()
     {
         var o = (LstmOptions)TrainerOptionsBinder.Create("lstm", new JsonObject
@@ -187,6 +209,7 @@ public sealed class ConfigTests
         Check(schema["properties"]!["preprocessing"]!, typeof(PreprocessingConfig), "preprocessing");
         Check(schema["properties"]!["forecasting"]!, typeof(ForecastingConfig), "forecasting");
         Check(schema["properties"]!["tagging"]!, typeof(TaggingConfig), "tagging");
+        Check(schema["properties"]!["anomaly"]!, typeof(AnomalyConfig), "anomaly");
         Check(schema["properties"]!["trainer"]!, typeof(TrainerConfig), "trainer");
         Check(schema["properties"]!["sweep"]!, typeof(SweepConfig), "sweep");
         Check(schema["properties"]!["split"]!, typeof(SplitConfig), "split");
@@ -288,6 +311,19 @@ public sealed class ConfigTests
                 "line 1 has one field");
             brown.Save(Path.Combine(folder, "t.json"));
             Assert.AreEqual("tagging", WorkflowConfig.Load(Path.Combine(folder, "t.json")).Task, "what init writes for tagging, the tool reads back");
+
+            // Anomaly: the date column is the time, the number column the value; a boolean column would be the label.
+            var taxi = ConfigInference.Infer(Request("anomaly/nab/data/realKnownCause/nyc_taxi.csv", "anomaly", "x"));
+            Assert.AreEqual("value", taxi.Anomaly!.ValueColumn);
+            Assert.AreEqual("timestamp", taxi.Anomaly.TimeColumn);
+            Assert.IsNull(taxi.Anomaly.LabelColumn);
+            Assert.AreEqual("forecastResidual", taxi.Trainer!.Family);
+            var labelled = Path.Combine(folder, "labelled.csv");
+            File.WriteAllLines(labelled, new[] { "time,reading,is_anomaly" }.Concat(Enumerable.Range(0, 50).Select(i => $"2020-01-01 00:{i:00}:00,{i % 7},{(i == 40 ? 1 : 0)}")));
+            var withLabels = ConfigInference.Infer(new ConfigInference.Request { DataPath = labelled, Task = "anomaly", ConfigPath = Path.Combine(folder, "labelled.json") });
+            Assert.AreEqual("reading", withLabels.Anomaly!.ValueColumn);
+            Assert.AreEqual("is_anomaly", withLabels.Anomaly.LabelColumn);
+            Assert.AreEqual("boolean", withLabels.Data.Columns!.Single(c => c.Name == "is_anomaly").Type);
 
             // What init writes, the tool reads back (relative data path, schema hint).
             var path = Path.Combine(folder, "a.json");

@@ -319,4 +319,52 @@ public sealed class WebPageTests
             catch (IOException) { }
         }
     }
+    [TestMethod]
+    [Timeout(600_000)]
+    public void TheWebPageFindsAnomaliesInATimeSeriesAndListsTheAlerts()
+    {
+        var folder = ConfigTests.TempFolder();
+        WebApplication? app = null;
+        try
+        {
+            var data = Path.Combine(folder, "data");
+            Directory.CreateDirectory(data);
+            File.Copy(Path.Combine(ConfigTests.RepoRoot(), "data", "anomaly", "nab", "data", "realKnownCause", "machine_temperature_system_failure.csv"),
+                Path.Combine(data, "machine_temperature.csv"));
+            app = WebServer.Build(Path.Combine(folder, "workspace"), data, port: 0);
+            app.StartAsync().GetAwaiter().GetResult();
+            using var service = DriverService();
+            using var driver = Open(service, folder);
+            IWebElement Id(string id) => driver.FindElement(By.Id(id));
+            object? Js(string script) => ((IJavaScriptExecutor)driver).ExecuteScript(script);
+
+            driver.Navigate().GoToUrl(app.Urls.Single());
+            WaitFor(() => (Js("return document.getElementById('dataset').value") as string ?? "").EndsWith("machine_temperature.csv", StringComparison.Ordinal),
+                TimeSpan.FromSeconds(30), () => "the data folder's file in the list");
+            Js("document.getElementById('task').value = 'anomaly'");
+            Id("infer").Click();
+            WaitFor(() => Id("columns-area").Displayed, TimeSpan.FromSeconds(30), () => $"the inferred columns (error: {Id("error").Text})");
+            StringAssert.Contains(Id("columns").Text, "timestamp date time");
+            StringAssert.Contains(Id("columns").Text, "value number value");
+            Id("train").Click();
+            WaitFor(() => Id("status").Text is "done" or "failed", TimeSpan.FromMinutes(4), () => $"training (status '{Id("status").Text}', log: {Id("log").Text})");
+            Assert.AreEqual("done", Id("status").Text, Id("error").Text);
+            StringAssert.Contains(Id("metrics").Text, "windowed Gaussian");
+            WaitFor(() => Convert.ToInt64(Js("return document.getElementById('plot-anomalies').naturalWidth")) > 0, TimeSpan.FromSeconds(20), () => "the anomalies plot");
+
+            // Try it: the alerts among the points after the probationary period, the same count train reported.
+            var alerts = Id("metrics").Text.Split('\n').Single(l => l.StartsWith("forecastResidual detector", StringComparison.Ordinal)).Split(' ')[2];
+            Id("detect").Click();
+            WaitFor(() => driver.FindElements(By.Id("alert-count")).Count > 0, TimeSpan.FromSeconds(60), () => $"the alerts (error: {Id("error").Text})");
+            StringAssert.StartsWith(Id("alert-count").Text, $"{double.Parse(alerts, System.Globalization.CultureInfo.InvariantCulture):0} alerts in 21945 points");
+            Assert.IsGreaterThan(0, driver.FindElements(By.CssSelector("#alerts .alert-row")).Count);
+        }
+        finally
+        {
+            app?.StopAsync().GetAwaiter().GetResult();
+            (app as IDisposable)?.Dispose();
+            try { Directory.Delete(folder, recursive: true); }
+            catch (IOException) { }
+        }
+    }
 }

@@ -1,0 +1,302 @@
+using System;
+using System.Collections.Generic;
+using System.Diagnostics;
+using System.Globalization;
+using System.IO;
+using System.Linq;
+using System.Text;
+using System.Text.Json.Nodes;
+using System.Threading;
+using Microsoft.ML;
+using Microsoft.ML.Data;
+using MLNet.Sequence.Anomaly;
+using MLNet.Sequence.Cli.Config;
+using MLNet.Sequence.Cli.Data;
+
+namespace MLNet.Sequence.Cli.Workflow;
+
+/// <summary>
+/// Anomaly detection from a config, as NAB runs a detector: the detector learns from each series' probationary period
+/// (its first rows: trainer.options.ProbationaryPeriod, or NAB's min(15%, 750) of the shortest series), then scores the
+/// rest, each point from the points before it. With labels (a label column, or labelled windows of times) the alerts
+/// are scored: ML.NET's anomaly evaluator (AUC of the anomaly score, detection rate at 10 false positives), the share of
+/// labelled windows detected, the false alerts, and (one series with windows) NAB's standard-profile score; NAB's
+/// windowed Gaussian detector runs beside it as the baseline.
+/// </summary>
+internal sealed class AnomalyWorkflow
+{
+    /// <summary>The detector's output columns.</summary>
+    public const string PredictionColumn = "Prediction", ScoreColumn = "AnomalyScore";
+
+    private readonly WorkflowConfig _c;
+    private readonly AnomalyConfig _a;
+    private readonly IRunObserver _observer;
+    private readonly MLContext _ml;
+
+    public AnomalyWorkflow(WorkflowConfig config, IRunObserver observer)
+    {
+        _c = config;
+        _a = config.Anomaly!;
+        _observer = observer;
+        _ml = new MLContext(config.Seed);
+    }
+
+    /// <summary>The data file, checked against the config's columns.</summary>
+    public DelimitedFile Read(string path, string field)
+    {
+        var columns = _c.Data.Columns!;
+        var file = DelimitedFile.Read(path, _c.Data.SeparatorChar, _c.Data.HasHeader, columns.Select(c => c.Name).ToList(), field);
+        file.CheckTypes(columns.Where(c => file.Header.Contains(c.Name)), _c.Data.HasHeader, field);
+        return file;
+    }
+
+    /// <summary>The detector's options: the config's method and options with the workflow's columns.</summary>
+    public SequenceAnomalyDetectorOptions Options(int probation)
+    {
+        var o = TrainerOptionsBinder.Anomaly(_c.Trainer!.Family, _c.Trainer.Options, "trainer.options");
+        o.InputColumnName = _a.ValueColumn;
+        o.SeriesColumnName = _a.SeriesColumn;
+        o.OutputColumnName = PredictionColumn;
+        o.AnomalyScoreColumnName = ScoreColumn;
+        if (_c.Trainer.Options?[nameof(SequenceAnomalyDetectorOptions.ProbationaryPeriod)] is null)
+            o.ProbationaryPeriod = probation;
+        return o;
+    }
+
+    /// <summary>The series key of each row ("" without a series column).</summary>
+    private string[] SeriesOf(DelimitedFile file)
+    {
+        int s = _a.SeriesColumn == null ? -1 : Array.IndexOf(file.Header, _a.SeriesColumn);
+        return file.Rows.Select(r => s < 0 ? "" : r[s]).ToArray();
+    }
+
+    /// <summary>NAB's probationary period of the shortest series, at least the window plus 10 points.</summary>
+    private int DefaultProbation(DelimitedFile file)
+    {
+        int shortest = SeriesOf(file).GroupBy(s => s).Min(g => g.Count());
+        var o = TrainerOptionsBinder.Anomaly(_c.Trainer!.Family, _c.Trainer.Options, "trainer.options");
+        return Math.Max(NabScorer.ProbationaryPeriod(shortest), o.Method == AnomalyDetectionMethod.WindowedGaussian ? 1 : o.WindowLength + 10);
+    }
+
+    /// <summary>Each series' first <paramref name="probation"/> rows (what the detector learns from) and the rest (what it scores).</summary>
+    private (DelimitedFile Train, DelimitedFile Test, bool[] IsTest) Split(DelimitedFile file, int probation)
+    {
+        var series = SeriesOf(file);
+        var seen = new Dictionary<string, int>(StringComparer.Ordinal);
+        var isTest = new bool[file.Rows.Count];
+        for (int i = 0; i < isTest.Length; i++)
+        {
+            int n = seen.GetValueOrDefault(series[i]);
+            seen[series[i]] = n + 1;
+            isTest[i] = n >= probation;
+        }
+        foreach (var (key, count) in seen)
+            if (count <= probation)
+                throw new DataException("data.path", $"series '{(key.Length == 0 ? "(the file)" : key)}' has {count} rows; the detector learns from the first {probation} (ProbationaryPeriod) and needs more to score.");
+        return (new DelimitedFile(file.Path, file.Header, file.Rows.Where((_, i) => !isTest[i]).ToList()),
+                new DelimitedFile(file.Path, file.Header, file.Rows.Where((_, i) => isTest[i]).ToList()), isTest);
+    }
+
+    private IDataView Load(DelimitedFile file) => TabularData.Load(_ml, file, _c.Data.Columns!);
+
+    /// <summary>train: fit on the probation, score the rest, compare with the windowed Gaussian, save model, metrics and plot.</summary>
+    public RunReport Run(CancellationToken token = default)
+    {
+        var file = Read(_c.Resolve(_c.Data.Path), "data.path");
+        int probation = DefaultProbation(file);
+        var options = Options(probation);
+        var (train, test, isTest) = Split(file, options.ProbationaryPeriod);
+        Directory.CreateDirectory(_c.OutputDirectory);
+        var report = new RunReport
+        {
+            Task = _c.Task,
+            Trainer = new JsonObject { ["family"] = _c.Trainer!.Family, ["options"] = TrainerOptionsBinder.Changed(options, Options(probation)), ["probationaryPeriod"] = options.ProbationaryPeriod },
+        };
+        _observer.Info($"Fitting the {_c.Trainer.Family} detector on the first {options.ProbationaryPeriod} points of each series; scoring the other {test.Rows.Count}.");
+        token.ThrowIfCancellationRequested();
+        var clock = Stopwatch.StartNew();
+        var trainView = Load(train);
+        using var detector = _ml.AnomalyDetection.DetectSequenceAnomalies(options).Fit(trainView);
+        report.TrainingSeconds = clock.Elapsed.TotalSeconds;
+        var (alerts, scores) = Score(detector, Load(test));
+        var labels = Labels(file);
+        report.Rows.Add(Metrics($"{_c.Trainer.Family} detector", alerts, scores, labels, isTest, file));
+        if (options.Method != AnomalyDetectionMethod.WindowedGaussian)
+        {
+            var gaussian = Options(probation);
+            gaussian.Method = AnomalyDetectionMethod.WindowedGaussian;
+            using var baseline = _ml.AnomalyDetection.DetectSequenceAnomalies(gaussian).Fit(trainView);
+            var (ga, gs) = Score(baseline, Load(test));
+            report.Rows.Add(Metrics("windowed Gaussian (NAB's reference)", ga, gs, labels, isTest, file));
+        }
+        var modelPath = Path.Combine(_c.OutputDirectory, TabularWorkflow.ModelFileName);
+        _ml.Model.SaveSequenceModel(detector, trainView.Schema, modelPath);
+        report.Files["model"] = modelPath;
+        if (Plot(file, alerts, isTest, labels) is { } plot)
+            report.Files["anomalies"] = plot;
+        var metricsPath = Path.Combine(_c.OutputDirectory, "metrics.json");
+        report.Files["metrics"] = metricsPath;
+        report.Save(metricsPath);
+        return report;
+    }
+
+    /// <summary>Alert flags and anomaly scores of scored rows.</summary>
+    private static (bool[] Alerts, double[] Scores) Score(ITransformer model, IDataView rows)
+    {
+        var scored = model.Transform(rows);
+        var alerts = scored.GetColumn<double[]>(PredictionColumn).Select(p => p[0] > 0).ToArray();
+        return (alerts, scored.GetColumn<double>(ScoreColumn).ToArray());
+    }
+
+    /// <summary>The labelled points of the file (label column, or inside a labelled window), or null without labels.</summary>
+    private bool[]? Labels(DelimitedFile file)
+    {
+        if (_a.LabelColumn is { } label)
+        {
+            int c = Array.IndexOf(file.Header, label);
+            if (c < 0)
+                return null;
+            return file.Rows.Select(r => DelimitedFile.TryBoolean(r[c], out bool b) ? b
+                : float.TryParse(r[c], NumberStyles.Float, CultureInfo.InvariantCulture, out float f) && f != 0).ToArray();
+        }
+        if (_a.Windows == null)
+            return null;
+        var times = Times(file);
+        var windows = _a.WindowTimes();
+        return times.Select(t => windows.Any(w => t >= w.First && t <= w.Last)).ToArray();
+    }
+
+    private DateTime[] Times(DelimitedFile file)
+    {
+        int t = Array.IndexOf(file.Header, _a.TimeColumn);
+        return file.Rows.Select((r, i) => DelimitedFile.TryDate(r[t], out var d) ? d
+            : throw new DataException("data.path", $"line {file.LineOf(i, _c.Data.HasHeader)}, column '{_a.TimeColumn}': '{r[t]}' is not a date.")).ToArray();
+    }
+
+    /// <summary>Runs of labelled points (first, last), in file rows.</summary>
+    private static List<(int First, int Last)> Runs(bool[] labels)
+    {
+        var runs = new List<(int, int)>();
+        for (int i = 0; i < labels.Length; i++)
+            if (labels[i] && (i == 0 || !labels[i - 1]))
+            {
+                int j = i;
+                while (j + 1 < labels.Length && labels[j + 1])
+                    j++;
+                runs.Add((i, j));
+            }
+        return runs;
+    }
+
+    /// <summary>A metrics row: the alerts, and with labels ML.NET's anomaly evaluator, windows detected, false alerts and NAB's score.</summary>
+    private MetricsRow Metrics(string name, bool[] alerts, double[] scores, bool[]? labels, bool[] isTest, DelimitedFile file)
+    {
+        var row = new MetricsRow(name).Add("alerts", alerts.Count(a => a));
+        if (labels == null)
+            return row;
+        var testRows = Enumerable.Range(0, isTest.Length).Where(i => isTest[i]).ToArray();
+        var testLabels = testRows.Select(i => labels[i]).ToArray();
+        if (testLabels.Any(l => l) && testLabels.Any(l => !l))
+        {
+            var points = testLabels.Select((l, k) => new LabelledPoint { Label = l ? 1f : 0f, Score = (float)scores[k], PredictedLabel = alerts[k] });
+            var m = _ml.AnomalyDetection.Evaluate(_ml.Data.LoadFromEnumerable(points), falsePositiveCount: 10);
+            row.Add("auc", m.AreaUnderRocCurve).Add("detectionRateAt10FalsePositives", m.DetectionRateAtFalsePositiveCount);
+        }
+        // Windows: runs of labelled points that reach past the probation; detected when an alert falls inside.
+        var alertAt = new bool[labels.Length];
+        for (int k = 0; k < testRows.Length; k++)
+            alertAt[testRows[k]] = alerts[k];
+        var windows = Runs(labels).Where(w => isTest[w.Last]).ToList();
+        if (windows.Count > 0)
+            row.Add("windowsDetected", windows.Count(w => Enumerable.Range(w.First, w.Last - w.First + 1).Any(i => alertAt[i])) / (double)windows.Count);
+        row.Add("falseAlerts", testRows.Where((i, k) => alerts[k] && !labels[i]).Count());
+        if (_a.TimeColumn != null && _a.SeriesColumn == null && Runs(labels).Count > 0)
+        {
+            var nab = new NabFile(Path.GetFileName(file.Path), Times(file), Values(file), Runs(labels));
+            var flags = alertAt.Select(a => a ? 1.0 : 0.0).ToArray();
+            var s = NabScorer.ScoreFile(nab, flags, 0.5, NabProfile.Standard);
+            row.Add("nabStandard", NabScorer.Normalize(s.Score, nab.Windows.Count, NabProfile.Standard));
+        }
+        return row;
+    }
+
+    private sealed class LabelledPoint
+    {
+        public float Label { get; set; }
+        public float Score { get; set; }
+        public bool PredictedLabel { get; set; }
+    }
+
+    private double[] Values(DelimitedFile file)
+    {
+        int v = Array.IndexOf(file.Header, _a.ValueColumn);
+        return file.Rows.Select(r => double.Parse(r[v], NumberStyles.Float, CultureInfo.InvariantCulture)).ToArray();
+    }
+
+    /// <summary>anomalies.png: the (first) series over time, its labelled windows, probation and alerts; null without a time column.</summary>
+    private string? Plot(DelimitedFile file, bool[] alerts, bool[] isTest, bool[]? labels)
+    {
+        if (_a.TimeColumn == null)
+            return null;
+        var series = SeriesOf(file);
+        var rows = Enumerable.Range(0, series.Length).Where(i => series[i] == series[0]).ToArray();
+        var one = new DelimitedFile(file.Path, file.Header, rows.Select(i => file.Rows[i]).ToList());
+        var alertAt = new bool[file.Rows.Count];
+        int k = 0;
+        for (int i = 0; i < alertAt.Length; i++)
+            if (isTest[i])
+                alertAt[i] = alerts[k++];
+        var nab = new NabFile(series[0].Length > 0 ? series[0] : Path.GetFileName(file.Path), Times(one), Values(one),
+            labels == null ? new List<(int, int)>() : Runs(rows.Select(i => labels[i]).ToArray()));
+        var path = Path.Combine(_c.OutputDirectory, "anomalies.png");
+        AnomalyPlots.SaveDetections(path, nab, rows.Select(i => alertAt[i]).ToArray(), $"{_c.Trainer!.Family} detector: alerts (labelled windows red, probation grey)");
+        return path;
+    }
+
+    /// <summary>evaluate: the saved detector on the config's rows after the probation, or on a file of rows that continue each series.</summary>
+    public MetricsRow Evaluate(ITransformer model, string? dataPath)
+    {
+        var file = Read(dataPath != null ? Path.GetFullPath(dataPath) : _c.Resolve(_c.Data.Path), dataPath != null ? "--data" : "data.path");
+        var detector = Detector(model);
+        bool[] isTest;
+        DelimitedFile test;
+        if (dataPath == null)
+            (_, test, isTest) = Split(file, detector.ProbationaryPeriod);
+        else
+            (test, isTest) = (file, Enumerable.Repeat(true, file.Rows.Count).ToArray());
+        var (alerts, scores) = Score(model, Load(test));
+        return Metrics("model", alerts, scores, Labels(file), isTest, file);
+    }
+
+    /// <summary>The anomaly detector a saved model holds (alone, or in a chain).</summary>
+    internal static SequenceAnomalyTransformer Detector(ITransformer model) => model switch
+    {
+        SequenceAnomalyTransformer d => d,
+        IEnumerable<ITransformer> chain => chain.Select(t => t as SequenceAnomalyTransformer).FirstOrDefault(d => d != null)
+            ?? throw new DataException("--model", "the model holds no anomaly detector; train this config again."),
+        _ => throw new DataException("--model", "the model is not an anomaly detector; train this config again."),
+    };
+
+    /// <summary>predict: each input row (continuing its series from the model's state) with Alert, RawScore, PValue and AnomalyScore.</summary>
+    public int Predict(ITransformer model, string inputPath, string outputPath)
+    {
+        var file = Read(Path.GetFullPath(inputPath), "--input");
+        var scored = model.Transform(Load(file));
+        var predictions = scored.GetColumn<double[]>(PredictionColumn).ToArray();
+        var scores = scored.GetColumn<double>(ScoreColumn).ToArray();
+        char sep = _c.Data.SeparatorChar;
+        var text = new StringBuilder();
+        text.AppendJoin(sep, file.Header.Concat(new[] { "Alert", "RawScore", "PValue", "AnomalyScore" })).Append('\n');
+        for (int r = 0; r < file.Rows.Count; r++)
+            text.AppendJoin(sep, file.Rows[r].Concat(new[]
+            {
+                predictions[r][0].ToString("R", CultureInfo.InvariantCulture), predictions[r][1].ToString("R", CultureInfo.InvariantCulture),
+                predictions[r][2].ToString("R", CultureInfo.InvariantCulture), scores[r].ToString("R", CultureInfo.InvariantCulture),
+            })).Append('\n');
+        SavedModel.WriteAtomically(outputPath, text.ToString());
+        return file.Rows.Count;
+    }
+
+    /// <summary>The config's rows after each series' probation (what train scores, and what generated code scores as its example).</summary>
+    public DelimitedFile TestRows(int probation) => Split(Read(_c.Resolve(_c.Data.Path), "data.path"), probation).Test;
+}
