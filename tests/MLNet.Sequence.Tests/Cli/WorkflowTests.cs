@@ -190,12 +190,13 @@ public sealed class WorkflowTests
 
     [TestMethod]
     [Timeout(600_000)]
-    public void BrownTaggingSweepsTaggersRefitsTheBestAndResumesFromItsTrialLog()
+    public void BrownTaggingSweepsTaggersAndSavesTheBest()
     {
         var folder = ConfigTests.TempFolder();
         try
         {
-            // The first 800 sentences of Brown news; four trials of the LSTM and CNN taggers, at most 8 epochs each.
+            // The first 800 sentences of Brown news; two trials of the CNN tagger, at most 8 epochs each. (Resuming from the
+            // trial log is the library's, tested in TaggerSweepTests and, through the tool, for classifiers.)
             Directory.CreateDirectory(folder);
             var data = Path.Combine(folder, "brown-800.conll");
             var lines = File.ReadLines(Path.Combine(ConfigTests.RepoRoot(), "data", "tagging", "brown_news_pos.conll")).ToList();
@@ -207,29 +208,22 @@ public sealed class WorkflowTests
             {
                 j["data"]!["path"] = data;
                 j.Remove("trainer");
-                j["sweep"] = new JsonObject { ["maximumTrials"] = 4, ["maximumEpochs"] = 8, ["families"] = new JsonArray("lstm", "cnn"), ["tuner"] = "random" };
+                j["sweep"] = new JsonObject { ["maximumTrials"] = 2, ["maximumEpochs"] = 8, ["families"] = new JsonArray("cnn"), ["tuner"] = "random" };
             });
             Assert.AreEqual(Program.ExitCodes.BadConfig, Program.Main(new[] { "train", path }), "train refuses a sweep config");
             Assert.AreEqual(Program.ExitCodes.Ok, Program.Main(new[] { "sweep", path }));
             var output = Path.Combine(folder, "output");
-            var metrics = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(Path.Combine(output, "metrics.json")))!;
+            var metrics = JsonNode.Parse(File.ReadAllText(Path.Combine(output, "metrics.json")))!;
             TestContext.WriteLine(metrics.ToJsonString());
-            var trials = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(Path.Combine(output, "trials.json")))!["trials"]!.AsArray();
-            Assert.HasCount(4, trials);
+            Assert.HasCount(2, JsonNode.Parse(File.ReadAllText(Path.Combine(output, "trials.json")))!["trials"]!.AsArray());
+            StringAssert.StartsWith(metrics["trainer"]!["sweepBest"]!.GetValue<string>(), "Cnn:");
             var config = WorkflowConfig.Load(path);
             var evaluated = SavedModel.Evaluate(config, null, null).Model["tokenAccuracy"];
             double baseline = metrics["results"]![1]!["metrics"]!["tokenAccuracy"]!.GetValue<double>();
             Assert.AreEqual(metrics["results"]![0]!["metrics"]!["tokenAccuracy"]!.GetValue<double>(), evaluated, 1e-9, "evaluate scores the saved best on the same test sentences");
-            // 640 training sentences: the refit best (the CNN tagger at its defaults) tagged 0.889 of the test tokens when
-            // written, the majority tag per word 0.825.
+            // 640 training sentences: the refit best (the CNN tagger at its defaults) tagged 0.889 of the test tokens
+            // when written, the majority tag per word 0.825.
             Assert.IsGreaterThan(baseline + 0.03, evaluated, $"the sweep's best ({evaluated:F4}) beats the majority tag per word ({baseline:F4})");
-
-            // Resume: with the budget raised to 5, the sweep runs one more trial after the logged four.
-            var json = JsonNode.Parse(File.ReadAllText(path))!.AsObject();
-            json["sweep"]!["maximumTrials"] = 5;
-            File.WriteAllText(path, json.ToJsonString());
-            Assert.AreEqual(Program.ExitCodes.Ok, Program.Main(new[] { "sweep", path }));
-            Assert.HasCount(5, System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(Path.Combine(output, "trials.json")))!["trials"]!.AsArray());
         }
         finally
         {
