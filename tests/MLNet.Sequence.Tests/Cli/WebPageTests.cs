@@ -58,12 +58,27 @@ public sealed class WebPageTests
         return new ChromeDriver(service, options, TimeSpan.FromMinutes(2));
     }
 
+    /// <summary>
+    /// Saves the page as <paramref name="file"/> in the test's folder (a result file), and in MLNETSEQ_SCREENSHOTS when
+    /// set (how docs/images was made).
+    /// </summary>
+    private void Screenshot(ChromeDriver driver, string folder, string file)
+    {
+        var shot = ((ITakesScreenshot)driver).GetScreenshot();
+        shot.SaveAsFile(Path.Combine(folder, file));
+        TestContext.AddResultFile(Path.Combine(folder, file));
+        if (Environment.GetEnvironmentVariable("MLNETSEQ_SCREENSHOTS") is { Length: > 0 } shots)
+        {
+            Directory.CreateDirectory(shots);
+            shot.SaveAsFile(Path.Combine(Path.GetFullPath(shots), file));
+        }
+    }
+
     [TestMethod]
     [Timeout(600_000)]
     public void TheWebPageUploadsTrainsShowsResultsPredictsAndOffersDownloads()
     {
         var folder = ConfigTests.TempFolder();
-        var shots = Environment.GetEnvironmentVariable("MLNETSEQ_SCREENSHOTS") is { Length: > 0 } s ? Path.GetFullPath(s) : null;
         WebApplication? app = null;
         try
         {
@@ -79,18 +94,7 @@ public sealed class WebPageTests
             using var service = DriverService();
             using var driver = Open(service, folder);
             int step = 0;
-            void Shot(string name)
-            {
-                var shot = ((ITakesScreenshot)driver).GetScreenshot();
-                var file = $"serve-{++step}-{name}.png";
-                shot.SaveAsFile(Path.Combine(folder, file));
-                TestContext.AddResultFile(Path.Combine(folder, file));
-                if (shots != null)
-                {
-                    Directory.CreateDirectory(shots);
-                    shot.SaveAsFile(Path.Combine(shots, file));
-                }
-            }
+            void Shot(string name) => Screenshot(driver, folder, $"serve-{++step}-{name}.png");
             IWebElement Id(string id) => driver.FindElement(By.Id(id));
             object? Js(string script) => ((IJavaScriptExecutor)driver).ExecuteScript(script);
 
@@ -228,6 +232,8 @@ public sealed class WebPageTests
             var best = metrics.Split('\n').Skip(1).First();
             // 240 training recordings, trials of at most 3 epochs: chance is 0.1; the refit best trial (an LSTM) scored 0.674 macro accuracy when written.
             Assert.IsGreaterThan(0.3, double.Parse(best.Split(' ')[1], System.Globalization.CultureInfo.InvariantCulture), best);
+            Js("document.getElementById('results').scrollIntoView()");
+            Screenshot(driver, folder, "serve-speech-1-sweep-results.png");
 
             // Try it: a recording named as the data file names it; the explanation is one shaded span per 0.1 s segment.
             Id("predict-text").SendKeys(rows[0][0]);
@@ -238,6 +244,8 @@ public sealed class WebPageTests
             Assert.IsGreaterThan(2, segments.Count, "a recording of a few tenths of a second");
             Assert.AreEqual("0.0s", segments[0]);
             Assert.AreEqual("0.1s", segments[1]);
+            Js("window.scrollTo(0, document.body.scrollHeight)");
+            Screenshot(driver, folder, "serve-speech-2-prediction.png");
 
             // A path outside the data folder is refused with the field named.
             Id("predict-text").Clear();
@@ -310,6 +318,8 @@ public sealed class WebPageTests
             Assert.HasCount(8, rows);
             StringAssert.StartsWith(rows[0], "The at", "Brown tags 'The' as an article");
             StringAssert.Contains(rows[1], "itself", "a word holds up its own tag");
+            Js("window.scrollTo(0, document.body.scrollHeight)");
+            Screenshot(driver, folder, "serve-tagging-prediction.png");
         }
         finally
         {
@@ -358,6 +368,8 @@ public sealed class WebPageTests
             WaitFor(() => driver.FindElements(By.Id("alert-count")).Count > 0, TimeSpan.FromSeconds(60), () => $"the alerts (error: {Id("error").Text})");
             StringAssert.StartsWith(Id("alert-count").Text, $"{double.Parse(alerts, System.Globalization.CultureInfo.InvariantCulture):0} alerts in 21945 points");
             Assert.IsGreaterThan(0, driver.FindElements(By.CssSelector("#alerts .alert-row")).Count);
+            Js("document.getElementById('results').scrollIntoView()");
+            Screenshot(driver, folder, "serve-anomaly-results-and-alerts.png");
         }
         finally
         {
