@@ -179,7 +179,7 @@ internal static class WebServer
             ["alertCount"] = alerts.Count,
             ["alerts"] = new JsonArray(alerts.Take(100).Select(i => (JsonNode?)new JsonObject
             {
-                ["row"] = i + detector.ProbationaryPeriod,
+                ["row"] = a.SeriesColumn == null ? i + detector.ProbationaryPeriod : null,   // the file's data row (one series)
                 ["time"] = time >= 0 ? rows.Rows[i][time] : null,
                 ["value"] = rows.Rows[i][value],
                 ["pValue"] = predictions[i][2],

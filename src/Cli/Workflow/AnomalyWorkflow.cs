@@ -51,14 +51,16 @@ internal sealed class AnomalyWorkflow
     }
 
     /// <summary>The detector's options: the config's method and options with the workflow's columns.</summary>
-    public SequenceAnomalyDetectorOptions Options(int probation)
+    public SequenceAnomalyDetectorOptions Options(int probation) => Options(probation, _c.Trainer!.Options);
+
+    private SequenceAnomalyDetectorOptions Options(int probation, JsonObject? values)
     {
-        var o = TrainerOptionsBinder.Anomaly(_c.Trainer!.Family, _c.Trainer.Options, "trainer.options");
+        var o = TrainerOptionsBinder.Anomaly(_c.Trainer!.Family, values, "trainer.options");
         o.InputColumnName = _a.ValueColumn;
         o.SeriesColumnName = _a.SeriesColumn;
         o.OutputColumnName = PredictionColumn;
         o.AnomalyScoreColumnName = ScoreColumn;
-        if (_c.Trainer.Options?[nameof(SequenceAnomalyDetectorOptions.ProbationaryPeriod)] is null)
+        if (values?[nameof(SequenceAnomalyDetectorOptions.ProbationaryPeriod)] is null)
             o.ProbationaryPeriod = probation;
         return o;
     }
@@ -110,7 +112,7 @@ internal sealed class AnomalyWorkflow
         var report = new RunReport
         {
             Task = _c.Task,
-            Trainer = new JsonObject { ["family"] = _c.Trainer!.Family, ["options"] = TrainerOptionsBinder.Changed(options, Options(probation)), ["probationaryPeriod"] = options.ProbationaryPeriod },
+            Trainer = new JsonObject { ["family"] = _c.Trainer!.Family, ["options"] = TrainerOptionsBinder.Changed(options, Options(probation, null)), ["probationaryPeriod"] = options.ProbationaryPeriod },
         };
         _observer.Info($"Fitting the {_c.Trainer.Family} detector on the first {options.ProbationaryPeriod} points of each series; scoring the other {test.Rows.Count}.");
         token.ThrowIfCancellationRequested();
