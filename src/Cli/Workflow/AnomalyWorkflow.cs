@@ -168,11 +168,18 @@ internal sealed class AnomalyWorkflow
         return times.Select(t => windows.Any(w => t >= w.First && t <= w.Last)).ToArray();
     }
 
+    private (DelimitedFile File, DateTime[] Times)? _times;
+
+    /// <summary>The file's times (parsed once per file: the metrics of each detector and the plot read them).</summary>
     private DateTime[] Times(DelimitedFile file)
     {
+        if (_times is { } cached && ReferenceEquals(cached.File, file))
+            return cached.Times;
         int t = Array.IndexOf(file.Header, _a.TimeColumn);
-        return file.Rows.Select((r, i) => DelimitedFile.TryDate(r[t], out var d) ? d
+        var times = file.Rows.Select((r, i) => DelimitedFile.TryDate(r[t], out var d) ? d
             : throw new DataException("data.path", $"line {file.LineOf(i, _c.Data.HasHeader)}, column '{_a.TimeColumn}': '{r[t]}' is not a date.")).ToArray();
+        _times = (file, times);
+        return times;
     }
 
     /// <summary>Runs of labelled points (first, last), in file rows.</summary>

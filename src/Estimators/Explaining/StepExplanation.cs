@@ -88,32 +88,9 @@ namespace MLNet.Sequence
         }
 
         /// <summary>The transformers before the sequence model, and the model.</summary>
-        private static (List<ITransformer> Prefix, SequencePredictionTransformer Model) Split(ITransformer model)
-        {
-            var prefix = new List<ITransformer>();
-            bool Walk(ITransformer t, out SequencePredictionTransformer? found)
-            {
-                switch (t)
-                {
-                    case SequencePredictionTransformer s:
-                        found = s;
-                        return true;
-                    case IEnumerable<ITransformer> chain:
-                        foreach (var inner in chain)
-                            if (Walk(inner, out found))
-                                return true;
-                        found = null;
-                        return false;
-                    default:
-                        prefix.Add(t);
-                        found = null;
-                        return false;
-                }
-            }
-            if (!Walk(model, out var sequence))
-                throw new ArgumentException("The model holds no sequence trainer's model (SequencePredictionTransformer) to explain; ExplainSteps explains the LSTM, GRU, Transformer and temporal-CNN trainers of this library.", nameof(model));
-            return (prefix, sequence!);
-        }
+        private static (List<ITransformer> Prefix, SequencePredictionTransformer Model) Split(ITransformer model) =>
+            ModelParts.Split<SequencePredictionTransformer>(model,
+                "The model holds no sequence trainer's model (SequencePredictionTransformer) to explain; ExplainSteps explains the LSTM, GRU, Transformer and temporal-CNN trainers of this library.");
 
         private static IReadOnlyList<StepExplanation> Explain(SequencePredictionTransformer p, IDataView data, int maximumRows)
         {
@@ -214,6 +191,37 @@ namespace MLNet.Sequence
             double sum = 0;
             for (int i = 0; i < count; i++) sum += Math.Exp(v[start + i] - max);
             return (float)(Math.Exp(v[start + index] - max) / sum);
+        }
+    }
+
+    /// <summary>Finds the model an explanation needs inside a pipeline.</summary>
+    internal static class ModelParts
+    {
+        /// <summary>
+        /// The first <typeparamref name="T"/> in <paramref name="model"/> (walking nested chains), and the transformers
+        /// before it (what turns raw rows into its input).
+        /// </summary>
+        public static (List<ITransformer> Prefix, T Model) Split<T>(ITransformer model, string missing) where T : class, ITransformer
+        {
+            var prefix = new List<ITransformer>();
+            T? Walk(ITransformer t)
+            {
+                switch (t)
+                {
+                    case T found:
+                        return found;
+                    case IEnumerable<ITransformer> chain:
+                        foreach (var inner in chain)
+                            if (Walk(inner) is { } found)
+                                return found;
+                        return null;
+                    default:
+                        prefix.Add(t);
+                        return null;
+                }
+            }
+            var result = Walk(model) ?? throw new ArgumentException(missing, nameof(model));
+            return (prefix, result);
         }
     }
 }

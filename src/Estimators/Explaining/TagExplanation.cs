@@ -80,7 +80,8 @@ namespace MLNet.Sequence
             ArgumentNullException.ThrowIfNull(data);
             if (maximumRows < 1)
                 throw new ArgumentOutOfRangeException(nameof(maximumRows), $"Option maximumRows must be at least 1; it was {maximumRows}.");
-            var (prefix, tagger) = Split(model);
+            var (prefix, tagger) = ModelParts.Split<SequenceTaggingTransformer>(model,
+                "The model holds no tagger (SequenceTaggingTransformer) to explain; ExplainTags explains the taggers of mlContext.SequenceTagging.Trainers.");
             var input = prefix.Aggregate(data, (d, t) => t.Transform(d));
             var binding = new SequenceTaggingTransformer.Binding(tagger, input.Schema);
             var engine = tagger.Engine;
@@ -135,31 +136,6 @@ namespace MLNet.Sequence
                 characters[j] = new[] { 1 };
             }
             return new TaggedSentence { Words = words, Characters = characters, Casing = s.Casing, Extra = s.Extra };
-        }
-
-        /// <summary>The transformers before the tagger, and the tagger.</summary>
-        private static (List<ITransformer> Prefix, SequenceTaggingTransformer Tagger) Split(ITransformer model)
-        {
-            var prefix = new List<ITransformer>();
-            SequenceTaggingTransformer? Walk(ITransformer t)
-            {
-                switch (t)
-                {
-                    case SequenceTaggingTransformer s:
-                        return s;
-                    case IEnumerable<ITransformer> chain:
-                        foreach (var inner in chain)
-                            if (Walk(inner) is { } found)
-                                return found;
-                        return null;
-                    default:
-                        prefix.Add(t);
-                        return null;
-                }
-            }
-            var tagger = Walk(model)
-                ?? throw new ArgumentException("The model holds no tagger (SequenceTaggingTransformer) to explain; ExplainTags explains the taggers of mlContext.SequenceTagging.Trainers.", nameof(model));
-            return (prefix, tagger);
         }
     }
 }

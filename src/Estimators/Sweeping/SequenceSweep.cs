@@ -381,11 +381,12 @@ namespace MLNet.Sequence
             }
         }
 
-        /// <summary>A synchronous IProgress (Progress&lt;T&gt; would post to a synchronisation context and report late).</summary>
-        private sealed class EpochWatch(Action<EpochReport> report) : IProgress<EpochReport>
-        {
-            public void Report(EpochReport value) => report(value);
-        }
+    }
+
+    /// <summary>A synchronous IProgress (Progress&lt;T&gt; would post to a synchronisation context and report late).</summary>
+    internal sealed class EpochWatch(Action<EpochReport> report) : IProgress<EpochReport>
+    {
+        public void Report(EpochReport value) => report(value);
     }
 
     /// <summary>What a sweep found: every trial, the leaderboard, and the best configuration refit on all training data.</summary>

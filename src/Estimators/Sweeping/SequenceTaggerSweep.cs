@@ -214,12 +214,6 @@ namespace MLNet.Sequence
                 _ => m.TokenAccuracy,
             };
         }
-
-        /// <summary>A synchronous IProgress (Progress&lt;T&gt; would post to a synchronisation context and report late).</summary>
-        private sealed class EpochWatch(Action<EpochReport> report) : IProgress<EpochReport>
-        {
-            public void Report(EpochReport value) => report(value);
-        }
     }
 
     /// <summary>Tagger sweeps on <c>mlContext.SequenceTagging</c>.</summary>

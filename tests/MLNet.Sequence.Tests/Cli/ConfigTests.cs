@@ -28,6 +28,16 @@ public sealed class ConfigTests
     internal static string Bundled(string name) => Path.Combine(RepoRoot(), "examples", "configs", name + ".json");
 
     /// <summary>A bundled config's JSON with the data paths made absolute, written to a temporary folder with a few changes.</summary>
+    /// <summary>Writes the first <paramref name="sentences"/> sentences of the bundled Brown news CoNLL file to <paramref name="path"/>.</summary>
+    internal static void WriteBrownSentences(string path, int sentences)
+    {
+        var lines = File.ReadLines(Path.Combine(RepoRoot(), "data", "tagging", "brown_news_pos.conll")).ToList();
+        int blank = -1;
+        for (int n = 0; n < sentences; n++)
+            blank = lines.IndexOf("", blank + 1);
+        File.WriteAllLines(path, lines.Take(blank + 1));
+    }
+
     internal static string Variant(string name, string folder, Action<JsonObject> change)
     {
         var json = JsonNode.Parse(File.ReadAllText(Bundled(name)))!.AsObject();

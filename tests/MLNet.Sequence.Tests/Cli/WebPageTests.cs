@@ -273,11 +273,7 @@ public sealed class WebPageTests
             // The first 400 sentences of Brown news, uploaded as a CoNLL file.
             Directory.CreateDirectory(folder);
             var upload = Path.Combine(folder, "brown-400.conll");
-            var lines = File.ReadLines(Path.Combine(ConfigTests.RepoRoot(), "data", "tagging", "brown_news_pos.conll")).ToList();
-            int blank = -1;
-            for (int n = 0; n < 400; n++)
-                blank = lines.IndexOf("", blank + 1);
-            File.WriteAllLines(upload, lines.Take(blank + 1));
+            ConfigTests.WriteBrownSentences(upload, 400);
             app = WebServer.Build(Path.Combine(folder, "workspace"), dataFolder: null, port: 0);
             app.StartAsync().GetAwaiter().GetResult();
             using var service = DriverService();

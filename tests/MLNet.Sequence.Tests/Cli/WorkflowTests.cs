@@ -199,11 +199,7 @@ public sealed class WorkflowTests
             // trial log is the library's, tested in TaggerSweepTests and, through the tool, for classifiers.)
             Directory.CreateDirectory(folder);
             var data = Path.Combine(folder, "brown-800.conll");
-            var lines = File.ReadLines(Path.Combine(ConfigTests.RepoRoot(), "data", "tagging", "brown_news_pos.conll")).ToList();
-            int blank = -1;
-            for (int n = 0; n < 800; n++)
-                blank = lines.IndexOf("", blank + 1);
-            File.WriteAllLines(data, lines.Take(blank + 1));
+            ConfigTests.WriteBrownSentences(data, 800);
             var path = ConfigTests.Variant("brown-pos", folder, j =>
             {
                 j["data"]!["path"] = data;
