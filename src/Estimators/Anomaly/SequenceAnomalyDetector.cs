@@ -4,6 +4,7 @@ using System.Linq;
 using Microsoft.ML;
 using Microsoft.ML.Data;
 using Microsoft.ML.Runtime;
+using Microsoft.ML.SearchSpace;
 using MLNet.Sequence.Estimators;
 using MLNet.Sequence.Trainers;
 using MLNet.Sequence.Transforms;
@@ -34,7 +35,10 @@ namespace MLNet.Sequence.Anomaly
         Global,
     }
 
-    /// <summary>Options of <see cref="SequenceAnomalyDetector"/>.</summary>
+    /// <summary>
+    /// Options of <see cref="SequenceAnomalyDetector"/>. The <c>Range</c> and <c>Choice</c> attributes are the ranges
+    /// an anomaly detector sweep searches (<see cref="SequenceSearchSpace.ForAnomalyDetectors"/>).
+    /// </summary>
     public sealed class SequenceAnomalyDetectorOptions
     {
         /// <summary>The numeric scalar column holding the series' values. Default "Value".</summary>
@@ -56,6 +60,7 @@ namespace MLNet.Sequence.Anomaly
         public string? TimeColumnName { get; set; }
 
         /// <summary>How points are scored. Default <see cref="AnomalyDetectionMethod.ForecastResidual"/>.</summary>
+        [Choice(new object[] { "ForecastResidual", "Reconstruction" }, "ForecastResidual")]
         public AnomalyDetectionMethod Method { get; set; } = AnomalyDetectionMethod.ForecastResidual;
 
         /// <summary>
@@ -66,15 +71,18 @@ namespace MLNet.Sequence.Anomaly
         public int ProbationaryPeriod { get; set; } = 750;
 
         /// <summary>Points the network reads per window. Default 32.</summary>
+        [Range(8, 96, 32, true)]
         public int WindowLength { get; set; } = 32;
 
         /// <summary>The encoder: <see cref="EncoderKind.Lstm"/> (default), <see cref="EncoderKind.Gru"/> or <see cref="EncoderKind.Cnn"/> (temporal CNN).</summary>
         public EncoderKind Encoder { get; set; } = EncoderKind.Lstm;
 
         /// <summary>Hidden units of the encoder (the autoencoder's bottleneck). Default 32.</summary>
+        [Range(8, 128, 32, true)]
         public int HiddenSize { get; set; } = 32;
 
         /// <summary>Stacked encoder layers. Default 1.</summary>
+        [Range(1, 2, 1, false)]
         public int NumberOfLayers { get; set; } = 1;
 
         /// <summary>
@@ -88,9 +96,11 @@ namespace MLNet.Sequence.Anomaly
         public int Epochs { get; set; } = 40;
 
         /// <summary>Windows per training batch. Default 32.</summary>
+        [Range(16, 128, 32, true)]
         public int BatchSize { get; set; } = 32;
 
         /// <summary>Adam's learning rate. Default 0.003.</summary>
+        [Range(3e-4, 1e-2, 3e-3, true)]
         public double LearningRate { get; set; } = 3e-3;
 
         /// <summary>Per-series networks (default) or one global network.</summary>
@@ -103,6 +113,7 @@ namespace MLNet.Sequence.Anomaly
         public int? RetrainHistory { get; set; }
 
         /// <summary>Raw scores averaged before calibration (the short-term window of Ahmad et al. 2017). Default 10.</summary>
+        [Range(1, 50, 10, true)]
         public int AveragingWindow { get; set; } = 10;
 
         /// <summary>Averaged raw scores the calibrating normal is fitted to (the latest ones). Default 8640.</summary>
@@ -143,6 +154,17 @@ namespace MLNet.Sequence.Anomaly
 
         /// <summary>Threads libtorch uses to train and score. Default 1 (series are small; one thread is fastest here).</summary>
         public int NumberOfThreads { get; set; } = 1;
+
+        /// <summary>Seed of the networks' initial weights and batch order. Default null: drawn from the MLContext's seed.</summary>
+        public int? Seed { get; set; }
+
+        /// <summary>A copy (the quantile levels copied too).</summary>
+        internal SequenceAnomalyDetectorOptions Clone()
+        {
+            var copy = (SequenceAnomalyDetectorOptions)MemberwiseClone();
+            copy.Quantiles = Quantiles?.ToArray();
+            return copy;
+        }
 
         internal void Validate()
         {
@@ -286,7 +308,7 @@ namespace MLNet.Sequence.Anomaly
             ArgumentNullException.ThrowIfNull(input);
             SequenceAnomalyTransformer.CheckInput(input.Schema, _o.InputColumnName, _o.SeriesColumnName, _o.TimeColumnName);
             using var host = new MlNetHost(_env, nameof(SequenceAnomalyDetector));
-            var config = Config(host.NextSeed());
+            var config = Config(_o.Seed ?? host.NextSeed());
             WindowNetwork? global = null;
             try
             {

@@ -69,8 +69,8 @@ namespace MLNet.Sequence
             var o = _options;
             using var host = new MlNetHost(_env, "SequenceForecastSweep");
             var space = o.SearchSpace ?? SequenceSearchSpace.Default();
-            if (space.ForTaggerOptions)
-                throw new ArgumentException("The search space is a tagger space (SequenceSearchSpace.ForTaggers); a forecasting sweep needs SequenceSearchSpace.ForFamilies.", nameof(SequenceForecastSweepOptions.SearchSpace));
+            if (!space.ForTrainerOptions)
+                throw new ArgumentException($"The search space is a {(space.ForTaggerOptions ? "tagger space (SequenceSearchSpace.ForTaggers)" : "anomaly detector space (SequenceSearchSpace.ForAnomalyDetectors)")}; a forecasting sweep needs SequenceSearchSpace.ForFamilies.", nameof(SequenceForecastSweepOptions.SearchSpace));
             if (space.Pipeline != null)
                 throw new ArgumentException("A forecasting sweep has no preprocessing pipeline: sweep the forecaster's own options with WithForecasterParameters (e.g. WindowLength).", nameof(SequenceForecastSweepOptions.SearchSpace));
             var b = o.Backtest;

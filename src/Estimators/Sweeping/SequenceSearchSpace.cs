@@ -32,13 +32,31 @@ namespace MLNet.Sequence
         private readonly Dictionary<EncoderKind, List<SweepParameter>> _families = new();
         private Func<SweepConfiguration, IEstimator<ITransformer>>? _pipeline;
 
-        private SequenceSearchSpace(bool taggers) => ForTaggerOptions = taggers;
+        private enum SpaceKind { Trainers, Taggers, AnomalyDetectors }
+
+        private readonly SpaceKind _kind;
+
+        private SequenceSearchSpace(SpaceKind kind) => _kind = kind;
 
         /// <summary>True for a space of taggers (<see cref="ForTaggers"/>), whose trials train <see cref="SequenceTaggerOptions"/>.</summary>
-        public bool ForTaggerOptions { get; }
+        public bool ForTaggerOptions => _kind == SpaceKind.Taggers;
+
+        /// <summary>
+        /// True for a space of anomaly detectors (<see cref="ForAnomalyDetectors"/>), whose trials set
+        /// <see cref="Anomaly.SequenceAnomalyDetectorOptions"/>.
+        /// </summary>
+        public bool ForAnomalyDetectorOptions => _kind == SpaceKind.AnomalyDetectors;
+
+        /// <summary>True for a space of classifiers, regressors and forecasters' networks (<see cref="ForFamilies"/>, <see cref="Default"/>).</summary>
+        internal bool ForTrainerOptions => _kind == SpaceKind.Trainers;
 
         /// <summary>The options class whose own properties are the shared dimensions.</summary>
-        private Type SharedType => ForTaggerOptions ? typeof(SequenceTaggerOptions) : typeof(SequenceTrainerOptions);
+        private Type SharedType => _kind switch
+        {
+            SpaceKind.Taggers => typeof(SequenceTaggerOptions),
+            SpaceKind.AnomalyDetectors => typeof(Anomaly.SequenceAnomalyDetectorOptions),
+            _ => typeof(SequenceTrainerOptions),
+        };
 
         /// <summary>
         /// Every family (LSTM, GRU, Transformer, CNN) with the ranges its options' attributes declare, and the shared
@@ -57,7 +75,7 @@ namespace MLNet.Sequence
                 throw new ArgumentException("A search space needs at least one encoder family.", nameof(families));
             if (families.Distinct().Count() != families.Length)
                 throw new ArgumentException("A search space lists an encoder family twice.", nameof(families));
-            return Build(families, taggers: false);
+            return Build(families, SpaceKind.Trainers);
         }
 
         /// <summary>
@@ -74,15 +92,36 @@ namespace MLNet.Sequence
                 families = new[] { EncoderKind.Lstm, EncoderKind.Gru, EncoderKind.Transformer, EncoderKind.Cnn };
             if (families.Distinct().Count() != families.Length)
                 throw new ArgumentException("A search space lists an encoder family twice.", nameof(families));
-            return Build(families, taggers: true);
+            return Build(families, SpaceKind.Taggers);
         }
 
-        private static SequenceSearchSpace Build(EncoderKind[] families, bool taggers)
+        /// <summary>
+        /// A space of sequence anomaly detectors (<c>mlContext.AnomalyDetection.SweepSequenceAnomalyDetectors</c>): the
+        /// encoder (LSTM, GRU, temporal CNN; default all three) is the family choice, and every detector option with a
+        /// range attribute is shared: the method (forecast residual or reconstruction), window length, hidden size,
+        /// layers, batch size, learning rate and the averaging window of the calibration. The encoders have no
+        /// parameters of their own here.
+        /// </summary>
+        /// <param name="encoders">The encoders; none for all three.</param>
+        /// <returns>A new space.</returns>
+        public static SequenceSearchSpace ForAnomalyDetectors(params EncoderKind[] encoders)
         {
-            var space = new SequenceSearchSpace(taggers);
+            if (encoders is null || encoders.Length == 0)
+                encoders = new[] { EncoderKind.Lstm, EncoderKind.Gru, EncoderKind.Cnn };
+            if (encoders.Distinct().Count() != encoders.Length)
+                throw new ArgumentException("A search space lists an encoder twice.", nameof(encoders));
+            foreach (var e in encoders.Where(e => e is not (EncoderKind.Lstm or EncoderKind.Gru or EncoderKind.Cnn)))
+                throw new ArgumentException($"The anomaly detectors' encoders are Lstm, Gru and Cnn; {e} is not one of them.", nameof(encoders));
+            return Build(encoders, SpaceKind.AnomalyDetectors);
+        }
+
+        private static SequenceSearchSpace Build(EncoderKind[] families, SpaceKind kind)
+        {
+            var space = new SequenceSearchSpace(kind);
             space._shared.AddRange(FromAttributes(space.SharedType, space.SharedType, prefix: null));
             foreach (var f in families)
-                space._families[f] = FromAttributes(space.TypeOf(f), space.SharedType, prefix: f.ToString()).ToList();
+                space._families[f] = kind == SpaceKind.AnomalyDetectors ? new List<SweepParameter>()
+                    : FromAttributes(space.TypeOf(f), space.SharedType, prefix: f.ToString()).ToList();
             return space;
         }
 
@@ -150,6 +189,8 @@ namespace MLNet.Sequence
             var dot = parameter.Name.IndexOf('.');
             if (dot > 0 && Enum.TryParse<EncoderKind>(parameter.Name[..dot], out var family))
             {
+                if (ForAnomalyDetectorOptions)
+                    throw new ArgumentException($"Parameter '{parameter.Name}': an anomaly detector space has no per-encoder options; name the detector option alone.", nameof(parameter));
                 if (!_families.TryGetValue(family, out var list))
                     throw new ArgumentException($"Parameter '{parameter.Name}' names the {family} family, which this space does not search.", nameof(parameter));
                 var property = Settable(TypeOf(family), parameter.Name[(dot + 1)..], parameter.Name);
@@ -238,7 +279,7 @@ namespace MLNet.Sequence
         public override string ToString() => string.Join("; ", Parameters.Select(p => p.ToString()));
 
         /// <summary>The options class of a family in this space (trainer or tagger options).</summary>
-        internal Type TypeOf(EncoderKind kind) => !ForTaggerOptions ? OptionsType(kind) : kind switch
+        internal Type TypeOf(EncoderKind kind) => ForAnomalyDetectorOptions ? typeof(Anomaly.SequenceAnomalyDetectorOptions) : !ForTaggerOptions ? OptionsType(kind) : kind switch
         {
             EncoderKind.Lstm => typeof(LstmTaggerOptions),
             EncoderKind.Gru => typeof(GruTaggerOptions),

@@ -17,7 +17,7 @@ namespace MLNet.Sequence
     {
         /// <summary>Binary: accuracy (larger is better).</summary>
         Accuracy,
-        /// <summary>Binary: area under the ROC curve.</summary>
+        /// <summary>Binary: area under the ROC curve; anomaly detection: the anomaly score's, against the labelled points.</summary>
         AreaUnderRocCurve,
         /// <summary>Binary: F1 score.</summary>
         F1Score,
@@ -43,6 +43,11 @@ namespace MLNet.Sequence
         TagMacroF1,
         /// <summary>Tagging under a chunk scheme (IOB2, IOBES, ...): entity F1 as conlleval counts it.</summary>
         EntityF1,
+        /// <summary>
+        /// Anomaly detection: the Numenta Anomaly Benchmark's standard-profile score of the alerts (0 detects nothing,
+        /// 100 detects every labelled window at its start and raises no false alarm), runs of labelled points as windows.
+        /// </summary>
+        NabStandard,
     }
 
     /// <summary>What every sweep shares: the space, the tuner, the budgets, the trial log and progress.</summary>
@@ -226,6 +231,8 @@ namespace MLNet.Sequence
             var metric = o.MetricOrDefault(_task);
             if (space.ForTaggerOptions)
                 throw new ArgumentException("The search space is a tagger space (SequenceSearchSpace.ForTaggers); sweep taggers with mlContext.SequenceTagging.SweepSequenceTaggers.", nameof(SequenceSweepOptions.SearchSpace));
+            if (space.ForAnomalyDetectorOptions)
+                throw new ArgumentException("The search space is an anomaly detector space (SequenceSearchSpace.ForAnomalyDetectors); sweep detectors with mlContext.AnomalyDetection.SweepSequenceAnomalyDetectors.", nameof(SequenceSweepOptions.SearchSpace));
             if (space.ForecasterParameters.Count > 0)
                 throw new ArgumentException($"The search space has forecaster parameters ({string.Join(", ", space.ForecasterParameters)}), which only a forecasting sweep (mlContext.Forecasting.SweepSequenceForecasters) uses.", nameof(SequenceSweepOptions.SearchSpace));
             CheckColumns(space, trainData, validationData);

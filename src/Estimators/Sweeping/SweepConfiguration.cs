@@ -105,7 +105,7 @@ namespace MLNet.Sequence
         {
             ArgumentNullException.ThrowIfNull(space);
             if (!space.ForTaggerOptions)
-                throw new ArgumentException("The space searches classifiers and regressors; make a tagger space with SequenceSearchSpace.ForTaggers.", nameof(space));
+                throw new ArgumentException("The space does not search taggers; make a tagger space with SequenceSearchSpace.ForTaggers.", nameof(space));
             var options = (SequenceTaggerOptions)Activator.CreateInstance(space.TypeOf(Family))!;
             configure?.Invoke(options);
             Apply(space, options);
@@ -114,10 +114,32 @@ namespace MLNet.Sequence
             return options;
         }
 
+        /// <summary>
+        /// An anomaly detector's options (for a space made by <see cref="SequenceSearchSpace.ForAnomalyDetectors"/>): a
+        /// copy of <paramref name="template"/> (columns, probationary period, thresholding, ...) with this configuration's
+        /// encoder and every swept option set.
+        /// </summary>
+        /// <param name="space">The anomaly detector space the configuration came from.</param>
+        /// <param name="template">The detector every trial starts from.</param>
+        /// <returns>New detector options.</returns>
+        public Anomaly.SequenceAnomalyDetectorOptions ToAnomalyDetectorOptions(SequenceSearchSpace space, Anomaly.SequenceAnomalyDetectorOptions template)
+        {
+            ArgumentNullException.ThrowIfNull(space);
+            ArgumentNullException.ThrowIfNull(template);
+            if (!space.ForAnomalyDetectorOptions)
+                throw new ArgumentException("The space does not search anomaly detectors; make one with SequenceSearchSpace.ForAnomalyDetectors.", nameof(space));
+            var options = template.Clone();
+            options.Encoder = Family;
+            Apply(space, options);
+            return options;
+        }
+
         internal SequenceTrainerOptions ToOptions(SequenceSearchSpace space, Action<SequenceTrainerOptions>? template)
         {
             if (space.ForTaggerOptions)
                 throw new ArgumentException("The space searches taggers; read its configurations with ToTaggerOptions.", nameof(space));
+            if (space.ForAnomalyDetectorOptions)
+                throw new ArgumentException("The space searches anomaly detectors; read its configurations with ToAnomalyDetectorOptions.", nameof(space));
             var options = (SequenceTrainerOptions)Activator.CreateInstance(space.TypeOf(Family))!;
             template?.Invoke(options);
             Apply(space, options);
@@ -149,7 +171,8 @@ namespace MLNet.Sequence
         /// <summary>A rough size of the model this configuration builds (weights per input feature and step), for ordering start points by cost.</summary>
         internal double Cost()
         {
-            double Int(string name, double fallback) => _values.TryGetValue($"{Family}.{name}", out var v) ? Convert.ToDouble(v, CultureInfo.InvariantCulture) : fallback;
+            double Int(string name, double fallback) => _values.TryGetValue($"{Family}.{name}", out var v) || _values.TryGetValue(name, out v)
+                ? Convert.ToDouble(v, CultureInfo.InvariantCulture) : fallback;
             return Family switch
             {
                 EncoderKind.Lstm => 4 * Math.Pow(Int("HiddenSize", 64), 2) * Int("NumberOfLayers", 1) * (Get0("Bidirectional") ? 2 : 1),
