@@ -232,11 +232,18 @@ internal sealed class WorkflowConfig
     {
         foreach (var (value, field) in new (object?, string)[] { (Label, "label"), (Input, "input"), (Preprocessing, "preprocessing"), (Forecasting, "forecasting"), (Audio, "audio"), (Split, "split") })
             Require(value == null, field, "does not apply to task 'anomaly' (the 'anomaly' section names the columns; each series' probationary period is what the detector learns from).");
-        Require(Sweep == null, "sweep", "does not apply to task 'anomaly': give a 'trainer' section (family forecastResidual, reconstruction or windowedGaussian).");
         if (Anomaly == null)
             throw new ConfigException("anomaly", "an anomaly config needs an 'anomaly' section (valueColumn; optionally timeColumn, seriesColumn, labelColumn, windows).");
         Anomaly.Validate(this);
-        (Trainer ??= new TrainerConfig { Family = "forecastResidual" }).Validate(WorkflowTask.Anomaly);
+        Require(Trainer == null || Sweep == null, "sweep", "give either 'trainer' (one detector) or 'sweep' (a search), not both.");
+        if (Sweep != null)
+        {
+            Sweep.Validate(WorkflowTask.Anomaly);
+            Require(Anomaly.LabelColumn != null || Anomaly.Windows != null, "sweep",
+                "ranks detectors by how they find labelled anomalies: give anomaly.labelColumn or anomaly.windows.");
+        }
+        else
+            (Trainer ??= new TrainerConfig { Family = "forecastResidual" }).Validate(WorkflowTask.Anomaly);
         Require(!string.IsNullOrWhiteSpace(Output), "output", "must name a folder.");
     }
 
@@ -579,8 +586,11 @@ internal sealed class TrainerConfig
         _ => Families,
     };
 
-    /// <summary>The families a sweep can search (DeepAR has its own options, outside the sequence trainers' search space).</summary>
-    internal static string[] SweepableFor(WorkflowTask task) => FamiliesFor(task).Where(f => f != "deepar").ToArray();
+    /// <summary>
+    /// The families a sweep can search (DeepAR has its own options, outside the sequence trainers' search space); for
+    /// anomaly detection the methods with a network (the windowed Gaussian has nothing to tune).
+    /// </summary>
+    internal static string[] SweepableFor(WorkflowTask task) => FamiliesFor(task).Where(f => f is not ("deepar" or "windowedGaussian")).ToArray();
 
     internal void Validate(WorkflowTask task)
     {
@@ -611,12 +621,13 @@ internal sealed class SweepConfig
 
     /// <summary>
     /// The metric trials are ranked by: accuracy, auc, f1 (binary); macroAccuracy, microAccuracy, logLoss (multiclass);
-    /// rmse, mae, rSquared (regression); smape, mase, mae, rmse (forecasting); tokenAccuracy, macroF1, entityF1 (tagging).
+    /// rmse, mae, rSquared (regression); smape, mase, mae, rmse (forecasting); tokenAccuracy, macroF1, entityF1 (tagging);
+    /// auc, nabStandard (anomaly).
     /// Default: the task's first.
     /// </summary>
     public string? Metric { get; set; }
 
-    /// <summary>The families to compare; default all four.</summary>
+    /// <summary>The families to compare; default all four (anomaly: the methods forecastResidual and reconstruction, each with every encoder).</summary>
     public List<string>? Families { get; set; }
 
     /// <summary>Epochs of a trial that survives every successive-halving rung.</summary>
@@ -631,6 +642,7 @@ internal sealed class SweepConfig
         [WorkflowTask.Multiclass] = new[] { ("macroAccuracy", SweepMetric.MacroAccuracy), ("microAccuracy", SweepMetric.MicroAccuracy), ("logLoss", SweepMetric.LogLoss) },
         [WorkflowTask.Regression] = new[] { ("rmse", SweepMetric.RootMeanSquaredError), ("mae", SweepMetric.MeanAbsoluteError), ("rSquared", SweepMetric.RSquared) },
         [WorkflowTask.Tagging] = new[] { ("tokenAccuracy", SweepMetric.TokenAccuracy), ("macroF1", SweepMetric.TagMacroF1), ("entityF1", SweepMetric.EntityF1) },
+        [WorkflowTask.Anomaly] = new[] { ("auc", SweepMetric.AreaUnderRocCurve), ("nabStandard", SweepMetric.NabStandard) },
         [WorkflowTask.Forecasting] = new[] { ("smape", SweepMetric.SymmetricMeanAbsolutePercentageError), ("mase", SweepMetric.MeanAbsoluteScaledError), ("mae", SweepMetric.MeanAbsoluteError), ("rmse", SweepMetric.RootMeanSquaredError) },
     };
 
@@ -657,6 +669,7 @@ internal sealed class SweepConfig
         WorkflowConfig.Require(MaximumEpochs >= 1, "sweep.maximumEpochs", $"must be at least 1; it was {MaximumEpochs}.");
         WorkflowConfig.Require(CrossValidationFolds == 0 || CrossValidationFolds >= 2, "sweep.crossValidationFolds", $"must be 0 (off) or at least 2; it was {CrossValidationFolds}.");
         WorkflowConfig.Require(task != WorkflowTask.Forecasting || CrossValidationFolds == 0, "sweep.crossValidationFolds", "does not apply to forecasting (trials are scored by a rolling-origin backtest).");
+        WorkflowConfig.Require(task != WorkflowTask.Anomaly || CrossValidationFolds == 0, "sweep.crossValidationFolds", "does not apply to anomaly detection (every trial scores each series after its probation).");
     }
 }
 

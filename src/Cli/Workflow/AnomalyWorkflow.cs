@@ -51,11 +51,11 @@ internal sealed class AnomalyWorkflow
     }
 
     /// <summary>The detector's options: the config's method and options with the workflow's columns.</summary>
-    public SequenceAnomalyDetectorOptions Options(int probation) => Options(probation, _c.Trainer!.Options);
+    public SequenceAnomalyDetectorOptions Options(int probation) => Options(probation, _c.Trainer?.Options);
 
     private SequenceAnomalyDetectorOptions Options(int probation, JsonObject? values)
     {
-        var o = TrainerOptionsBinder.Anomaly(_c.Trainer!.Family, values, "trainer.options");
+        var o = TrainerOptionsBinder.Anomaly(_c.Trainer?.Family ?? "forecastResidual", values, "trainer.options");
         o.InputColumnName = _a.ValueColumn;
         o.SeriesColumnName = _a.SeriesColumn;
         o.OutputColumnName = PredictionColumn;
@@ -72,10 +72,12 @@ internal sealed class AnomalyWorkflow
         return file.Rows.Select(r => s < 0 ? "" : r[s]).ToArray();
     }
 
-    /// <summary>NAB's probationary period of the shortest series, at least the window plus 10 points.</summary>
+    /// <summary>NAB's probationary period of the shortest series, at least the (longest swept) window plus 10 points.</summary>
     private int DefaultProbation(DelimitedFile file)
     {
         int shortest = SeriesOf(file).GroupBy(s => s).Min(g => g.Count());
+        if (_c.Sweep != null)
+            return Math.Max(NabScorer.ProbationaryPeriod(shortest), (int)SweepSpace().Parameters.Single(p => p.Name == nameof(SequenceAnomalyDetectorOptions.WindowLength)).Maximum + 10);
         var o = TrainerOptionsBinder.Anomaly(_c.Trainer!.Family, _c.Trainer.Options, "trainer.options");
         return Math.Max(NabScorer.ProbationaryPeriod(shortest), o.Method == AnomalyDetectionMethod.WindowedGaussian ? 1 : o.WindowLength + 10);
     }
@@ -105,27 +107,112 @@ internal sealed class AnomalyWorkflow
     public RunReport Run(CancellationToken token = default)
     {
         var file = Read(_c.Resolve(_c.Data.Path), "data.path");
+        if (_c.Sweep != null)
+            return RunSweep(file, token);
         int probation = DefaultProbation(file);
         var options = Options(probation);
-        var (train, test, isTest) = Split(file, options.ProbationaryPeriod);
-        Directory.CreateDirectory(_c.OutputDirectory);
         var report = new RunReport
         {
             Task = _c.Task,
             Trainer = new JsonObject { ["family"] = _c.Trainer!.Family, ["options"] = TrainerOptionsBinder.Changed(options, Options(probation, null)), ["probationaryPeriod"] = options.ProbationaryPeriod },
         };
-        _observer.Info($"Fitting the {_c.Trainer.Family} detector on the first {options.ProbationaryPeriod} points of each series; scoring the other {test.Rows.Count}.");
+        _observer.Info($"Fitting the {_c.Trainer.Family} detector on the first {options.ProbationaryPeriod} points of each series; scoring the other {file.Rows.Count - options.ProbationaryPeriod * SeriesOf(file).Distinct().Count()}.");
+        return Detect(file, options, $"{_c.Trainer.Family} detector", report, token);
+    }
+
+    /// <summary>The space a sweep searches: every encoder, the configured methods (default both with a network).</summary>
+    private SequenceSearchSpace SweepSpace()
+    {
+        var methods = (_c.Sweep!.Families ?? TrainerConfig.SweepableFor(WorkflowTask.Anomaly).ToList())
+            .Select(f => (object)(f == "reconstruction" ? AnomalyDetectionMethod.Reconstruction : AnomalyDetectionMethod.ForecastResidual)).ToArray();
+        return SequenceSearchSpace.ForAnomalyDetectors().Narrow(nameof(SequenceAnomalyDetectorOptions.Method), methods);
+    }
+
+    /// <summary>
+    /// sweep: detectors ranked by how their scores (auc) or alerts (nabStandard) find the labelled points after each
+    /// series' probation; the best is then fitted and scored as train does. The metrics are measured on the labels the
+    /// sweep tuned on (as NAB tunes thresholds on its corpus); evaluate the saved detector on other labelled series for
+    /// an estimate on new data.
+    /// </summary>
+    private RunReport RunSweep(DelimitedFile file, CancellationToken token)
+    {
+        var s = _c.Sweep!;
+        int probation = DefaultProbation(file);
+        var template = Options(probation, null);
+        template.Method = AnomalyDetectionMethod.ForecastResidual;
+        var space = SweepSpace();
+        var labels = Labels(file)!;
+        const string labelColumn = "__label";
+        var labelled = new DelimitedFile(file.Path, file.Header.Append(labelColumn).ToArray(),
+            file.Rows.Select((r, i) => r.Append(labels[i] ? "true" : "false").ToArray()).ToList());
+        Directory.CreateDirectory(_c.OutputDirectory);
+        var options = new SequenceAnomalySweepOptions
+        {
+            Detector = template,
+            LabelColumnName = labelColumn,
+            Metric = s.MetricFor(WorkflowTask.Anomaly),
+            SearchSpace = space,
+            Tuner = s.Tuner switch { "random" => SweepTunerKind.Random, "grid" => SweepTunerKind.Grid, _ => SweepTunerKind.Tpe },
+            MaximumTrials = s.MaximumTrials,
+            TimeBudget = s.Minutes is double m ? TimeSpan.FromMinutes(m) : null,
+            MaximumEpochs = s.MaximumEpochs,
+            Seed = _c.Seed,
+            Progress = new ObserverProgress(_observer),
+            CancellationToken = token,
+            TrialLogPath = Path.Combine(_c.OutputDirectory, "trials.json"),
+            RefitBestModel = false,
+        };
+        _observer.Info($"Sweeping anomaly detectors ({s.Tuner}, " +
+            $"{string.Join(", ", new[] { s.Minutes is double min ? $"{min.ToString(CultureInfo.InvariantCulture)} min" : null, s.MaximumTrials is int n ? $"{n} trials" : null }.Where(x => x != null))}, " +
+            $"metric {options.Metric}, each series' first {probation} points teach every trial); trial log {options.TrialLogPath}");
+        var clock = Stopwatch.StartNew();
+        var view = TabularData.Load(_ml, labelled, _c.Data.Columns!.Append(new ColumnConfig { Name = labelColumn, Type = "boolean" }).ToList());
+        var result = _ml.AnomalyDetection.SweepSequenceAnomalyDetectors(options).Execute(view);
+        var best = result.BestTrial ?? throw new InvalidOperationException("No sweep trial produced a metric; see the trial log for each trial's error.");
+        var chosen = best.Configuration.ToAnomalyDetectorOptions(space, template);
+        chosen.Epochs = s.MaximumEpochs;
+        chosen.Seed = _c.Seed;
+        string method = chosen.Method == AnomalyDetectionMethod.Reconstruction ? "reconstruction" : "forecastResidual";
+        var report = new RunReport
+        {
+            Task = _c.Task,
+            Trainer = new JsonObject
+            {
+                ["family"] = method, ["sweepBest"] = best.Configuration.ToString(),
+                ["options"] = TrainerOptionsBinder.Changed(chosen, Defaults(method, probation)), ["probationaryPeriod"] = probation,
+            },
+            Leaderboard = result.ToTable(10),
+            TrainingSeconds = clock.Elapsed.TotalSeconds,
+        };
+        report.Files["trials"] = options.TrialLogPath;
+        _observer.Info($"The sweep's best (trial #{best.Id}) is scored below on the labels it was chosen by; evaluate it on other labelled series for an estimate on new data.");
+        return Detect(file, chosen, $"{method} detector (sweep's best)", report, token);
+    }
+
+    /// <summary>A method's detector at its defaults with the workflow's columns (what metrics.json lists changed options against).</summary>
+    private SequenceAnomalyDetectorOptions Defaults(string method, int probation)
+    {
+        var o = Options(probation, null);
+        o.Method = TrainerOptionsBinder.Anomaly(method, null, "trainer.options").Method;
+        return o;
+    }
+
+    /// <summary>Fits the detector on each series' probation, scores the rest beside the windowed Gaussian, saves model, metrics and plot.</summary>
+    private RunReport Detect(DelimitedFile file, SequenceAnomalyDetectorOptions options, string name, RunReport report, CancellationToken token)
+    {
+        var (train, test, isTest) = Split(file, options.ProbationaryPeriod);
+        Directory.CreateDirectory(_c.OutputDirectory);
         token.ThrowIfCancellationRequested();
         var clock = Stopwatch.StartNew();
         var trainView = Load(train);
         using var detector = _ml.AnomalyDetection.DetectSequenceAnomalies(options).Fit(trainView);
-        report.TrainingSeconds = clock.Elapsed.TotalSeconds;
+        report.TrainingSeconds += clock.Elapsed.TotalSeconds;
         var (alerts, scores) = Score(detector, Load(test));
         var labels = Labels(file);
-        report.Rows.Add(Metrics($"{_c.Trainer.Family} detector", alerts, scores, labels, isTest, file));
+        report.Rows.Add(Metrics(name, alerts, scores, labels, isTest, file));
         if (options.Method != AnomalyDetectionMethod.WindowedGaussian)
         {
-            var gaussian = Options(probation);
+            var gaussian = Options(options.ProbationaryPeriod, null);
             gaussian.Method = AnomalyDetectionMethod.WindowedGaussian;
             using var baseline = _ml.AnomalyDetection.DetectSequenceAnomalies(gaussian).Fit(trainView);
             var (ga, gs) = Score(baseline, Load(test));
@@ -134,7 +221,7 @@ internal sealed class AnomalyWorkflow
         var modelPath = Path.Combine(_c.OutputDirectory, TabularWorkflow.ModelFileName);
         _ml.Model.SaveSequenceModel(detector, trainView.Schema, modelPath);
         report.Files["model"] = modelPath;
-        if (Plot(file, alerts, isTest, labels) is { } plot)
+        if (Plot(file, alerts, isTest, labels, name) is { } plot)
             report.Files["anomalies"] = plot;
         var metricsPath = Path.Combine(_c.OutputDirectory, "metrics.json");
         report.Files["metrics"] = metricsPath;
@@ -243,7 +330,7 @@ internal sealed class AnomalyWorkflow
     }
 
     /// <summary>anomalies.png: the (first) series over time, its labelled windows, probation and alerts; null without a time column.</summary>
-    private string? Plot(DelimitedFile file, bool[] alerts, bool[] isTest, bool[]? labels)
+    private string? Plot(DelimitedFile file, bool[] alerts, bool[] isTest, bool[]? labels, string name)
     {
         if (_a.TimeColumn == null)
             return null;
@@ -258,7 +345,7 @@ internal sealed class AnomalyWorkflow
         var nab = new NabFile(series[0].Length > 0 ? series[0] : Path.GetFileName(file.Path), Times(one), Values(one),
             labels == null ? new List<(int, int)>() : Runs(rows.Select(i => labels[i]).ToArray()));
         var path = Path.Combine(_c.OutputDirectory, "anomalies.png");
-        AnomalyPlots.SaveDetections(path, nab, rows.Select(i => alertAt[i]).ToArray(), $"{_c.Trainer!.Family} detector: alerts (labelled windows red, probation grey)");
+        AnomalyPlots.SaveDetections(path, nab, rows.Select(i => alertAt[i]).ToArray(), $"{name}: alerts (labelled windows red, probation grey)");
         return path;
     }
 

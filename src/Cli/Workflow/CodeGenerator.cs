@@ -238,7 +238,7 @@ internal static class CodeGenerator
 
         namespace {{ns}};
 
-        /// <summary>The trained detector ({{c.Trainer!.Family}}; value column '{{c.Anomaly!.ValueColumn}}').</summary>
+        /// <summary>The trained detector ({{c.Trainer?.Family ?? "the sweep's best"}}; value column '{{c.Anomaly!.ValueColumn}}').</summary>
         public static class {{ns}}Model
         {
             /// <summary>The model file, next to the program.</summary>

@@ -118,6 +118,13 @@ namespace MLNet.Sequence.Anomaly
             return new AnomalyEngine(this);
         }
 
+        /// <summary>The state of a series the detector has seen (not a copy: read it, never feed it), or null.</summary>
+        internal SeriesDetector? KnownState(string series)
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            return _states.GetValueOrDefault(series);
+        }
+
         /// <summary>A fresh or continued state for <paramref name="series"/>, for one cursor or engine (it shares networks, owning none).</summary>
         internal SeriesDetector StateFor(string series)
         {

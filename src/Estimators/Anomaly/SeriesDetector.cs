@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.IO;
+using System.Linq;
 using MLNet.Sequence.Trainers;
 
 namespace MLNet.Sequence.Anomaly
@@ -225,6 +226,32 @@ namespace MLNet.Sequence.Anomaly
                 }
             }
             return raw;
+        }
+
+        /// <summary>
+        /// For explanations: the raw score of the last point of each sequence (its network window before it, or ending at
+        /// it) and what the network expected there, in the series' units. No state changes.
+        /// </summary>
+        internal (double Raw, double Expected)[] ScoreLastPoints(IReadOnlyList<double[]> sequences)
+        {
+            var net = _c.Network!;
+            if (_network == null)
+                throw new ObjectDisposedException(nameof(SequenceAnomalyTransformer), $"Series '{Id}' has no network: the detector that owned it was disposed.");
+            int before = net.Task == WindowTask.NextValue ? net.WindowLength : net.WindowLength - 1;
+            int per = _network.OutputsPerWindow, median = 0;
+            if (net.Quantiles is { } q)
+                for (int j = 1; j < q.Length; j++)
+                    if (Math.Abs(q[j] - 0.5f) < Math.Abs(q[median] - 0.5f)) median = j;
+            var result = new (double, double)[sequences.Count];
+            for (int i = 0; i < sequences.Count; i++)
+            {
+                var buffer = sequences[i].Skip(sequences[i].Length - before - 1).Select(v => (float)((v - Location) / Scale)).ToArray();
+                var outputs = _network.Score(buffer, before, 1);
+                double raw = RawScores(net, buffer, before, 1, outputs, per)[0];
+                double expected = net.Task == WindowTask.NextValue ? outputs[net.Quantiles != null ? median : 0] : outputs[per - 1];
+                result[i] = (raw, expected * Scale + Location);
+            }
+            return result;
         }
 
         /// <summary>The end of probation: the scaling, the series' own network when it has one, and the calibrator warmed on the probation's in-sample scores.</summary>
