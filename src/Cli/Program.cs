@@ -348,7 +348,7 @@ internal sealed class CodegenCommand : Command<CodegenSettings>
 internal sealed class ExplainSettings : ConfigSettings
 {
     [CommandOption("--input <FILE>")]
-    [Description("Rows to explain (the config's columns; the label may be absent); for tagging, tokens one per line with blank lines between sentences (as predict reads them).")]
+    [Description("Rows to explain (the config's columns; the label may be absent); for tagging, tokens one per line with blank lines between sentences (as predict reads them); for anomaly, rows that continue each series (default: the config's rows after the probation).")]
     public string Input { get; set; } = "";
 
     [CommandOption("--rows <N>")]
@@ -363,8 +363,7 @@ internal sealed class ExplainSettings : ConfigSettings
     public string? Model { get; set; }
 
     public override ValidationResult Validate() =>
-        string.IsNullOrEmpty(Input) ? ValidationResult.Error("explain needs --input.")
-        : Rows < 1 ? ValidationResult.Error($"--rows must be at least 1; it was {Rows}.") : ValidationResult.Success();
+        Rows < 1 ? ValidationResult.Error($"--rows must be at least 1; it was {Rows}.") : ValidationResult.Success();
 }
 
 internal sealed class ExplainCommand : Command<ExplainSettings>
@@ -383,7 +382,9 @@ internal sealed class ExplainCommand : Command<ExplainSettings>
         if (config.TaskKind == WorkflowTask.Tagging)
             return ExplainTags(config, model, settings);
         if (config.TaskKind == WorkflowTask.Anomaly)
-            throw new ConfigException("task", "explain does not apply to task 'anomaly': an alert's reason is its raw score and p-value, which 'predict' writes for every point (the forecast residual or reconstruction error, calibrated against the series' usual errors).");
+            return ExplainAnomalies(config, model, settings);
+        if (string.IsNullOrEmpty(settings.Input))
+            throw new DataException("--input", "explain needs --input: the rows to explain.");
         var file = DelimitedFile.Read(Path.GetFullPath(settings.Input), config.Data.SeparatorChar, config.Data.HasHeader, config.Data.Columns!.Select(c => c.Name).ToList(), "--input");
         var explained = SavedModel.Explain(ml, config, model, file, settings.Rows, "--input");
         AnsiConsole.MarkupLine("[grey]green: steps that pushed toward the prediction, red: against it (occlusion: the score without the step)[/]");
@@ -442,6 +443,50 @@ internal sealed class ExplainCommand : Command<ExplainSettings>
                     (System.Text.Json.Nodes.JsonNode?)new System.Text.Json.Nodes.JsonArray(row.Select(v => (System.Text.Json.Nodes.JsonNode?)Math.Round(v, 6)).ToArray())).ToArray()),
             });
         }
+        if (settings.Output != null)
+        {
+            SavedModel.WriteAtomically(settings.Output, json.ToJsonString(WorkflowConfig.Json) + Environment.NewLine);
+            AnsiConsole.MarkupLine($"wrote [green]{Markup.Escape(settings.Output)}[/]");
+        }
+        return Program.ExitCodes.Ok;
+    }
+
+    /// <summary>Anomaly: each alert (or highest score) with its expected value and the window points that moved its raw score.</summary>
+    private static int ExplainAnomalies(WorkflowConfig config, Microsoft.ML.ITransformer model, ExplainSettings settings)
+    {
+        var (points, skipped) = new AnomalyWorkflow(config, SilentObserver.Instance).Explain(model, string.IsNullOrEmpty(settings.Input) ? null : settings.Input, settings.Rows);
+        if (points.Count > 0 && points.All(p => !p.Alert))
+            AnsiConsole.MarkupLine("[grey]no alerts in these rows: explaining the highest anomaly scores[/]");
+        AnsiConsole.MarkupLine("[grey]raw score: the network's miss in units of the series' scale; contribution: the raw score lost when the point is replaced by the line between its neighbours[/]");
+        var json = new System.Text.Json.Nodes.JsonArray();
+        foreach (var p in points)
+        {
+            string where = p.Series.Length > 0 ? $"{p.Series} " : "";
+            var table = new Table().Title(Markup.Escape($"{where}{p.Point}: value {p.Value:G6}, expected {p.Expected:G6}, raw score {p.RawScore:F3}{(p.Alert ? ", alert" : "")}"))
+                .AddColumn("point").AddColumn(new TableColumn("value").RightAligned()).AddColumn(new TableColumn("contribution").RightAligned()).AddColumn("");
+            double scale = Math.Max(1e-9, p.Steps.Max(x => Math.Abs(x.Contribution)));
+            var top = Enumerable.Range(0, p.Steps.Count).OrderByDescending(j => Math.Abs(p.Steps[j].Contribution)).Take(5).OrderBy(j => j);
+            foreach (int j in top)
+            {
+                var (step, value, c) = p.Steps[j];
+                table.AddRow(Markup.Escape(j == p.Steps.Count - 1 ? $"{step} (itself)" : step), value.ToString("G6", CultureInfo.InvariantCulture), c.ToString("F3", CultureInfo.InvariantCulture),
+                    $"[{(c >= 0 ? "red" : "green")}]{new string('#', (int)Math.Round(20 * Math.Abs(c) / scale))}[/]");
+            }
+            AnsiConsole.Write(table);
+            json.Add(new System.Text.Json.Nodes.JsonObject
+            {
+                ["series"] = p.Series, ["point"] = p.Point, ["value"] = p.Value, ["expected"] = Math.Round(p.Expected, 6), ["rawScore"] = Math.Round(p.RawScore, 6),
+                ["anomalyScore"] = Math.Round(p.AnomalyScore, 6), ["alert"] = p.Alert,
+                ["steps"] = new System.Text.Json.Nodes.JsonArray(p.Steps.Select(x => (System.Text.Json.Nodes.JsonNode?)new System.Text.Json.Nodes.JsonObject
+                {
+                    ["point"] = x.Step, ["value"] = x.Value, ["contribution"] = Math.Round(x.Contribution, 6),
+                }).ToArray()),
+            });
+        }
+        if (points.Count == 0)
+            AnsiConsole.MarkupLine("nothing to explain: the rows hold no alert and no point with a whole window before it.");
+        if (skipped > 0)
+            AnsiConsole.MarkupLine($"[grey]{skipped} point(s) too close to the start of --input for a whole window were left out.[/]");
         if (settings.Output != null)
         {
             SavedModel.WriteAtomically(settings.Output, json.ToJsonString(WorkflowConfig.Json) + Environment.NewLine);

@@ -393,6 +393,60 @@ internal sealed class AnomalyWorkflow
         return file.Rows.Count;
     }
 
+    /// <summary>One explained point: where it is, what the detector made of it, and each window point's contribution.</summary>
+    internal sealed record ExplainedPoint(string Series, string Point, double Value, double Expected, double RawScore, double AnomalyScore, bool Alert,
+        List<(string Step, double Value, double Contribution)> Steps);
+
+    /// <summary>
+    /// explain: the alerts (or, when there are none, the highest anomaly scores) among the config's rows after the
+    /// probation, or among rows of <paramref name="inputPath"/> that continue each series; each with the points of its
+    /// network window that moved its raw score (occlusion, <c>ExplainAnomaly</c>). Points named by time, else by line.
+    /// </summary>
+    public (List<ExplainedPoint> Points, int Skipped) Explain(ITransformer model, string? inputPath, int rows)
+    {
+        var file = Read(inputPath != null ? Path.GetFullPath(inputPath) : _c.Resolve(_c.Data.Path), inputPath != null ? "--input" : "data.path");
+        var detector = Detector(model);
+        if (detector.Method == AnomalyDetectionMethod.WindowedGaussian)
+            throw new ConfigException("trainer.family", "explain needs a detector with a network (forecastResidual or reconstruction): the windowed Gaussian scores each value alone against the normal of the values before it.");
+        bool[] isTest = inputPath == null ? Split(file, detector.ProbationaryPeriod).IsTest : Enumerable.Repeat(true, file.Rows.Count).ToArray();
+        var scoredRows = Enumerable.Range(0, file.Rows.Count).Where(i => isTest[i]).ToArray();
+        var (alerts, scores) = Score(model, Load(new DelimitedFile(file.Path, file.Header, scoredRows.Select(i => file.Rows[i]).ToList())));
+        var order = Enumerable.Range(0, scoredRows.Length).Where(k => alerts[k]).ToList();
+        if (order.Count == 0)
+        {
+            _observer.Info("No alerts: explaining the highest anomaly scores.");
+            order = Enumerable.Range(0, scoredRows.Length).OrderByDescending(k => scores[k]).ThenBy(k => k).ToList();
+        }
+        var series = SeriesOf(file);
+        var values = Values(file);
+        var rowsOf = Enumerable.Range(0, file.Rows.Count).GroupBy(i => series[i]).ToDictionary(g => g.Key, g => g.ToArray());
+        int t = _a.TimeColumn == null ? -1 : Array.IndexOf(file.Header, _a.TimeColumn);
+        string Name(int i) => t >= 0 ? file.Rows[i][t] : $"line {file.LineOf(i, _c.Data.HasHeader)}";
+        var explained = new List<ExplainedPoint>();
+        int skipped = 0;
+        foreach (int k in order)
+        {
+            if (explained.Count == rows)
+                break;
+            int i = scoredRows[k];
+            var own = rowsOf[series[i]];
+            int position = Array.IndexOf(own, i);
+            AnomalyExplanation e;
+            try
+            {
+                e = detector.ExplainAnomaly(own.Select(r => values[r]).ToArray(), position, series[i]);
+            }
+            catch (ArgumentOutOfRangeException)
+            {
+                skipped++;   // too close to the start of --input for a whole window
+                continue;
+            }
+            var steps = e.Contributions.Select((c, j) => (Name(own[e.FirstStep + j]), values[own[e.FirstStep + j]], c)).ToList();
+            explained.Add(new ExplainedPoint(series[i], Name(i), e.Value, e.Expected, e.RawScore, scores[k], alerts[k], steps));
+        }
+        return (explained, skipped);
+    }
+
     /// <summary>The config's rows after each series' probation (what train scores, and what generated code scores as its example).</summary>
     public DelimitedFile TestRows(int probation) => Split(Read(_c.Resolve(_c.Data.Path), "data.path"), probation).Test;
 }

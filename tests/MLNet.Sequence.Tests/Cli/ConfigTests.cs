@@ -173,7 +173,15 @@ public sealed class ConfigTests
         StringAssert.StartsWith(Refused(j => j["trainer"]!["family"] = "lstm", M).Message, "trainer.family: must be one of forecastResidual, reconstruction, windowedGaussian");
         StringAssert.StartsWith(Refused(j => j["trainer"]!["options"] = new JsonObject { ["InputColumnName"] = "x" }, M).Message, "trainer.options.InputColumnName: is set by the tool");
         StringAssert.StartsWith(Refused(j => j["trainer"]!["options"] = new JsonObject { ["WindowLenght"] = 8 }, M).Message, "trainer.options.WindowLenght: SequenceAnomalyDetectorOptions has no settable option");
-        StringAssert.StartsWith(Refused(j => { j.Remove("trainer"); j["sweep"] = new JsonObject { ["minutes"] = 1 }; }, M).Message, "sweep: does not apply to task 'anomaly'");
+        StringAssert.StartsWith(Refused(j => j["sweep"] = new JsonObject { ["minutes"] = 1 }, M).Message, "sweep: give either 'trainer' (one detector) or 'sweep'");
+        StringAssert.StartsWith(Refused(j => { j.Remove("trainer"); j["anomaly"]!.AsObject().Remove("windows"); j["sweep"] = new JsonObject { ["minutes"] = 1 }; }, M).Message,
+            "sweep: ranks detectors by how they find labelled anomalies: give anomaly.labelColumn or anomaly.windows");
+        StringAssert.StartsWith(Refused(j => { j.Remove("trainer"); j["sweep"] = new JsonObject { ["minutes"] = 1, ["metric"] = "accuracy" }; }, M).Message,
+            "sweep.metric: for task 'anomaly' must be one of auc, nabStandard");
+        StringAssert.StartsWith(Refused(j => { j.Remove("trainer"); j["sweep"] = new JsonObject { ["minutes"] = 1, ["families"] = new JsonArray("windowedGaussian") }; }, M).Message,
+            "sweep.families: 'windowedGaussian' is not one of forecastResidual, reconstruction");
+        StringAssert.StartsWith(Refused(j => { j.Remove("trainer"); j["sweep"] = new JsonObject { ["minutes"] = 1, ["crossValidationFolds"] = 3 }; }, M).Message,
+            "sweep.crossValidationFolds: does not apply to anomaly detection");
         StringAssert.StartsWith(Refused(j => j["split"] = new JsonObject { ["testFraction"] = 0.2 }, M).Message, "split: does not apply to task 'anomaly'");
         StringAssert.StartsWith(Refused(j => j["label"] = "value", M).Message, "label: does not apply to task 'anomaly'");
         StringAssert.StartsWith(Refused(j => j["anomaly"] = new JsonObject { ["valueColumn"] = "value" }).Message, "anomaly: only applies to task 'anomaly'");

@@ -261,7 +261,18 @@ public sealed class WorkflowTests
             Assert.AreEqual("timestamp,value,Alert,RawScore,PValue,AnomalyScore", scored[0]);
             var alerts = scored.Skip(1).Select(l => l.Split(',')).Where(f => f[2] == "1").ToList();
             Assert.AreEqual((int)model["alerts"], alerts.Count, "the same alerts as train");
-            Assert.AreEqual(Program.ExitCodes.BadConfig, Program.Main(new[] { "explain", path, "--input", input }), "explain says what an alert's reason is");
+
+            // explain: the first alerts train found, each with the 32 points before it and itself, named by time.
+            var why = Path.Combine(folder, "why.json");
+            Assert.AreEqual(Program.ExitCodes.Ok, Program.Main(new[] { "explain", path, "--rows", "3", "--output", why }));
+            var explained = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(why))!.AsArray();
+            Assert.HasCount(3, explained);
+            Assert.AreEqual(alerts[0][0], explained[0]!["point"]!.GetValue<string>());
+            Assert.IsTrue(explained.All(e => e!["alert"]!.GetValue<bool>()));
+            var steps = explained[0]!["steps"]!.AsArray();
+            Assert.HasCount(33, steps);
+            Assert.AreEqual(alerts[0][0], steps[32]!["point"]!.GetValue<string>());
+            Assert.AreEqual(double.Parse(alerts[0][3], CultureInfo.InvariantCulture), explained[0]!["rawScore"]!.GetValue<double>(), 1e-4, "the raw score predict wrote");
 
             // codegen: the generated program scores the file after the probation and finds the same alerts.
             var code = CodeGenerator.Write(config, Path.Combine(folder, "code"), ConfigTests.RepoRoot());
@@ -269,6 +280,38 @@ public sealed class WorkflowTests
             StringAssert.Contains(run, $"Points={data.Length - 751} Alerts={alerts.Count}");
             var first = run.Split('\n').Single(l => l.StartsWith("FirstAlert=", StringComparison.Ordinal)).Trim().Split(' ');
             Assert.AreEqual(double.Parse(alerts[0][5], CultureInfo.InvariantCulture), double.Parse(first[1]["AnomalyScore=".Length..], CultureInfo.InvariantCulture), 1e-9);
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
+    [TestMethod]
+    [Timeout(600_000)]
+    public void MachineTemperatureSweepPicksADetectorByItsNabScore()
+    {
+        var folder = ConfigTests.TempFolder();
+        try
+        {
+            var path = ConfigTests.Variant("machine-temperature-sweep", folder, j => j["sweep"] = new System.Text.Json.Nodes.JsonObject
+            {
+                ["maximumTrials"] = 3, ["metric"] = "nabStandard", ["maximumEpochs"] = 20, ["families"] = new System.Text.Json.Nodes.JsonArray("forecastResidual"),
+            });
+            var config = WorkflowConfig.Load(path);
+            var report = new AnomalyWorkflow(config, new Recorder()).Run();
+            TestContext.WriteLine(report.Leaderboard);
+            TestContext.WriteLine(string.Join("\n", report.Rows.Select(r => $"{r.Name}: {string.Join(", ", r.Metrics.Select(m => $"{m.Key} {m.Value:F4}"))}")));
+            var model = report.Rows[0];
+            StringAssert.StartsWith(model.Name, "forecastResidual detector (sweep's best)");
+            var trials = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(report.Files["trials"]))!["trials"]!.AsArray();
+            Assert.HasCount(3, trials);
+            double best = trials.Max(t => t!["metric"]!.GetValue<double>());
+            // The saved detector is the best trial's options fitted as train fits one: the same NAB score on the same points.
+            Assert.AreEqual(best, model["nabStandard"], 1e-6);
+            Assert.IsGreaterThan(report.Rows[1]["nabStandard"] + 30, model["nabStandard"], "well above the windowed Gaussian");
+            Assert.AreEqual(model["nabStandard"], SavedModel.Evaluate(config, null, null).Model["nabStandard"], 1e-9);
+            Assert.IsTrue(report.Leaderboard!.Contains("NabStandard"));
         }
         finally
         {
