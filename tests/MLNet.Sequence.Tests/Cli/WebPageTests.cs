@@ -364,8 +364,28 @@ public sealed class WebPageTests
             WaitFor(() => driver.FindElements(By.Id("alert-count")).Count > 0, TimeSpan.FromSeconds(60), () => $"the alerts (error: {Id("error").Text})");
             StringAssert.StartsWith(Id("alert-count").Text, $"{double.Parse(alerts, System.Globalization.CultureInfo.InvariantCulture):0} alerts in 21945 points");
             Assert.IsGreaterThan(0, driver.FindElements(By.CssSelector("#alerts .alert-row")).Count);
+            // Each alert with what the network expected and the points that moved its raw score most (the point itself, mostly).
+            var why = driver.FindElements(By.CssSelector("#alerts .alert-row .why")).Select(e => e.Text).ToList();
+            Assert.IsTrue(why.All(w => w.Length > 0), string.Join(" | ", why));
+            Assert.IsGreaterThan(why.Count / 2, why.Count(w => w.StartsWith("itself", StringComparison.Ordinal)), string.Join(" | ", why));
             Js("document.getElementById('results').scrollIntoView()");
             Screenshot(driver, folder, "serve-anomaly-results-and-alerts.png");
+
+            // Sweep: with the labelled windows in the config, trials are ranked by NAB's score; a budget of 4 trials.
+            Id("sweep-minutes").Clear();
+            Id("sweep-minutes").SendKeys("3");
+            Js("const c = document.getElementById('config'); const j = JSON.parse(c.value); j.anomaly.windows = [['2013-12-10 06:25:00', '2013-12-12 05:35:00'], " +
+               "['2013-12-15 17:50:00', '2013-12-17 17:00:00'], ['2014-01-27 14:20:00', '2014-01-29 13:30:00'], ['2014-02-07 14:55:00', '2014-02-09 14:05:00']]; " +
+               "j.sweep = { maximumTrials: 4, metric: 'nabStandard', families: ['forecastResidual'] }; c.value = JSON.stringify(j, null, 2);");
+            Id("epochs").Clear();
+            Id("epochs").SendKeys("20");
+            Id("sweep").Click();
+            WaitFor(() => Id("status").Text is "done" or "failed", TimeSpan.FromMinutes(4), () => $"the sweep (status '{Id("status").Text}', log: {Id("log").Text})");
+            Assert.AreEqual("done", Id("status").Text, Id("error").Text);
+            StringAssert.Contains(Id("leaderboard").Text, "NabStandard");
+            var best = Id("metrics").Text.Split('\n').Single(l => l.StartsWith("forecastResidual detector (sweep's best)", StringComparison.Ordinal));
+            TestContext.WriteLine(best);
+            Screenshot(driver, folder, "serve-anomaly-sweep.png");
         }
         finally
         {
