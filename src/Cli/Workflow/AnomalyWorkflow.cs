@@ -441,6 +441,10 @@ internal sealed class AnomalyWorkflow
                 skipped++;   // too close to the start of --input for a whole window
                 continue;
             }
+            catch (ArgumentException x)
+            {
+                throw new DataException(inputPath != null ? "--input" : "data.path", x.Message);   // a series the detector was not fitted on
+            }
             var steps = e.Contributions.Select((c, j) => (Name(own[e.FirstStep + j]), values[own[e.FirstStep + j]], c)).ToList();
             explained.Add(new ExplainedPoint(series[i], Name(i), e.Value, e.Expected, e.RawScore, scores[k], alerts[k], steps));
         }

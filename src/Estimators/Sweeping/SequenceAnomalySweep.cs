@@ -93,6 +93,13 @@ namespace MLNet.Sequence
             var o = _options;
             using var host = new MlNetHost(_env, "SequenceAnomalySweep");
             var space = o.SearchSpace ?? SequenceSearchSpace.ForAnomalyDetectors();
+            if (space.Parameters.FirstOrDefault(p => p.Name == nameof(SequenceAnomalyDetectorOptions.WindowLength)) is { } window)
+            {
+                double longest = window.Kind == SweepParameterKind.Choice ? window.Candidates.Max(c => Convert.ToDouble(c, CultureInfo.InvariantCulture)) : window.Maximum;
+                if (o.Detector.ProbationaryPeriod < longest + 10)
+                    throw new ArgumentOutOfRangeException(nameof(SequenceAnomalyDetectorOptions.ProbationaryPeriod),
+                        $"Option Detector.ProbationaryPeriod ({o.Detector.ProbationaryPeriod}) must leave the longest swept window ({longest}) at least 10 windows to learn from: at least {longest + 10}. Raise it, or narrow WindowLength.");
+            }
             var rows = LabelledSeries.Read(o.Detector, o.LabelColumnName, data);
             string fingerprint = SweepEngine.FingerprintOf(o.CommonFingerprint(space).Concat(new object[]
             {

@@ -87,6 +87,8 @@ public sealed class AnomalySweepTests
         var e6 = Assert.ThrowsExactly<ArgumentOutOfRangeException>(() =>
             ml.AnomalyDetection.SweepSequenceAnomalyDetectors(O(o => o.LabelColumnName = "Anomaly")).Execute(data));
         StringAssert.Contains(e6.Message, "no column 'Anomaly'");
+        var e8 = Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => ml.AnomalyDetection.SweepSequenceAnomalyDetectors(O(o => o.Detector.ProbationaryPeriod = 100)).Execute(data));
+        StringAssert.Contains(e8.Message, "longest swept window (96) at least 10 windows");
         var unlabelled = ml.Data.LoadFromEnumerable(Points(Files[0]).Select(p => { p.Label = false; return p; }));
         var e7 = Assert.ThrowsExactly<ArgumentException>(() => ml.AnomalyDetection.SweepSequenceAnomalyDetectors(O(_ => { })).Execute(unlabelled));
         StringAssert.Contains(e7.Message, "some points after the probation as anomalous");
