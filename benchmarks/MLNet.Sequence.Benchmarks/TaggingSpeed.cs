@@ -83,7 +83,7 @@ public static class TaggingSpeed
             // Raw TorchSharp: the same network shape, batches built once, Adam steps timed.
             var engine = model.Engine;
             var sentences = train.Select(s => Featurize(model, s)).ToList();
-            double raw = RawTraining(engine.Config, engine, new InMemorySentences(sentences, 16, seed: 1, options.BucketByLength), trainTokens);
+            double raw = RawTraining(engine.Config, engine, new InMemoryBatches<TaggedSentence>(sentences, 16, seed: 1, s => s.Length, options.BucketByLength), trainTokens);
 
             var scoreData = ml.Data.LoadFromEnumerable(score);
             var transform = new List<double>();
@@ -115,7 +115,7 @@ public static class TaggingSpeed
     }
 
     /// <summary>Adam steps on pre-built batches of a fresh network of the same shape, 2 threads, clipping as Fit clips; tokens per second over two passes after a warm-up pass.</summary>
-    private static double RawTraining(TaggingNetworkConfig config, TaggingEngine builder, InMemorySentences sentences, long tokens)
+    private static double RawTraining(TaggingNetworkConfig config, TaggingEngine builder, InMemoryBatches<TaggedSentence> sentences, long tokens)
     {
         torch.manual_seed(1);
         using var network = new TaggingNetwork(config);

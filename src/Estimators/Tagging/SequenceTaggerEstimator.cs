@@ -124,8 +124,8 @@ namespace MLNet.Sequence
                     BatchSize = o.BatchSize,
                     Threads = o.NumberOfThreads,
                 };
-                var history = engine.Train(settings, new InMemorySentences(train, o.BatchSize, seed, o.BucketByLength),
-                    valid != null ? new InMemorySentences(valid, Math.Max(o.BatchSize, 64), seed) : null);
+                var history = engine.Train(settings, new InMemoryBatches<TaggedSentence>(train, o.BatchSize, seed, s => s.Length, o.BucketByLength),
+                    valid != null ? new InMemoryBatches<TaggedSentence>(valid, Math.Max(o.BatchSize, 64), seed, s => s.Length) : null);
                 var spec = new TaggerSpec(o.TokensColumnName, o.ExtraFeatureColumnNames.ToArray(), extraWidths, o.PredictedLabelColumnName, o.ScoreColumnName);
                 return new SequenceTaggingTransformer(engine, featurizer, spec, history, o.ScoringBatchSize);
             }

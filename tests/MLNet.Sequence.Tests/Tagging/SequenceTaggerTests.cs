@@ -345,8 +345,8 @@ public sealed class SequenceTaggerTests
     {
         var random = new Random(5);
         var rows = Enumerable.Range(0, 1000).Select(i => new TaggedSentence { Words = new long[1 + random.Next(60)] }).ToList();
-        var bucketed = new InMemorySentences(rows, 16, seed: 3, bucketByLength: true);
-        var plain = new InMemorySentences(rows, 16, seed: 3);
+        var bucketed = new InMemoryBatches<TaggedSentence>(rows, 16, seed: 3, s => s.Length, bucketByLength: true);
+        var plain = new InMemoryBatches<TaggedSentence>(rows, 16, seed: 3, s => s.Length);
         var epoch = bucketed.Batches(1).ToList();
         CollectionAssert.AreEquivalent(Enumerable.Range(0, 1000).ToList(), epoch.SelectMany(b => b).Select(s => rows.IndexOf(s)).ToList(), "every sentence once");
         double Padding(IEnumerable<IReadOnlyList<TaggedSentence>> batches) => batches.Sum(b => b.Count * b.Max(s => s.Length) - b.Sum(s => s.Length)) / (double)rows.Sum(s => s.Length);

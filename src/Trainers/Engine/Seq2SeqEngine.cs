@@ -1,0 +1,255 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using MLNet.Sequence.Trainers.Network;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace MLNet.Sequence.Trainers
+{
+    /// <summary>One example as the sequence-to-sequence engine takes it: source ids (1 = unknown) and target token ids.</summary>
+    internal sealed class Seq2SeqPair
+    {
+        /// <summary>Source ids from 2 (0 padding, 1 unknown); at least one.</summary>
+        public long[] Source { get; init; } = Array.Empty<long>();
+
+        /// <summary>Target ids from <see cref="Seq2SeqNetworkConfig.FirstToken"/>, without begin and end (training), or null.</summary>
+        public long[]? Target { get; init; }
+
+        public int Length => Source.Length;
+    }
+
+    /// <summary>A decoded output: target token ids (without begin and end) and their log-probability under the model.</summary>
+    internal readonly record struct Decoded(long[] Tokens, float LogProbability);
+
+    /// <summary>
+    /// The engine boundary for sequence-to-sequence models: pairs of id arrays in, decoded id arrays out; no tensor
+    /// crosses it. Trains with teacher forcing through <see cref="TrainingLoop"/>; decodes greedily or by beam search
+    /// with GNMT's length penalty ((5 + |Y|) / 6)^α (Wu et al., 2016).
+    /// </summary>
+    internal sealed class Seq2SeqEngine : IDisposable
+    {
+        private readonly Seq2SeqNetwork _network;
+        private bool _disposed;
+
+        private Seq2SeqEngine(Seq2SeqNetwork network) => _network = network;
+
+        public Seq2SeqNetworkConfig Config => _network.Config;
+
+        /// <summary>A new network with weights drawn from <paramref name="seed"/>.</summary>
+        public static Seq2SeqEngine Create(Seq2SeqNetworkConfig config, int seed)
+        {
+            torch.manual_seed(seed);
+            return new Seq2SeqEngine(new Seq2SeqNetwork(config));
+        }
+
+        /// <summary>Trains the network; returns the per-epoch history (validation metric: token accuracy under teacher forcing).</summary>
+        public TrainingHistory Train(TrainingSettings settings, IBatchSource<Seq2SeqPair> train, IBatchSource<Seq2SeqPair>? validation)
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            using (ThreadCount.Use(settings.Threads ?? 1))
+                return TrainingLoop.Run(new Trainable(this), settings, train, validation);
+        }
+
+        /// <summary>The padded source [B, S], its lengths, and with targets the decoder's input and expected output [B, T + 1].</summary>
+        private static (Tensor Source, Tensor Lengths, Tensor? TargetIn, Tensor? TargetOut) Build(IReadOnlyList<Seq2SeqPair> rows, bool withTargets)
+        {
+            int b = rows.Count, s = rows.Max(r => r.Length);
+            var source = new long[b * s];
+            var lengths = new long[b];
+            for (int i = 0; i < b; i++)
+            {
+                rows[i].Source.CopyTo(source, i * s);
+                lengths[i] = rows[i].Length;
+            }
+            var src = torch.tensor(source, new long[] { b, s });
+            var len = torch.tensor(lengths);
+            if (!withTargets)
+                return (src, len, null, null);
+            int t = rows.Max(r => r.Target!.Length) + 1;
+            var input = new long[b * t];
+            var expected = new long[b * t];
+            for (int i = 0; i < b; i++)
+            {
+                var y = rows[i].Target!;
+                input[i * t] = Seq2SeqNetworkConfig.Begin;
+                y.CopyTo(input, i * t + 1);
+                y.CopyTo(expected, i * t);
+                expected[i * t + y.Length] = Seq2SeqNetworkConfig.End;
+            }
+            return (src, len, torch.tensor(input, new long[] { b, t }), torch.tensor(expected, new long[] { b, t }));
+        }
+
+        /// <summary>
+        /// Decodes each source: greedily (<paramref name="beamWidth"/> 1, all sources in one batch) or by beam search,
+        /// stopping at the end token or after <paramref name="maxLength"/> tokens.
+        /// </summary>
+        public Decoded[] Decode(IReadOnlyList<long[]> sources, int beamWidth, int maxLength, double lengthPenalty = 0.6)
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            if (beamWidth < 1)
+                throw new ArgumentOutOfRangeException(nameof(beamWidth), $"The beam width must be at least 1; it is {beamWidth}.");
+            if (maxLength < 1)
+                throw new ArgumentOutOfRangeException(nameof(maxLength), $"The maximum output length must be at least 1; it is {maxLength}.");
+            var results = new Decoded[sources.Count];
+            _network.eval();
+            using var noGrad = torch.no_grad();
+            using var threads = ThreadCount.Use(1);
+            if (beamWidth == 1)
+            {
+                const int Batch = 256;
+                for (int start = 0; start < sources.Count; start += Batch)
+                {
+                    using var scope = torch.NewDisposeScope();
+                    var rows = sources.Skip(start).Take(Batch).Select(s => new Seq2SeqPair { Source = s }).ToList();
+                    var greedy = Greedy(rows, maxLength);
+                    greedy.CopyTo(results, start);
+                }
+                return results;
+            }
+            for (int i = 0; i < sources.Count; i++)
+            {
+                using var scope = torch.NewDisposeScope();
+                results[i] = Beam(sources[i], beamWidth, maxLength, lengthPenalty);
+            }
+            return results;
+        }
+
+        /// <summary>Log-probabilities of the next token, with padding and begin ruled out.</summary>
+        private static Tensor NextLogProbabilities(Tensor logits)
+        {
+            var lp = logits.select(1, -1).log_softmax(-1);
+            lp[TensorIndex.Colon, TensorIndex.Slice(0, Seq2SeqNetworkConfig.End)] = float.NegativeInfinity;
+            return lp;
+        }
+
+        private Decoded[] Greedy(IReadOnlyList<Seq2SeqPair> rows, int maxLength)
+        {
+            var (source, lengths, _, _) = Build(rows, withTargets: false);
+            var encoded = _network.Encode(source, lengths);
+            int b = rows.Count;
+            var previous = torch.full(new long[] { b, 1 }, Seq2SeqNetworkConfig.Begin, ScalarType.Int64);
+            var state = encoded.State;
+            var tokens = Enumerable.Range(0, b).Select(_ => new List<long>()).ToArray();
+            var logp = new float[b];
+            var done = new bool[b];
+            for (int t = 0; t < maxLength && done.Contains(false); t++)
+            {
+                var (logits, next) = _network.Decode(previous, state, encoded);
+                state = next;
+                var lp = NextLogProbabilities(logits);
+                var (best, index) = lp.max(-1);
+                var chosen = index.data<long>().ToArray();
+                var scores = best.data<float>().ToArray();
+                for (int i = 0; i < b; i++)
+                {
+                    if (done[i])
+                        continue;
+                    logp[i] += scores[i];
+                    if (chosen[i] == Seq2SeqNetworkConfig.End)
+                        done[i] = true;
+                    else
+                        tokens[i].Add(chosen[i]);
+                }
+                previous = index.unsqueeze(1);
+            }
+            return Enumerable.Range(0, b).Select(i => new Decoded(tokens[i].ToArray(), logp[i])).ToArray();
+        }
+
+        private Decoded Beam(long[] source, int width, int maxLength, double alpha)
+        {
+            var (src, lengths, _, _) = Build(new[] { new Seq2SeqPair { Source = source } }, withTargets: false);
+            var encoded = _network.Encode(src, lengths);
+            var live = new List<(List<long> Tokens, double LogP)> { (new List<long>(), 0.0) };
+            var rows = encoded;
+            var finished = new List<(long[] Tokens, double LogP, double Score)>();
+            double Penalty(int length) => Math.Pow((5.0 + length) / 6.0, alpha);
+            for (int t = 0; t < maxLength && live.Count > 0; t++)
+            {
+                var previous = torch.tensor(live.Select(h => h.Tokens.Count == 0 ? Seq2SeqNetworkConfig.Begin : h.Tokens[^1]).ToArray(), new long[] { live.Count, 1 });
+                var (logits, state) = _network.Decode(previous, rows.State, rows);
+                var lp = NextLogProbabilities(logits);
+                var total = lp + torch.tensor(live.Select(h => (float)h.LogP).ToArray()).unsqueeze(1);
+                long v = total.shape[1];
+                var (values, indices) = total.reshape(-1).topk(Math.Min(2 * width, (int)total.numel()));
+                var candidates = values.data<float>().ToArray();
+                var where = indices.data<long>().ToArray();
+                var keep = new List<long>();
+                var next = new List<(List<long>, double)>();
+                for (int c = 0; c < candidates.Length && next.Count < width; c++)
+                {
+                    if (float.IsNegativeInfinity(candidates[c]))
+                        break;
+                    int from = (int)(where[c] / v);
+                    long token = where[c] % v;
+                    var tokens = live[from].Tokens;
+                    if (token == Seq2SeqNetworkConfig.End)
+                        finished.Add((tokens.ToArray(), candidates[c], candidates[c] / Penalty(tokens.Count + 1)));
+                    else
+                    {
+                        next.Add((new List<long>(tokens) { token }, candidates[c]));
+                        keep.Add(from);
+                    }
+                }
+                // Stop when the best finished output beats what any live one could still reach (log-probabilities only fall).
+                double bestFinished = finished.Count == 0 ? double.NegativeInfinity : finished.Max(f => f.Score);
+                live = next;
+                if (finished.Count >= width && live.All(h => h.Item2 / Penalty(maxLength + 1) <= bestFinished))
+                {
+                    live.Clear();
+                    break;
+                }
+                if (live.Count > 0)
+                {
+                    var index = torch.tensor(keep.ToArray());
+                    rows = new Encoded(encoded.Memory.expand(live.Count, -1, -1), encoded.Keys.expand(live.Count, -1, -1),
+                        encoded.Mask.expand(live.Count, -1), state.Select(index));
+                }
+            }
+            foreach (var (tokens, logp) in live)   // cut at the maximum length
+                finished.Add((tokens.ToArray(), logp, logp / Penalty(tokens.Count)));
+            var best = finished.OrderByDescending(f => f.Score).First();
+            return new Decoded(best.Tokens, (float)best.LogP);
+        }
+
+        public void Dispose()
+        {
+            if (_disposed)
+                return;
+            _disposed = true;
+            _network.Dispose();
+        }
+
+        private sealed class Trainable : ITrainable<Seq2SeqPair>
+        {
+            private readonly Seq2SeqEngine _engine;
+
+            public Trainable(Seq2SeqEngine engine) => _engine = engine;
+
+            public nn.Module Module => _engine._network;
+
+            public string MetricName => "token accuracy (teacher forcing)";
+
+            public Tensor Loss(IReadOnlyList<Seq2SeqPair> rows, out int count)
+            {
+                count = rows.Count;
+                var (source, lengths, input, expected) = Build(rows, withTargets: true);
+                return _engine._network.Loss(source, lengths, input!, expected!);
+            }
+
+            public BatchScore ValidationScore(IReadOnlyList<Seq2SeqPair> rows)
+            {
+                var (source, lengths, input, expected) = Build(rows, withTargets: true);
+                var encoded = _engine._network.Encode(source, lengths);
+                var (logits, _) = _engine._network.Decode(input!, encoded.State, encoded);
+                var loss = nn.functional.cross_entropy(logits.reshape(-1, logits.shape[2]), expected!.reshape(-1), ignore_index: Seq2SeqNetworkConfig.Padding);
+                var real = expected!.ne(Seq2SeqNetworkConfig.Padding);
+                long tokens = real.sum().item<long>();
+                long correct = logits.argmax(-1).eq(expected!).logical_and(real).sum().item<long>();
+                return new BatchScore(loss.item<float>() * rows.Count, rows.Count, correct, tokens);
+            }
+
+            public double Metric(double sum, long items) => items == 0 ? 0 : sum / items;
+        }
+    }
+}
