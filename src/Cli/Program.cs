@@ -371,6 +371,8 @@ internal sealed class ExplainCommand : Command<ExplainSettings>
     public override int Execute(CommandContext context, ExplainSettings settings, CancellationToken cancellationToken)
     {
         var config = WorkflowConfig.Load(settings.Config);
+        if (string.IsNullOrEmpty(settings.Input) && config.TaskKind != WorkflowTask.Anomaly)
+            throw new DataException("--input", "explain needs --input: the rows to explain (for anomaly detection it is optional).");
         var ml = new Microsoft.ML.MLContext(config.Seed);
         var path = SavedModel.ModelPath(config, settings.Model);
         if (!File.Exists(path))
@@ -383,8 +385,6 @@ internal sealed class ExplainCommand : Command<ExplainSettings>
             return ExplainTags(config, model, settings);
         if (config.TaskKind == WorkflowTask.Anomaly)
             return ExplainAnomalies(config, model, settings);
-        if (string.IsNullOrEmpty(settings.Input))
-            throw new DataException("--input", "explain needs --input: the rows to explain.");
         var file = DelimitedFile.Read(Path.GetFullPath(settings.Input), config.Data.SeparatorChar, config.Data.HasHeader, config.Data.Columns!.Select(c => c.Name).ToList(), "--input");
         var explained = SavedModel.Explain(ml, config, model, file, settings.Rows, "--input");
         AnsiConsole.MarkupLine("[grey]green: steps that pushed toward the prediction, red: against it (occlusion: the score without the step)[/]");

@@ -174,26 +174,26 @@ internal static class WebServer
         int time = a.TimeColumn == null ? -1 : Array.IndexOf(rows.Header, a.TimeColumn), value = Array.IndexOf(rows.Header, a.ValueColumn);
         var alerts = Enumerable.Range(0, predictions.Length).Where(i => predictions[i][0] > 0).ToList();
         // The first alerts' explanations, in the same order (each alert's window reaches back into the rows before it).
-        var explained = alerts.Count == 0 || detector.Method == MLNet.Sequence.Anomaly.AnomalyDetectionMethod.WindowedGaussian
-            ? new List<AnomalyWorkflow.ExplainedPoint>() : workflow.Explain(model, null, Math.Min(alerts.Count, 100)).Points;
-        JsonNode? Why(int k) => k >= explained.Count ? null : new JsonObject
+        var explained = (alerts.Count == 0 || detector.Method == MLNet.Sequence.Anomaly.AnomalyDetectionMethod.WindowedGaussian
+            ? new List<AnomalyWorkflow.ExplainedPoint>() : workflow.Explain(model, null, Math.Min(alerts.Count, 100)).Points).ToDictionary(e => e.ScoredRow);
+        JsonNode? Why(int row) => !explained.TryGetValue(row, out var e) ? null : new JsonObject
         {
-            ["expected"] = Math.Round(explained[k].Expected, 4),
-            ["rawScore"] = Math.Round(explained[k].RawScore, 4),
-            ["movedBy"] = new JsonArray(Enumerable.Range(0, explained[k].Steps.Count).OrderByDescending(j => Math.Abs(explained[k].Steps[j].Contribution)).Take(3)
+            ["expected"] = Math.Round(e.Expected, 4),
+            ["rawScore"] = Math.Round(e.RawScore, 4),
+            ["movedBy"] = new JsonArray(Enumerable.Range(0, e.Steps.Count).OrderByDescending(j => Math.Abs(e.Steps[j].Contribution)).Take(3)
                 .Select(j => (JsonNode?)new JsonObject
                 {
-                    ["point"] = j == explained[k].Steps.Count - 1 ? "itself" : explained[k].Steps[j].Step,
-                    ["contribution"] = Math.Round(explained[k].Steps[j].Contribution, 4),
+                    ["point"] = j == e.Steps.Count - 1 ? "itself" : e.Steps[j].Step,
+                    ["contribution"] = Math.Round(e.Steps[j].Contribution, 4),
                 }).ToArray()),
         };
         return new JsonObject
         {
             ["points"] = predictions.Length,
             ["alertCount"] = alerts.Count,
-            ["alerts"] = new JsonArray(alerts.Take(100).Select((i, k) => (JsonNode?)new JsonObject
+            ["alerts"] = new JsonArray(alerts.Take(100).Select(i => (JsonNode?)new JsonObject
             {
-                ["why"] = Why(k),
+                ["why"] = Why(i),
                 ["row"] = a.SeriesColumn == null ? i + detector.ProbationaryPeriod : null,   // the file's data row (one series)
                 ["time"] = time >= 0 ? rows.Rows[i][time] : null,
                 ["value"] = rows.Rows[i][value],

@@ -394,7 +394,7 @@ internal sealed class AnomalyWorkflow
     }
 
     /// <summary>One explained point: where it is, what the detector made of it, and each window point's contribution.</summary>
-    internal sealed record ExplainedPoint(string Series, string Point, double Value, double Expected, double RawScore, double AnomalyScore, bool Alert,
+    internal sealed record ExplainedPoint(int ScoredRow, string Series, string Point, double Value, double Expected, double RawScore, double AnomalyScore, bool Alert,
         List<(string Step, double Value, double Contribution)> Steps);
 
     /// <summary>
@@ -408,6 +408,8 @@ internal sealed class AnomalyWorkflow
         var detector = Detector(model);
         if (detector.Method == AnomalyDetectionMethod.WindowedGaussian)
             throw new ConfigException("trainer.family", "explain needs a detector with a network (forecastResidual or reconstruction): the windowed Gaussian scores each value alone against the normal of the values before it.");
+        if (detector.RetrainInterval > 0)
+            _observer.Info("The detector retrains as it scores: explanations use the network it was saved with, which may differ from the one that scored a later point.");
         bool[] isTest = inputPath == null ? Split(file, detector.ProbationaryPeriod).IsTest : Enumerable.Repeat(true, file.Rows.Count).ToArray();
         var scoredRows = Enumerable.Range(0, file.Rows.Count).Where(i => isTest[i]).ToArray();
         var (alerts, scores) = Score(model, Load(new DelimitedFile(file.Path, file.Header, scoredRows.Select(i => file.Rows[i]).ToList())));
@@ -446,7 +448,7 @@ internal sealed class AnomalyWorkflow
                 throw new DataException(inputPath != null ? "--input" : "data.path", x.Message);   // a series the detector was not fitted on
             }
             var steps = e.Contributions.Select((c, j) => (Name(own[e.FirstStep + j]), values[own[e.FirstStep + j]], c)).ToList();
-            explained.Add(new ExplainedPoint(series[i], Name(i), e.Value, e.Expected, e.RawScore, scores[k], alerts[k], steps));
+            explained.Add(new ExplainedPoint(k, series[i], Name(i), e.Value, e.Expected, e.RawScore, scores[k], alerts[k], steps));
         }
         return (explained, skipped);
     }

@@ -170,11 +170,23 @@ namespace MLNet.Sequence.Anomaly
         /// <param name="threshold">A row is a detection when its score is at least this.</param>
         /// <param name="profile">The weights.</param>
         /// <returns>The score, NAB's counts and the per-row contributions.</returns>
-        public static NabFileScore ScoreFile(NabFile file, IReadOnlyList<double> anomalyScores, double threshold, NabProfile profile)
+        public static NabFileScore ScoreFile(NabFile file, IReadOnlyList<double> anomalyScores, double threshold, NabProfile profile) =>
+            ScoreFile(file, anomalyScores, threshold, profile, ProbationaryPeriod(file?.Length ?? 0));
+
+        /// <summary>Scores one file at one threshold, ignoring detections in its first <paramref name="probationaryPeriod"/> rows (NAB's rule uses <see cref="ProbationaryPeriod(int)"/>).</summary>
+        /// <param name="file">The file and its windows.</param>
+        /// <param name="anomalyScores">One anomaly score per row.</param>
+        /// <param name="threshold">A row is a detection when its score is at least this.</param>
+        /// <param name="profile">The weights.</param>
+        /// <param name="probationaryPeriod">Leading rows whose detections are not scored (0 to the file's length).</param>
+        /// <returns>The score, NAB's counts and the per-row contributions.</returns>
+        public static NabFileScore ScoreFile(NabFile file, IReadOnlyList<double> anomalyScores, double threshold, NabProfile profile, int probationaryPeriod)
         {
             CheckScores(file, anomalyScores);
             ArgumentNullException.ThrowIfNull(profile);
-            int n = file.Length, probation = ProbationaryPeriod(n);
+            if (probationaryPeriod < 0 || probationaryPeriod > file.Length)
+                throw new ArgumentOutOfRangeException(nameof(probationaryPeriod), $"The probationary period must be between 0 and the file's {file.Length} rows; it is {probationaryPeriod}.");
+            int n = file.Length, probation = probationaryPeriod;
             var windowOf = WindowIndex(file);
             var rows = new double[n];
             var detected = new bool[file.Windows.Count];

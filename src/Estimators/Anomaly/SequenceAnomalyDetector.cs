@@ -351,10 +351,13 @@ namespace MLNet.Sequence.Anomaly
         }
 
         /// <summary>The global network: trained on each training series' probation, each scaled by its own mean and deviation.</summary>
-        private static WindowNetwork TrainGlobal(AnomalyDetectorConfig config, IDataView input)
+        private static WindowNetwork TrainGlobal(AnomalyDetectorConfig config, IDataView input) => TrainGlobal(config, DetectorStream.ReadRows(config, input));
+
+        /// <summary>The global network from rows already read (a sweep's trials).</summary>
+        internal static WindowNetwork TrainGlobal(AnomalyDetectorConfig config, IEnumerable<DetectorRow> rows)
         {
             var probations = new Dictionary<string, List<double>>(StringComparer.Ordinal);
-            foreach (var row in DetectorStream.ReadRows(config, input))
+            foreach (var row in rows)
             {
                 var (id, value) = (row.Series, row.Value);
                 if (!probations.TryGetValue(id, out var list))
@@ -376,7 +379,7 @@ namespace MLNet.Sequence.Anomaly
         }
 
         /// <summary>A seeded reservoir sample of the scores seen at Fit, for the score-quantile threshold.</summary>
-        private sealed class ScoreSample
+        internal sealed class ScoreSample
         {
             private readonly double[] _values;
             private readonly Random _random;

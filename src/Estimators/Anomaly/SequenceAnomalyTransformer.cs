@@ -42,6 +42,9 @@ namespace MLNet.Sequence.Anomaly
         /// <summary>Points at the start of each new series that only teach the detector.</summary>
         public int ProbationaryPeriod => _c.ProbationaryPeriod;
 
+        /// <summary>A series' network retrains after every this many scored points (0: never).</summary>
+        public int RetrainInterval => _c.RetrainInterval;
+
         /// <summary>The series the detector holds a state for, in key order.</summary>
         public IReadOnlyList<string> Series => _states.Keys.OrderBy(k => k, StringComparer.Ordinal).ToArray();
 

@@ -62,7 +62,9 @@ namespace MLNet.Sequence
         /// Explains the raw score of <paramref name="values"/>[<paramref name="index"/>] by occluding each point of the
         /// window the series' network reads (the <c>WindowLength</c> points before it for a forecast residual, the window
         /// ending at it for a reconstruction) and the point itself, one network pass per point. The ends are occluded by
-        /// extending the line of their two inner neighbours. The detector's state is not changed.
+        /// extending the line of their two inner neighbours. The detector's state is not changed. The series' network and
+        /// scaling are the ones the detector holds: with <c>RetrainInterval</c> set, points scored after a retraining were
+        /// scored by a later network than the one explained.
         /// </summary>
         /// <param name="detector">A fitted network detector.</param>
         /// <param name="values">The series' values up to (at least) the point, in time order.</param>
@@ -96,7 +98,10 @@ namespace MLNet.Sequence
             for (int j = 0; j < n; j++)
             {
                 var copy = (double[])full.Clone();
-                copy[j] = j == n - 1 ? 2 * full[j - 1] - full[j - 2] : j == 0 ? 2 * full[1] - full[2] : (full[j - 1] + full[j + 1]) / 2;
+                // The line between the neighbours; at an end, the line of the two inner points (or, in a two-point window, the other point).
+                copy[j] = j > 0 && j < n - 1 ? (full[j - 1] + full[j + 1]) / 2
+                    : n < 3 ? full[n - 1 - j]
+                    : j == 0 ? 2 * full[1] - full[2] : 2 * full[j - 1] - full[j - 2];
                 variants.Add(copy);
             }
             var scored = state.ScoreLastPoints(variants);

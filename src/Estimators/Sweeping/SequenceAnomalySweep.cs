@@ -8,6 +8,7 @@ using Microsoft.ML.Data;
 using Microsoft.ML.Runtime;
 using MLNet.Sequence.Anomaly;
 using MLNet.Sequence.Estimators;
+using MLNet.Sequence.Trainers;
 using MLNet.Sequence.Transforms.Internal;
 
 namespace MLNet.Sequence
@@ -101,10 +102,12 @@ namespace MLNet.Sequence
                         $"Option Detector.ProbationaryPeriod ({o.Detector.ProbationaryPeriod}) must leave the longest swept window ({longest}) at least 10 windows to learn from: at least {longest + 10}. Raise it, or narrow WindowLength.");
             }
             var rows = LabelledSeries.Read(o.Detector, o.LabelColumnName, data);
+            // Every option of the template (a changed suppression or calibration makes old trials stale) and the data's shape.
+            var template = typeof(SequenceAnomalyDetectorOptions).GetProperties().OrderBy(p => p.Name, StringComparer.Ordinal)
+                .Select(p => $"{p.Name}={(p.GetValue(o.Detector) is float[] q ? string.Join(",", q) : Convert.ToString(p.GetValue(o.Detector), CultureInfo.InvariantCulture))}");
             string fingerprint = SweepEngine.FingerprintOf(o.CommonFingerprint(space).Concat(new object[]
             {
-                "anomaly", o.Metric, o.Detector.InputColumnName, o.Detector.SeriesColumnName ?? "", o.Detector.ProbationaryPeriod, o.Detector.Scope,
-                o.Detector.FalseAlarmRate ?? -1, o.Detector.ScoreQuantile ?? -1, o.LabelColumnName, rows.Rows.Count, rows.Labels.Count(l => l),
+                "anomaly", o.Metric, string.Join(";", template), o.LabelColumnName, rows.Rows.Count, rows.SeriesCount, rows.Labels.Count(l => l),
             }).ToArray());
             var settings = new SweepEngine.SweepSettings(true, o.MaximumTrials, o.TimeBudget, o.Parallelism, o.CostFrugalStart, null,
                 o.TrialLogPath, fingerprint, o.Progress, o.CancellationToken);
@@ -178,12 +181,23 @@ namespace MLNet.Sequence
             else
             {
                 var n = NumberReader.Make(cursor, label);
-                isAnomaly = () => n() is double v && v != 0 && !double.IsNaN(v);
+                isAnomaly = () =>
+                {
+                    double v = n();
+                    if (double.IsNaN(v))
+                        throw new InvalidOperationException($"Row {cursor.Position + 1}: label column '{labelColumn}' is missing (NaN); label every point (0 normal, non-zero anomalous) or drop unlabelled rows.");
+                    return v != 0;
+                };
             }
             var rows = new List<DetectorRow>();
             var labels = new List<bool>();
+            var lastTime = new Dictionary<string, double>(StringComparer.Ordinal);
             foreach (var row in DetectorStream.ReadRows(config, cursor))
             {
+                // Time order once here, not in every trial (each would fail alike).
+                if (detector.TimeColumnName != null && lastTime.TryGetValue(row.Series, out var last) && !(row.Time > last))
+                    throw new InvalidOperationException($"Row {row.Position + 1}{(detector.SeriesColumnName != null ? $" (series '{row.Series}')" : "")}: time column '{detector.TimeColumnName}' does not increase; times must increase strictly within a series (sort the data by series, then time).");
+                lastTime[row.Series] = row.Time;
                 rows.Add(row);
                 labels.Add(isAnomaly());
             }
@@ -212,13 +226,21 @@ namespace MLNet.Sequence
             }
         }
 
-        /// <summary>Every row's output from a fresh detector of <paramref name="config"/> (its networks disposed after).</summary>
+        /// <summary>
+        /// Every row's output from a fresh detector of <paramref name="config"/>, as Fit computes them: one global network
+        /// trained on every series' probation for <see cref="AnomalyModelScope.Global"/>, and with score-quantile
+        /// thresholding the threshold Fit would set (the quantile of Fit's sample of scores), applied to every output.
+        /// </summary>
         public AnomalyOutput[] Score(AnomalyDetectorConfig config, CancellationToken token)
         {
             var states = new Dictionary<string, SeriesDetector>(StringComparer.Ordinal);
+            WindowNetwork? global = null;
             try
             {
-                var stream = new DetectorStream(config, states, id => new SeriesDetector(config, id, null));
+                if (config.UsesNetwork && config.Scope == AnomalyModelScope.Global)
+                    global = SequenceAnomalyDetector.TrainGlobal(config, Rows);
+                var sample = new SequenceAnomalyDetector.ScoreSample(100_000, config.Seed);
+                var stream = new DetectorStream(config, states, id => new SeriesDetector(config, id, global) { ScoreObserver = sample.Add });
                 var outputs = new AnomalyOutput[Rows.Count];
                 int i = 0;
                 foreach (var (_, output) in stream.Run(Rows))
@@ -229,11 +251,9 @@ namespace MLNet.Sequence
                 }
                 if (config.FalseAlarmRate == null)
                 {
-                    // Score-quantile thresholding: the quantile of the scores of this run, as Fit finds it.
-                    var sorted = outputs.Select(x => x.Score).OrderBy(x => x).ToArray();
-                    double threshold = sorted[Math.Clamp((int)Math.Ceiling(config.ScoreQuantile!.Value * sorted.Length) - 1, 0, sorted.Length - 1)];
+                    config.AlertScore = sample.Quantile(config.ScoreQuantile!.Value) ?? double.PositiveInfinity;
                     for (int k = 0; k < outputs.Length; k++)
-                        outputs[k].Alert = outputs[k].Score >= threshold && outputs[k].Score > 0;
+                        outputs[k].Alert = config.IsAlert(outputs[k].PValue, outputs[k].Score);
                 }
                 return outputs;
             }
@@ -241,6 +261,7 @@ namespace MLNet.Sequence
             {
                 foreach (var s in states.Values)
                     s.Dispose();
+                global?.Dispose();
             }
         }
 
@@ -258,7 +279,11 @@ namespace MLNet.Sequence
             return ml.AnomalyDetection.Evaluate(ml.Data.LoadFromEnumerable(points)).AreaUnderRocCurve;
         }
 
-        /// <summary>NAB's standard score of the alerts, summed over series (labelled runs are the windows) and normalised.</summary>
+        /// <summary>
+        /// NAB's standard score of the alerts after each series' probation (the detector's, not NAB's 15%), summed over
+        /// series and normalised over their windows (runs of labelled points); a run that ends inside the probation is
+        /// left out, since no trial can detect it.
+        /// </summary>
         private double NabStandard(AnomalyOutput[] outputs)
         {
             double raw = 0;
@@ -274,12 +299,14 @@ namespace MLNet.Sequence
                         int j = k;
                         while (j + 1 < labels.Length && labels[j + 1])
                             j++;
-                        runs.Add((k, j));
+                        if (j >= Probation)
+                            runs.Add((k, j));
                     }
-                var times = index.Select((i, k) => double.IsNaN(Rows[i].Time) || Rows[i].Time < 1e15 ? DateTime.UnixEpoch.AddMinutes(k) : new DateTime((long)Rows[i].Time)).ToList();
+                // The scorer reads rows by index; the timestamps are only carried.
+                var times = index.Select((_, k) => DateTime.UnixEpoch.AddMinutes(k)).ToList();
                 var file = new NabFile(group.Key, times, index.Select(i => Rows[i].Value).ToList(), runs);
                 var flags = index.Select(i => outputs[i].Alert ? 1.0 : 0.0).ToList();
-                raw += NabScorer.ScoreFile(file, flags, 0.5, NabProfile.Standard).Score;
+                raw += NabScorer.ScoreFile(file, flags, 0.5, NabProfile.Standard, Probation).Score;
                 windows += runs.Count;
             }
             return windows == 0 ? double.NaN : NabScorer.Normalize(raw, windows, NabProfile.Standard);

@@ -155,21 +155,60 @@ public sealed class AnomalySweepTests
     }
 
     [TestMethod]
-    public void TheNabMetricRanksAlertsAndTheRefitDetectorScoresNewPoints()
+    public void AGlobalDetectorsNabScoreIsTheScorersOnItsAlertsAndTheRefitHoldsEverySeries()
     {
         var ml = new MLContext(1);
-        var data = ml.Data.LoadFromEnumerable(Files.SelectMany(Points));
+        var points = Files.SelectMany(Points).ToList();
+        var template = Template();
+        template.Scope = AnomalyModelScope.Global;
         var result = ml.AnomalyDetection.SweepSequenceAnomalyDetectors(new SequenceAnomalySweepOptions
         {
-            Detector = Template(), SearchSpace = SmallSpace(), Metric = SweepMetric.NabStandard, Tuner = SweepTunerKind.Random, Seed = 5,
+            Detector = template, SearchSpace = SmallSpace(), Metric = SweepMetric.NabStandard, Tuner = SweepTunerKind.Random, Seed = 5,
             MaximumTrials = 2, MaximumEpochs = 4,
-        }).Execute(data);
+        }).Execute(ml.Data.LoadFromEnumerable(points));
         Assert.AreEqual(SweepMetric.NabStandard, result.Metric);
         Assert.IsTrue(result.LargerIsBetter);
-        Assert.IsTrue(result.Trials.All(t => t.Metric is >= -100 and <= 100), string.Join("; ", result.Trials.Select(t => t.ToString())));
+        var best = result.BestTrial!;
+
+        // The best trial again through the public API: one global network fitted on both probations, the rest scored,
+        // NAB's scorer on the alerts after the detector's probation (labelled runs as windows), normalised.
+        var options = best.Configuration.ToAnomalyDetectorOptions(SmallSpace(), template);
+        options.Epochs = 4;
+        options.Seed = 5;
+        int n = Files[0].Length;
+        using (var detector = ml.AnomalyDetection.DetectSequenceAnomalies(options).Fit(ml.Data.LoadFromEnumerable(points.Where((_, i) => i % n < Probation))))
+        {
+            var alerts = detector.Transform(ml.Data.LoadFromEnumerable(points.Where((_, i) => i % n >= Probation))).GetColumn<double[]>("Prediction").Select(p => p[0]).ToArray();
+            double raw = 0;
+            int windows = 0;
+            for (int f = 0; f < Files.Count; f++)
+            {
+                var flags = Enumerable.Repeat(0.0, Probation).Concat(alerts.Skip(f * (n - Probation)).Take(n - Probation)).ToList();
+                var runs = Files[f].Windows.Where(w => w.Last >= Probation).ToList();
+                var file = new NabFile(Files[f].Name, Files[f].Timestamps, Files[f].Values, runs);
+                raw += NabScorer.ScoreFile(file, flags, 0.5, NabProfile.Standard, Probation).Score;
+                windows += runs.Count;
+            }
+            Assert.AreEqual(NabScorer.Normalize(raw, windows, NabProfile.Standard), best.Metric, 1e-6, $"best trial {best}");
+        }
         using var model = (SequenceAnomalyTransformer)result.Model!;
         CollectionAssert.AreEquivalent(Files.Select(f => f.Name).ToList(), model.Series.ToList());
         Assert.AreEqual(Files[0].Length, model.PointsSeen(Files[0].Name), "the refit ran over every point of each series");
+
+        // Labels and times are checked once, before the first trial.
+        var numeric = ml.Data.LoadFromEnumerable(points.Select((p, i) => new { p.Series, p.Time, p.Value, Label = i == 900 ? float.NaN : p.Label ? 1f : 0f }));
+        var e1 = Assert.ThrowsExactly<InvalidOperationException>(() => ml.AnomalyDetection.SweepSequenceAnomalyDetectors(new SequenceAnomalySweepOptions
+        {
+            Detector = Template(), MaximumTrials = 1,
+        }).Execute(numeric));
+        StringAssert.Contains(e1.Message, "Row 901: label column 'Label' is missing (NaN)");
+        var swapped = points.ToList();
+        (swapped[700], swapped[701]) = (swapped[701], swapped[700]);
+        var e2 = Assert.ThrowsExactly<InvalidOperationException>(() => ml.AnomalyDetection.SweepSequenceAnomalyDetectors(new SequenceAnomalySweepOptions
+        {
+            Detector = Template(), MaximumTrials = 1,
+        }).Execute(ml.Data.LoadFromEnumerable(swapped)));
+        StringAssert.Contains(e2.Message, "time column 'Time' does not increase");
     }
 
     private sealed class Scored

@@ -457,6 +457,7 @@ public sealed class WorkflowTests
                 Assert.IsTrue(steps.Any(x => x.Contribution != 0));
             }
             Assert.AreEqual(Program.ExitCodes.Ok, Program.Main(new[] { "explain", Path.Combine(folder, "airpassengers.json"), "--input", config.Resolve(config.Data.Path) }));
+            Assert.AreEqual(Program.ExitCodes.BadData, Program.Main(new[] { "explain", Path.Combine(folder, "airpassengers.json") }), "explain without --input names it");
 
             var code = CodeGenerator.Write(config, Path.Combine(folder, "code"), ConfigTests.RepoRoot());
             var run = Dotnet(code, "run -c Release", 8);
