@@ -663,6 +663,7 @@ internal sealed class SweepConfig
         if (Families != null)
         {
             WorkflowConfig.Require(Families.Count > 0, "sweep.families", "must name at least one family, or be left out for all four.");
+            WorkflowConfig.Require(Families.Distinct().Count() == Families.Count, "sweep.families", $"names a family twice: {string.Join(", ", Families)}.");
             foreach (var f in Families)
                 WorkflowConfig.Require(TrainerConfig.SweepableFor(task).Contains(f), "sweep.families", $"'{f}' is not one of {string.Join(", ", TrainerConfig.SweepableFor(task))}" + (f == "deepar" ? " (DeepAR is trained with a trainer section, not swept)." : "."));
         }

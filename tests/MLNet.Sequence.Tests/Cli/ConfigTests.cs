@@ -180,6 +180,8 @@ public sealed class ConfigTests
             "sweep.metric: for task 'anomaly' must be one of auc, nabStandard");
         StringAssert.StartsWith(Refused(j => { j.Remove("trainer"); j["sweep"] = new JsonObject { ["minutes"] = 1, ["families"] = new JsonArray("windowedGaussian") }; }, M).Message,
             "sweep.families: 'windowedGaussian' is not one of forecastResidual, reconstruction");
+        StringAssert.StartsWith(Refused(j => { j.Remove("trainer"); j["sweep"] = new JsonObject { ["minutes"] = 1, ["families"] = new JsonArray("reconstruction", "reconstruction") }; }, M).Message,
+            "sweep.families: names a family twice");
         StringAssert.StartsWith(Refused(j => { j.Remove("trainer"); j["sweep"] = new JsonObject { ["minutes"] = 1, ["crossValidationFolds"] = 3 }; }, M).Message,
             "sweep.crossValidationFolds: does not apply to anomaly detection");
         StringAssert.StartsWith(Refused(j => j["split"] = new JsonObject { ["testFraction"] = 0.2 }, M).Message, "split: does not apply to task 'anomaly'");
