@@ -42,6 +42,7 @@ namespace MLNet.Sequence.Persistence
             ["Forecaster"] = ForecasterPart.Load,
             ["AnomalyDetector"] = MLNet.Sequence.Anomaly.SequenceAnomalyTransformer.Load,
             ["SequenceTagger"] = SequenceTaggingTransformer.Load,
+            ["SequenceToSequence"] = SequenceToSequenceTransformer.Load,
             ["LoadAudio"] = MLNet.Sequence.Transforms.Audio.LoadAudioTransformer.Load,
             ["AudioFeatures"] = MLNet.Sequence.Transforms.Audio.AudioFeaturesTransformer.Load,
         };

@@ -83,7 +83,7 @@ namespace MLNet.Sequence.Tagging
         /// <param name="expected">What the column should hold (for messages).</param>
         /// <param name="what">"token" or "tag" (for messages).</param>
         /// <param name="missing">What key 0 (a value unseen when the keys were made) reads as; null makes it an error.</param>
-        private static Func<DataViewRow, Func<string[]>> TextVector(DataViewSchema schema, string name, string option, string expected, string what, string? missing)
+        internal static Func<DataViewRow, Func<string[]>> TextVector(DataViewSchema schema, string name, string option, string expected, string what, string? missing)
         {
             var col = schema.GetColumnOrNull(name);
             if (col == null)
@@ -101,30 +101,37 @@ namespace MLNet.Sequence.Tagging
                         return buffer.DenseValues().Select(x => x.ToString()).ToArray();
                     };
                 };
-            if (column.Type is VectorDataViewType { ItemType: KeyDataViewType key } && key.RawType == typeof(uint))
+            if (column.Type is VectorDataViewType { ItemType: KeyDataViewType key })
             {
                 var names = SequenceColumns.ReadKeyValues(column)
                     ?? throw ColumnChecks.WrongType(info, option, expected + " (these keys have no text KeyValues)");
-                return row =>
+                string Name(ulong k, DataViewRow row, int i) =>
+                    k >= 1 && k <= (ulong)names.Length ? names[k - 1]
+                    : k == 0 && missing != null ? missing
+                    : throw new InvalidOperationException(
+                        $"Row {row.Position + 1}, {what} {i + 1}: column '{name}' (option {option}) holds key {k}, which names no {what} (keys 1 to {names.Length}); it was missing when the keys were made.");
+                Func<DataViewRow, Func<string[]>> Keys<T>(Func<T, ulong> widen) => row =>
                 {
-                    var get = row.GetGetter<VBuffer<uint>>(column);
-                    VBuffer<uint> buffer = default;
+                    var get = row.GetGetter<VBuffer<T>>(column);
+                    VBuffer<T> buffer = default;
                     return () =>
                     {
                         get(ref buffer);
                         var values = buffer.DenseValues().ToArray();
                         var text = new string[values.Length];
                         for (int i = 0; i < values.Length; i++)
-                        {
-                            uint k = values[i];
-                            text[i] = k >= 1 && k <= names.Length ? names[k - 1]
-                                : k == 0 && missing != null ? missing
-                                : throw new InvalidOperationException(
-                                    $"Row {row.Position + 1}, {what} {i + 1}: column '{name}' (option {option}) holds key {k}, which names no {what} (keys 1 to {names.Length}); it was missing when the keys were made.");
-                        }
+                            text[i] = Name(widen(values[i]), row, i);
                         return text;
                     };
                 };
+                if (key.RawType == typeof(uint))
+                    return Keys<uint>(k => k);
+                if (key.RawType == typeof(ushort))
+                    return Keys<ushort>(k => k);   // e.g. TokenizeIntoCharactersAsKeys
+                if (key.RawType == typeof(byte))
+                    return Keys<byte>(k => k);
+                if (key.RawType == typeof(ulong))
+                    return Keys<ulong>(k => k);
             }
             throw ColumnChecks.WrongType(info, option, expected);
         }

@@ -1,6 +1,9 @@
 using System;
 using System.Collections.Generic;
+using System.IO;
 using System.Linq;
+using System.Threading;
+using MLNet.Sequence.Trainers.Native;
 using MLNet.Sequence.Trainers.Network;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -25,34 +28,147 @@ namespace MLNet.Sequence.Trainers
     /// <summary>
     /// The engine boundary for sequence-to-sequence models: pairs of id arrays in, decoded id arrays out; no tensor
     /// crosses it. Trains with teacher forcing through <see cref="TrainingLoop"/>; decodes greedily or by beam search
-    /// with GNMT's length penalty ((5 + |Y|) / 6)^α (Wu et al., 2016).
+    /// with GNMT's length penalty ((5 + |Y|) / 6)^α (Wu et al., 2016). Ownership as <see cref="TaggingEngine"/>'s: the
+    /// creator's share plus one per lease; the last release frees the native memory. Decoding is thread-safe.
     /// </summary>
-    internal sealed class Seq2SeqEngine : IDisposable
+    internal sealed class Seq2SeqEngine
     {
         private readonly Seq2SeqNetwork _network;
-        private bool _disposed;
+        private readonly SharedOwnership _ownership;
+        private readonly Device _device;
+        private static int _live;
 
-        private Seq2SeqEngine(Seq2SeqNetwork network) => _network = network;
+        /// <summary>Engines whose native memory is not freed yet, in this process (for tests of ownership).</summary>
+        internal static int LiveCount => Volatile.Read(ref _live);
+
+        private Seq2SeqEngine(Seq2SeqNetwork network, Device device)
+        {
+            _network = network;
+            _device = device;
+            Interlocked.Increment(ref _live);
+            _ownership = new SharedOwnership("SequenceToSequenceModel", "sequence-to-sequence model", () =>
+            {
+                _network.Dispose();
+                Interlocked.Decrement(ref _live);
+            });
+        }
 
         public Seq2SeqNetworkConfig Config => _network.Config;
 
-        /// <summary>A new network with weights drawn from <paramref name="seed"/>.</summary>
-        public static Seq2SeqEngine Create(Seq2SeqNetworkConfig config, int seed)
+        /// <summary>The network itself, for benchmarks that drive it directly.</summary>
+        internal Seq2SeqNetwork Network => _network;
+
+        /// <summary>libtorch threads used to train (0 when loaded) and the fixed count, if the user set one.</summary>
+        public int TrainingThreads { get; private set; }
+        public int? FixedThreads { get; set; }
+
+        public long ParameterCount
         {
-            torch.manual_seed(seed);
-            return new Seq2SeqEngine(new Seq2SeqNetwork(config));
+            get
+            {
+                using var _ = _ownership.Use();
+                return _network.parameters().Sum(p => p.numel());
+            }
         }
+
+        /// <summary>A new network on <paramref name="device"/>; its weights come from libtorch's generator, which the caller seeds.</summary>
+        public static Seq2SeqEngine Create(Seq2SeqNetworkConfig config, ComputeDevice device)
+        {
+            TorchNative.EnsureLoaded();
+            var network = new Seq2SeqNetwork(config);
+            try
+            {
+                network.to(device.Device);
+                return new Seq2SeqEngine(network, device.Device);
+            }
+            catch
+            {
+                network.Dispose();
+                throw;
+            }
+        }
+
+        /// <summary>A network rebuilt from its configuration and saved weights, on the CPU.</summary>
+        /// <exception cref="InvalidDataException">The configuration is invalid or the weights do not match it.</exception>
+        public static Seq2SeqEngine Load(Seq2SeqNetworkConfig config, Stream weights)
+        {
+            TorchNative.EnsureLoaded();
+            Seq2SeqNetwork network;
+            try
+            {
+                network = new Seq2SeqNetwork(config);
+            }
+            catch (ArgumentException e)
+            {
+                throw new InvalidDataException($"The stored sequence-to-sequence model's configuration is invalid: {e.Message}", e);
+            }
+            try
+            {
+                network.load(weights);
+                network.eval();
+                return new Seq2SeqEngine(network, torch.CPU);
+            }
+            catch (Exception e)
+            {
+                network.Dispose();
+                throw new InvalidDataException($"The stored sequence-to-sequence model's weights do not match its configuration: {e.Message}", e);
+            }
+        }
+
+        /// <summary>Writes the weights (copied through the CPU from any device).</summary>
+        public void Save(Stream destination)
+        {
+            using var _ = _ownership.Use();
+            ModuleFiles.Save(_network, _device.type == DeviceType.CPU, () => new Seq2SeqNetwork(_network.Config), destination);
+        }
+
+        public EngineLease Lease() => _ownership.Lease();
+        public EngineLease? ReleaseOrKeepWhileShared() => _ownership.ReleaseOrKeepWhileShared();
+        public void Release() => _ownership.Release();
+        public bool IsReleased => _ownership.IsReleased;
 
         /// <summary>Trains the network; returns the per-epoch history (validation metric: token accuracy under teacher forcing).</summary>
         public TrainingHistory Train(TrainingSettings settings, IBatchSource<Seq2SeqPair> train, IBatchSource<Seq2SeqPair>? validation)
         {
-            ObjectDisposedException.ThrowIf(_disposed, this);
-            using (ThreadCount.Use(settings.Threads ?? 1))
-                return TrainingLoop.Run(new Trainable(this), settings, train, validation);
+            using var _ = _ownership.Use();
+            var model = new Trainable(this);
+            FixedThreads = settings.Threads;
+            int threads = settings.Threads ?? ChooseThreads(train, model, settings);
+            using (ThreadCount.Use(threads))
+            {
+                var history = TrainingLoop.Run(model, settings, train, validation);
+                TrainingThreads = threads;
+                return history.WithThreads(threads);
+            }
+        }
+
+        /// <summary>The fastest thread count for a training step on the first batch (weights and generator unchanged).</summary>
+        private int ChooseThreads(IBatchSource<Seq2SeqPair> train, Trainable model, TrainingSettings s)
+        {
+            IReadOnlyList<Seq2SeqPair> first;
+            using (var batches = train.Batches(0).GetEnumerator())
+            {
+                if (!batches.MoveNext())
+                    return 1;
+                first = batches.Current.ToList();
+            }
+            using var rng = torch.get_rng_state();
+            _network.train();
+            var (threads, timings) = ThreadCount.Fastest(() =>
+            {
+                using var scope = torch.NewDisposeScope();
+                var loss = model.Loss(first, out _);
+                using (ThreadCount.Keep())
+                    loss.backward();
+                _network.zero_grad();
+            });
+            torch.set_rng_state(rng);
+            s.Log?.Invoke($"Threads: {threads} for training (a training step's forward and backward pass: {ThreadCount.Describe(timings)}; set NumberOfThreads to fix it).");
+            return threads;
         }
 
         /// <summary>The padded source [B, S], its lengths, and with targets the decoder's input and expected output [B, T + 1].</summary>
-        private static (Tensor Source, Tensor Lengths, Tensor? TargetIn, Tensor? TargetOut) Build(IReadOnlyList<Seq2SeqPair> rows, bool withTargets)
+        private (Tensor Source, Tensor Lengths, Tensor? TargetIn, Tensor? TargetOut) Build(IReadOnlyList<Seq2SeqPair> rows, bool withTargets)
         {
             int b = rows.Count, s = rows.Max(r => r.Length);
             var source = new long[b * s];
@@ -62,7 +178,7 @@ namespace MLNet.Sequence.Trainers
                 rows[i].Source.CopyTo(source, i * s);
                 lengths[i] = rows[i].Length;
             }
-            var src = torch.tensor(source, new long[] { b, s });
+            var src = torch.tensor(source, new long[] { b, s }, device: _device);
             var len = torch.tensor(lengths);
             if (!withTargets)
                 return (src, len, null, null);
@@ -77,7 +193,7 @@ namespace MLNet.Sequence.Trainers
                 y.CopyTo(expected, i * t);
                 expected[i * t + y.Length] = Seq2SeqNetworkConfig.End;
             }
-            return (src, len, torch.tensor(input, new long[] { b, t }), torch.tensor(expected, new long[] { b, t }));
+            return (src, len, torch.tensor(input, new long[] { b, t }, device: _device), torch.tensor(expected, new long[] { b, t }, device: _device));
         }
 
         /// <summary>
@@ -86,15 +202,17 @@ namespace MLNet.Sequence.Trainers
         /// </summary>
         public Decoded[] Decode(IReadOnlyList<long[]> sources, int beamWidth, int maxLength, double lengthPenalty = 0.6)
         {
-            ObjectDisposedException.ThrowIf(_disposed, this);
             if (beamWidth < 1)
                 throw new ArgumentOutOfRangeException(nameof(beamWidth), $"The beam width must be at least 1; it is {beamWidth}.");
             if (maxLength < 1)
                 throw new ArgumentOutOfRangeException(nameof(maxLength), $"The maximum output length must be at least 1; it is {maxLength}.");
             var results = new Decoded[sources.Count];
+            if (sources.Count == 0)
+                return results;
+            using var running = _ownership.Use();
             _network.eval();
             using var noGrad = torch.no_grad();
-            using var threads = ThreadCount.Use(1);
+            using var threads = ThreadCount.Use(FixedThreads ?? 1);
             if (beamWidth == 1)
             {
                 const int Batch = 256;
@@ -128,7 +246,7 @@ namespace MLNet.Sequence.Trainers
             var (source, lengths, _, _) = Build(rows, withTargets: false);
             var encoded = _network.Encode(source, lengths);
             int b = rows.Count;
-            var previous = torch.full(new long[] { b, 1 }, Seq2SeqNetworkConfig.Begin, ScalarType.Int64);
+            var previous = torch.full(new long[] { b, 1 }, Seq2SeqNetworkConfig.Begin, ScalarType.Int64, device: _device);
             var state = encoded.State;
             var tokens = Enumerable.Range(0, b).Select(_ => new List<long>()).ToArray();
             var logp = new float[b];
@@ -139,8 +257,8 @@ namespace MLNet.Sequence.Trainers
                 state = next;
                 var lp = NextLogProbabilities(logits);
                 var (best, index) = lp.max(-1);
-                var chosen = index.data<long>().ToArray();
-                var scores = best.data<float>().ToArray();
+                var chosen = index.cpu().data<long>().ToArray();
+                var scores = best.cpu().data<float>().ToArray();
                 for (int i = 0; i < b; i++)
                 {
                     if (done[i])
@@ -166,14 +284,14 @@ namespace MLNet.Sequence.Trainers
             double Penalty(int length) => Math.Pow((5.0 + length) / 6.0, alpha);
             for (int t = 0; t < maxLength && live.Count > 0; t++)
             {
-                var previous = torch.tensor(live.Select(h => h.Tokens.Count == 0 ? Seq2SeqNetworkConfig.Begin : h.Tokens[^1]).ToArray(), new long[] { live.Count, 1 });
+                var previous = torch.tensor(live.Select(h => h.Tokens.Count == 0 ? Seq2SeqNetworkConfig.Begin : h.Tokens[^1]).ToArray(), new long[] { live.Count, 1 }, device: _device);
                 var (logits, state) = _network.Decode(previous, rows.State, rows);
                 var lp = NextLogProbabilities(logits);
-                var total = lp + torch.tensor(live.Select(h => (float)h.LogP).ToArray()).unsqueeze(1);
+                var total = lp + torch.tensor(live.Select(h => (float)h.LogP).ToArray(), device: _device).unsqueeze(1);
                 long v = total.shape[1];
                 var (values, indices) = total.reshape(-1).topk(Math.Min(2 * width, (int)total.numel()));
-                var candidates = values.data<float>().ToArray();
-                var where = indices.data<long>().ToArray();
+                var candidates = values.cpu().data<float>().ToArray();
+                var where = indices.cpu().data<long>().ToArray();
                 var keep = new List<long>();
                 var next = new List<(List<long>, double)>();
                 for (int c = 0; c < candidates.Length && next.Count < width; c++)
@@ -201,7 +319,7 @@ namespace MLNet.Sequence.Trainers
                 }
                 if (live.Count > 0)
                 {
-                    var index = torch.tensor(keep.ToArray());
+                    var index = torch.tensor(keep.ToArray(), device: _device);
                     rows = new Encoded(encoded.Memory.expand(live.Count, -1, -1), encoded.Keys.expand(live.Count, -1, -1),
                         encoded.Mask.expand(live.Count, -1), state.Select(index));
                 }
@@ -210,14 +328,6 @@ namespace MLNet.Sequence.Trainers
                 finished.Add((tokens.ToArray(), logp, logp / Penalty(tokens.Count)));
             var best = finished.OrderByDescending(f => f.Score).First();
             return new Decoded(best.Tokens, (float)best.LogP);
-        }
-
-        public void Dispose()
-        {
-            if (_disposed)
-                return;
-            _disposed = true;
-            _network.Dispose();
         }
 
         private sealed class Trainable : ITrainable<Seq2SeqPair>
@@ -233,13 +343,13 @@ namespace MLNet.Sequence.Trainers
             public Tensor Loss(IReadOnlyList<Seq2SeqPair> rows, out int count)
             {
                 count = rows.Count;
-                var (source, lengths, input, expected) = Build(rows, withTargets: true);
+                var (source, lengths, input, expected) = _engine.Build(rows, withTargets: true);
                 return _engine._network.Loss(source, lengths, input!, expected!);
             }
 
             public BatchScore ValidationScore(IReadOnlyList<Seq2SeqPair> rows)
             {
-                var (source, lengths, input, expected) = Build(rows, withTargets: true);
+                var (source, lengths, input, expected) = _engine.Build(rows, withTargets: true);
                 var encoded = _engine._network.Encode(source, lengths);
                 var (logits, _) = _engine._network.Decode(input!, encoded.State, encoded);
                 var loss = nn.functional.cross_entropy(logits.reshape(-1, logits.shape[2]), expected!.reshape(-1), ignore_index: Seq2SeqNetworkConfig.Padding);
