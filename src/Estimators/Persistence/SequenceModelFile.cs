@@ -43,6 +43,7 @@ namespace MLNet.Sequence.Persistence
             ["AnomalyDetector"] = MLNet.Sequence.Anomaly.SequenceAnomalyTransformer.Load,
             ["SequenceTagger"] = SequenceTaggingTransformer.Load,
             ["SequenceToSequence"] = SequenceToSequenceTransformer.Load,
+            ["NextElement"] = NextElementTransformer.Load,
             ["LoadAudio"] = MLNet.Sequence.Transforms.Audio.LoadAudioTransformer.Load,
             ["AudioFeatures"] = MLNet.Sequence.Transforms.Audio.AudioFeaturesTransformer.Load,
         };

@@ -20,7 +20,7 @@ namespace MLNet.Sequence
 
         internal MLContext Context { get; }
 
-        /// <summary>The encoder-decoders: LSTM and GRU with Luong attention.</summary>
+        /// <summary>The encoder-decoders: LSTM and GRU with Luong attention, and the Transformer.</summary>
         public SequenceToSequenceTrainers Trainers { get; }
 
         /// <summary>
@@ -149,6 +149,19 @@ namespace MLNet.Sequence
         /// <param name="options">The options.</param>
         /// <returns>The estimator.</returns>
         public SequenceToSequenceEstimator SequenceGru(GruSequenceToSequenceOptions options) => Make(options);
+
+        /// <summary>A Transformer encoder-decoder (pre-norm; 3 + 3 layers of width 128 by default).</summary>
+        /// <param name="labelColumnName">The target sequence (text, or keys with their text as KeyValues).</param>
+        /// <param name="sourceColumnName">The source sequence (text, or keys with their text as KeyValues).</param>
+        /// <param name="beamWidth">Hypotheses kept per decoding step (1: greedy).</param>
+        /// <returns>The estimator.</returns>
+        public SequenceToSequenceEstimator SequenceTransformer(string labelColumnName = "Label", string sourceColumnName = "Source", int beamWidth = 4) =>
+            Make(Simple(new TransformerSequenceToSequenceOptions(), labelColumnName, sourceColumnName, beamWidth));
+
+        /// <summary>A Transformer encoder-decoder with every option.</summary>
+        /// <param name="options">The options.</param>
+        /// <returns>The estimator.</returns>
+        public SequenceToSequenceEstimator SequenceTransformer(TransformerSequenceToSequenceOptions options) => Make(options);
     }
 
     /// <summary>Adds <c>SequenceToSequence</c> to <see cref="MLContext"/>.</summary>

@@ -151,14 +151,25 @@ namespace MLNet.Sequence
                 Cell = o.Cell,
                 SourceVocabularySize = vocabulary.Source.Count + 2,
                 TargetVocabularySize = vocabulary.Target.Count + (int)Seq2SeqNetworkConfig.FirstToken,
-                EmbeddingDimension = o.EmbeddingDimension,
                 Dropout = o.Dropout,
+                LabelSmoothing = o.LabelSmoothing,
             };
-            if (o is RecurrentSequenceToSequenceOptions r)
+            switch (o)
             {
-                config.HiddenSize = r.HiddenSize;
-                config.Layers = r.NumberOfLayers;
-                config.Bidirectional = r.Bidirectional;
+                case RecurrentSequenceToSequenceOptions r:
+                    config.EmbeddingDimension = r.EmbeddingDimension;
+                    config.HiddenSize = r.HiddenSize;
+                    config.Layers = r.NumberOfLayers;
+                    config.Bidirectional = r.Bidirectional;
+                    break;
+                case TransformerSequenceToSequenceOptions t:
+                    config.EmbeddingDimension = t.ModelDimension;
+                    config.HiddenSize = t.ModelDimension;
+                    config.Layers = t.NumberOfLayers;
+                    config.Heads = t.NumberOfHeads;
+                    config.FeedForwardDimension = t.FeedForwardDimension;
+                    config.Bidirectional = false;
+                    break;
             }
             return config;
         }

@@ -59,13 +59,16 @@ namespace MLNet.Sequence
 
         // ---- network ----
 
-        /// <summary>Source and target token embedding size. Default 64.</summary>
-        [Range(16, 512, 64, true)]
-        public int EmbeddingDimension { get; set; } = 64;
-
-        /// <summary>Dropout on embeddings and the decoder's outputs. Default 0.2.</summary>
+        /// <summary>Dropout on embeddings and between blocks. Default 0.2 (recurrent) or 0.1 (Transformer).</summary>
         [Range(0.0f, 0.5f, 0.2f, false)]
         public float Dropout { get; set; } = 0.2f;
+
+        /// <summary>
+        /// Label smoothing ε of the training loss: the target distribution puts 1 − ε on the right token and spreads ε
+        /// over all (Szegedy et al., 2016). Default 0 (recurrent) or 0.1 (Transformer).
+        /// </summary>
+        [Range(0.0, 0.2, 0.0, false)]
+        public double LabelSmoothing { get; set; }
 
         // ---- training ----
 
@@ -139,7 +142,6 @@ namespace MLNet.Sequence
                 Positive(most, nameof(MaximumOutputLength));
             if (!(LengthPenalty >= 0 && double.IsFinite(LengthPenalty)))
                 throw new ArgumentOutOfRangeException(nameof(LengthPenalty), LengthPenalty, $"Option LengthPenalty must be 0 or more and finite; it was {LengthPenalty}.");
-            Positive(EmbeddingDimension, nameof(EmbeddingDimension));
             Positive(NumberOfEpochs, nameof(NumberOfEpochs));
             Positive(BatchSize, nameof(BatchSize));
             Positive(ScoringBatchSize, nameof(ScoringBatchSize));
@@ -147,6 +149,8 @@ namespace MLNet.Sequence
                 Positive(threads, nameof(NumberOfThreads));
             if (!(Dropout >= 0 && Dropout < 1))
                 throw new ArgumentOutOfRangeException(nameof(Dropout), Dropout, $"Option Dropout must be in [0, 1); it was {Dropout}.");
+            if (!(LabelSmoothing >= 0 && LabelSmoothing < 1))
+                throw new ArgumentOutOfRangeException(nameof(LabelSmoothing), LabelSmoothing, $"Option LabelSmoothing must be in [0, 1); it was {LabelSmoothing}.");
             if (!(LearningRate > 0 && double.IsFinite(LearningRate)))
                 throw new ArgumentOutOfRangeException(nameof(LearningRate), LearningRate, $"Option LearningRate must be positive and finite; it was {LearningRate}.");
             if (!(WeightDecay >= 0) || !(GradientClipNorm >= 0))
@@ -169,6 +173,10 @@ namespace MLNet.Sequence
     {
         private protected RecurrentSequenceToSequenceOptions() { }
 
+        /// <summary>Source and target token embedding size. Default 64.</summary>
+        [Range(16, 512, 64, true)]
+        public int EmbeddingDimension { get; set; } = 64;
+
         /// <summary>Hidden units of the decoder and of each encoder direction. Default 128.</summary>
         [Range(32, 512, 128, true)]
         public int HiddenSize { get; set; } = 128;
@@ -184,6 +192,7 @@ namespace MLNet.Sequence
         internal override void Validate()
         {
             base.Validate();
+            Positive(EmbeddingDimension, nameof(EmbeddingDimension));
             Positive(HiddenSize, nameof(HiddenSize));
             Positive(NumberOfLayers, nameof(NumberOfLayers));
         }
@@ -201,5 +210,54 @@ namespace MLNet.Sequence
     {
         internal override EncoderKind Cell => EncoderKind.Gru;
         internal override string TrainerName => "SequenceGruEncoderDecoder";
+    }
+}
+
+namespace MLNet.Sequence
+{
+    /// <summary>
+    /// Options of <see cref="SequenceToSequenceTrainers.SequenceTransformer(TransformerSequenceToSequenceOptions)"/>: a
+    /// pre-norm Transformer encoder-decoder (self-attention over the source, causal self-attention and cross-attention
+    /// in the decoder, sinusoidal positions).
+    /// </summary>
+    public sealed class TransformerSequenceToSequenceOptions : SequenceToSequenceOptions
+    {
+        /// <summary>Creates the options with the Transformer's defaults (dropout 0.1, label smoothing 0.1, learning rate 1e-3).</summary>
+        public TransformerSequenceToSequenceOptions()
+        {
+            Dropout = 0.1f;
+            LabelSmoothing = 0.1;
+            LearningRate = 1e-3;
+        }
+
+        /// <summary>Model width (the token embeddings' size too). Default 128.</summary>
+        [Range(32, 512, 128, true)]
+        public int ModelDimension { get; set; } = 128;
+
+        /// <summary>Attention heads (must divide <see cref="ModelDimension"/>). Default 4.</summary>
+        [Choice(new object[] { 1, 2, 4, 8 }, 4)]
+        public int NumberOfHeads { get; set; } = 4;
+
+        /// <summary>Layers of the encoder and of the decoder. Default 3.</summary>
+        [Range(1, 6, 3, false)]
+        public int NumberOfLayers { get; set; } = 3;
+
+        /// <summary>Width of each layer's feed-forward block. Default 512.</summary>
+        [Range(64, 2048, 512, true)]
+        public int FeedForwardDimension { get; set; } = 512;
+
+        internal override EncoderKind Cell => EncoderKind.Transformer;
+        internal override string TrainerName => "SequenceTransformerEncoderDecoder";
+
+        internal override void Validate()
+        {
+            base.Validate();
+            Positive(ModelDimension, nameof(ModelDimension));
+            Positive(NumberOfHeads, nameof(NumberOfHeads));
+            Positive(NumberOfLayers, nameof(NumberOfLayers));
+            Positive(FeedForwardDimension, nameof(FeedForwardDimension));
+            if (ModelDimension % NumberOfHeads != 0)
+                throw new ArgumentOutOfRangeException(nameof(NumberOfHeads), NumberOfHeads, $"Option NumberOfHeads ({NumberOfHeads}) must divide ModelDimension ({ModelDimension}).");
+        }
     }
 }

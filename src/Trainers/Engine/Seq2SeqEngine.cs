@@ -33,7 +33,7 @@ namespace MLNet.Sequence.Trainers
     /// </summary>
     internal sealed class Seq2SeqEngine
     {
-        private readonly Seq2SeqNetwork _network;
+        private readonly Seq2SeqModule _network;
         private readonly SharedOwnership _ownership;
         private readonly Device _device;
         private static int _live;
@@ -41,7 +41,7 @@ namespace MLNet.Sequence.Trainers
         /// <summary>Engines whose native memory is not freed yet, in this process (for tests of ownership).</summary>
         internal static int LiveCount => Volatile.Read(ref _live);
 
-        private Seq2SeqEngine(Seq2SeqNetwork network, Device device)
+        private Seq2SeqEngine(Seq2SeqModule network, Device device)
         {
             _network = network;
             _device = device;
@@ -56,7 +56,7 @@ namespace MLNet.Sequence.Trainers
         public Seq2SeqNetworkConfig Config => _network.Config;
 
         /// <summary>The network itself, for benchmarks that drive it directly.</summary>
-        internal Seq2SeqNetwork Network => _network;
+        internal Seq2SeqModule Network => _network;
 
         /// <summary>libtorch threads used to train (0 when loaded) and the fixed count, if the user set one.</summary>
         public int TrainingThreads { get; private set; }
@@ -75,7 +75,7 @@ namespace MLNet.Sequence.Trainers
         public static Seq2SeqEngine Create(Seq2SeqNetworkConfig config, ComputeDevice device)
         {
             TorchNative.EnsureLoaded();
-            var network = new Seq2SeqNetwork(config);
+            var network = Seq2SeqModule.Create(config);
             try
             {
                 network.to(device.Device);
@@ -93,10 +93,10 @@ namespace MLNet.Sequence.Trainers
         public static Seq2SeqEngine Load(Seq2SeqNetworkConfig config, Stream weights)
         {
             TorchNative.EnsureLoaded();
-            Seq2SeqNetwork network;
+            Seq2SeqModule network;
             try
             {
-                network = new Seq2SeqNetwork(config);
+                network = Seq2SeqModule.Create(config);
             }
             catch (ArgumentException e)
             {
@@ -119,7 +119,7 @@ namespace MLNet.Sequence.Trainers
         public void Save(Stream destination)
         {
             using var _ = _ownership.Use();
-            ModuleFiles.Save(_network, _device.type == DeviceType.CPU, () => new Seq2SeqNetwork(_network.Config), destination);
+            ModuleFiles.Save(_network, _device.type == DeviceType.CPU, () => Seq2SeqModule.Create(_network.Config), destination);
         }
 
         public EngineLease Lease() => _ownership.Lease();
@@ -133,38 +133,13 @@ namespace MLNet.Sequence.Trainers
             using var _ = _ownership.Use();
             var model = new Trainable(this);
             FixedThreads = settings.Threads;
-            int threads = settings.Threads ?? ChooseThreads(train, model, settings);
+            int threads = settings.Threads ?? TrainingThreadChoice.Fastest(_network, train, rows => model.Loss(rows, out int _), settings.Log);
             using (ThreadCount.Use(threads))
             {
                 var history = TrainingLoop.Run(model, settings, train, validation);
                 TrainingThreads = threads;
                 return history.WithThreads(threads);
             }
-        }
-
-        /// <summary>The fastest thread count for a training step on the first batch (weights and generator unchanged).</summary>
-        private int ChooseThreads(IBatchSource<Seq2SeqPair> train, Trainable model, TrainingSettings s)
-        {
-            IReadOnlyList<Seq2SeqPair> first;
-            using (var batches = train.Batches(0).GetEnumerator())
-            {
-                if (!batches.MoveNext())
-                    return 1;
-                first = batches.Current.ToList();
-            }
-            using var rng = torch.get_rng_state();
-            _network.train();
-            var (threads, timings) = ThreadCount.Fastest(() =>
-            {
-                using var scope = torch.NewDisposeScope();
-                var loss = model.Loss(first, out _);
-                using (ThreadCount.Keep())
-                    loss.backward();
-                _network.zero_grad();
-            });
-            torch.set_rng_state(rng);
-            s.Log?.Invoke($"Threads: {threads} for training (a training step's forward and backward pass: {ThreadCount.Describe(timings)}; set NumberOfThreads to fix it).");
-            return threads;
         }
 
         /// <summary>The padded source [B, S], its lengths, and with targets the decoder's input and expected output [B, T + 1].</summary>

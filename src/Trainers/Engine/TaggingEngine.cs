@@ -125,38 +125,13 @@ namespace MLNet.Sequence.Trainers
             using var _ = _ownership.Use();
             var model = new Trainable(this);
             FixedThreads = settings.Threads;
-            int threads = settings.Threads ?? ChooseThreads(train, model, settings);
+            int threads = settings.Threads ?? TrainingThreadChoice.Fastest(_network, train, rows => model.Loss(rows, out int _), settings.Log);
             using (ThreadCount.Use(threads))
             {
                 var history = TrainingLoop.Run(model, settings, train, validation);
                 TrainingThreads = threads;
                 return history.WithThreads(threads);
             }
-        }
-
-        /// <summary>The fastest thread count for a training step on the first batch (weights and generator unchanged).</summary>
-        private int ChooseThreads(IBatchSource<TaggedSentence> train, Trainable model, TrainingSettings s)
-        {
-            IReadOnlyList<TaggedSentence> first;
-            using (var batches = train.Batches(0).GetEnumerator())
-            {
-                if (!batches.MoveNext())
-                    return 1;
-                first = batches.Current.ToList();
-            }
-            using var rng = torch.get_rng_state();
-            _network.train();
-            var (threads, timings) = ThreadCount.Fastest(() =>
-            {
-                using var scope = torch.NewDisposeScope();
-                var loss = model.Loss(first, out _);
-                using (ThreadCount.Keep())
-                    loss.backward();
-                _network.zero_grad();
-            });
-            torch.set_rng_state(rng);
-            s.Log?.Invoke($"Threads: {threads} for training (a training step's forward and backward pass: {ThreadCount.Describe(timings)}; set NumberOfThreads to fix it).");
-            return threads;
         }
 
         /// <summary>

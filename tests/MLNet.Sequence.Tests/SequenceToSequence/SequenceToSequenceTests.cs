@@ -164,6 +164,7 @@ public sealed class SequenceToSequenceTests
         {
             ml.SequenceToSequence.Trainers.SequenceLstm(new LstmSequenceToSequenceOptions { NumberOfEpochs = 2, HiddenSize = 32, EmbeddingDimension = 16, Seed = 1, BeamWidth = 3 }),
             ml.SequenceToSequence.Trainers.SequenceGru(new GruSequenceToSequenceOptions { NumberOfEpochs = 2, HiddenSize = 32, EmbeddingDimension = 16, Seed = 1, NumberOfLayers = 2, Bidirectional = false, BeamWidth = 1 }),
+            ml.SequenceToSequence.Trainers.SequenceTransformer(new TransformerSequenceToSequenceOptions { NumberOfEpochs = 2, ModelDimension = 32, FeedForwardDimension = 64, NumberOfLayers = 2, Seed = 1, BeamWidth = 2 }),
         })
         {
             using var fitted = EstimatorContract.Verify(ml, new EstimatorContract.Case<SequenceToSequenceTransformer>

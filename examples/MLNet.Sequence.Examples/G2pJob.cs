@@ -1,0 +1,79 @@
+using System;
+using System.Collections.Generic;
+using System.Diagnostics;
+using System.Globalization;
+using System.Linq;
+using Microsoft.ML;
+using MLNet.Sequence.Tests.SequenceToSequence;
+using MLNet.Sequence.Trainers;
+
+namespace MLNet.Sequence.Examples;
+
+/// <summary>
+/// Grapheme-to-phoneme conversion on CMUdict (data/seq2seq/cmudict.dict) by the protocol of issue 12: words of
+/// letters and apostrophes, stress removed (39 phonemes), the test tenth chosen by FNV-1a(word) % 10 == 0, a prediction
+/// right when it equals any listed pronunciation. Every pronunciation of a training word is a training pair.
+/// </summary>
+public static class G2pJob
+{
+    public sealed class Pronunciation
+    {
+        public string Word { get; set; } = "";
+        public string Phonemes { get; set; } = "";
+    }
+
+    private static List<Pronunciation> Rows(IEnumerable<CmuDict.Entry> entries) =>
+        entries.SelectMany(e => e.Pronunciations.Select(p => new Pronunciation { Word = e.Word, Phonemes = string.Join(' ', p) })).ToList();
+
+    /// <summary>-- g2p [transformer|gru|lstm] [epochs] [training words, or all] [width] [layers] [threads]</summary>
+    public static void Run(string[] args)
+    {
+        string family = args.Length > 0 ? args[0] : "transformer";
+        int epochs = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 10;
+        int? words = args.Length > 2 && args[2] != "all" ? int.Parse(args[2], CultureInfo.InvariantCulture) : null;
+        int? width = args.Length > 3 ? int.Parse(args[3], CultureInfo.InvariantCulture) : null;
+        int? layers = args.Length > 4 ? int.Parse(args[4], CultureInfo.InvariantCulture) : null;
+        int? threads = args.Length > 5 ? int.Parse(args[5], CultureInfo.InvariantCulture) : null;
+        var ml = new MLContext(1);
+        var entries = CmuDict.Load(Data.PathOf("seq2seq/cmudict.dict"));
+        var random = new Random(1);
+        var trainWords = entries.Where(e => !CmuDict.IsTest(e.Word)).OrderBy(_ => random.Next()).Take(words ?? int.MaxValue).ToList();
+        var testWords = entries.Where(e => CmuDict.IsTest(e.Word)).ToList();
+        var train = ml.Data.LoadFromEnumerable(Rows(trainWords));
+        var test = ml.Data.LoadFromEnumerable(Rows(testWords));
+        Console.WriteLine($"== G2P on CMUdict: {trainWords.Count} training words ({Rows(trainWords).Count} pronunciations), {testWords.Count} test words; {family}, {epochs} epochs");
+        var prepare = ml.Transforms.Text.TokenizeIntoCharactersAsKeys("Source", nameof(Pronunciation.Word), useMarkerCharacters: false)
+            .Append(ml.Transforms.Text.TokenizeIntoWords("Phones", nameof(Pronunciation.Phonemes)))
+            .Append(ml.Transforms.Conversion.MapValueToKey("Label", "Phones")).Fit(train);
+        var clock = Stopwatch.StartNew();
+        var progress = new Progress<EpochReport>(r => Console.WriteLine($"   epoch {r.Epoch,3}  loss {r.TrainingLoss:F4}  {clock.Elapsed.TotalSeconds,6:F0} s"));
+        SequenceToSequenceEstimator trainer = family switch
+        {
+            "gru" => ml.SequenceToSequence.Trainers.SequenceGru(new GruSequenceToSequenceOptions
+            {
+                HiddenSize = width ?? 256, EmbeddingDimension = 128, NumberOfLayers = layers ?? 1, Dropout = 0.3f, BatchSize = 128, LearningRate = 2e-3,
+                LearningRateSchedule = LearningRateSchedule.Cosine, NumberOfEpochs = epochs, Seed = 1, NumberOfThreads = threads, Progress = progress,
+            }),
+            "lstm" => ml.SequenceToSequence.Trainers.SequenceLstm(new LstmSequenceToSequenceOptions
+            {
+                HiddenSize = width ?? 256, EmbeddingDimension = 128, NumberOfLayers = layers ?? 1, Dropout = 0.3f, BatchSize = 128, LearningRate = 2e-3,
+                LearningRateSchedule = LearningRateSchedule.Cosine, NumberOfEpochs = epochs, Seed = 1, NumberOfThreads = threads, Progress = progress,
+            }),
+            _ => ml.SequenceToSequence.Trainers.SequenceTransformer(new TransformerSequenceToSequenceOptions
+            {
+                ModelDimension = width ?? 256, NumberOfLayers = layers ?? 3, FeedForwardDimension = 4 * (width ?? 256), BatchSize = 128,
+                LearningRate = 1e-3, LearningRateSchedule = LearningRateSchedule.Cosine, NumberOfEpochs = epochs, Seed = 1, NumberOfThreads = threads, Progress = progress,
+            }),
+        };
+        using var beam = (SequenceToSequenceTransformer)trainer.Fit(prepare.Transform(train));
+        double trainSeconds = clock.Elapsed.TotalSeconds;
+        Console.WriteLine($"   trained in {trainSeconds:F0} s ({trainSeconds / beam.TrainingHistory!.Epochs.Count:F0} s per epoch), {beam.ParameterCount} parameters");
+        using var greedy = beam.WithDecoding(1);
+        foreach (var (name, model) in new[] { ("greedy", greedy), ("beam 4", beam) })
+        {
+            clock.Restart();
+            var m = ml.SequenceToSequence.Evaluate(model.Transform(prepare.Transform(test)), sourceColumnName: "Source");
+            Console.WriteLine($"   {name,-8} WER {100 * m.SequenceErrorRate:F2}%  PER {100 * m.TokenErrorRate:F2}%  ({m.Examples} words, {clock.Elapsed.TotalSeconds:F1} s)");
+        }
+    }
+}
