@@ -49,12 +49,14 @@ public static class Program
                 return TaggingSpeed.Run(args.Skip(1).ToArray());
             case "speech":
                 return SpeechSpeed.Run(args.Skip(1).ToArray());
+            case "seq2seq":
+                return Seq2SeqSpeed.Run(args.Skip(1).ToArray());
             case "anomaly-child":
                 return AnomalySpeed.Child(args[1], long.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture));
             case "memory-child":
                 return MemoryScaling.Child(args[1], long.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture));
             default:
-                Console.Error.WriteLine($"Unknown mode '{mode}'; expected transforms, memory, trainers, kernels, gru, forecast, anomaly, tagging or speech.");
+                Console.Error.WriteLine($"Unknown mode '{mode}'; expected transforms, memory, trainers, kernels, gru, forecast, anomaly, tagging, speech or seq2seq.");
                 return 2;
         }
     }

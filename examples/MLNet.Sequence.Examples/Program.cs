@@ -49,6 +49,8 @@ public static class Program
             SinglesJob.Run();
         if (only == "nab")
             NabJob.Run(args.Skip(1).ToArray(), outDir);
+        if (only == "recsys")
+            RecsysJob.Run(args.Skip(1).ToArray());
         if (only == "g2p")
             G2pJob.Run(args.Skip(1).ToArray());
         if (only == "nab-sweep")

@@ -121,20 +121,29 @@ namespace MLNet.Sequence
                         return new[] { value.ToString() };
                     };
                 };
-            if (column.Type is Microsoft.ML.Data.KeyDataViewType key && key.RawType == typeof(uint))
+            if (column.Type is Microsoft.ML.Data.KeyDataViewType key)
             {
                 var names = MLNet.Sequence.Estimators.SequenceColumns.ReadKeyValues(column)
                     ?? throw new ArgumentOutOfRangeException("labelColumnName", $"Column '{name}' (labelColumnName) holds keys without KeyValues; expected {LabelExpected}.");
-                return row =>
+                Func<Microsoft.ML.DataViewRow, Func<string[]>> Keys<T>(Func<T, ulong> widen) where T : struct => row =>
                 {
-                    var get = row.GetGetter<uint>(column);
-                    uint value = 0;
+                    var get = row.GetGetter<T>(column);
+                    T value = default;
                     return () =>
                     {
                         get(ref value);
-                        return new[] { value >= 1 && value <= names.Length ? names[value - 1] : "" };
+                        ulong k = widen(value);
+                        return new[] { k >= 1 && k <= (ulong)names.Length ? names[k - 1] : "" };
                     };
                 };
+                if (key.RawType == typeof(uint))
+                    return Keys<uint>(k => k);
+                if (key.RawType == typeof(ushort))
+                    return Keys<ushort>(k => k);
+                if (key.RawType == typeof(byte))
+                    return Keys<byte>(k => k);
+                if (key.RawType == typeof(ulong))
+                    return Keys<ulong>(k => k);
             }
             throw new ArgumentOutOfRangeException("labelColumnName", $"Column '{name}' (labelColumnName) has type {column.Type}; expected {LabelExpected}.");
         }

@@ -88,6 +88,9 @@ namespace MLNet.Sequence
             if (sequences.Count == 0)
                 throw new InvalidOperationException("The training data has no rows.");
             var vocabulary = ElementVocabulary.Learn(sequences, o.MinimumCount);
+            if (vocabulary.Elements.Count == 0)
+                throw new InvalidOperationException(
+                    $"Column '{o.SequenceColumnName}' (option SequenceColumnName) holds no element seen at least {o.MinimumCount} times (option MinimumCount); the model would have nothing to predict.");
             int window = o.MaximumContextLength;
             var train = sequences.SelectMany(s => NextElementRow.Windows(vocabulary.Ids(s), window)).ToList();
             List<NextElementRow>? valid = null;

@@ -89,6 +89,9 @@ namespace MLNet.Sequence
             if (rows.Count == 0)
                 throw new InvalidOperationException("The training data has no rows.");
             var vocabulary = Seq2SeqVocabulary.Learn(rows.Select(r => r.Source), rows.Select(r => r.Target), TaggingColumns.KeyTagNames(input.Schema, o.LabelColumnName));
+            if (vocabulary.Target.Count == 0)
+                throw new InvalidOperationException(
+                    $"Column '{o.LabelColumnName}' (option LabelColumnName) holds no target token in any row (and names none as keys); the model would have nothing to output.");
             int longest = rows.Max(r => r.Target.Length);
             int maxLength = o.MaximumOutputLength ?? 2 * longest + 5;
             var train = Encode(rows, vocabulary, maxLength, o, "training data");

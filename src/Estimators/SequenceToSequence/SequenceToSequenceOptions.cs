@@ -34,7 +34,10 @@ namespace MLNet.Sequence
         /// <summary>The output: a variable-size key vector of the predicted target tokens, their text as KeyValues. Default "PredictedLabel".</summary>
         public string PredictedLabelColumnName { get; set; } = "PredictedLabel";
 
-        /// <summary>The output's score: the natural log of the predicted sequence's probability under the model (end marker included). Default "Score".</summary>
+        /// <summary>
+        /// The output's score: the natural log of the predicted sequence's probability under the model (with its end
+        /// marker; without one when decoding stopped at <see cref="MaximumOutputLength"/>). Default "Score".
+        /// </summary>
         public string ScoreColumnName { get; set; } = "Score";
 
         // ---- decoding ----

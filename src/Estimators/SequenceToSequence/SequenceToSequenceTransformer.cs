@@ -64,7 +64,7 @@ namespace MLNet.Sequence
         /// <summary>The most tokens a prediction holds.</summary>
         public int MaximumOutputLength => _spec.Decoding.MaximumOutputLength;
 
-        /// <summary>The recurrent cell of the encoder and decoder.</summary>
+        /// <summary>The encoder-decoder family: Lstm or Gru (with attention), or Transformer.</summary>
         public EncoderKind Cell => _engine.Config.Cell;
 
         /// <summary>Per-epoch training figures; null for a loaded model.</summary>

@@ -159,13 +159,19 @@ namespace MLNet.Sequence.Trainers
             return (torch.tensor(ids, new long[] { b, t }, device: _device), torch.tensor(lengths));
         }
 
-        /// <summary>The model's input for a context: begin, then its last MaxLength − 1 elements.</summary>
+        /// <summary>
+        /// The model's input for a context, as training shows inputs: begin and the whole context when it fits the
+        /// window; else its last MaxLength elements without begin (a training window after the first starts with the
+        /// element before it, not with begin).
+        /// </summary>
         private long[] Input(long[] context)
         {
-            int keep = Math.Min(context.Length, Config.MaxLength - 1);
-            var input = new long[keep + 1];
+            int window = Config.MaxLength;
+            if (context.Length >= window)
+                return context.AsSpan(context.Length - window).ToArray();
+            var input = new long[context.Length + 1];
             input[0] = NextElementNetworkConfig.Begin;
-            Array.Copy(context, context.Length - keep, input, 1, keep);
+            context.CopyTo(input, 1);
             return input;
         }
 
@@ -202,8 +208,8 @@ namespace MLNet.Sequence.Trainers
 
         /// <summary>
         /// Teacher-forced sums over every element of every sequence (each predicted from the elements before it, within
-        /// the model's window): −log p, top-<paramref name="k"/> hits, reciprocal ranks and NDCG gains (rank among all
-        /// ids but padding and begin, the unknown one included; ties at their expected rank).
+        /// the model's window): −log p, top-<paramref name="k"/> hits, reciprocal ranks and NDCG gains (rank among the
+        /// known elements, ties at their expected rank; an unknown target is a miss but its probability counts in −log p).
         /// </summary>
         public PositionSums ScorePositions(IReadOnlyList<long[]> sequences, int k)
         {
@@ -224,15 +230,19 @@ namespace MLNet.Sequence.Trainers
                 var lp = _network.Logits(_network.Hidden(ids, lengths)).log_softmax(-1);
                 lp[TensorIndex.Ellipsis, TensorIndex.Slice(0, NextElementNetworkConfig.Unknown)] = float.NegativeInfinity;
                 var actual = lp.gather(2, targets.unsqueeze(-1));                                 // [B, T, 1]
+                // Ranks as next-item mode counts them: the unknown element is no candidate, and an unknown target a miss
+                // (its probability still counts in the cross-entropy, as an out-of-vocabulary word's does).
+                var candidates = lp.index_fill(2, torch.tensor(new[] { NextElementNetworkConfig.Unknown }, device: lp.device), float.NegativeInfinity);
                 // Expected rank among ids but padding and begin: 1 + how many score higher + half the others that tie.
-                var rank = lp.gt(actual).sum(-1).to_type(ScalarType.Float64) + (lp.eq(actual).sum(-1).to_type(ScalarType.Float64) - 1) / 2 + 1;
+                var rank = candidates.gt(actual).sum(-1).to_type(ScalarType.Float64) + (candidates.eq(actual).sum(-1).to_type(ScalarType.Float64) - 1) / 2 + 1;
                 var real = targets.ne(NextElementNetworkConfig.Padding);
-                var realF = real.to_type(ScalarType.Float64);
+                var known = real.logical_and(targets.ne(NextElementNetworkConfig.Unknown));
+                var knownF = known.to_type(ScalarType.Float64);
                 nll -= actual.squeeze(-1).masked_fill(real.logical_not(), 0).to_type(ScalarType.Float64).sum().item<double>();
                 positions += real.sum().item<long>();
-                hits += rank.le(k).logical_and(real).sum().item<long>();
-                reciprocal += (rank.reciprocal() * realF).sum().item<double>();
-                gains += (rank.le(k).to_type(ScalarType.Float64) / (rank + 1).log2() * realF).sum().item<double>();
+                hits += rank.le(k).logical_and(known).sum().item<long>();
+                reciprocal += (rank.reciprocal() * knownF).sum().item<double>();
+                gains += (rank.le(k).to_type(ScalarType.Float64) / (rank + 1).log2() * knownF).sum().item<double>();
             }
             return new PositionSums(nll, positions, hits, reciprocal, gains);
         }

@@ -143,7 +143,7 @@ namespace MLNet.Sequence.Trainers
         }
 
         /// <summary>The padded source [B, S], its lengths, and with targets the decoder's input and expected output [B, T + 1].</summary>
-        private (Tensor Source, Tensor Lengths, Tensor? TargetIn, Tensor? TargetOut) Build(IReadOnlyList<Seq2SeqPair> rows, bool withTargets)
+        internal (Tensor Source, Tensor Lengths, Tensor? TargetIn, Tensor? TargetOut) Build(IReadOnlyList<Seq2SeqPair> rows, bool withTargets)
         {
             int b = rows.Count, s = rows.Max(r => r.Length);
             var source = new long[b * s];

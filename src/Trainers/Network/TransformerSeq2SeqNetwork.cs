@@ -21,7 +21,7 @@ namespace MLNet.Sequence.Trainers.Network
         private readonly Linear output;
         private readonly Dropout dropout;
         private readonly double _scale;
-        private Tensor positions;
+        private readonly Tensor positions;
 
         public TransformerSeq2SeqNetwork(Seq2SeqNetworkConfig config) : base("TransformerSeq2SeqNetwork", config)
         {
@@ -48,7 +48,7 @@ namespace MLNet.Sequence.Trainers.Network
             decoderNorm = nn.LayerNorm(d);
             output = nn.Linear(d, config.TargetVocabularySize);
             dropout = nn.Dropout(config.Dropout);
-            positions = Sinusoid(64, d);
+            positions = Sinusoid(256, d);
             RegisterComponents();
         }
 
@@ -65,17 +65,12 @@ namespace MLNet.Sequence.Trainers.Network
             return torch.tensor(table, new long[] { length, model });
         }
 
-        /// <summary>Positions 0 to <paramref name="length"/> − 1 [length, d] (the table grows when a longer sequence comes).</summary>
-        private Tensor Positions(long length, Device device)
-        {
-            if (length > positions.shape[0])
-            {
-                var longer = Sinusoid((int)Math.Max(length, 2 * positions.shape[0]), Config.HiddenSize);
-                positions.Dispose();
-                positions = longer.DetachFromDisposeScope();
-            }
-            return positions.narrow(0, 0, length).to(device);
-        }
+        /// <summary>
+        /// Positions 0 to <paramref name="length"/> − 1 [length, d]: from the stored table, or for a longer sequence from
+        /// a table computed for the call (sinusoids are defined at every position; the stored one never changes).
+        /// </summary>
+        private Tensor Positions(long length, Device device) =>
+            length > positions.shape[0] ? Sinusoid((int)length, Config.HiddenSize).to(device) : positions.narrow(0, 0, length).to(device);
 
         private Tensor Embed(Embedding embedding, Tensor ids) =>
             dropout.call(embedding.call(ids) * _scale + Positions(ids.shape[1], ids.device));

@@ -191,11 +191,26 @@ public sealed class NextElementTests
             engine.Predict(new Context { Sequence = train[i].Text.Take(30).Select(c => c.ToString()).ToArray() });
         Assert.AreEqual(tensors, torch.Tensor.TotalCount, "live tensors after 300 predictions");
 
+        // A context longer than the window reads its latest MaximumContextLength elements, as a training window does.
+        using var windowed = ml.NextElement.Trainers.SequenceGru(new GruNextElementOptions { NumberOfEpochs = 1, HiddenSize = 16, EmbeddingDimension = 8, Seed = 1, MaximumContextLength = 10, NumberOfPredictions = 5 })
+            .Fit(ml.Data.LoadFromEnumerable(train.Take(100).Select(s => new Context { Sequence = s.Text.Select(c => c.ToString()).ToArray() })));
+        var windowedChain = new TransformerChain<ITransformer>(windowed, ml.Transforms.Conversion.MapKeyToValue("Elements", "PredictedLabel").Fit(windowed.Transform(ml.Data.LoadFromEnumerable(new[] { new Context { Sequence = new[] { "a" } } }))));
+        using var windowedEngine = ml.Model.CreatePredictionEngine<Context, Next>(windowedChain);
+        var longContext = train[0].Text.Select(c => c.ToString()).ToArray();
+        Assert.IsGreaterThan(10, longContext.Length);
+        var whole = windowedEngine.Predict(new Context { Sequence = longContext });
+        var latest = windowedEngine.Predict(new Context { Sequence = longContext[^10..] });
+        CollectionAssert.AreEqual(latest.Elements, whole.Elements);
+        CollectionAssert.AreEqual(latest.Score, whole.Score);
+
         Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => ml.NextElement.Trainers.SequenceGru(numberOfPredictions: 0));
         Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => ml.NextElement.Evaluate(gru, prepared, k: 0));
         Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => gru.WithPredictions(0));
         var withEmpty = ml.Data.LoadFromEnumerable(new[] { new Context { Sequence = new[] { "a" } }, new Context() });
         var emptyRow = Assert.ThrowsExactly<InvalidOperationException>(() => ml.NextElement.Trainers.SequenceGru().Fit(withEmpty));
         Assert.Contains("Row 2", emptyRow.Message);
+        var rare = Assert.ThrowsExactly<InvalidOperationException>(() =>
+            ml.NextElement.Trainers.SequenceGru(new GruNextElementOptions { MinimumCount = 5 }).Fit(ml.Data.LoadFromEnumerable(new[] { new Context { Sequence = new[] { "a", "b" } } })));
+        Assert.Contains("MinimumCount", rare.Message);
     }
 }

@@ -147,8 +147,9 @@ public sealed class SequenceToSequenceTests
                 worse += results[4].Scores[i] < results[1].Scores[i] - 1e-4 ? 1 : 0;
                 Assert.IsLessThanOrEqualTo(0f, results[1].Scores[i], "a log-probability");
             }
+        // The greedy path can fall out of a beam of 4, so a rare exception is allowed; a broken beam loses often.
         Assert.IsGreaterThan(results[1].Scores.Length / 2, compared);
-        Assert.AreEqual(0, worse, $"beam outputs less likely than greedy ones of the same length, of {compared}");
+        Assert.IsLessThanOrEqualTo(compared / 100, worse, $"beam outputs less likely than greedy ones of the same length, of {compared}");
     }
 
     [TestMethod]
@@ -183,6 +184,36 @@ public sealed class SequenceToSequenceTests
             });
             Assert.IsNotNull(fitted.TrainingHistory);
         }
+
+        // Sources longer than the Transformer's stored position table (256), with validation data (best-epoch
+        // snapshots) and a save: positions past the table are computed per call and never stored.
+        var longRows = Enumerable.Range(0, 12).Select(i => new Pronunciation
+        {
+            Word = string.Concat(trainWords.Skip(i * 20).Take(60).Select(e => e.Word)),
+            Phonemes = string.Join(' ', trainWords[i].Pronunciations[0]),
+        }).Where(r => r.Word.Length > 256).ToList();
+        Assert.IsGreaterThanOrEqualTo(8, longRows.Count);
+        var longData = ml.Data.LoadFromEnumerable(longRows);
+        var longPrefix = Prepare(ml).Fit(longData);
+        var transformer = ml.SequenceToSequence.Trainers.SequenceTransformer(new TransformerSequenceToSequenceOptions
+        {
+            NumberOfEpochs = 2, ModelDimension = 16, FeedForwardDimension = 32, NumberOfLayers = 1, NumberOfHeads = 2, Seed = 1, BeamWidth = 2,
+            ValidationData = longPrefix.Transform(longData), EarlyStoppingPatience = 1, MaximumOutputLength = 300,
+        });
+        var longModel = new TransformerChain<ITransformer>(longPrefix, transformer.Fit(longPrefix.Transform(longData)));
+        var path = Path.Combine(Path.GetTempPath(), $"s2s-long-{Guid.NewGuid():N}.zip");
+        try
+        {
+            ml.Model.SaveSequenceModel(longModel, longData.Schema, path);
+            var loaded = ml.Model.LoadSequenceModel(path, out _);
+            TestData.AssertSameColumns(longModel.Transform(longData), loaded.Transform(longData), new[] { "PredictedLabel", "Score" });
+            (loaded as IDisposable)?.Dispose();
+        }
+        finally
+        {
+            File.Delete(path);
+            longModel.Dispose();
+        }
     }
 
     [TestMethod]
@@ -212,7 +243,7 @@ public sealed class SequenceToSequenceTests
                     Assert.IsTrue(a.Phones.Length is > 0 and <= 40, $"{word}: {a.Phones.Length} phonemes");
                 }
                 var unknownLetters = before.Predict(new Pronunciation { Word = "çà" });   // letters no training word has: read as unknown
-                Assert.IsNotNull(unknownLetters.Phones);
+                Assert.IsTrue(unknownLetters.Phones.Length > 0 && unknownLetters.Phones.All(p => p.Length > 0), "unknown letters still give phonemes");
                 var empty = Assert.ThrowsExactly<InvalidOperationException>(() => before.Predict(new Pronunciation { Word = "" }));
                 Assert.Contains("Source", empty.Message);
                 Assert.Contains("no token", empty.Message);
