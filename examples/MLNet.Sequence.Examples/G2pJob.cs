@@ -25,6 +25,25 @@ public static class G2pJob
     private static List<Pronunciation> Rows(IEnumerable<CmuDict.Entry> entries) =>
         entries.SelectMany(e => e.Pronunciations.Select(p => new Pronunciation { Word = e.Word, Phonemes = string.Join(' ', p) })).ToList();
 
+    /// <summary>
+    /// -- g2p-sample output.tsv [modulus] [remainder]: writes the words of the protocol with
+    /// FNV-1a(word) % modulus == remainder (default 25 and 3: about one word in 25), one row per pronunciation
+    /// (Word TAB Phonemes, phonemes apart by spaces): the small pairs file the command line's seq2seq config trains on.
+    /// </summary>
+    public static void WriteSample(string[] args)
+    {
+        if (args.Length == 0)
+            throw new ArgumentException("g2p-sample needs the output path, e.g. data/seq2seq/cmudict-sample.tsv.");
+        uint modulus = args.Length > 1 ? uint.Parse(args[1], CultureInfo.InvariantCulture) : 25;
+        uint remainder = args.Length > 2 ? uint.Parse(args[2], CultureInfo.InvariantCulture) : 3;
+        var entries = CmuDict.Load(Data.PathOf("seq2seq/cmudict.dict")).Where(e => CmuDict.Fnv1a(e.Word) % modulus == remainder).ToList();
+        var path = System.IO.Path.GetFullPath(args[0]);
+        var lines = new[] { "Word\tPhonemes" }.Concat(Rows(entries).Select(r => r.Word + "\t" + r.Phonemes));
+        System.IO.File.WriteAllText(path + ".tmp", string.Join("\n", lines) + "\n");
+        System.IO.File.Move(path + ".tmp", path, overwrite: true);
+        Console.WriteLine($"wrote {entries.Count} words ({entries.Sum(e => e.Pronunciations.Count)} pronunciations) to {path}");
+    }
+
     /// <summary>-- g2p [transformer|gru|lstm] [epochs] [training words, or all] [width] [layers] [threads]</summary>
     public static void Run(string[] args)
     {

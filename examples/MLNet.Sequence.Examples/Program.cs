@@ -51,6 +51,8 @@ public static class Program
             NabJob.Run(args.Skip(1).ToArray(), outDir);
         if (only == "recsys")
             RecsysJob.Run(args.Skip(1).ToArray());
+        if (only == "g2p-sample")
+            G2pJob.WriteSample(args.Skip(1).ToArray());
         if (only == "g2p")
             G2pJob.Run(args.Skip(1).ToArray());
         if (only == "nab-sweep")

@@ -145,7 +145,7 @@ internal sealed class InitSettings : CommandSettings
     public string Data { get; set; } = "";
 
     [CommandOption("--task <TASK>")]
-    [Description("binary, multiclass, regression, forecasting, speech (a column of WAV paths and a class), tagging (a CoNLL file) or anomaly (a number column over time).")]
+    [Description("binary, multiclass, regression, forecasting, speech (a column of WAV paths and a class), tagging (a CoNLL file), anomaly (a number column over time), seq2seq (a source and a target text column) or recommendation (user, item and time columns of events).")]
     public string Task { get; set; } = "";
 
     [CommandOption("--config <FILE>")]
@@ -153,9 +153,11 @@ internal sealed class InitSettings : CommandSettings
     public string? Config { get; set; }
 
     [CommandOption("--label <COLUMN>")]
+    [Description("The label column (seq2seq: the target text; recommendation: the user column).")]
     public string? Label { get; set; }
 
     [CommandOption("--input <COLUMN>")]
+    [Description("The sequence column (seq2seq: the source text; recommendation: the item column).")]
     public string? Input { get; set; }
 
     [CommandOption("--time <COLUMN>")]
@@ -179,8 +181,8 @@ internal sealed class InitSettings : CommandSettings
     {
         if (string.IsNullOrEmpty(Data))
             return ValidationResult.Error("--data is required: the CSV or TSV file to infer the config from.");
-        if (Task is not ("binary" or "multiclass" or "regression" or "forecasting" or "speech" or "tagging" or "anomaly"))
-            return ValidationResult.Error($"--task must be binary, multiclass, regression, forecasting, speech, tagging or anomaly; it was '{Task}'.");
+        if (!WorkflowConfig.Tasks.Contains(Task))
+            return ValidationResult.Error($"--task must be {string.Join(", ", WorkflowConfig.Tasks)}; it was '{Task}'.");
         return ValidationResult.Success();
     }
 }
@@ -211,7 +213,8 @@ internal sealed class InitCommand : Command<InitSettings>
         var table = new Table().Title($"inferred columns of {Markup.Escape(Path.GetFileName(settings.Data))}").AddColumn("column").AddColumn("type").AddColumn("role");
         foreach (var c in config.Data.Columns!)
         {
-            string role = c.Name == config.Label || c.Name == config.Anomaly?.LabelColumn ? "label" : c.Name == config.Input ? "input"
+            string role = c.Name == config.Recommendation?.UserColumn ? "user" : c.Name == config.Recommendation?.ItemColumn ? "item" : c.Name == config.Recommendation?.TimeColumn ? "time"
+                : c.Name == config.Label || c.Name == config.Anomaly?.LabelColumn ? "label" : c.Name == config.Input ? "input"
                 : c.Name == config.Anomaly?.ValueColumn ? "value" : c.Name == config.Anomaly?.TimeColumn ? "time" : c.Name == config.Anomaly?.SeriesColumn ? "series"
                 : c.Name == config.Forecasting?.TimeColumn ? "time" : config.Forecasting?.ValueColumns?.Contains(c.Name) == true ? "value" : "";
             table.AddRow(Markup.Escape(c.Name), c.Type, role);
@@ -371,6 +374,10 @@ internal sealed class ExplainCommand : Command<ExplainSettings>
     public override int Execute(CommandContext context, ExplainSettings settings, CancellationToken cancellationToken)
     {
         var config = WorkflowConfig.Load(settings.Config);
+        if (config.TaskKind == WorkflowTask.SequenceToSequence)
+            throw new ConfigException("task", "explain has no attributions for an encoder-decoder yet; 'predict' gives each prediction with its log-probability.");
+        if (config.TaskKind == WorkflowTask.Recommendation)
+            throw new ConfigException("task", "explain has no attributions for a next-item model yet; 'predict' gives each user's recommendations with their probabilities.");
         if (string.IsNullOrEmpty(settings.Input) && config.TaskKind != WorkflowTask.Anomaly)
             throw new DataException("--input", "explain needs --input: the rows to explain (for anomaly detection it is optional).");
         var ml = new Microsoft.ML.MLContext(config.Seed);
@@ -573,6 +580,8 @@ internal static class Runner
                     WorkflowTask.Forecasting => new ForecastWorkflow(config, observer).Run(token),
                     WorkflowTask.Tagging => new TaggingWorkflow(config, observer).Run(token),
                     WorkflowTask.Anomaly => new AnomalyWorkflow(config, observer).Run(token),
+                    WorkflowTask.SequenceToSequence => new Seq2SeqWorkflow(config, observer).Run(token),
+                    WorkflowTask.Recommendation => new RecommendationWorkflow(config, observer).Run(token),
                     _ => new TabularWorkflow(config, observer).Run(token),
                 };
                 observer.Finish();

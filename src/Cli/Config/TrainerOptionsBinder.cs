@@ -42,6 +42,56 @@ internal static class TrainerOptionsBinder
         return options;
     }
 
+    /// <summary>Options the seq2seq workflow sets (its columns, seed, callbacks).</summary>
+    private static readonly HashSet<string> SequenceToSequenceReserved = new(StringComparer.Ordinal)
+    {
+        nameof(SequenceToSequenceOptions.SourceColumnName), nameof(SequenceToSequenceOptions.LabelColumnName),
+        nameof(SequenceToSequenceOptions.PredictedLabelColumnName), nameof(SequenceToSequenceOptions.ScoreColumnName),
+    };
+
+    /// <summary>An encoder-decoder's options from a config's trainer section (lstm, gru or transformer).</summary>
+    public static SequenceToSequenceOptions SequenceToSequence(string family, JsonObject? values, string field)
+    {
+        SequenceToSequenceOptions options = family switch
+        {
+            "lstm" => new LstmSequenceToSequenceOptions(),
+            "gru" => new GruSequenceToSequenceOptions(),
+            "transformer" => new TransformerSequenceToSequenceOptions(),
+            _ => throw new ConfigException("trainer.family", $"must be lstm, gru or transformer for task 'seq2seq'; it was '{family}'."),
+        };
+        if (values != null)
+            foreach (var (name, _) in values)
+                if (SequenceToSequenceReserved.Contains(name))
+                    throw new ConfigException($"{field}.{name}", "is set by the tool (input names the source column, label the target).");
+        Apply(options, values, field);
+        return options;
+    }
+
+    /// <summary>Options the recommendation workflow sets (its column, the recommendation count, leaving seen items out).</summary>
+    private static readonly HashSet<string> NextElementReserved = new(StringComparer.Ordinal)
+    {
+        nameof(NextElementOptions.SequenceColumnName), nameof(NextElementOptions.PredictedLabelColumnName), nameof(NextElementOptions.ScoreColumnName),
+        nameof(NextElementOptions.NumberOfPredictions), nameof(NextElementOptions.ExcludeSeenElements),
+    };
+
+    /// <summary>A next-element model's options from a config's trainer section (lstm, gru or transformer).</summary>
+    public static NextElementOptions NextElement(string family, JsonObject? values, string field)
+    {
+        NextElementOptions options = family switch
+        {
+            "lstm" => new LstmNextElementOptions(),
+            "gru" => new GruNextElementOptions(),
+            "transformer" => new TransformerNextElementOptions(),
+            _ => throw new ConfigException("trainer.family", $"must be lstm, gru or transformer for a next-item model; it was '{family}'."),
+        };
+        if (values != null)
+            foreach (var (name, _) in values)
+                if (NextElementReserved.Contains(name))
+                    throw new ConfigException($"{field}.{name}", "is set by the tool (the recommendation section gives the count; seen items are always left out).");
+        Apply(options, values, field);
+        return options;
+    }
+
     /// <summary>Options the anomaly workflow sets from the config's anomaly section and family.</summary>
     private static readonly HashSet<string> AnomalyReserved = new(StringComparer.Ordinal)
     {

@@ -25,7 +25,7 @@ internal sealed class WorkflowConfig
 
     public int Version { get; set; }
 
-    /// <summary>binary, multiclass, regression, forecasting or tagging.</summary>
+    /// <summary>binary, multiclass, regression, forecasting, tagging, speech, anomaly, seq2seq or recommendation.</summary>
     public string Task { get; set; } = "";
 
     public DataConfig Data { get; set; } = new();
@@ -47,6 +47,13 @@ internal sealed class WorkflowConfig
 
     /// <summary>Task anomaly: the value, time, series and label columns, and labelled anomaly windows.</summary>
     public AnomalyConfig? Anomaly { get; set; }
+
+    /// <summary>Task seq2seq: how the source (input) and target (label) texts split into tokens.</summary>
+    [JsonPropertyName("seq2seq")]
+    public Seq2SeqConfig? Seq2Seq { get; set; }
+
+    /// <summary>Task recommendation: the user, item and time columns of the events, and how many items to recommend.</summary>
+    public RecommendationConfig? Recommendation { get; set; }
 
     public TrainerConfig? Trainer { get; set; }
 
@@ -71,6 +78,8 @@ internal sealed class WorkflowConfig
         "regression" => WorkflowTask.Regression,
         "tagging" => WorkflowTask.Tagging,
         "anomaly" => WorkflowTask.Anomaly,
+        "seq2seq" => WorkflowTask.SequenceToSequence,
+        "recommendation" => WorkflowTask.Recommendation,
         _ => WorkflowTask.Forecasting,
     };
 
@@ -149,7 +158,7 @@ internal sealed class WorkflowConfig
         return $"not the expected JSON type ({message.Replace("MLNet.Sequence.Cli.Config.", "", StringComparison.Ordinal)}).";
     }
 
-    private static readonly string[] Tasks = { "binary", "multiclass", "regression", "forecasting", "tagging", "speech", "anomaly" };
+    internal static readonly string[] Tasks = { "binary", "multiclass", "regression", "forecasting", "tagging", "speech", "anomaly", "seq2seq", "recommendation" };
 
     /// <summary>Checks every field; the first problem found is thrown with the field's path.</summary>
     public void Validate()
@@ -159,6 +168,18 @@ internal sealed class WorkflowConfig
         if (!Tasks.Contains(Task))
             throw new ConfigException("task", $"must be one of {string.Join(", ", Tasks)}; it was '{Task}'.");
         Data.Validate(this);
+        if (TaskKind == WorkflowTask.SequenceToSequence)
+        {
+            ValidateSeq2Seq();
+            return;
+        }
+        Require(Seq2Seq == null, "seq2seq", $"only applies to task 'seq2seq'; this task is '{Task}'.");
+        if (TaskKind == WorkflowTask.Recommendation)
+        {
+            ValidateRecommendation();
+            return;
+        }
+        Require(Recommendation == null, "recommendation", $"only applies to task 'recommendation'; this task is '{Task}'.");
         if (TaskKind == WorkflowTask.Tagging)
         {
             ValidateTagging();
@@ -269,6 +290,48 @@ internal sealed class WorkflowConfig
         Require(!string.IsNullOrWhiteSpace(Output), "output", "must name a folder.");
     }
 
+    /// <summary>
+    /// Sequence to sequence: delimited pairs (input: the source text column, label: the target text column), the seq2seq
+    /// section, one lstm, gru or transformer encoder-decoder (no sweep yet), a test fraction or data.testPath.
+    /// </summary>
+    private void ValidateSeq2Seq()
+    {
+        foreach (var (value, field) in new (object?, string)[] { (Preprocessing, "preprocessing"), (Forecasting, "forecasting"), (Tagging, "tagging"), (Audio, "audio"), (Anomaly, "anomaly"), (Recommendation, "recommendation") })
+            Require(value == null, field, "does not apply to task 'seq2seq' (the 'seq2seq' section says how the source and target texts split into tokens).");
+        Require(Sweep == null, "sweep", "task 'seq2seq' trains one encoder-decoder (no sweep yet): give a 'trainer' section.");
+        string Known() => string.Join(", ", Data.Columns!.Select(c => c.Name));
+        foreach (var (name, field, role) in new[] { (Input, "input", "the source text (e.g. a word)"), (Label, "label", "the target text (e.g. its phonemes apart by spaces)") })
+        {
+            Require(!string.IsNullOrWhiteSpace(name), field, $"required for task 'seq2seq': the column holding {role} (one of {Known()}).");
+            var column = Data.Columns!.FirstOrDefault(c => c.Name == name);
+            Require(column != null, field, $"'{name}' is not a column of data.columns ({Known()}).");
+            Require(column!.Type == "text", field, $"column '{name}' must have type 'text' ({role}); it is '{column.Type}'.");
+        }
+        Require(Input != Label, "input", "must differ from 'label'.");
+        (Seq2Seq ??= new Seq2SeqConfig()).Validate();
+        (Trainer ??= new TrainerConfig { Family = "gru" }).Validate(WorkflowTask.SequenceToSequence);
+        (Split ??= new SplitConfig()).Validate(this);
+        Require(Split.ValidationFraction == null && Split.CrossValidationFolds == null,
+            Split.ValidationFraction != null ? "split.validationFraction" : "split.crossValidationFolds", "does not apply to task 'seq2seq' yet; use split.testFraction or data.testPath.");
+        Require(!string.IsNullOrWhiteSpace(Output), "output", "must name a folder.");
+    }
+
+    /// <summary>
+    /// Recommendation: delimited events, the recommendation section naming the user, item and time columns, one lstm,
+    /// gru or transformer next-item model (no sweep yet). The split is the protocol's (leave-last-out), not configurable.
+    /// </summary>
+    private void ValidateRecommendation()
+    {
+        foreach (var (value, field) in new (object?, string)[] { (Label, "label"), (Input, "input"), (Preprocessing, "preprocessing"), (Forecasting, "forecasting"), (Tagging, "tagging"), (Audio, "audio"), (Anomaly, "anomaly"), (Split, "split") })
+            Require(value == null, field, "does not apply to task 'recommendation' (the 'recommendation' section names the columns; each user's last item is the test target, leave-last-out).");
+        Require(Sweep == null, "sweep", "task 'recommendation' trains one next-item model (no sweep yet): give a 'trainer' section.");
+        if (Recommendation == null)
+            throw new ConfigException("recommendation", "a recommendation config needs a 'recommendation' section (userColumn, itemColumn, timeColumn).");
+        Recommendation.Validate(this);
+        (Trainer ??= new TrainerConfig { Family = "gru" }).Validate(WorkflowTask.Recommendation);
+        Require(!string.IsNullOrWhiteSpace(Output), "output", "must name a folder.");
+    }
+
     internal static void Require(bool condition, string field, string message)
     {
         if (!condition)
@@ -285,6 +348,8 @@ internal enum WorkflowTask
     Forecasting,
     Tagging,
     Anomaly,
+    SequenceToSequence,
+    Recommendation,
 }
 
 /// <summary>The data file(s) and their columns.</summary>
@@ -537,6 +602,59 @@ internal sealed class TaggingConfig
     }
 }
 
+/// <summary>Task seq2seq: how the source and target texts become token sequences.</summary>
+internal sealed class Seq2SeqConfig
+{
+    /// <summary>characters (default: every character a token, e.g. a word's letters) or words (split at spaces, case kept).</summary>
+    public string SourceTokens { get; set; } = "characters";
+
+    /// <summary>words (default: split at spaces, case kept, e.g. "K AE T") or characters.</summary>
+    public string TargetTokens { get; set; } = "words";
+
+    internal void Validate()
+    {
+        WorkflowConfig.Require(SourceTokens is "characters" or "words", "seq2seq.sourceTokens", $"must be characters or words; it was '{SourceTokens}'.");
+        WorkflowConfig.Require(TargetTokens is "characters" or "words", "seq2seq.targetTokens", $"must be characters or words; it was '{TargetTokens}'.");
+    }
+}
+
+/// <summary>Task recommendation: which columns hold the events' user, item and time.</summary>
+internal sealed class RecommendationConfig
+{
+    /// <summary>The column naming the user (any type).</summary>
+    public string UserColumn { get; set; } = "";
+
+    /// <summary>The column naming the item (text or number; its text is the item's id).</summary>
+    public string ItemColumn { get; set; } = "";
+
+    /// <summary>The column ordering each user's events (number or date); equal times are ordered by item id.</summary>
+    public string TimeColumn { get; set; } = "";
+
+    /// <summary>Items recommended per user, and the k of hit rate@k and NDCG@k. Default 10.</summary>
+    public int NumberOfRecommendations { get; set; } = 10;
+
+    /// <summary>Train on each user's latest this many events (shorter epochs); null (default) for whole histories.</summary>
+    public int? MaximumTrainingHistory { get; set; }
+
+    internal void Validate(WorkflowConfig config)
+    {
+        var columns = config.Data.Columns!;
+        string Known() => string.Join(", ", columns.Select(c => c.Name));
+        foreach (var (name, field) in new[] { (UserColumn, "recommendation.userColumn"), (ItemColumn, "recommendation.itemColumn"), (TimeColumn, "recommendation.timeColumn") })
+        {
+            WorkflowConfig.Require(!string.IsNullOrWhiteSpace(name), field, $"required (one of {Known()}).");
+            WorkflowConfig.Require(columns.Any(c => c.Name == name), field, $"'{name}' is not a column of data.columns ({Known()}).");
+        }
+        WorkflowConfig.Require(new[] { UserColumn, ItemColumn, TimeColumn }.Distinct().Count() == 3, "recommendation", "userColumn, itemColumn and timeColumn must be three different columns.");
+        var itemType = columns.First(c => c.Name == ItemColumn).Type;
+        WorkflowConfig.Require(itemType is "text" or "number", "recommendation.itemColumn", $"column '{ItemColumn}' must have type text or number (an item id); it is '{itemType}'.");
+        var timeType = columns.First(c => c.Name == TimeColumn).Type;
+        WorkflowConfig.Require(timeType is "number" or "date", "recommendation.timeColumn", $"column '{TimeColumn}' must have type number or date; it is '{timeType}'.");
+        WorkflowConfig.Require(NumberOfRecommendations >= 1, "recommendation.numberOfRecommendations", $"must be at least 1; it was {NumberOfRecommendations}.");
+        WorkflowConfig.Require(MaximumTrainingHistory is null or >= 2, "recommendation.maximumTrainingHistory", $"must be at least 2, or null for whole histories; it was {MaximumTrainingHistory}.");
+    }
+}
+
 /// <summary>Task speech: recordings to frames (LoadAudio, ExtractAudioFeatures, PadSequences with a mask).</summary>
 internal sealed class AudioConfig
 {
@@ -575,6 +693,9 @@ internal sealed class TrainerConfig
 
     internal static readonly string[] Families = { "lstm", "gru", "transformer", "cnn" };
 
+    /// <summary>Tasks seq2seq and recommendation: the recurrent and Transformer families (no CNN).</summary>
+    internal static readonly string[] SequenceToSequenceFamilies = { "lstm", "gru", "transformer" };
+
     /// <summary>Task anomaly: the detection methods.</summary>
     internal static readonly string[] AnomalyMethods = { "forecastResidual", "reconstruction", "windowedGaussian" };
 
@@ -583,6 +704,7 @@ internal sealed class TrainerConfig
     {
         WorkflowTask.Forecasting => Families.Append("nbeats").Append("deepar").ToArray(),
         WorkflowTask.Anomaly => AnomalyMethods,
+        WorkflowTask.SequenceToSequence or WorkflowTask.Recommendation => SequenceToSequenceFamilies,
         _ => Families,
     };
 
@@ -600,6 +722,10 @@ internal sealed class TrainerConfig
             TrainerOptionsBinder.Tagger(Family, Options, "trainer.options");
         else if (task == WorkflowTask.Anomaly)
             TrainerOptionsBinder.Anomaly(Family, Options, "trainer.options");
+        else if (task == WorkflowTask.SequenceToSequence)
+            TrainerOptionsBinder.SequenceToSequence(Family, Options, "trainer.options");
+        else if (task == WorkflowTask.Recommendation)
+            TrainerOptionsBinder.NextElement(Family, Options, "trainer.options");
         else if (Family == "deepar")
             TrainerOptionsBinder.DeepAr(Options, "trainer.options");   // binds once to report bad options now
         else

@@ -98,6 +98,8 @@ internal sealed class Job : IRunObserver
                 WorkflowTask.Forecasting => new ForecastWorkflow(Config, this).Run(_cancel.Token),
                 WorkflowTask.Tagging => new TaggingWorkflow(Config, this).Run(_cancel.Token),
                 WorkflowTask.Anomaly => new AnomalyWorkflow(Config, this).Run(_cancel.Token),
+                WorkflowTask.SequenceToSequence => new Seq2SeqWorkflow(Config, this).Run(_cancel.Token),
+                WorkflowTask.Recommendation => new RecommendationWorkflow(Config, this).Run(_cancel.Token),
                 _ => new TabularWorkflow(Config, this).Run(_cancel.Token),
             };
             lock (_gate)

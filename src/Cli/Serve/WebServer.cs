@@ -64,8 +64,8 @@ internal static class WebServer
         {
             var path = ResolveData(workspace, dataFolder, body["path"]?.GetValue<string>());
             var task = body["task"]?.GetValue<string>() ?? "";
-            if (task is not ("binary" or "multiclass" or "regression" or "forecasting" or "speech" or "tagging" or "anomaly"))
-                throw new ConfigException("task", $"must be binary, multiclass, regression, forecasting, speech, tagging or anomaly; it was '{task}'.");
+            if (!WorkflowConfig.Tasks.Contains(task))
+                throw new ConfigException("task", $"must be {string.Join(", ", WorkflowConfig.Tasks)}; it was '{task}'.");
             var config = ConfigInference.Infer(new ConfigInference.Request
             {
                 DataPath = path, Task = task, ConfigPath = Path.Combine(workspace, Path.GetFileNameWithoutExtension(path) + ".json"),
@@ -144,6 +144,10 @@ internal static class WebServer
             var text = body["text"]?.GetValue<string>() ?? throw new DataException("text", "missing: the input to predict.");
             if (config.TaskKind == WorkflowTask.Tagging)
                 return Results.Json(Tag(config, loaded, text));
+            if (config.TaskKind == WorkflowTask.SequenceToSequence)
+                return Results.Json(Transduce(config, loaded, text));
+            if (config.TaskKind == WorkflowTask.Recommendation)
+                return Results.Json(Recommend(config, loaded, text));
             if (config.IsSpeech)
                 text = Recording(config, text);
             var header1 = config.Data.Columns!.Select(c => c.Name).ToArray();
@@ -223,6 +227,35 @@ internal static class WebServer
                 }).ToArray()),
             }).ToArray()),
         };
+    }
+
+    /// <summary>Recommendation: a history (item ids apart by spaces or commas, oldest first) in, the recommended items and their probabilities out.</summary>
+    private static JsonObject Recommend(WorkflowConfig config, ITransformer model, string text)
+    {
+        var history = text.Split(new[] { ' ', ',', '\t', ';' }, StringSplitOptions.RemoveEmptyEntries);
+        if (history.Length == 0)
+            throw new DataException("text", "give a history: item ids apart by spaces or commas, oldest first.");
+        var (items, probabilities) = new RecommendationWorkflow(config, SilentObserver.Instance).Recommend(model, new[] { history })[0];
+        return new JsonObject
+        {
+            ["recommendations"] = new JsonArray(items.Select((item, i) => (JsonNode?)new JsonObject
+            {
+                ["item"] = item, ["probability"] = Math.Round(probabilities[i], 5),
+            }).ToArray()),
+        };
+    }
+
+    /// <summary>Seq2seq: the source's predicted target and its log-probability.</summary>
+    private static JsonObject Transduce(WorkflowConfig config, ITransformer model, string text)
+    {
+        if (string.IsNullOrWhiteSpace(text))
+            throw new DataException("text", "give a source text (e.g. a word).");
+        var header = config.Data.Columns!.Select(c => c.Name).ToArray();
+        var file = DelimitedFile.FromRows("form", header, new List<string[]> { header.Select(c => c == config.Input ? text.Trim() : "").ToArray() });
+        var result = new JsonObject();
+        foreach (var (name, values) in new Seq2SeqWorkflow(config, SilentObserver.Instance).Score(model, file))
+            result[name] = values[0];
+        return result;
     }
 
     /// <summary>

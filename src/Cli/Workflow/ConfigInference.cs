@@ -71,6 +71,10 @@ internal static class ConfigInference
             InferSpeech(config, file, r);
         else if (r.Task == "anomaly")
             InferAnomaly(config, r);
+        else if (r.Task == "seq2seq")
+            InferSeq2Seq(config, file, r);
+        else if (r.Task == "recommendation")
+            InferRecommendation(config, r);
         else
             InferTabular(config, file, r);
         config.Validate();
@@ -146,6 +150,54 @@ internal static class ConfigInference
 
     private static string? Named(IEnumerable<ColumnConfig> columns, params string[] names) =>
         columns.FirstOrDefault(c => names.Contains(c.Name.ToLowerInvariant()))?.Name;
+
+    /// <summary>
+    /// Seq2seq: the first two text columns are source (input) and target (label) unless named; each splits into words
+    /// when most of its values hold a space, else into characters; a GRU encoder-decoder, a tenth of the sources held out.
+    /// </summary>
+    private static void InferSeq2Seq(WorkflowConfig config, DelimitedFile file, Request r)
+    {
+        var columns = config.Data.Columns!;
+        if (r.TimeColumn != null || r.ValueColumns != null || r.Horizon != null)
+            throw new ConfigException("--task", "seq2seq reads a source and a target text column (--input, --label); --time, --value and --horizon do not apply.");
+        foreach (var c in columns.Where(c => c.Name == r.Input || c.Name == r.Label))
+            c.Type = "text";
+        var text = columns.Where(c => c.Type == "text").Select(c => c.Name).ToList();
+        config.Input = r.Input ?? text.FirstOrDefault(n => n != r.Label)
+            ?? throw new ConfigException("input", $"found no text column to read as the source; pass --input (columns: {string.Join(", ", columns.Select(c => c.Name))}).");
+        config.Label = r.Label ?? text.FirstOrDefault(n => n != config.Input)
+            ?? throw new ConfigException("label", $"found no second text column to learn as the target; pass --label (columns: {string.Join(", ", columns.Select(c => c.Name))}).");
+        string Tokens(string column)
+        {
+            int index = file.IndexOf(column, "--data");
+            return file.Rows.Count(row => row[index].Trim().Contains(' ')) * 2 > file.Rows.Count ? "words" : "characters";
+        }
+        config.Seq2Seq = new Seq2SeqConfig { SourceTokens = Tokens(config.Input), TargetTokens = Tokens(config.Label) };
+        config.Trainer = new TrainerConfig { Family = "gru", Options = new JsonObject { ["NumberOfEpochs"] = 10 } };
+        config.Split = new SplitConfig { TestFraction = 0.1 };
+    }
+
+    /// <summary>
+    /// Recommendation: the user column is --label's or the one named like a user, the item column --input's or the one
+    /// named like an item, the time column --time's or the first date (or time-named number) column; a GRU next-item model.
+    /// </summary>
+    private static void InferRecommendation(WorkflowConfig config, Request r)
+    {
+        var columns = config.Data.Columns!;
+        string Columns() => string.Join(", ", columns.Select(c => c.Name));
+        string? Like(params string[] words) => columns.FirstOrDefault(c => words.Any(w => c.Name.Contains(w, StringComparison.OrdinalIgnoreCase)))?.Name;
+        var user = r.Label ?? Like("user", "customer", "session", "visitor")
+            ?? throw new ConfigException("label", $"could not tell which column names the user; pass --label USER_COLUMN (columns: {Columns()}).");
+        var item = r.Input ?? Like("item", "movie", "product", "song", "track", "page", "event")
+            ?? throw new ConfigException("input", $"could not tell which column names the item; pass --input ITEM_COLUMN (columns: {Columns()}).");
+        var time = r.TimeColumn ?? columns.FirstOrDefault(c => c.Type == "date")?.Name ?? Like("time", "date", "when")
+            ?? throw new ConfigException("time", $"could not tell which column orders the events; pass --time (columns: {Columns()}).");
+        // Ids are names, not quantities: a numeric user or item column is text to the model.
+        foreach (var c in columns.Where(c => c.Name == user || c.Name == item))
+            c.Type = "text";
+        config.Recommendation = new RecommendationConfig { UserColumn = user, ItemColumn = item, TimeColumn = time };
+        config.Trainer = new TrainerConfig { Family = "gru", Options = new JsonObject { ["NumberOfEpochs"] = 20 } };
+    }
 
     private static void InferTabular(WorkflowConfig config, DelimitedFile file, Request r)
     {

@@ -43,6 +43,16 @@ internal static class SavedModel
             report.Rows.Add(new AnomalyWorkflow(config, SilentObserver.Instance).Evaluate((ITransformer)model!, dataPath));
             return report;
         }
+        if (config.TaskKind == WorkflowTask.SequenceToSequence)
+        {
+            report.Rows.Add(new Seq2SeqWorkflow(config, SilentObserver.Instance).Evaluate((ITransformer)model!, dataPath));
+            return report;
+        }
+        if (config.TaskKind == WorkflowTask.Recommendation)
+        {
+            report.Rows.Add(new RecommendationWorkflow(config, SilentObserver.Instance).Evaluate((ITransformer)model!, dataPath));
+            return report;
+        }
         var workflow = new TabularWorkflow(config, SilentObserver.Instance);
         IDataView test;
         if (dataPath != null)
@@ -70,6 +80,8 @@ internal static class SavedModel
             WorkflowTask.Forecasting => PredictForecast(config, Forecaster(transformer), inputPath, outputPath, horizon),
             WorkflowTask.Tagging => new TaggingWorkflow(config, SilentObserver.Instance).Predict(transformer, inputPath, outputPath),
             WorkflowTask.Anomaly => new AnomalyWorkflow(config, SilentObserver.Instance).Predict(transformer, inputPath, outputPath),
+            WorkflowTask.SequenceToSequence => new Seq2SeqWorkflow(config, SilentObserver.Instance).Predict(transformer, inputPath, outputPath),
+            WorkflowTask.Recommendation => new RecommendationWorkflow(config, SilentObserver.Instance).Predict(transformer, inputPath, outputPath),
             _ => PredictRows(ml, config, transformer, inputPath, outputPath),
         };
     }
@@ -170,14 +182,18 @@ internal static class SavedModel
     {
         var columns = config.Data.Columns!;
         var file = DelimitedFile.Read(Path.GetFullPath(inputPath), config.Data.SeparatorChar, config.Data.HasHeader, columns.Select(c => c.Name).ToList(), "--input");
-        var extra = Score(ml, config, model, file, "--input");
-        char sep = config.Data.SeparatorChar;
+        WriteRows(file, Score(ml, config, model, file, "--input"), config.Data.SeparatorChar, outputPath);
+        return file.Rows.Count;
+    }
+
+    /// <summary>Writes the file's rows with the prediction columns after them (atomically), separated as the input.</summary>
+    internal static void WriteRows(DelimitedFile file, List<(string Name, string[] Values)> extra, char sep, string outputPath)
+    {
         var text = new StringBuilder();
         text.AppendJoin(sep, file.Header.Concat(extra.Select(e => e.Name)).Select(v => Quote(v, sep))).Append('\n');
         for (int r = 0; r < file.Rows.Count; r++)
             text.AppendJoin(sep, file.Rows[r].Concat(extra.Select(e => e.Values[r])).Select(v => Quote(v, sep))).Append('\n');
         WriteAtomically(outputPath, text.ToString());
-        return file.Rows.Count;
     }
 
     /// <summary>The prediction columns (name, one value per row) of a saved classifier or regressor on rows of the config's columns.</summary>
@@ -258,7 +274,7 @@ internal static class SavedModel
 
     private static string F(float v) => v.ToString("R", CultureInfo.InvariantCulture);
 
-    private static string Quote(string v, char sep) =>
+    internal static string Quote(string v, char sep) =>
         v.IndexOfAny(new[] { sep, '"', '\n' }) >= 0 && sep != '\t' ? "\"" + v.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"" : v;
 
     internal static void WriteAtomically(string path, string text)

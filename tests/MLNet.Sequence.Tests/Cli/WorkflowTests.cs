@@ -35,7 +35,7 @@ public sealed class WorkflowTests
         public void Trial(SequenceTrialResult trial) { }
     }
 
-    private string Dotnet(string folder, string arguments, int minutes)
+    internal static string Dotnet(string folder, string arguments, int minutes)
     {
         var start = new ProcessStartInfo("dotnet", arguments)
         {
