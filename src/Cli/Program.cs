@@ -119,7 +119,7 @@ internal static class Program
             table.AddColumn(new TableColumn(m).RightAligned());
         foreach (var row in report.Rows)
             table.AddRow(new[] { Markup.Escape(row.Name) }.Concat(metrics.Select(m =>
-                row.Metrics.Any(x => x.Key == m) ? row[m].ToString("F4", CultureInfo.InvariantCulture) : "")).ToArray());
+                row.Metrics.Any(x => x.Key == m) ? row[m].ToString(m == "examples" ? "F0" : "F4", CultureInfo.InvariantCulture) : "")).ToArray());
         AnsiConsole.Write(table);
         if (report.Leaderboard != null)
             AnsiConsole.WriteLine(report.Leaderboard);
@@ -145,7 +145,7 @@ internal sealed class InitSettings : CommandSettings
     public string Data { get; set; } = "";
 
     [CommandOption("--task <TASK>")]
-    [Description("binary, multiclass, regression, forecasting, speech (a column of WAV paths and a class), tagging (a CoNLL file), anomaly (a number column over time), seq2seq (a source and a target text column) or recommendation (user, item and time columns of events).")]
+    [Description("binary, multiclass, regression, forecasting, speech (a column of WAV paths and a class), tagging (a CoNLL file), anomaly (a number column over time), seq2seq (a source and a target text column), recommendation (user, item and time columns of events) or generation (a text column).")]
     public string Task { get; set; } = "";
 
     [CommandOption("--config <FILE>")]
@@ -378,6 +378,8 @@ internal sealed class ExplainCommand : Command<ExplainSettings>
             throw new ConfigException("task", "explain has no attributions for an encoder-decoder yet; 'predict' gives each prediction with its log-probability.");
         if (config.TaskKind == WorkflowTask.Recommendation)
             throw new ConfigException("task", "explain has no attributions for a next-item model yet; 'predict' gives each user's recommendations with their probabilities.");
+        if (config.TaskKind == WorkflowTask.Generation)
+            throw new ConfigException("task", "explain has no attributions for a language model yet; 'predict' continues each row's text.");
         if (string.IsNullOrEmpty(settings.Input) && config.TaskKind != WorkflowTask.Anomaly)
             throw new DataException("--input", "explain needs --input: the rows to explain (for anomaly detection it is optional).");
         var ml = new Microsoft.ML.MLContext(config.Seed);
@@ -582,6 +584,7 @@ internal static class Runner
                     WorkflowTask.Anomaly => new AnomalyWorkflow(config, observer).Run(token),
                     WorkflowTask.SequenceToSequence => new Seq2SeqWorkflow(config, observer).Run(token),
                     WorkflowTask.Recommendation => new RecommendationWorkflow(config, observer).Run(token),
+                    WorkflowTask.Generation => new GenerationWorkflow(config, observer).Run(token),
                     _ => new TabularWorkflow(config, observer).Run(token),
                 };
                 observer.Finish();

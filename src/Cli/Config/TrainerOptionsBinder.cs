@@ -67,7 +67,7 @@ internal static class TrainerOptionsBinder
         return options;
     }
 
-    /// <summary>Options the recommendation workflow sets (its column, the recommendation count, leaving seen items out).</summary>
+    /// <summary>Options the recommendation and generation workflows set (their column, the recommendation count, leaving seen items out).</summary>
     private static readonly HashSet<string> NextElementReserved = new(StringComparer.Ordinal)
     {
         nameof(NextElementOptions.SequenceColumnName), nameof(NextElementOptions.PredictedLabelColumnName), nameof(NextElementOptions.ScoreColumnName),
@@ -87,7 +87,7 @@ internal static class TrainerOptionsBinder
         if (values != null)
             foreach (var (name, _) in values)
                 if (NextElementReserved.Contains(name))
-                    throw new ConfigException($"{field}.{name}", "is set by the tool (the recommendation section gives the count; seen items are always left out).");
+                    throw new ConfigException($"{field}.{name}", "is set by the tool (its column; for recommendation the count is recommendation.numberOfRecommendations and seen items are always left out).");
         Apply(options, values, field);
         return options;
     }

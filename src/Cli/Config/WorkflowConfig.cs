@@ -25,7 +25,7 @@ internal sealed class WorkflowConfig
 
     public int Version { get; set; }
 
-    /// <summary>binary, multiclass, regression, forecasting, tagging, speech, anomaly, seq2seq or recommendation.</summary>
+    /// <summary>binary, multiclass, regression, forecasting, tagging, speech, anomaly, seq2seq, recommendation or generation.</summary>
     public string Task { get; set; } = "";
 
     public DataConfig Data { get; set; } = new();
@@ -55,6 +55,9 @@ internal sealed class WorkflowConfig
     /// <summary>Task recommendation: the user, item and time columns of the events, and how many items to recommend.</summary>
     public RecommendationConfig? Recommendation { get; set; }
 
+    /// <summary>Task generation: how the input text splits into tokens, and how prompts are continued.</summary>
+    public GenerationConfig? Generation { get; set; }
+
     public TrainerConfig? Trainer { get; set; }
 
     public SweepConfig? Sweep { get; set; }
@@ -80,6 +83,7 @@ internal sealed class WorkflowConfig
         "anomaly" => WorkflowTask.Anomaly,
         "seq2seq" => WorkflowTask.SequenceToSequence,
         "recommendation" => WorkflowTask.Recommendation,
+        "generation" => WorkflowTask.Generation,
         _ => WorkflowTask.Forecasting,
     };
 
@@ -158,7 +162,7 @@ internal sealed class WorkflowConfig
         return $"not the expected JSON type ({message.Replace("MLNet.Sequence.Cli.Config.", "", StringComparison.Ordinal)}).";
     }
 
-    internal static readonly string[] Tasks = { "binary", "multiclass", "regression", "forecasting", "tagging", "speech", "anomaly", "seq2seq", "recommendation" };
+    internal static readonly string[] Tasks = { "binary", "multiclass", "regression", "forecasting", "tagging", "speech", "anomaly", "seq2seq", "recommendation", "generation" };
 
     /// <summary>Checks every field; the first problem found is thrown with the field's path.</summary>
     public void Validate()
@@ -180,6 +184,12 @@ internal sealed class WorkflowConfig
             return;
         }
         Require(Recommendation == null, "recommendation", $"only applies to task 'recommendation'; this task is '{Task}'.");
+        if (TaskKind == WorkflowTask.Generation)
+        {
+            ValidateGeneration();
+            return;
+        }
+        Require(Generation == null, "generation", $"only applies to task 'generation'; this task is '{Task}'.");
         if (TaskKind == WorkflowTask.Tagging)
         {
             ValidateTagging();
@@ -296,7 +306,7 @@ internal sealed class WorkflowConfig
     /// </summary>
     private void ValidateSeq2Seq()
     {
-        foreach (var (value, field) in new (object?, string)[] { (Preprocessing, "preprocessing"), (Forecasting, "forecasting"), (Tagging, "tagging"), (Audio, "audio"), (Anomaly, "anomaly"), (Recommendation, "recommendation") })
+        foreach (var (value, field) in new (object?, string)[] { (Preprocessing, "preprocessing"), (Forecasting, "forecasting"), (Tagging, "tagging"), (Audio, "audio"), (Anomaly, "anomaly"), (Recommendation, "recommendation"), (Generation, "generation") })
             Require(value == null, field, "does not apply to task 'seq2seq' (the 'seq2seq' section says how the source and target texts split into tokens).");
         Require(Sweep == null, "sweep", "task 'seq2seq' trains one encoder-decoder (no sweep yet): give a 'trainer' section.");
         string Known() => string.Join(", ", Data.Columns!.Select(c => c.Name));
@@ -322,13 +332,35 @@ internal sealed class WorkflowConfig
     /// </summary>
     private void ValidateRecommendation()
     {
-        foreach (var (value, field) in new (object?, string)[] { (Label, "label"), (Input, "input"), (Preprocessing, "preprocessing"), (Forecasting, "forecasting"), (Tagging, "tagging"), (Audio, "audio"), (Anomaly, "anomaly"), (Split, "split") })
+        foreach (var (value, field) in new (object?, string)[] { (Label, "label"), (Input, "input"), (Preprocessing, "preprocessing"), (Forecasting, "forecasting"), (Tagging, "tagging"), (Audio, "audio"), (Anomaly, "anomaly"), (Generation, "generation"), (Split, "split") })
             Require(value == null, field, "does not apply to task 'recommendation' (the 'recommendation' section names the columns; each user's last item is the test target, leave-last-out).");
         Require(Sweep == null, "sweep", "task 'recommendation' trains one next-item model (no sweep yet): give a 'trainer' section.");
         if (Recommendation == null)
             throw new ConfigException("recommendation", "a recommendation config needs a 'recommendation' section (userColumn, itemColumn, timeColumn).");
         Recommendation.Validate(this);
         (Trainer ??= new TrainerConfig { Family = "gru" }).Validate(WorkflowTask.Recommendation);
+        Require(!string.IsNullOrWhiteSpace(Output), "output", "must name a folder.");
+    }
+
+    /// <summary>
+    /// Generation: delimited texts (input: the text column), the generation section, one lstm, gru or transformer
+    /// language model (no sweep yet), a test fraction or data.testPath.
+    /// </summary>
+    private void ValidateGeneration()
+    {
+        foreach (var (value, field) in new (object?, string)[] { (Label, "label"), (Preprocessing, "preprocessing"), (Forecasting, "forecasting"), (Tagging, "tagging"), (Audio, "audio"), (Anomaly, "anomaly") })
+            Require(value == null, field, "does not apply to task 'generation' (the model learns the input column's text; the 'generation' section says how it splits into tokens).");
+        Require(Sweep == null, "sweep", "task 'generation' trains one language model (no sweep yet): give a 'trainer' section.");
+        string Known() => string.Join(", ", Data.Columns!.Select(c => c.Name));
+        Require(!string.IsNullOrWhiteSpace(Input), "input", $"required for task 'generation': the text column to learn (one of {Known()}).");
+        var column = Data.Columns!.FirstOrDefault(c => c.Name == Input);
+        Require(column != null, "input", $"'{Input}' is not a column of data.columns ({Known()}).");
+        Require(column!.Type == "text", "input", $"column '{Input}' must have type 'text'; it is '{column.Type}'.");
+        (Generation ??= new GenerationConfig()).Validate();
+        (Trainer ??= new TrainerConfig { Family = "gru" }).Validate(WorkflowTask.Generation);
+        (Split ??= new SplitConfig()).Validate(this);
+        Require(Split.ValidationFraction == null && Split.CrossValidationFolds == null,
+            Split.ValidationFraction != null ? "split.validationFraction" : "split.crossValidationFolds", "does not apply to task 'generation' yet; use split.testFraction or data.testPath.");
         Require(!string.IsNullOrWhiteSpace(Output), "output", "must name a folder.");
     }
 
@@ -350,6 +382,7 @@ internal enum WorkflowTask
     Anomaly,
     SequenceToSequence,
     Recommendation,
+    Generation,
 }
 
 /// <summary>The data file(s) and their columns.</summary>
@@ -655,6 +688,44 @@ internal sealed class RecommendationConfig
     }
 }
 
+/// <summary>Task generation: the tokens of the text, the prompts train continues, and the sampling settings.</summary>
+internal sealed class GenerationConfig
+{
+    /// <summary>characters (default: every character a token) or words (split at spaces, case kept).</summary>
+    public string Tokens { get; set; } = "characters";
+
+    /// <summary>Texts that train continues after training (written to samples.txt); none by default.</summary>
+    public List<string>? Prompts { get; set; }
+
+    /// <summary>The most tokens generated per prompt. Default 100.</summary>
+    public int MaximumLength { get; set; } = 100;
+
+    /// <summary>Sampling temperature: 0 is greedy, below 1 sharper, above 1 flatter. Default 1.</summary>
+    public double Temperature { get; set; } = 1.0;
+
+    /// <summary>Sample among the k likeliest tokens only (0 = all). Default 0.</summary>
+    public int TopK { get; set; }
+
+    /// <summary>Nucleus sampling: among the likeliest tokens whose probabilities sum to p (1 = all). Default 1.</summary>
+    public double TopP { get; set; } = 1.0;
+
+    /// <summary>A token that ends a generation (left out of the text); null for none.</summary>
+    public string? StopElement { get; set; }
+
+    internal void Validate()
+    {
+        WorkflowConfig.Require(Tokens is "characters" or "words", "generation.tokens", $"must be characters or words; it was '{Tokens}'.");
+        WorkflowConfig.Require(MaximumLength >= 1, "generation.maximumLength", $"must be at least 1; it was {MaximumLength}.");
+        WorkflowConfig.Require(Temperature >= 0 && double.IsFinite(Temperature), "generation.temperature", $"must be 0 (greedy) or more; it was {Temperature.ToString(CultureInfo.InvariantCulture)}.");
+        WorkflowConfig.Require(TopK >= 0, "generation.topK", $"must be 0 (all) or more; it was {TopK}.");
+        WorkflowConfig.Require(TopP is > 0 and <= 1, "generation.topP", $"must be in (0, 1]; it was {TopP.ToString(CultureInfo.InvariantCulture)}.");
+        WorkflowConfig.Require(StopElement is null || StopElement.Length > 0, "generation.stopElement", "must be a token, or null for none.");
+        if (Prompts != null)
+            for (int i = 0; i < Prompts.Count; i++)
+                WorkflowConfig.Require(!string.IsNullOrEmpty(Prompts[i]), $"generation.prompts[{i}]", "is empty; give the text to continue.");
+    }
+}
+
 /// <summary>Task speech: recordings to frames (LoadAudio, ExtractAudioFeatures, PadSequences with a mask).</summary>
 internal sealed class AudioConfig
 {
@@ -693,7 +764,7 @@ internal sealed class TrainerConfig
 
     internal static readonly string[] Families = { "lstm", "gru", "transformer", "cnn" };
 
-    /// <summary>Tasks seq2seq and recommendation: the recurrent and Transformer families (no CNN).</summary>
+    /// <summary>Tasks seq2seq, recommendation and generation: the recurrent and Transformer families (no CNN).</summary>
     internal static readonly string[] SequenceToSequenceFamilies = { "lstm", "gru", "transformer" };
 
     /// <summary>Task anomaly: the detection methods.</summary>
@@ -704,7 +775,7 @@ internal sealed class TrainerConfig
     {
         WorkflowTask.Forecasting => Families.Append("nbeats").Append("deepar").ToArray(),
         WorkflowTask.Anomaly => AnomalyMethods,
-        WorkflowTask.SequenceToSequence or WorkflowTask.Recommendation => SequenceToSequenceFamilies,
+        WorkflowTask.SequenceToSequence or WorkflowTask.Recommendation or WorkflowTask.Generation => SequenceToSequenceFamilies,
         _ => Families,
     };
 
@@ -724,7 +795,7 @@ internal sealed class TrainerConfig
             TrainerOptionsBinder.Anomaly(Family, Options, "trainer.options");
         else if (task == WorkflowTask.SequenceToSequence)
             TrainerOptionsBinder.SequenceToSequence(Family, Options, "trainer.options");
-        else if (task == WorkflowTask.Recommendation)
+        else if (task is WorkflowTask.Recommendation or WorkflowTask.Generation)
             TrainerOptionsBinder.NextElement(Family, Options, "trainer.options");
         else if (Family == "deepar")
             TrainerOptionsBinder.DeepAr(Options, "trainer.options");   // binds once to report bad options now

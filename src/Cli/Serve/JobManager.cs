@@ -100,6 +100,7 @@ internal sealed class Job : IRunObserver
                 WorkflowTask.Anomaly => new AnomalyWorkflow(Config, this).Run(_cancel.Token),
                 WorkflowTask.SequenceToSequence => new Seq2SeqWorkflow(Config, this).Run(_cancel.Token),
                 WorkflowTask.Recommendation => new RecommendationWorkflow(Config, this).Run(_cancel.Token),
+                WorkflowTask.Generation => new GenerationWorkflow(Config, this).Run(_cancel.Token),
                 _ => new TabularWorkflow(Config, this).Run(_cancel.Token),
             };
             lock (_gate)

@@ -148,6 +148,8 @@ internal static class WebServer
                 return Results.Json(Transduce(config, loaded, text));
             if (config.TaskKind == WorkflowTask.Recommendation)
                 return Results.Json(Recommend(config, loaded, text));
+            if (config.TaskKind == WorkflowTask.Generation)
+                return Results.Json(new JsonObject { ["Generated"] = new GenerationWorkflow(config, SilentObserver.Instance).Generate(GenerationWorkflow.LanguageModel(loaded), text) });
             if (config.IsSpeech)
                 text = Recording(config, text);
             var header1 = config.Data.Columns!.Select(c => c.Name).ToArray();

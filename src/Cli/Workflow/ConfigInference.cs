@@ -75,6 +75,8 @@ internal static class ConfigInference
             InferSeq2Seq(config, file, r);
         else if (r.Task == "recommendation")
             InferRecommendation(config, r);
+        else if (r.Task == "generation")
+            InferGeneration(config, file, r);
         else
             InferTabular(config, file, r);
         config.Validate();
@@ -197,6 +199,27 @@ internal static class ConfigInference
             c.Type = "text";
         config.Recommendation = new RecommendationConfig { UserColumn = user, ItemColumn = item, TimeColumn = time };
         config.Trainer = new TrainerConfig { Family = "gru", Options = new JsonObject { ["NumberOfEpochs"] = 20 } };
+    }
+
+    /// <summary>
+    /// Generation: the text column with the longest values (or --input) is the text; characters as tokens; a GRU
+    /// language model; the first row's first two words as a prompt to continue.
+    /// </summary>
+    private static void InferGeneration(WorkflowConfig config, DelimitedFile file, Request r)
+    {
+        var columns = config.Data.Columns!;
+        if (r.Label != null || r.TimeColumn != null || r.ValueColumns != null || r.Horizon != null)
+            throw new ConfigException("--task", "generation learns one text column (--input); --label, --time, --value and --horizon do not apply.");
+        config.Input = r.Input ?? columns.Where(c => c.Type == "text")
+            .OrderByDescending(c => file.Rows.Average(row => row[Array.IndexOf(file.Header, c.Name)].Length)).FirstOrDefault()?.Name
+            ?? throw new ConfigException("input", $"found no text column to learn; pass --input (columns: {string.Join(", ", columns.Select(c => c.Name))}).");
+        foreach (var c in columns.Where(c => c.Name == config.Input))
+            c.Type = "text";
+        var first = file.Rows[0][file.IndexOf(config.Input, "--data")].Split(' ', StringSplitOptions.RemoveEmptyEntries).Take(2);
+        var prompt = string.Join(' ', first);
+        config.Generation = new GenerationConfig { Prompts = prompt.Length > 0 ? new List<string> { prompt + " " } : null, Temperature = 0.8, TopP = 0.95, MaximumLength = 80 };
+        config.Trainer = new TrainerConfig { Family = "gru", Options = new JsonObject { ["NumberOfEpochs"] = 8 } };
+        config.Split = new SplitConfig { TestFraction = 0.2 };
     }
 
     private static void InferTabular(WorkflowConfig config, DelimitedFile file, Request r)

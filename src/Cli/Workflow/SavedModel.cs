@@ -48,6 +48,11 @@ internal static class SavedModel
             report.Rows.Add(new Seq2SeqWorkflow(config, SilentObserver.Instance).Evaluate((ITransformer)model!, dataPath));
             return report;
         }
+        if (config.TaskKind == WorkflowTask.Generation)
+        {
+            report.Rows.Add(new GenerationWorkflow(config, SilentObserver.Instance).Evaluate((ITransformer)model!, dataPath));
+            return report;
+        }
         if (config.TaskKind == WorkflowTask.Recommendation)
         {
             report.Rows.Add(new RecommendationWorkflow(config, SilentObserver.Instance).Evaluate((ITransformer)model!, dataPath));
@@ -81,6 +86,7 @@ internal static class SavedModel
             WorkflowTask.Tagging => new TaggingWorkflow(config, SilentObserver.Instance).Predict(transformer, inputPath, outputPath),
             WorkflowTask.Anomaly => new AnomalyWorkflow(config, SilentObserver.Instance).Predict(transformer, inputPath, outputPath),
             WorkflowTask.SequenceToSequence => new Seq2SeqWorkflow(config, SilentObserver.Instance).Predict(transformer, inputPath, outputPath),
+            WorkflowTask.Generation => new GenerationWorkflow(config, SilentObserver.Instance).Predict(transformer, inputPath, outputPath),
             WorkflowTask.Recommendation => new RecommendationWorkflow(config, SilentObserver.Instance).Predict(transformer, inputPath, outputPath),
             _ => PredictRows(ml, config, transformer, inputPath, outputPath),
         };

@@ -13,7 +13,7 @@ namespace MLNet.Sequence.Tests.Cli;
 
 /// <summary>
 /// The command line's sequence-output tasks end to end on the bundled configs, seq2seq (grapheme to phoneme on the
-/// CMUdict sample) and recommendation (MovieLens): train, evaluate and predict agree with the training run, the
+/// CMUdict sample), recommendation (MovieLens) and generation (the UCI sentences): train, evaluate and predict agree with the training run, the
 /// generated project predicts what the tool predicts, and bad configs are refused naming the field.
 /// </summary>
 [TestClass]
@@ -160,6 +160,63 @@ public sealed class SequenceTaskTests
     }
 
     [TestMethod]
+    public void SentenceGenerationBeatsBothNGramsContinuesPromptsAndGeneratesCode()
+    {
+        var folder = ConfigTests.TempFolder();
+        try
+        {
+            // Three epochs of a smaller GRU than the bundled config's (the main job trains that one).
+            var path = ConfigTests.Variant("sentences-generation", folder, j =>
+            {
+                j["trainer"]!["options"]!["NumberOfEpochs"] = 3;
+                j["trainer"]!["options"]!["HiddenSize"] = 128;
+            });
+            var config = WorkflowConfig.Load(path);
+            var recorder = new Recorder();
+            var report = new GenerationWorkflow(config, recorder).Run(CancellationToken.None);
+            Assert.AreEqual(3, recorder.Epochs);
+            var (model, bigram, unigram) = (report.Rows[0], report.Rows[1], report.Rows[2]);
+            Console.WriteLine($"GRU 128, 3 epochs: perplexity {model["perplexity"]:F3}, top-5 accuracy {model["top5Accuracy"]:F4}; bigram {bigram["perplexity"]:F3}, unigram {unigram["perplexity"]:F3}; {report.TrainingSeconds:F1} s");
+            Assert.IsLessThan(unigram["perplexity"], bigram["perplexity"]);
+            Assert.IsLessThan(0.8 * bigram["perplexity"], model["perplexity"], "the GRU's perplexity well under the interpolated bigram's");
+            Assert.AreEqual(Math.Log(model["perplexity"]), model["crossEntropy"], 1e-9);
+
+            var evaluated = SavedModel.Evaluate(config, null, null);
+            Assert.AreEqual(model["perplexity"], evaluated.Model["perplexity"], 1e-9, "evaluate scores the saved model on the same test sentences");
+
+            // train continued the config's prompts into samples.txt; predict gives the same continuations (same seed).
+            var samples = File.ReadAllLines(report.Files["samples"]);
+            var prompts = config.Generation!.Prompts!;
+            Assert.HasCount(prompts.Count, samples);
+            var input = Path.Combine(folder, "prompts.tsv");
+            File.WriteAllText(input, "text\n" + string.Join("\n", prompts) + "\n");
+            var output = Path.Combine(folder, "generated.tsv");
+            Assert.AreEqual(prompts.Count, SavedModel.Predict(config, null, input, output));
+            var generated = File.ReadAllLines(output).Skip(1).Select(l => l.Split('\t')[1]).ToList();
+            for (int i = 0; i < prompts.Count; i++)
+            {
+                Assert.AreEqual($"{prompts[i]}[{generated[i]}]", samples[i]);
+                Assert.IsTrue(generated[i].Length is > 0 and <= 60, "at most maximumLength characters");
+            }
+            Assert.IsGreaterThan(1, generated.Distinct().Count(), "different prompts, different texts");
+
+            // codegen: the generated project continues the first prompt as predict does.
+            var code = CodeGenerator.Write(config, Path.Combine(folder, "code"), ConfigTests.RepoRoot());
+            var run = WorkflowTests.Dotnet(code, "run -c Release", 8);
+            var line = run.Split('\n').Single(l => l.StartsWith("Generated=", StringComparison.Ordinal)).TrimEnd('\r');
+            Assert.AreEqual(generated[0], line["Generated=".Length..]);
+
+            Assert.AreEqual(Program.ExitCodes.BadConfig, Program.Main(new[] { "explain", path, "--input", input }));
+            File.WriteAllText(input, "text\nThis\n\"\"\n");
+            Assert.AreEqual(Program.ExitCodes.BadData, Program.Main(new[] { "predict", path, "--input", input, "--output", output }), "an empty prompt is bad data");
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
+    [TestMethod]
     public void RecommendationConfigsAreCheckedFieldByField()
     {
         var folder = ConfigTests.TempFolder();
@@ -213,6 +270,14 @@ public sealed class SequenceTaskTests
             Assert.AreEqual("sweep", Refused(j => j["sweep"] = new JsonObject { ["minutes"] = 1 }).Field);
             Assert.AreEqual("split.crossValidationFolds", Refused(j => j["split"] = new JsonObject { ["crossValidationFolds"] = 3 }).Field);
             Assert.AreEqual("seq2seq", Assert.ThrowsExactly<ConfigException>(() => WorkflowConfig.Load(ConfigTests.Variant("sentiment", folder, j => j["seq2seq"] = new JsonObject()))).Field);
+            ConfigException Generation(Action<JsonObject> change) =>
+                Assert.ThrowsExactly<ConfigException>(() => WorkflowConfig.Load(ConfigTests.Variant("sentences-generation", folder, change)));
+            Assert.AreEqual("label", Generation(j => j["label"] = "label").Field);
+            Assert.AreEqual("input", Generation(j => j["input"] = "label").Field);
+            Assert.AreEqual("generation.topP", Generation(j => j["generation"]!["topP"] = 0).Field);
+            Assert.AreEqual("generation.temperature", Generation(j => j["generation"]!["temperature"] = -1).Field);
+            Assert.AreEqual("generation.prompts[1]", Generation(j => j["generation"]!["prompts"] = new JsonArray("a", "")).Field);
+            Assert.AreEqual("generation", Assert.ThrowsExactly<ConfigException>(() => WorkflowConfig.Load(ConfigTests.Variant("g2p", folder, j => j["generation"] = new JsonObject()))).Field);
 
             // init infers a seq2seq config from the pairs file: letters in, phonemes (words) out.
             var inferred = ConfigInference.Infer(new ConfigInference.Request

@@ -36,50 +36,10 @@ public sealed class NextElementTests
     private static IEstimator<ITransformer> Characters(MLContext ml) =>
         ml.Transforms.Text.TokenizeIntoCharactersAsKeys("Sequence", nameof(Sentence.Text), useMarkerCharacters: false);
 
-    /// <summary>
-    /// Per-character perplexity of an add-one unigram and of a bigram interpolated with it (the weight chosen best on the
-    /// validation text itself, which favours the baseline), each sentence's first character predicted after a start symbol.
-    /// </summary>
-    private static (double Unigram, double Bigram) Baselines(List<Sentence> train, List<Sentence> validation)
-    {
-        var counts = new Dictionary<char, double>();
-        var pairs = new Dictionary<(char, char), double>();
-        var context = new Dictionary<char, double>();
-        const char Start = '\u0002';
-        foreach (var s in train)
-        {
-            char previous = Start;
-            foreach (var c in s.Text)
-            {
-                counts[c] = counts.GetValueOrDefault(c) + 1;
-                pairs[(previous, c)] = pairs.GetValueOrDefault((previous, c)) + 1;
-                context[previous] = context.GetValueOrDefault(previous) + 1;
-                previous = c;
-            }
-        }
-        double total = counts.Values.Sum(), v = counts.Count + 1;   // + one unknown symbol
-        double Unigram(char c) => (counts.GetValueOrDefault(c) + 1) / (total + v);
-        double Perplexity(Func<char, char, double> p)
-        {
-            double nll = 0;
-            long n = 0;
-            foreach (var s in validation)
-            {
-                char previous = Start;
-                foreach (var c in s.Text)
-                {
-                    nll -= Math.Log(p(previous, c));
-                    n++;
-                    previous = c;
-                }
-            }
-            return Math.Exp(nll / n);
-        }
-        double unigram = Perplexity((_, c) => Unigram(c));
-        double bigram = new[] { 0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 0.99 }.Min(lambda => Perplexity((a, c) =>
-            lambda * (context.TryGetValue(a, out var n) ? pairs.GetValueOrDefault((a, c)) / n : 0) + (1 - lambda) * Unigram(c)));
-        return (unigram, bigram);
-    }
+    /// <summary>Per-character perplexities of the library's unigram and interpolated bigram (NGramBaselines).</summary>
+    private static (double Unigram, double Bigram) Baselines(List<Sentence> train, List<Sentence> validation) =>
+        NGramBaselines.Perplexities(train.Select(s => (IReadOnlyList<string>)s.Text.Select(c => c.ToString()).ToArray()),
+            validation.Select(s => (IReadOnlyList<string>)s.Text.Select(c => c.ToString()).ToArray()).ToList());
 
     [TestMethod]
     public void ACharacterGruBeatsUnigramAndBigramPerplexityAndGeneratesRepeatably()
