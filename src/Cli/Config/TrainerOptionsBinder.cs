@@ -92,6 +92,19 @@ internal static class TrainerOptionsBinder
         return options;
     }
 
+    /// <summary>The next-element trainer of the family the options are for.</summary>
+    public static NextElementEstimator NextElementTrainer(Microsoft.ML.MLContext ml, NextElementOptions options)
+    {
+        var t = ml.NextElement.Trainers;
+        return options switch
+        {
+            LstmNextElementOptions o => t.SequenceLstm(o),
+            GruNextElementOptions o => t.SequenceGru(o),
+            TransformerNextElementOptions o => t.SequenceTransformer(o),
+            _ => throw new ArgumentException($"unknown next-element options {options.GetType().Name}"),
+        };
+    }
+
     /// <summary>Options the anomaly workflow sets from the config's anomaly section and family.</summary>
     private static readonly HashSet<string> AnomalyReserved = new(StringComparer.Ordinal)
     {

@@ -17,6 +17,18 @@ namespace MLNet.Sequence.Cli.Data;
 /// </summary>
 internal static class TabularData
 {
+    /// <summary>The rows of a view that does not know its count (a split), by reading it.</summary>
+    public static long CountRows(IDataView data) => data.GetRowCount() ?? CountByCursor(data);
+
+    private static long CountByCursor(IDataView data)
+    {
+        long n = 0;
+        using var cursor = data.GetRowCursor(Array.Empty<DataViewSchema.Column>());
+        while (cursor.MoveNext())
+            n++;
+        return n;
+    }
+
     public static DataKind KindOf(string type) => type switch
     {
         "number" => DataKind.Single,

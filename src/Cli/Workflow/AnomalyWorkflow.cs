@@ -223,9 +223,7 @@ internal sealed class AnomalyWorkflow
         report.Files["model"] = modelPath;
         if (Plot(file, alerts, isTest, labels, name) is { } plot)
             report.Files["anomalies"] = plot;
-        var metricsPath = Path.Combine(_c.OutputDirectory, "metrics.json");
-        report.Files["metrics"] = metricsPath;
-        report.Save(metricsPath);
+        report.SaveMetrics(_c.OutputDirectory);
         return report;
     }
 

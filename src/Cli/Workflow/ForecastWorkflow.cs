@@ -168,19 +168,12 @@ internal sealed class ForecastWorkflow
             _ml.Model.SaveSequenceModel((ITransformer)model, SeriesFrames.ToDataView(train, _f.ValueColumns!).Schema, modelPath);
             report.Files["model"] = modelPath;
             var trained = model switch { SequenceForecastTransformer s => s.TrainingHistory, DeepArForecastTransformer d => d.TrainingHistory, _ => null };
-            if (trained is { Epochs.Count: > 0 } history)
-            {
-                var curve = Path.Combine(_c.OutputDirectory, "learning-curve.png");
-                ForecastPlots.SaveTrainingHistory(curve, history, "forecaster: loss per epoch");
-                report.Files["learningCurve"] = curve;
-            }
+            report.SaveLearningCurve(_c.OutputDirectory, trained, "forecaster: loss per epoch");
             var png = Path.Combine(_c.OutputDirectory, "forecast.png");
             ForecastPlots.SaveForecast(png, train[0], new[] { forecasts[0] }, actual[0][0], $"{train[0].Id}: forecast of the held-out {_f.Horizon} steps", historySteps: Math.Min(train[0].Length, 4 * _f.Horizon));
             report.Files["forecast"] = png;
         }
-        var metricsPath = Path.Combine(_c.OutputDirectory, "metrics.json");
-        report.Files["metrics"] = metricsPath;
-        report.Save(metricsPath);
+        report.SaveMetrics(_c.OutputDirectory);
         return report;
     }
 

@@ -94,7 +94,7 @@ internal sealed class GenerationWorkflow
         var trainData = View(train);
         _observer.Info($"Training a {_c.Trainer.Family} language model on {train.Count} texts ({train.Sum(t => (long)t.Length)} {_g.Tokens}) for {options.NumberOfEpochs} epochs.");
         var clock = Stopwatch.StartNew();
-        using var model = Trainer(options).Fit(trainData);
+        using var model = TrainerOptionsBinder.NextElementTrainer(_ml, options).Fit(trainData);
         report.TrainingSeconds = clock.Elapsed.TotalSeconds;
 
         var m = _ml.NextElement.Evaluate(model, View(test), k: K);
@@ -119,15 +119,8 @@ internal sealed class GenerationWorkflow
             SavedModel.WriteAtomically(samplesPath, samples.ToString());
             report.Files["samples"] = samplesPath;
         }
-        if (model.TrainingHistory is { Epochs.Count: > 0 } history)
-        {
-            var curve = Path.Combine(_c.OutputDirectory, "learning-curve.png");
-            ForecastPlots.SaveTrainingHistory(curve, history, "language model: loss per epoch");
-            report.Files["learningCurve"] = curve;
-        }
-        var metricsPath = Path.Combine(_c.OutputDirectory, "metrics.json");
-        report.Files["metrics"] = metricsPath;
-        report.Save(metricsPath);
+        report.SaveLearningCurve(_c.OutputDirectory, model.TrainingHistory, "language model: loss per epoch");
+        report.SaveMetrics(_c.OutputDirectory);
         return report;
     }
 
@@ -144,18 +137,6 @@ internal sealed class GenerationWorkflow
         if (tokens.Length == 0)
             throw new DataException("prompt", "is empty; give the text to continue (at least one token).");
         return Text(model.Generate(tokens, Sampling));
-    }
-
-    private NextElementEstimator Trainer(NextElementOptions options)
-    {
-        var t = _ml.NextElement.Trainers;
-        return options switch
-        {
-            LstmNextElementOptions o => t.SequenceLstm(o),
-            GruNextElementOptions o => t.SequenceGru(o),
-            TransformerNextElementOptions o => t.SequenceTransformer(o),
-            _ => throw new ArgumentException($"unknown next-element options {options.GetType().Name}"),
-        };
     }
 
     /// <summary>The language model of a saved zip.</summary>

@@ -113,7 +113,7 @@ internal sealed class RecommendationWorkflow
         _observer.Info($"Training a {_c.Trainer.Family} next-item model on {splits.Count} users' histories ({splits.Sum(s => (long)s.Before.Length)} events" +
             $"{(latest != null ? $", each user's latest {latest}" : "")}) for {options.NumberOfEpochs} epochs; each user's last item is held out.");
         var clock = Stopwatch.StartNew();
-        using var model = Trainer(options).Fit(train);
+        using var model = TrainerOptionsBinder.NextElementTrainer(_ml, options).Fit(train);
         report.TrainingSeconds = clock.Elapsed.TotalSeconds;
 
         int k = _r.NumberOfRecommendations;
@@ -128,15 +128,8 @@ internal sealed class RecommendationWorkflow
         var modelPath = Path.Combine(_c.OutputDirectory, TabularWorkflow.ModelFileName);
         _ml.Model.SaveSequenceModel(saved, train.Schema, modelPath);
         report.Files["model"] = modelPath;
-        if (model.TrainingHistory is { Epochs.Count: > 0 } history)
-        {
-            var curve = Path.Combine(_c.OutputDirectory, "learning-curve.png");
-            ForecastPlots.SaveTrainingHistory(curve, history, "next-item model: loss per epoch");
-            report.Files["learningCurve"] = curve;
-        }
-        var metricsPath = Path.Combine(_c.OutputDirectory, "metrics.json");
-        report.Files["metrics"] = metricsPath;
-        report.Save(metricsPath);
+        report.SaveLearningCurve(_c.OutputDirectory, model.TrainingHistory, "next-item model: loss per epoch");
+        report.SaveMetrics(_c.OutputDirectory);
         return report;
     }
 
@@ -161,18 +154,6 @@ internal sealed class RecommendationWorkflow
         yield return ("most popular", NextItemEvaluation.Test(new PopularityScorer(histories, indexOf.Count), leaveLastOut, byIndex, k));
         var transitions = new TransitionScorer(histories, indexOf.Count);
         yield return ($"transitions (last {transitions.Order}, decay {transitions.Decay.ToString(CultureInfo.InvariantCulture)})", NextItemEvaluation.Test(transitions, leaveLastOut, byIndex, k));
-    }
-
-    private NextElementEstimator Trainer(NextElementOptions options)
-    {
-        var t = _ml.NextElement.Trainers;
-        return options switch
-        {
-            LstmNextElementOptions o => t.SequenceLstm(o),
-            GruNextElementOptions o => t.SequenceGru(o),
-            TransformerNextElementOptions o => t.SequenceTransformer(o),
-            _ => throw new ArgumentException($"unknown next-element options {options.GetType().Name}"),
-        };
     }
 
     /// <summary>The next-item model inside a saved chain.</summary>

@@ -70,6 +70,24 @@ internal sealed class RunReport
     /// <summary>The model's metrics row (the first).</summary>
     public MetricsRow Model => Rows[0];
 
+    /// <summary>Plots the loss per epoch into <paramref name="folder"/>'s learning-curve.png and records it (nothing without epochs).</summary>
+    public void SaveLearningCurve(string folder, TrainingHistory? history, string title)
+    {
+        if (history is not { Epochs.Count: > 0 })
+            return;
+        var curve = Path.Combine(folder, "learning-curve.png");
+        MLNet.Sequence.Forecasting.ForecastPlots.SaveTrainingHistory(curve, history, title);
+        Files["learningCurve"] = curve;
+    }
+
+    /// <summary>Records and writes <paramref name="folder"/>'s metrics.json (so the file lists itself among the files).</summary>
+    public void SaveMetrics(string folder)
+    {
+        var path = Path.Combine(folder, "metrics.json");
+        Files["metrics"] = path;
+        Save(path);
+    }
+
     public void Save(string path)
     {
         var json = new JsonObject

@@ -87,7 +87,7 @@ internal sealed class Seq2SeqWorkflow
         var source = Tokenize(SourceColumn, _c.Input!, _s.SourceTokens).Fit(train);
         var target = Tokenize(TargetColumn, _c.Label!, _s.TargetTokens).Fit(train);
         var prepared = target.Transform(source.Transform(train));
-        long pairs = prepared.GetRowCount() ?? Count(prepared);
+        long pairs = TabularData.CountRows(prepared);
         _observer.Info($"Training a {_c.Trainer.Family} encoder-decoder on {pairs} pairs ({_s.SourceTokens} to {_s.TargetTokens}) for {options.NumberOfEpochs} epochs.");
         var clock = Stopwatch.StartNew();
         using var model = Trainer(options).Fit(prepared);
@@ -106,15 +106,8 @@ internal sealed class Seq2SeqWorkflow
         var modelPath = Path.Combine(_c.OutputDirectory, TabularWorkflow.ModelFileName);
         _ml.Model.SaveSequenceModel(saved, train.Schema, modelPath);
         report.Files["model"] = modelPath;
-        if (model.TrainingHistory is { Epochs.Count: > 0 } history)
-        {
-            var curve = Path.Combine(_c.OutputDirectory, "learning-curve.png");
-            ForecastPlots.SaveTrainingHistory(curve, history, "encoder-decoder: loss per epoch");
-            report.Files["learningCurve"] = curve;
-        }
-        var metricsPath = Path.Combine(_c.OutputDirectory, "metrics.json");
-        report.Files["metrics"] = metricsPath;
-        report.Save(metricsPath);
+        report.SaveLearningCurve(_c.OutputDirectory, model.TrainingHistory, "encoder-decoder: loss per epoch");
+        report.SaveMetrics(_c.OutputDirectory);
         return report;
     }
 
@@ -123,15 +116,6 @@ internal sealed class Seq2SeqWorkflow
 
     private static MetricsRow Row(string name, SequenceToSequenceMetrics m) =>
         new MetricsRow(name).Add("sequenceErrorRate", m.SequenceErrorRate).Add("tokenErrorRate", m.TokenErrorRate).Add("examples", m.Examples);
-
-    private static long Count(IDataView data)
-    {
-        long n = 0;
-        using var cursor = data.GetRowCursor(Array.Empty<DataViewSchema.Column>());
-        while (cursor.MoveNext())
-            n++;
-        return n;
-    }
 
     private SequenceToSequenceEstimator Trainer(SequenceToSequenceOptions options)
     {

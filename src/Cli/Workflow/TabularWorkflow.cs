@@ -190,9 +190,7 @@ internal sealed class TabularWorkflow
             report.Files["model"] = modelPath;
             WritePlots(model, test, history, report);
         }
-        var metricsPath = Path.Combine(_c.OutputDirectory, "metrics.json");
-        report.Files["metrics"] = metricsPath;
-        report.Save(metricsPath);
+        report.SaveMetrics(_c.OutputDirectory);
         return report;
     }
 
@@ -247,12 +245,7 @@ internal sealed class TabularWorkflow
             var modelPath = Path.Combine(_c.OutputDirectory, ModelFileName);
             _ml.Model.SaveSequenceModel((ITransformer)final!, all.Schema, modelPath);
             report.Files["model"] = modelPath;
-            if (FindTrainer((ITransformer)final!)?.TrainingHistory is { Epochs.Count: > 0 } history)
-            {
-                var path = Path.Combine(_c.OutputDirectory, "learning-curve.png");
-                ForecastPlots.SaveTrainingHistory(path, history, $"{_c.Task}: loss per epoch (the model trained on every row)");
-                report.Files["learningCurve"] = path;
-            }
+            report.SaveLearningCurve(_c.OutputDirectory, FindTrainer((ITransformer)final!)?.TrainingHistory, $"{_c.Task}: loss per epoch (the model trained on every row)");
         }
         if (classes.Count > 0)
         {
@@ -261,9 +254,7 @@ internal sealed class TabularWorkflow
             ClassificationPlots.SaveConfusionMatrix(path, classes, counts, $"{_c.Task}: confusion matrix over {k} folds");
             report.Files["confusionMatrix"] = path;
         }
-        var metricsPath = Path.Combine(_c.OutputDirectory, "metrics.json");
-        report.Files["metrics"] = metricsPath;
-        report.Save(metricsPath);
+        report.SaveMetrics(_c.OutputDirectory);
         return report;
     }
 
@@ -418,12 +409,7 @@ internal sealed class TabularWorkflow
 
     private void WritePlots(ITransformer model, IDataView test, TrainingHistory? history, RunReport report)
     {
-        if (history != null && history.Epochs.Count > 0)
-        {
-            var path = Path.Combine(_c.OutputDirectory, "learning-curve.png");
-            ForecastPlots.SaveTrainingHistory(path, history, $"{_c.Task}: loss per epoch");
-            report.Files["learningCurve"] = path;
-        }
+        report.SaveLearningCurve(_c.OutputDirectory, history, $"{_c.Task}: loss per epoch");
         if (_c.TaskKind is WorkflowTask.Binary or WorkflowTask.Multiclass)
         {
             var (classes, counts) = ConfusionMatrix(model, test);

@@ -78,7 +78,7 @@ internal sealed class TaggingWorkflow
         if (_t.ConstrainTransitions)
             options.CrfConstraints = _t.SchemeKind;
         Directory.CreateDirectory(_c.OutputDirectory);
-        long sentences = train.GetRowCount() ?? Count(train);
+        long sentences = TabularData.CountRows(train);
         _observer.Info($"Training a {_c.Trainer.Family} tagger{(options.UseCrf ? " with a CRF" : "")} on {sentences} sentences for {options.NumberOfEpochs} epochs.");
         var clock = Stopwatch.StartNew();
         using var tagger = Trainer(options).Fit(train);
@@ -162,25 +162,8 @@ internal sealed class TaggingWorkflow
         var conll = Path.Combine(_c.OutputDirectory, "conll-report.txt");
         File.WriteAllText(conll, metrics.ToConllReport());
         report.Files["conllReport"] = conll;
-        if (tagger.TrainingHistory is { Epochs.Count: > 0 } history)
-        {
-            var curve = Path.Combine(_c.OutputDirectory, "learning-curve.png");
-            ForecastPlots.SaveTrainingHistory(curve, history, "tagger: loss per epoch");
-            report.Files["learningCurve"] = curve;
-        }
-        var metricsPath = Path.Combine(_c.OutputDirectory, "metrics.json");
-        report.Files["metrics"] = metricsPath;
-        report.Save(metricsPath);
-    }
-
-    /// <summary>Rows of a view that does not know its count (a split).</summary>
-    private static long Count(IDataView data)
-    {
-        long n = 0;
-        using var cursor = data.GetRowCursor(Array.Empty<DataViewSchema.Column>());
-        while (cursor.MoveNext())
-            n++;
-        return n;
+        report.SaveLearningCurve(_c.OutputDirectory, tagger.TrainingHistory, "tagger: loss per epoch");
+        report.SaveMetrics(_c.OutputDirectory);
     }
 
     private SequenceTaggerEstimator Trainer(SequenceTaggerOptions options)

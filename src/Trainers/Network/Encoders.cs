@@ -302,21 +302,8 @@ namespace MLNet.Sequence.Trainers.Network
             layers = new ModuleList<TransformerLayer>();
             for (int i = 0; i < layerCount; i++)
                 layers.Add(new TransformerLayer(model, heads, feedForward, dropout));
-            positions = Sinusoid(maxLength, model);
+            positions = SinusoidalPositions.Table(maxLength, model);
             RegisterComponents();
-        }
-
-        /// <summary>The sinusoidal position table of Vaswani et al. (2017): sin at even, cos at odd dimensions.</summary>
-        private static Tensor Sinusoid(int length, int model)
-        {
-            var table = new float[length * model];
-            for (int p = 0; p < length; p++)
-                for (int i = 0; i < model; i++)
-                {
-                    double angle = p / Math.Pow(10000, 2.0 * (i / 2) / model);
-                    table[p * model + i] = (float)(i % 2 == 0 ? Math.Sin(angle) : Math.Cos(angle));
-                }
-            return torch.tensor(table, new long[] { length, model });
         }
 
         public override int OutputSize => _model;
@@ -340,7 +327,7 @@ namespace MLNet.Sequence.Trainers.Network
             using var projected = input != null ? input.call(x) : x.alias();
             using var scaled = _inputScale != 1.0 ? projected * _inputScale : projected.alias();
             // Sinusoids are defined at every position: a longer row (a tagger's longest sentence) gets a longer table.
-            using var pos = t > positions.shape[0] ? Sinusoid((int)t, _model).to(x.device) : positions.narrow(0, 0, t).to(x.device);
+            using var pos = t > positions.shape[0] ? SinusoidalPositions.Table((int)t, _model).to(x.device) : positions.narrow(0, 0, t).to(x.device);
             var h = training && _dropout > 0 ? drop.call(scaled + pos) : scaled + pos;
             using var attend = steps.AllReal ? null : steps.Mask.unsqueeze(1).unsqueeze(2);
             for (int i = 0; i < layers.Count; i++)

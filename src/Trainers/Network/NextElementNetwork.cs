@@ -85,7 +85,7 @@ namespace MLNet.Sequence.Trainers.Network
                 for (int i = 0; i < config.Layers; i++)
                     layers.Add(new Seq2SeqAttentionLayer(h, config.Heads, config.FeedForwardDimension, config.Dropout, crossAttention: false));
                 norm = nn.LayerNorm(h);
-                positions = Sinusoid(config.MaxLength + 1, h);
+                positions = SinusoidalPositions.Table(config.MaxLength + 1, h);
             }
             else
             {
@@ -104,18 +104,6 @@ namespace MLNet.Sequence.Trainers.Network
         }
 
         public NextElementNetworkConfig Config { get; }
-
-        private static Tensor Sinusoid(int length, int model)
-        {
-            var table = new float[length * model];
-            for (int p = 0; p < length; p++)
-                for (int i = 0; i < model; i++)
-                {
-                    double angle = p / Math.Pow(10000, 2.0 * (i / 2) / model);
-                    table[p * model + i] = (float)(i % 2 == 0 ? Math.Sin(angle) : Math.Cos(angle));
-                }
-            return torch.tensor(table, new long[] { length, model });
-        }
 
         /// <summary>Each step's hidden state [B, T, H] for ids [B, T] (left-aligned, begin first) and their real lengths (CPU int64).</summary>
         public Tensor Hidden(Tensor ids, Tensor lengths)

@@ -48,21 +48,8 @@ namespace MLNet.Sequence.Trainers.Network
             decoderNorm = nn.LayerNorm(d);
             output = nn.Linear(d, config.TargetVocabularySize);
             dropout = nn.Dropout(config.Dropout);
-            positions = Sinusoid(256, d);
+            positions = SinusoidalPositions.Table(256, d);
             RegisterComponents();
-        }
-
-        /// <summary>The sinusoidal position table of Vaswani et al. (2017): sin at even, cos at odd dimensions.</summary>
-        private static Tensor Sinusoid(int length, int model)
-        {
-            var table = new float[length * model];
-            for (int p = 0; p < length; p++)
-                for (int i = 0; i < model; i++)
-                {
-                    double angle = p / Math.Pow(10000, 2.0 * (i / 2) / model);
-                    table[p * model + i] = (float)(i % 2 == 0 ? Math.Sin(angle) : Math.Cos(angle));
-                }
-            return torch.tensor(table, new long[] { length, model });
         }
 
         /// <summary>
@@ -70,7 +57,7 @@ namespace MLNet.Sequence.Trainers.Network
         /// a table computed for the call (sinusoids are defined at every position; the stored one never changes).
         /// </summary>
         private Tensor Positions(long length, Device device) =>
-            length > positions.shape[0] ? Sinusoid((int)length, Config.HiddenSize).to(device) : positions.narrow(0, 0, length).to(device);
+            length > positions.shape[0] ? SinusoidalPositions.Table((int)length, Config.HiddenSize).to(device) : positions.narrow(0, 0, length).to(device);
 
         private Tensor Embed(Embedding embedding, Tensor ids) =>
             dropout.call(embedding.call(ids) * _scale + Positions(ids.shape[1], ids.device));

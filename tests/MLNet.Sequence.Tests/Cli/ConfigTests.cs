@@ -94,7 +94,7 @@ public sealed class ConfigTests
 
         Assert.AreEqual("version", Refused(j => j["version"] = 2).Field);
         StringAssert.Contains(Refused(j => j.Remove("version")).Message, "version: missing");
-        StringAssert.Contains(Refused(j => j["task"] = "clustering").Message, "task: must be one of binary, multiclass, regression, forecasting, tagging, speech, anomaly; it was 'clustering'");
+        StringAssert.Contains(Refused(j => j["task"] = "clustering").Message, "task: must be one of binary, multiclass, regression, forecasting, tagging, speech, anomaly, seq2seq, recommendation, generation; it was 'clustering'");
         // Task speech: the audio section, and what does not apply to it.
         StringAssert.Contains(Refused(j => j["audio"] = new JsonObject { ["sampleRate"] = 8000 }).Message, "audio: only applies to task 'speech'; this task is 'binary'");
         StringAssert.Contains(Refused(j => j["audio"]!["features"] = "spectrogram", "fsdd").Message, "audio.features: must be mfcc or logmel; it was 'spectrogram'");
