@@ -41,102 +41,32 @@ namespace MLNet.Sequence.Trainers
     /// The engine boundary for next-element models: element id arrays in, distributions and sums out; no tensor crosses
     /// it. Ownership as <see cref="TaggingEngine"/>'s. Scoring is thread-safe.
     /// </summary>
-    internal sealed class NextElementEngine
+    internal sealed class NextElementEngine : NetworkEngine<NextElementNetwork>
     {
-        private readonly NextElementNetwork _network;
-        private readonly SharedOwnership _ownership;
-        private readonly Device _device;
-        private static int _live;
+        private NextElementEngine(NextElementNetwork network, Device device) : base(network, device, "NextElementModel", "next-element model") { }
 
-        internal static int LiveCount => Volatile.Read(ref _live);
+        private protected override NextElementNetwork NewNetworkLikeThis() => new NextElementNetwork(Network.Config);
 
-        private NextElementEngine(NextElementNetwork network, Device device)
-        {
-            _network = network;
-            _device = device;
-            Interlocked.Increment(ref _live);
-            _ownership = new SharedOwnership("NextElementModel", "next-element model", () =>
-            {
-                _network.Dispose();
-                Interlocked.Decrement(ref _live);
-            });
-        }
-
-        public NextElementNetworkConfig Config => _network.Config;
+        public NextElementNetworkConfig Config => Network.Config;
         public int? FixedThreads { get; set; }
         public int TrainingThreads { get; private set; }
 
         /// <summary>During training, the probability that an input element reads as unknown (element dropout).</summary>
         public double ElementDropout { get; set; }
 
-        public long ParameterCount
-        {
-            get
-            {
-                using var _ = _ownership.Use();
-                return _network.parameters().Sum(p => p.numel());
-            }
-        }
-
-        public static NextElementEngine Create(NextElementNetworkConfig config, ComputeDevice device)
-        {
-            TorchNative.EnsureLoaded();
-            var network = new NextElementNetwork(config);
-            try
-            {
-                network.to(device.Device);
-                return new NextElementEngine(network, device.Device);
-            }
-            catch
-            {
-                network.Dispose();
-                throw;
-            }
-        }
+        public static NextElementEngine Create(NextElementNetworkConfig config, ComputeDevice device) =>
+            Build(() => new NextElementNetwork(config), device, (network, on) => new NextElementEngine(network, on));
 
         /// <exception cref="InvalidDataException">The configuration is invalid or the weights do not match it.</exception>
-        public static NextElementEngine Load(NextElementNetworkConfig config, Stream weights)
-        {
-            TorchNative.EnsureLoaded();
-            NextElementNetwork network;
-            try
-            {
-                network = new NextElementNetwork(config);
-            }
-            catch (ArgumentException e)
-            {
-                throw new InvalidDataException($"The stored next-element model's configuration is invalid: {e.Message}", e);
-            }
-            try
-            {
-                network.load(weights);
-                network.eval();
-                return new NextElementEngine(network, torch.CPU);
-            }
-            catch (Exception e)
-            {
-                network.Dispose();
-                throw new InvalidDataException($"The stored next-element model's weights do not match its configuration: {e.Message}", e);
-            }
-        }
-
-        public void Save(Stream destination)
-        {
-            using var _ = _ownership.Use();
-            ModuleFiles.Save(_network, _device.type == DeviceType.CPU, () => new NextElementNetwork(_network.Config), destination);
-        }
-
-        public EngineLease Lease() => _ownership.Lease();
-        public EngineLease? ReleaseOrKeepWhileShared() => _ownership.ReleaseOrKeepWhileShared();
-        public void Release() => _ownership.Release();
-        public bool IsReleased => _ownership.IsReleased;
+        public static NextElementEngine Load(NextElementNetworkConfig config, Stream weights) =>
+            Restore(() => new NextElementNetwork(config), weights, "next-element model", (network, on) => new NextElementEngine(network, on));
 
         public TrainingHistory Train(TrainingSettings settings, IBatchSource<NextElementRow> train, IBatchSource<NextElementRow>? validation)
         {
-            using var _ = _ownership.Use();
+            using var _ = Ownership.Use();
             var model = new Trainable(this);
             FixedThreads = settings.Threads;
-            int threads = settings.Threads ?? TrainingThreadChoice.Fastest(_network, train, rows => model.Loss(rows, out int _), settings.Log);
+            int threads = settings.Threads ?? TrainingThreadChoice.Fastest(Network, train, rows => model.Loss(rows, out int _), settings.Log);
             using (ThreadCount.Use(threads))
             {
                 var history = TrainingLoop.Run(model, settings, train, validation);
@@ -156,7 +86,7 @@ namespace MLNet.Sequence.Trainers
                 rows[i].CopyTo(ids, i * t);
                 lengths[i] = rows[i].Length;
             }
-            return (torch.tensor(ids, new long[] { b, t }, device: _device), torch.tensor(lengths));
+            return (torch.tensor(ids, new long[] { b, t }, device: NetworkDevice), torch.tensor(lengths));
         }
 
         /// <summary>
@@ -184,8 +114,8 @@ namespace MLNet.Sequence.Trainers
             var results = new float[contexts.Count][];
             if (contexts.Count == 0)
                 return results;
-            using var running = _ownership.Use();
-            _network.eval();
+            using var running = Ownership.Use();
+            Network.eval();
             using var noGrad = torch.no_grad();
             using var threads = ThreadCount.Use(FixedThreads ?? 1);
             const int Batch = 128;
@@ -194,9 +124,9 @@ namespace MLNet.Sequence.Trainers
                 using var scope = torch.NewDisposeScope();
                 var inputs = contexts.Skip(start).Take(Batch).Select(Input).ToList();
                 var (ids, lengths) = Build(inputs);
-                var hidden = _network.Hidden(ids, lengths);
-                var last = (lengths - 1).to(_device).view(-1, 1, 1).expand(-1, 1, hidden.shape[2]);
-                var lp = _network.Logits(hidden.gather(1, last).squeeze(1)).log_softmax(-1);
+                var hidden = Network.Hidden(ids, lengths);
+                var last = (lengths - 1).to(NetworkDevice).view(-1, 1, 1).expand(-1, 1, hidden.shape[2]);
+                var lp = Network.Logits(hidden.gather(1, last).squeeze(1)).log_softmax(-1);
                 lp[TensorIndex.Colon, TensorIndex.Slice(0, NextElementNetworkConfig.Unknown)] = float.NegativeInfinity;
                 var values = lp.cpu().data<float>().ToArray();
                 int v = (int)lp.shape[1];
@@ -213,8 +143,8 @@ namespace MLNet.Sequence.Trainers
         /// </summary>
         public PositionSums ScorePositions(IReadOnlyList<long[]> sequences, int k)
         {
-            using var running = _ownership.Use();
-            _network.eval();
+            using var running = Ownership.Use();
+            Network.eval();
             using var noGrad = torch.no_grad();
             using var threads = ThreadCount.Use(FixedThreads ?? 1);
             var rows = sequences.SelectMany(s => NextElementRow.Windows(s, Config.MaxLength)).ToList();
@@ -227,7 +157,7 @@ namespace MLNet.Sequence.Trainers
                 var batch = rows.Skip(start).Take(Batch).ToList();
                 var (ids, lengths) = Build(batch.Select(r => r.Input).ToList());
                 var (targets, _) = Build(batch.Select(r => r.Target).ToList());
-                var lp = _network.Logits(_network.Hidden(ids, lengths)).log_softmax(-1);
+                var lp = Network.Logits(Network.Hidden(ids, lengths)).log_softmax(-1);
                 lp[TensorIndex.Ellipsis, TensorIndex.Slice(0, NextElementNetworkConfig.Unknown)] = float.NegativeInfinity;
                 var actual = lp.gather(2, targets.unsqueeze(-1));                                 // [B, T, 1]
                 // Ranks as next-item mode counts them: the unknown element is no candidate, and an unknown target a miss
@@ -253,7 +183,7 @@ namespace MLNet.Sequence.Trainers
 
             public Trainable(NextElementEngine engine) => _engine = engine;
 
-            public nn.Module Module => _engine._network;
+            public nn.Module Module => _engine.Network;
 
             public string MetricName => "next-element accuracy";
 
@@ -262,12 +192,12 @@ namespace MLNet.Sequence.Trainers
                 var (ids, lengths) = _engine.Build(rows.Select(r => r.Input).ToList());
                 (targets, _) = _engine.Build(rows.Select(r => r.Target).ToList());
                 double p = _engine.ElementDropout;
-                if (_engine._network.training && p > 0)
+                if (_engine.Network.training && p > 0)
                 {
                     var drop = torch.rand(ids.shape, device: ids.device).lt(p).logical_and(ids.ge(NextElementNetworkConfig.FirstElement));
                     ids = ids.masked_fill(drop, NextElementNetworkConfig.Unknown);
                 }
-                return _engine._network.Logits(_engine._network.Hidden(ids, lengths));
+                return _engine.Network.Logits(_engine.Network.Hidden(ids, lengths));
             }
 
             public Tensor Loss(IReadOnlyList<NextElementRow> rows, out int count)

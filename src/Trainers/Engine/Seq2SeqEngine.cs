@@ -31,109 +31,34 @@ namespace MLNet.Sequence.Trainers
     /// with GNMT's length penalty ((5 + |Y|) / 6)^α (Wu et al., 2016). Ownership as <see cref="TaggingEngine"/>'s: the
     /// creator's share plus one per lease; the last release frees the native memory. Decoding is thread-safe.
     /// </summary>
-    internal sealed class Seq2SeqEngine
+    internal sealed class Seq2SeqEngine : NetworkEngine<Seq2SeqModule>
     {
-        private readonly Seq2SeqModule _network;
-        private readonly SharedOwnership _ownership;
-        private readonly Device _device;
-        private static int _live;
+        private Seq2SeqEngine(Seq2SeqModule network, Device device) : base(network, device, "SequenceToSequenceModel", "sequence-to-sequence model") { }
 
-        /// <summary>Engines whose native memory is not freed yet, in this process (for tests of ownership).</summary>
-        internal static int LiveCount => Volatile.Read(ref _live);
+        private protected override Seq2SeqModule NewNetworkLikeThis() => Seq2SeqModule.Create(Network.Config);
 
-        private Seq2SeqEngine(Seq2SeqModule network, Device device)
-        {
-            _network = network;
-            _device = device;
-            Interlocked.Increment(ref _live);
-            _ownership = new SharedOwnership("SequenceToSequenceModel", "sequence-to-sequence model", () =>
-            {
-                _network.Dispose();
-                Interlocked.Decrement(ref _live);
-            });
-        }
-
-        public Seq2SeqNetworkConfig Config => _network.Config;
-
-        /// <summary>The network itself, for benchmarks that drive it directly.</summary>
-        internal Seq2SeqModule Network => _network;
+        public Seq2SeqNetworkConfig Config => Network.Config;
 
         /// <summary>libtorch threads used to train (0 when loaded) and the fixed count, if the user set one.</summary>
         public int TrainingThreads { get; private set; }
         public int? FixedThreads { get; set; }
 
-        public long ParameterCount
-        {
-            get
-            {
-                using var _ = _ownership.Use();
-                return _network.parameters().Sum(p => p.numel());
-            }
-        }
-
         /// <summary>A new network on <paramref name="device"/>; its weights come from libtorch's generator, which the caller seeds.</summary>
-        public static Seq2SeqEngine Create(Seq2SeqNetworkConfig config, ComputeDevice device)
-        {
-            TorchNative.EnsureLoaded();
-            var network = Seq2SeqModule.Create(config);
-            try
-            {
-                network.to(device.Device);
-                return new Seq2SeqEngine(network, device.Device);
-            }
-            catch
-            {
-                network.Dispose();
-                throw;
-            }
-        }
+        public static Seq2SeqEngine Create(Seq2SeqNetworkConfig config, ComputeDevice device) =>
+            Build(() => Seq2SeqModule.Create(config), device, (network, on) => new Seq2SeqEngine(network, on));
 
         /// <summary>A network rebuilt from its configuration and saved weights, on the CPU.</summary>
         /// <exception cref="InvalidDataException">The configuration is invalid or the weights do not match it.</exception>
-        public static Seq2SeqEngine Load(Seq2SeqNetworkConfig config, Stream weights)
-        {
-            TorchNative.EnsureLoaded();
-            Seq2SeqModule network;
-            try
-            {
-                network = Seq2SeqModule.Create(config);
-            }
-            catch (ArgumentException e)
-            {
-                throw new InvalidDataException($"The stored sequence-to-sequence model's configuration is invalid: {e.Message}", e);
-            }
-            try
-            {
-                network.load(weights);
-                network.eval();
-                return new Seq2SeqEngine(network, torch.CPU);
-            }
-            catch (Exception e)
-            {
-                network.Dispose();
-                throw new InvalidDataException($"The stored sequence-to-sequence model's weights do not match its configuration: {e.Message}", e);
-            }
-        }
-
-        /// <summary>Writes the weights (copied through the CPU from any device).</summary>
-        public void Save(Stream destination)
-        {
-            using var _ = _ownership.Use();
-            ModuleFiles.Save(_network, _device.type == DeviceType.CPU, () => Seq2SeqModule.Create(_network.Config), destination);
-        }
-
-        public EngineLease Lease() => _ownership.Lease();
-        public EngineLease? ReleaseOrKeepWhileShared() => _ownership.ReleaseOrKeepWhileShared();
-        public void Release() => _ownership.Release();
-        public bool IsReleased => _ownership.IsReleased;
+        public static Seq2SeqEngine Load(Seq2SeqNetworkConfig config, Stream weights) =>
+            Restore(() => Seq2SeqModule.Create(config), weights, "sequence-to-sequence model", (network, on) => new Seq2SeqEngine(network, on));
 
         /// <summary>Trains the network; returns the per-epoch history (validation metric: token accuracy under teacher forcing).</summary>
         public TrainingHistory Train(TrainingSettings settings, IBatchSource<Seq2SeqPair> train, IBatchSource<Seq2SeqPair>? validation)
         {
-            using var _ = _ownership.Use();
+            using var _ = Ownership.Use();
             var model = new Trainable(this);
             FixedThreads = settings.Threads;
-            int threads = settings.Threads ?? TrainingThreadChoice.Fastest(_network, train, rows => model.Loss(rows, out int _), settings.Log);
+            int threads = settings.Threads ?? TrainingThreadChoice.Fastest(Network, train, rows => model.Loss(rows, out int _), settings.Log);
             using (ThreadCount.Use(threads))
             {
                 var history = TrainingLoop.Run(model, settings, train, validation);
@@ -153,7 +78,7 @@ namespace MLNet.Sequence.Trainers
                 rows[i].Source.CopyTo(source, i * s);
                 lengths[i] = rows[i].Length;
             }
-            var src = torch.tensor(source, new long[] { b, s }, device: _device);
+            var src = torch.tensor(source, new long[] { b, s }, device: NetworkDevice);
             var len = torch.tensor(lengths);
             if (!withTargets)
                 return (src, len, null, null);
@@ -168,7 +93,7 @@ namespace MLNet.Sequence.Trainers
                 y.CopyTo(expected, i * t);
                 expected[i * t + y.Length] = Seq2SeqNetworkConfig.End;
             }
-            return (src, len, torch.tensor(input, new long[] { b, t }, device: _device), torch.tensor(expected, new long[] { b, t }, device: _device));
+            return (src, len, torch.tensor(input, new long[] { b, t }, device: NetworkDevice), torch.tensor(expected, new long[] { b, t }, device: NetworkDevice));
         }
 
         /// <summary>
@@ -184,8 +109,8 @@ namespace MLNet.Sequence.Trainers
             var results = new Decoded[sources.Count];
             if (sources.Count == 0)
                 return results;
-            using var running = _ownership.Use();
-            _network.eval();
+            using var running = Ownership.Use();
+            Network.eval();
             using var noGrad = torch.no_grad();
             using var threads = ThreadCount.Use(FixedThreads ?? 1);
             if (beamWidth == 1)
@@ -219,16 +144,16 @@ namespace MLNet.Sequence.Trainers
         private Decoded[] Greedy(IReadOnlyList<Seq2SeqPair> rows, int maxLength)
         {
             var (source, lengths, _, _) = Build(rows, withTargets: false);
-            var encoded = _network.Encode(source, lengths);
+            var encoded = Network.Encode(source, lengths);
             int b = rows.Count;
-            var previous = torch.full(new long[] { b, 1 }, Seq2SeqNetworkConfig.Begin, ScalarType.Int64, device: _device);
+            var previous = torch.full(new long[] { b, 1 }, Seq2SeqNetworkConfig.Begin, ScalarType.Int64, device: NetworkDevice);
             var state = encoded.State;
             var tokens = Enumerable.Range(0, b).Select(_ => new List<long>()).ToArray();
             var logp = new float[b];
             var done = new bool[b];
             for (int t = 0; t < maxLength && done.Contains(false); t++)
             {
-                var (logits, next) = _network.Decode(previous, state, encoded);
+                var (logits, next) = Network.Decode(previous, state, encoded);
                 state = next;
                 var lp = NextLogProbabilities(logits);
                 var (best, index) = lp.max(-1);
@@ -252,17 +177,17 @@ namespace MLNet.Sequence.Trainers
         private Decoded Beam(long[] source, int width, int maxLength, double alpha)
         {
             var (src, lengths, _, _) = Build(new[] { new Seq2SeqPair { Source = source } }, withTargets: false);
-            var encoded = _network.Encode(src, lengths);
+            var encoded = Network.Encode(src, lengths);
             var live = new List<(List<long> Tokens, double LogP)> { (new List<long>(), 0.0) };
             var rows = encoded;
             var finished = new List<(long[] Tokens, double LogP, double Score)>();
             double Penalty(int length) => Math.Pow((5.0 + length) / 6.0, alpha);
             for (int t = 0; t < maxLength && live.Count > 0; t++)
             {
-                var previous = torch.tensor(live.Select(h => h.Tokens.Count == 0 ? Seq2SeqNetworkConfig.Begin : h.Tokens[^1]).ToArray(), new long[] { live.Count, 1 }, device: _device);
-                var (logits, state) = _network.Decode(previous, rows.State, rows);
+                var previous = torch.tensor(live.Select(h => h.Tokens.Count == 0 ? Seq2SeqNetworkConfig.Begin : h.Tokens[^1]).ToArray(), new long[] { live.Count, 1 }, device: NetworkDevice);
+                var (logits, state) = Network.Decode(previous, rows.State, rows);
                 var lp = NextLogProbabilities(logits);
-                var total = lp + torch.tensor(live.Select(h => (float)h.LogP).ToArray(), device: _device).unsqueeze(1);
+                var total = lp + torch.tensor(live.Select(h => (float)h.LogP).ToArray(), device: NetworkDevice).unsqueeze(1);
                 long v = total.shape[1];
                 var (values, indices) = total.reshape(-1).topk(Math.Min(2 * width, (int)total.numel()));
                 var candidates = values.cpu().data<float>().ToArray();
@@ -294,7 +219,7 @@ namespace MLNet.Sequence.Trainers
                 }
                 if (live.Count > 0)
                 {
-                    var index = torch.tensor(keep.ToArray(), device: _device);
+                    var index = torch.tensor(keep.ToArray(), device: NetworkDevice);
                     rows = new Encoded(encoded.Memory.expand(live.Count, -1, -1), encoded.Keys.expand(live.Count, -1, -1),
                         encoded.Mask.expand(live.Count, -1), state.Select(index));
                 }
@@ -311,7 +236,7 @@ namespace MLNet.Sequence.Trainers
 
             public Trainable(Seq2SeqEngine engine) => _engine = engine;
 
-            public nn.Module Module => _engine._network;
+            public nn.Module Module => _engine.Network;
 
             public string MetricName => "token accuracy (teacher forcing)";
 
@@ -319,14 +244,14 @@ namespace MLNet.Sequence.Trainers
             {
                 count = rows.Count;
                 var (source, lengths, input, expected) = _engine.Build(rows, withTargets: true);
-                return _engine._network.Loss(source, lengths, input!, expected!);
+                return _engine.Network.Loss(source, lengths, input!, expected!);
             }
 
             public BatchScore ValidationScore(IReadOnlyList<Seq2SeqPair> rows)
             {
                 var (source, lengths, input, expected) = _engine.Build(rows, withTargets: true);
-                var encoded = _engine._network.Encode(source, lengths);
-                var (logits, _) = _engine._network.Decode(input!, encoded.State, encoded);
+                var encoded = _engine.Network.Encode(source, lengths);
+                var (logits, _) = _engine.Network.Decode(input!, encoded.State, encoded);
                 var loss = nn.functional.cross_entropy(logits.reshape(-1, logits.shape[2]), expected!.reshape(-1), ignore_index: Seq2SeqNetworkConfig.Padding);
                 var real = expected!.ne(Seq2SeqNetworkConfig.Padding);
                 long tokens = real.sum().item<long>();

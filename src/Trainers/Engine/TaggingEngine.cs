@@ -33,99 +33,37 @@ namespace MLNet.Sequence.Trainers
     /// it. Scoring is thread-safe (stateless forward pass, a dispose scope per call). Ownership as
     /// <see cref="SequenceEngine"/>'s: the creator's share plus one per lease; the last release frees the native memory.
     /// </summary>
-    internal sealed class TaggingEngine
+    internal sealed class TaggingEngine : NetworkEngine<TaggingNetwork>
     {
-        private readonly TaggingNetwork _network;
-        private readonly SharedOwnership _ownership;
-        private readonly Device _device;
-        private static int _live;
         private volatile int _scoringThreads;
         private readonly object _threadGate = new();
 
-        /// <summary>Engines whose native memory is not freed yet, in this process (for tests of ownership).</summary>
-        internal static int LiveCount => Volatile.Read(ref _live);
+        private TaggingEngine(TaggingNetwork network, Device device) : base(network, device, "SequenceTaggingModel", "tagging model") { }
 
-        private TaggingEngine(TaggingNetwork network, Device device)
-        {
-            _network = network;
-            _device = device;
-            Interlocked.Increment(ref _live);
-            _ownership = new SharedOwnership("SequenceTaggingModel", "tagging model", () =>
-            {
-                _network.Dispose();
-                Interlocked.Decrement(ref _live);
-            });
-        }
+        private protected override TaggingNetwork NewNetworkLikeThis() => new TaggingNetwork(Network.Config);
 
-        public TaggingNetworkConfig Config => _network.Config;
-
-        /// <summary>The network itself, for benchmarks that drive it directly; the library's own callers use the array API.</summary>
-        internal TaggingNetwork Network => _network;
+        public TaggingNetworkConfig Config => Network.Config;
 
         /// <summary>libtorch threads used to train (0 when loaded) and the fixed count, if the user set one.</summary>
         public int TrainingThreads { get; private set; }
         public int? FixedThreads { get; set; }
 
-        public long ParameterCount
-        {
-            get
-            {
-                using var _ = _ownership.Use();
-                return _network.parameters().Sum(p => p.numel());
-            }
-        }
-
         /// <summary>A new network on <paramref name="device"/>; its weights come from libtorch's generator, which the caller seeds.</summary>
-        public static TaggingEngine Create(TaggingNetworkConfig config, ComputeDevice device)
-        {
-            TorchNative.EnsureLoaded();
-            var network = new TaggingNetwork(config);
-            try
-            {
-                network.to(device.Device);
-                return new TaggingEngine(network, device.Device);
-            }
-            catch
-            {
-                network.Dispose();
-                throw;
-            }
-        }
+        public static TaggingEngine Create(TaggingNetworkConfig config, ComputeDevice device) =>
+            Build(() => new TaggingNetwork(config), device, (network, on) => new TaggingEngine(network, on));
 
         /// <summary>A network rebuilt from its configuration and saved weights, on the CPU.</summary>
         /// <exception cref="InvalidDataException">The weights do not match the configuration.</exception>
-        public static TaggingEngine Load(TaggingNetworkConfig config, Stream weights)
-        {
-            TorchNative.EnsureLoaded();
-            TaggingNetwork network;
-            try
-            {
-                network = new TaggingNetwork(config);
-            }
-            catch (ArgumentException e)
-            {
-                throw new InvalidDataException($"The stored tagging model's configuration is invalid: {e.Message}", e);
-            }
-            try
-            {
-                network.load(weights);
-                network.eval();
-                return new TaggingEngine(network, torch.CPU);
-            }
-            catch (Exception e)
-            {
-                network.Dispose();
-                throw new InvalidDataException($"The stored tagging model's weights do not match its configuration: {e.Message}", e);
-            }
-        }
+        public static TaggingEngine Load(TaggingNetworkConfig config, Stream weights) =>
+            Restore(() => new TaggingNetwork(config), weights, "tagging model", (network, on) => new TaggingEngine(network, on));
 
         /// <summary>Trains the network (not while it scores); returns the per-epoch history.</summary>
         public TrainingHistory Train(TrainingSettings settings, IBatchSource<TaggedSentence> train, IBatchSource<TaggedSentence>? validation)
         {
-            using var _ = _ownership.Use();
+            using var _ = Ownership.Use();
             var model = new Trainable(this);
             FixedThreads = settings.Threads;
-            int threads = settings.Threads ?? TrainingThreadChoice.Fastest(_network, train, rows => model.Loss(rows, out int _), settings.Log);
+            int threads = settings.Threads ?? TrainingThreadChoice.Fastest(Network, train, rows => model.Loss(rows, out int _), settings.Log);
             using (ThreadCount.Use(threads))
             {
                 var history = TrainingLoop.Run(model, settings, train, validation);
@@ -155,12 +93,12 @@ namespace MLNet.Sequence.Trainers
             }
             if (nonEmpty.Count == 0)
                 return (tags, probabilities);
-            using var running = _ownership.Use();
+            using var running = Ownership.Use();
             var rows = nonEmpty.Select(i => sentences[i]).ToList();
             using var threads = ThreadCount.Use(ScoringThreads(rows));
             using var scope = torch.NewDisposeScope();
             var batch = Build(rows, withTags: false);
-            var (t, p) = _network.Predict(batch, of == null ? null : nonEmpty.Select(i => of[i]).ToArray());
+            var (t, p) = Network.Predict(batch, of == null ? null : nonEmpty.Select(i => of[i]).ToArray());
             for (int j = 0; j < nonEmpty.Count; j++)
             {
                 tags[nonEmpty[j]] = t[j];
@@ -183,23 +121,11 @@ namespace MLNet.Sequence.Trainers
                 var (threads, _) = ThreadCount.Fastest(() =>
                 {
                     using var scope = torch.NewDisposeScope();
-                    _network.Predict(Build(rows, withTags: false));
+                    Network.Predict(Build(rows, withTags: false));
                 });
                 return _scoringThreads = threads;
             }
         }
-
-        /// <summary>Writes the weights (copied through the CPU from any device).</summary>
-        public void Save(Stream destination)
-        {
-            using var _ = _ownership.Use();
-            ModuleFiles.Save(_network, _device.type == DeviceType.CPU, () => new TaggingNetwork(_network.Config), destination);
-        }
-
-        public EngineLease Lease() => _ownership.Lease();
-        public EngineLease? ReleaseOrKeepWhileShared() => _ownership.ReleaseOrKeepWhileShared();
-        public void Release() => _ownership.Release();
-        public bool IsReleased => _ownership.IsReleased;
 
         /// <summary>Copies sentences into a left-aligned, padded batch on the engine's device.</summary>
         internal TaggingBatch Build(IReadOnlyList<TaggedSentence> rows, bool withTags)
@@ -242,7 +168,7 @@ namespace MLNet.Sequence.Trainers
                 if (extra != null)
                     r.Extra!.CopyTo(extra, i * t * c.ExtraFeatures);
             }
-            Tensor On(Tensor x) => _device.type == DeviceType.CPU ? x : x.to(_device);
+            Tensor On(Tensor x) => NetworkDevice.type == DeviceType.CPU ? x : x.to(NetworkDevice);
             return new TaggingBatch
             {
                 Words = On(torch.tensor(words, new long[] { b, t })),
@@ -264,21 +190,21 @@ namespace MLNet.Sequence.Trainers
 
             public Trainable(TaggingEngine engine) => _engine = engine;
 
-            public nn.Module Module => _engine._network;
+            public nn.Module Module => _engine.Network;
 
             public string MetricName => "token accuracy";
 
             public Tensor Loss(IReadOnlyList<TaggedSentence> rows, out int count)
             {
                 count = rows.Count;
-                return _engine._network.Loss(_engine.Build(rows, withTags: true));
+                return _engine.Network.Loss(_engine.Build(rows, withTags: true));
             }
 
             public BatchScore ValidationScore(IReadOnlyList<TaggedSentence> rows)
             {
                 var batch = _engine.Build(rows, withTags: true);
-                double loss = _engine._network.Loss(batch).item<float>() * rows.Count;
-                var (tags, _) = _engine._network.Predict(batch);
+                double loss = _engine.Network.Loss(batch).item<float>() * rows.Count;
+                var (tags, _) = _engine.Network.Predict(batch);
                 long correct = 0, tokens = 0;
                 for (int i = 0; i < rows.Count; i++)
                     for (int j = 0; j < tags[i].Length; j++)
