@@ -332,7 +332,7 @@ internal sealed class WorkflowConfig
     /// </summary>
     private void ValidateRecommendation()
     {
-        foreach (var (value, field) in new (object?, string)[] { (Label, "label"), (Input, "input"), (Preprocessing, "preprocessing"), (Forecasting, "forecasting"), (Tagging, "tagging"), (Audio, "audio"), (Anomaly, "anomaly"), (Generation, "generation"), (Split, "split") })
+        foreach (var (value, field) in new (object?, string)[] { (Label, "label"), (Input, "input"), (Preprocessing, "preprocessing"), (Forecasting, "forecasting"), (Tagging, "tagging"), (Audio, "audio"), (Anomaly, "anomaly"), (Generation, "generation"), (Split, "split"), (Data.TestPath, "data.testPath") })
             Require(value == null, field, "does not apply to task 'recommendation' (the 'recommendation' section names the columns; each user's last item is the test target, leave-last-out).");
         Require(Sweep == null, "sweep", "task 'recommendation' trains one next-item model (no sweep yet): give a 'trainer' section.");
         if (Recommendation == null)
@@ -719,10 +719,12 @@ internal sealed class GenerationConfig
         WorkflowConfig.Require(Temperature >= 0 && double.IsFinite(Temperature), "generation.temperature", $"must be 0 (greedy) or more; it was {Temperature.ToString(CultureInfo.InvariantCulture)}.");
         WorkflowConfig.Require(TopK >= 0, "generation.topK", $"must be 0 (all) or more; it was {TopK}.");
         WorkflowConfig.Require(TopP is > 0 and <= 1, "generation.topP", $"must be in (0, 1]; it was {TopP.ToString(CultureInfo.InvariantCulture)}.");
-        WorkflowConfig.Require(StopElement is null || StopElement.Length > 0, "generation.stopElement", "must be a token, or null for none.");
+        WorkflowConfig.Require(StopElement is null || (Tokens == "characters" ? StopElement.Length == 1 : StopElement.Length > 0 && !StopElement.Contains(' ')),
+            "generation.stopElement", Tokens == "characters" ? $"must be one character (the tokens are characters), or null for none; it was '{StopElement}'." : $"must be one word (no spaces), or null for none; it was '{StopElement}'.");
         if (Prompts != null)
             for (int i = 0; i < Prompts.Count; i++)
-                WorkflowConfig.Require(!string.IsNullOrEmpty(Prompts[i]), $"generation.prompts[{i}]", "is empty; give the text to continue.");
+                WorkflowConfig.Require(Tokens == "characters" ? !string.IsNullOrEmpty(Prompts[i]) : !string.IsNullOrWhiteSpace(Prompts[i]), $"generation.prompts[{i}]",
+                    Tokens == "characters" ? "is empty; give the text to continue." : "holds no word; give the text to continue.");
     }
 }
 

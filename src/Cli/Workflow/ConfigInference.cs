@@ -187,7 +187,10 @@ internal static class ConfigInference
     {
         var columns = config.Data.Columns!;
         string Columns() => string.Join(", ", columns.Select(c => c.Name));
-        string? Like(params string[] words) => columns.FirstOrDefault(c => words.Any(w => c.Name.Contains(w, StringComparison.OrdinalIgnoreCase)))?.Name;
+        // Keywords in priority order; among the columns a keyword matches, an id column ("movieId", "itemid") first.
+        string? Like(params string[] words) => words.Select(w => columns.Where(c => c.Name.Contains(w, StringComparison.OrdinalIgnoreCase))
+                .OrderByDescending(c => c.Name.EndsWith("id", StringComparison.OrdinalIgnoreCase)).FirstOrDefault()?.Name)
+            .FirstOrDefault(n => n != null);
         var user = r.Label ?? Like("user", "customer", "session", "visitor")
             ?? throw new ConfigException("label", $"could not tell which column names the user; pass --label USER_COLUMN (columns: {Columns()}).");
         var item = r.Input ?? Like("item", "movie", "product", "song", "track", "page", "event")

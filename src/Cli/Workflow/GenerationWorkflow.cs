@@ -66,15 +66,24 @@ internal sealed class GenerationWorkflow
     /// <summary>The training and test texts (non-empty): data.testPath, or a seeded shuffle of data.path's rows cut at the test fraction.</summary>
     public (List<string[]> Train, List<string[]> Test) LoadSplit()
     {
-        var all = Read(_c.Resolve(_c.Data.Path), "data.path").Texts.Select(Tokens).Where(t => t.Length > 0).ToList();
+        var all = NonEmpty(_c.Resolve(_c.Data.Path), "data.path");
         if (_c.Data.TestPath != null)
-            return (all, Read(_c.Resolve(_c.Data.TestPath), "data.testPath").Texts.Select(Tokens).Where(t => t.Length > 0).ToList());
+            return (all, NonEmpty(_c.Resolve(_c.Data.TestPath), "data.testPath"));
         var order = Enumerable.Range(0, all.Count).ToArray();
         new Random(_c.Seed).Shuffle(order);
         int test = Math.Max(1, (int)Math.Round(_c.Split!.EffectiveTestFraction * all.Count));
         if (test >= all.Count)
             throw new DataException("data.path", $"{all.Count} non-empty row(s) in column '{_c.Input}' leave nothing to train on after the test fraction.");
         return (order.Skip(test).Select(i => all[i]).ToList(), order.Take(test).Select(i => all[i]).ToList());
+    }
+
+    /// <summary>The token sequences of a file's non-empty texts; a file without one is bad data.</summary>
+    private List<string[]> NonEmpty(string path, string field)
+    {
+        var texts = Read(path, field).Texts.Select(Tokens).Where(t => t.Length > 0).ToList();
+        if (texts.Count == 0)
+            throw new DataException(field, $"column '{_c.Input}' of '{Path.GetFileName(path)}' holds no text (at least one token) to learn from or score.");
+        return texts;
     }
 
     private IDataView View(IEnumerable<string[]> sequences) => _ml.Data.LoadFromEnumerable(sequences.Select(t => new TokensRow { Tokens = t }));
@@ -91,6 +100,8 @@ internal sealed class GenerationWorkflow
         options.Progress = new ObserverProgress(_observer);
         Directory.CreateDirectory(_c.OutputDirectory);
 
+        if (_g.StopElement is { } stop && !train.Any(t => t.Contains(stop)))
+            throw new ConfigException("generation.stopElement", $"'{stop}' never occurs in the training texts, so the model could never generate it.");
         var trainData = View(train);
         _observer.Info($"Training a {_c.Trainer.Family} language model on {train.Count} texts ({train.Sum(t => (long)t.Length)} {_g.Tokens}) for {options.NumberOfEpochs} epochs.");
         var clock = Stopwatch.StartNew();
@@ -147,7 +158,7 @@ internal sealed class GenerationWorkflow
     /// <summary>Perplexity, cross-entropy and top-5 accuracy of a saved model on a file's texts, or on the config's test texts.</summary>
     public MetricsRow Evaluate(ITransformer loaded, string? dataPath)
     {
-        var test = dataPath != null ? Read(Path.GetFullPath(dataPath), "--data").Texts.Select(Tokens).Where(t => t.Length > 0).ToList() : LoadSplit().Test;
+        var test = dataPath != null ? NonEmpty(Path.GetFullPath(dataPath), "--data") : LoadSplit().Test;
         var m = _ml.NextElement.Evaluate(LanguageModel(loaded), View(test), k: K);
         return new MetricsRow("model").Add("perplexity", m.Perplexity).Add("crossEntropy", m.CrossEntropy).Add($"top{K}Accuracy", m.TopKAccuracy);
     }

@@ -60,13 +60,14 @@ internal sealed class RecommendationWorkflow
         var order = new List<string>();
         foreach (var row in file.Rows)
         {
-            if (!byUser.TryGetValue(row[user], out var events))
+            var id = row[user].Trim();
+            if (!byUser.TryGetValue(id, out var events))
             {
-                byUser[row[user]] = events = new List<(double, string)>();
-                order.Add(row[user]);
+                byUser[id] = events = new List<(double, string)>();
+                order.Add(id);
             }
             double t = dates && DelimitedFile.TryDate(row[time], out var d) ? d.Ticks : double.Parse(row[time], CultureInfo.InvariantCulture);
-            events.Add((t, row[item].Trim()));
+            events.Add((t, row[item].Trim()));   // ids as written, without surrounding spaces
         }
         return order.Select(u => new UserHistory(u, byUser[u].OrderBy(e => e.Time).ThenBy(e => e.Item, ItemOrder.Instance).Select(e => e.Item).ToArray())).ToList();
     }
@@ -137,8 +138,9 @@ internal sealed class RecommendationWorkflow
         new MetricsRow(name).Add($"hitRate@{_r.NumberOfRecommendations}", hitRate).Add($"ndcg@{_r.NumberOfRecommendations}", ndcg).Add("mrr", mrr);
 
     /// <summary>
-    /// Most popular, and decayed item-to-item transitions over the last five items, fit on what the model learns from
-    /// (everything before each test target) and ranked as the model is (every unseen item).
+    /// Most popular, and decayed item-to-item transitions over the last five items, fit on every event before each judged
+    /// user's test item (the model may read only the latest maximumTrainingHistory of them) and ranked as the model is:
+    /// every item the user has not seen; a test item seen before is a miss.
     /// </summary>
     private static IEnumerable<(string Name, MLNet.Sequence.Recommendation.RankingMetrics Metrics)> Baselines(List<(string[] Before, string Last)> splits, int k)
     {
@@ -177,14 +179,24 @@ internal sealed class RecommendationWorkflow
         return Row("model", m.TopKAccuracy, m.Ndcg, m.MeanReciprocalRank);
     }
 
-    /// <summary>The recommendations (item ids, best first) and their probabilities for each history.</summary>
+    private sealed class Recommended
+    {
+        public string[] Recommendations { get; set; } = Array.Empty<string>();
+        public float[] Score { get; set; } = Array.Empty<float>();
+    }
+
+    /// <summary>
+    /// The recommendations (item ids, best first) and their probabilities for each history, read in one pass; when fewer
+    /// unseen items than asked remain, the model's padding (no item, probability 0) is left out.
+    /// </summary>
     public List<(string[] Items, float[] Probabilities)> Recommend(ITransformer loaded, IReadOnlyList<string[]> histories)
     {
         var data = _ml.Data.LoadFromEnumerable(histories.Select(h => new HistoryRow { History = h }));
-        var scored = loaded.Transform(data);
-        var items = scored.GetColumn<VBuffer<ReadOnlyMemory<char>>>(RecommendationsColumn).Select(v => v.DenseValues().Select(x => x.ToString()).ToArray()).ToList();
-        var probabilities = scored.GetColumn<float[]>("Score").ToList();
-        return items.Zip(probabilities, (i, p) => (i, p)).ToList();
+        return _ml.Data.CreateEnumerable<Recommended>(loaded.Transform(data), reuseRowObject: false).Select(r =>
+        {
+            var kept = Enumerable.Range(0, r.Recommendations.Length).Where(i => r.Recommendations[i].Length > 0).ToArray();
+            return (kept.Select(i => r.Recommendations[i]).ToArray(), kept.Select(i => r.Score[i]).ToArray());
+        }).ToList();
     }
 
     /// <summary>

@@ -44,13 +44,23 @@ internal sealed class Seq2SeqWorkflow
         _ml = new MLContext(config.Seed);
     }
 
-    /// <summary>The rows of a pairs file, checked against the config's columns (the target may be absent when predicting).</summary>
+    /// <summary>
+    /// The rows of a pairs file, checked against the config's columns: every source holds text, and (unless predicting,
+    /// when the target column may be absent) every target too.
+    /// </summary>
     public DelimitedFile Read(string path, string field, bool targetMayBeMissing = false)
     {
         var file = DelimitedFile.Read(path, _c.Data.SeparatorChar, _c.Data.HasHeader, _c.Data.Columns!.Select(c => c.Name).ToList(), field);
-        file.IndexOf(_c.Input!, field);
-        if (!targetMayBeMissing)
-            file.IndexOf(_c.Label!, field);
+        var columns = new List<string> { _c.Input! };
+        if (!targetMayBeMissing || Array.IndexOf(file.Header, _c.Label) >= 0)
+            columns.Add(_c.Label!);
+        foreach (var column in columns)
+        {
+            int index = file.IndexOf(column, field);
+            for (int r = 0; r < file.Rows.Count; r++)
+                if (string.IsNullOrWhiteSpace(file.Rows[r][index]) && !(targetMayBeMissing && column == _c.Label))
+                    throw new DataException(field, $"line {file.LineOf(r, _c.Data.HasHeader)} of '{Path.GetFileName(path)}', column '{column}': empty; every {(column == _c.Input ? "source" : "target")} needs at least one token.");
+        }
         return file;
     }
 
@@ -142,15 +152,27 @@ internal sealed class Seq2SeqWorkflow
         return Row("model", m);
     }
 
-    /// <summary>The predicted target of each source (tokens joined as the target's text joins them) and its log-probability.</summary>
+    private sealed class Predicted
+    {
+        [ColumnName(PredictionColumn)]
+        public string[] Tokens { get; set; } = Array.Empty<string>();
+
+        public float Score { get; set; }
+    }
+
+    /// <summary>
+    /// The predicted target of each source (tokens joined as the target's text joins them) and its log-probability,
+    /// decoded in one pass.
+    /// </summary>
     public List<(string Name, string[] Values)> Score(ITransformer model, DelimitedFile file)
     {
-        var scored = model.Transform(Load(file));
         string separator = _s.TargetTokens == "characters" ? "" : " ";
-        var predictions = scored.GetColumn<VBuffer<ReadOnlyMemory<char>>>(PredictionColumn)
-            .Select(v => string.Join(separator, v.DenseValues().Select(t => t.ToString()))).ToArray();
-        var scores = scored.GetColumn<float>("Score").Select(s => s.ToString("R", System.Globalization.CultureInfo.InvariantCulture)).ToArray();
-        return new List<(string, string[])> { ("Prediction", predictions), ("LogProbability", scores) };
+        var rows = _ml.Data.CreateEnumerable<Predicted>(model.Transform(Load(file)), reuseRowObject: false).ToList();
+        return new List<(string, string[])>
+        {
+            ("Prediction", rows.Select(r => string.Join(separator, r.Tokens)).ToArray()),
+            ("LogProbability", rows.Select(r => r.Score.ToString("R", System.Globalization.CultureInfo.InvariantCulture)).ToArray()),
+        };
     }
 
     /// <summary>Predicts the target of every row of <paramref name="inputPath"/> (the source column; the target may be absent).</summary>

@@ -86,7 +86,10 @@ namespace MLNet.Sequence.Recommendation
     /// <summary>Runs a scorer over leave-last-out splits: full ranking of the items each user has not seen.</summary>
     internal static class NextItemEvaluation
     {
-        /// <summary>Ranks each user's test target (history: training items and the validation target) among the unseen items.</summary>
+        /// <summary>
+        /// Ranks each user's test target (history: training items and the validation target) among the unseen items; a
+        /// target already in the history cannot be recommended and is a miss.
+        /// </summary>
         public static RankingMetrics Test(INextItemScorer scorer, IReadOnlyList<LeaveLastOutSplit> splits, IReadOnlyDictionary<int, int> indexOf, int k = 10)
         {
             var scores = new float[indexOf.Count];
@@ -96,8 +99,8 @@ namespace MLNet.Sequence.Recommendation
                 var history = s.TestHistory.Select(i => indexOf[i]).ToArray();
                 scorer.Score(history, scores);
                 var seen = history.ToHashSet();
-                seen.Remove(indexOf[s.Test]);   // an item seen before and consumed again is still a candidate
-                ranks.Add(RankingMetrics.RankOf(scores, indexOf[s.Test], seen));
+                // Only unseen items are ranked, so a target the user had before is a miss (as the models' Evaluate counts it).
+                ranks.Add(seen.Contains(indexOf[s.Test]) ? double.PositiveInfinity : RankingMetrics.RankOf(scores, indexOf[s.Test], seen));
             }
             return RankingMetrics.FromRanks(ranks, k);
         }

@@ -30,6 +30,7 @@ public sealed class SequenceTaskTests
     }
 
     [TestMethod]
+    [Timeout(600_000)]
     public void G2pSampleTrainsEvaluatesPredictsAndGeneratesCode()
     {
         var folder = ConfigTests.TempFolder();
@@ -91,6 +92,10 @@ public sealed class SequenceTaskTests
             // The command line: explain has nothing for an encoder-decoder (a config error), evaluate prints the metrics.
             Assert.AreEqual(Program.ExitCodes.BadConfig, Program.Main(new[] { "explain", path, "--input", input }));
             Assert.AreEqual(Program.ExitCodes.Ok, Program.Main(new[] { "evaluate", path }));
+            File.WriteAllText(input, "Word\ncat\n\"\"\n");
+            var empty = Assert.ThrowsExactly<MLNet.Sequence.Cli.Data.DataException>(() => SavedModel.Predict(config, null, input, output));
+            StringAssert.Contains(empty.Message, "line 3");
+            StringAssert.Contains(empty.Message, "column 'Word': empty");
         }
         finally
         {
@@ -99,6 +104,7 @@ public sealed class SequenceTaskTests
     }
 
     [TestMethod]
+    [Timeout(600_000)]
     public void MovieLensRecommenderTrainsBesideBothBaselinesEvaluatesPredictsAndGeneratesCode()
     {
         var folder = ConfigTests.TempFolder();
@@ -162,6 +168,7 @@ public sealed class SequenceTaskTests
     }
 
     [TestMethod]
+    [Timeout(600_000)]
     public void SentenceGenerationBeatsBothNGramsContinuesPromptsAndGeneratesCode()
     {
         var folder = ConfigTests.TempFolder();
@@ -235,6 +242,7 @@ public sealed class SequenceTaskTests
             Assert.AreEqual("trainer.family", Refused(j => j["trainer"]!["family"] = "cnn").Field);
             Assert.AreEqual("split", Refused(j => j["split"] = new JsonObject { ["testFraction"] = 0.2 }).Field);
             Assert.AreEqual("label", Refused(j => j["label"] = "rating").Field);
+            Assert.AreEqual("data.testPath", Refused(j => j["data"]!["testPath"] = j["data"]!["path"]!.GetValue<string>()).Field);
 
             // init: userId, movieId and timestamp by their names; the ids become text.
             var inferred = ConfigInference.Infer(new ConfigInference.Request
@@ -279,6 +287,8 @@ public sealed class SequenceTaskTests
             Assert.AreEqual("generation.topP", Generation(j => j["generation"]!["topP"] = 0).Field);
             Assert.AreEqual("generation.temperature", Generation(j => j["generation"]!["temperature"] = -1).Field);
             Assert.AreEqual("generation.prompts[1]", Generation(j => j["generation"]!["prompts"] = new JsonArray("a", "")).Field);
+            Assert.AreEqual("generation.stopElement", Generation(j => j["generation"]!["stopElement"] = "ab").Field);
+            Assert.AreEqual("generation.prompts[0]", Generation(j => { j["generation"]!["tokens"] = "words"; j["generation"]!["prompts"] = new JsonArray("  "); }).Field);
             Assert.AreEqual("generation", Assert.ThrowsExactly<ConfigException>(() => WorkflowConfig.Load(ConfigTests.Variant("g2p", folder, j => j["generation"] = new JsonObject()))).Field);
 
             // init infers a seq2seq config from the pairs file: letters in, phonemes (words) out.
