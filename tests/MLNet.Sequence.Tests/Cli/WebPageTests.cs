@@ -315,6 +315,67 @@ public sealed class WebPageTests
 
     [TestMethod]
     [Timeout(600_000)]
+    public void TheWebPageTrainsAndTriesTheSequenceOutputTasks()
+    {
+        using var page = new BrowserPage(TestContext);
+        // A data folder with a pairs file (the CMUdict sample), review sentences, and the ratings of MovieLens' first 60 users.
+        var data = Path.Combine(page.Folder, "data");
+        Directory.CreateDirectory(data);
+        var repo = Path.Combine(ConfigTests.RepoRoot(), "data");
+        File.Copy(Path.Combine(repo, "seq2seq", "cmudict-sample.tsv"), Path.Combine(data, "pronunciations.tsv"));
+        File.Copy(Path.Combine(repo, "text", "uci_sentiment_labelled_sentences.tsv"), Path.Combine(data, "sentences.tsv"));
+        File.WriteAllLines(Path.Combine(data, "ratings.csv"), File.ReadLines(Path.Combine(repo, "recsys", "movielens_small_ratings.csv"))
+            .Where((l, i) => i == 0 || int.Parse(l.Split(',')[0], System.Globalization.CultureInfo.InvariantCulture) <= 60));
+        page.Start(data);
+        page.Driver.Navigate().GoToUrl(page.Url);
+        WaitFor(() => (page.Js("return document.getElementById('dataset').options.length") as long? ?? 0) == 3, TimeSpan.FromSeconds(30), () => "the data folder's three files in the list");
+
+        // Each task: the file, the task, the inferred settings, two epochs, train, then the prediction form.
+        void Train(string file, string task)
+        {
+            page.Js($"const s = document.getElementById('dataset'); s.value = [...s.options].find(o => o.value.endsWith('{file}')).value;");
+            page.Js($"document.getElementById('task').value = '{task}'");
+            page.Id("infer").Click();
+            WaitFor(() => page.Id("columns-area").Displayed && ((string)page.Js("return document.getElementById('config').value")!).Contains($"\"task\": \"{task}\"", StringComparison.Ordinal),
+                TimeSpan.FromSeconds(30), () => $"the inferred {task} settings (error: {page.Id("error").Text})");
+            Assert.IsFalse(page.Id("sweep").Enabled, $"{task} trains one model (no sweep)");
+            page.Id("epochs").Clear();
+            page.Id("epochs").SendKeys("2");
+            page.Id("train").Click();
+            WaitFor(() => page.Id("status").Text is "done" or "failed", TimeSpan.FromMinutes(4), () => $"training {task} (status '{page.Id("status").Text}', log: {page.Id("log").Text})");
+            Assert.AreEqual("done", page.Id("status").Text, page.Id("error").Text);
+            TestContext.WriteLine($"{task}: {page.Id("metrics").Text}");
+        }
+        string Predict(string text, string css)
+        {
+            page.Id("predict-text").Clear();
+            page.Id("predict-text").SendKeys(text);
+            page.Id("predict").Click();
+            WaitFor(() => page.Driver.FindElements(By.CssSelector(css)).Count > 0, TimeSpan.FromSeconds(60), () => $"the prediction {css} (error: {page.Id("error").Text})");
+            return string.Join("\n", page.Driver.FindElements(By.CssSelector(css)).Select(e => e.Text));
+        }
+
+        Train("pronunciations.tsv", "seq2seq");
+        Assert.AreEqual("Phonemes", page.Js("return document.getElementById('label').value"));
+        Assert.AreEqual("Word", page.Js("return document.getElementById('input').value"));
+        StringAssert.Contains(page.Id("metrics").Text, "gru, beam 4");
+        var phonemes = Predict("station", "#prediction-Prediction");
+        Assert.IsTrue(phonemes.Split(' ').Length >= 2 && phonemes.All(c => char.IsUpper(c) || c == ' '), $"'{phonemes}' reads as phonemes");
+
+        Train("sentences.tsv", "generation");
+        StringAssert.Contains(page.Id("metrics").Text, "interpolated bigram");
+        Assert.IsFalse(page.Id("label").Displayed, "generation has no label");
+        Assert.IsGreaterThan(0, Predict("This movie ", "#prediction-Generated").Length);
+
+        Train("ratings.csv", "recommendation");
+        StringAssert.Contains(page.Id("metrics").Text, "most popular");
+        var recommended = Predict("1 50 260", "#recommendations .recommendation-row").Split('\n');
+        Assert.HasCount(10, recommended);
+        Assert.IsFalse(recommended.Any(r => r.Split(' ')[1] is "1" or "50" or "260"), "no movie of the history");
+    }
+
+    [TestMethod]
+    [Timeout(600_000)]
     public void TheWebPageFindsAnomaliesInATimeSeriesAndListsTheAlerts()
     {
         using var page = new BrowserPage(TestContext);
