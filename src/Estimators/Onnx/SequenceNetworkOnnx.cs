@@ -42,8 +42,6 @@ namespace MLNet.Sequence.OnnxExport
         {
             if (c.Encoder == EncoderKind.NBeats)
                 return "N-BEATS networks are not exported to ONNX yet";
-            if (f.LengthColumn != null)
-                return $"the length column '{f.LengthColumn}' (option LengthColumnName) is not read by the exported graph yet; mark real steps with MaskColumnName instead";
             return null;
         }
 
@@ -90,9 +88,10 @@ namespace MLNet.Sequence.OnnxExport
                     var columns = _f.Columns.Select(c => _g.Unsqueeze(_g.Input(c, DataType.Float, "batch", _f.VariableLength ? "steps" : (object)_f.Steps), 2)).ToArray();
                     x = _g.Concat(2, columns);
                 }
-                x = Truncate(x);
                 if (_f.MaskColumn != null)
-                    mask = Truncate(MaskInput());
+                    mask = MaskInput();
+                else if (_f.LengthColumn != null)
+                    mask = MaskFromLength(x);
                 else
                 {
                     // Every step is real: true at every [row, step].
@@ -102,6 +101,8 @@ namespace MLNet.Sequence.OnnxExport
                     truth.Int32Data.Add(1);
                     mask = _g.Node("ConstantOfShape", new[] { shape }, null, ("value", truth));
                 }
+                x = Truncate(x);
+                mask = Truncate(mask);
                 if (_f.FeatureMean != null)
                     x = _g.Div(_g.Sub(x, _g.Constant("feature_mean", _f.FeatureMean, F)), _g.Constant("feature_scale", _f.FeatureScale!, F));
                 // Padding steps are zeros, as the row reader writes them.
@@ -111,6 +112,20 @@ namespace MLNet.Sequence.OnnxExport
             if (_f.StaticColumn != null)
                 statics = _g.Input(_f.StaticColumn, DataType.Float, "batch", _f.StaticSize);
             return (x, mask, statics);
+        }
+
+        /// <summary>
+        /// The real steps a length column names: the last <c>length</c> steps of the whole row when padding comes first
+        /// (option PaddingSide = Pre), else the first ones; read before truncation, as the row reader does.
+        /// </summary>
+        private string MaskFromLength(string x)
+        {
+            var length = _g.Cast(_g.Input(_f.LengthColumn!, DataType.Int32, "batch", 1), DataType.Int64);
+            var steps = _g.Dimension(x, 1);
+            var positions = _g.Node("Range", new[] { _g.LongScalar(0), _g.Squeeze(steps, 0), _g.LongScalar(1) });
+            return _f.PaddingSide == SequenceEnd.Pre
+                ? _g.Node("Not", new[] { _g.Node("Less", new[] { positions, _g.Sub(steps, length) }) })
+                : _g.Node("Less", new[] { positions, length });
         }
 
         private string MaskInput() => _g.Input(_f.MaskColumn!, DataType.Bool, "batch", _f.VariableLength ? "steps" : (object)_f.Steps);

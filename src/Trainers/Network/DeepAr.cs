@@ -59,7 +59,14 @@ namespace MLNet.Sequence.Trainers.Network
         /// <summary>Inputs [B, T, F] and an optional state → raw distribution parameters [B, T, k] and the new state.</summary>
         public (Tensor Raw, Tensor H, Tensor C) Forward(Tensor inputs, (Tensor, Tensor)? state)
         {
-            var (y, h, c) = rnn.forward(inputs, state);
+            Tensor y, h, c;
+            using (var exact = LstmKernelChoice.Exact(inputs))
+            {
+                (y, h, c) = rnn.forward(inputs, state);
+                // Detached, so a sampling loop's state does not chain one step's graph to the next.
+                if (exact != null)
+                    (y, h, c) = (y.detach(), h.detach(), c.detach());
+            }
             return (head.forward(y), h, c);
         }
     }

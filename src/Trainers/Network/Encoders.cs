@@ -123,6 +123,7 @@ namespace MLNet.Sequence.Trainers.Network
             {
                 if (lstm != null)
                 {
+                    using var exact = LstmKernelChoice.Exact(x);
                     var (o, h, c) = lstm.call(x);
                     h.Dispose();
                     c.Dispose();
@@ -138,6 +139,7 @@ namespace MLNet.Sequence.Trainers.Network
             nn.utils.rnn.PackedSequence output;
             if (lstm != null)
             {
+                using var exact = LstmKernelChoice.Exact(x);
                 var r = lstm.call(packed);
                 r.Item2.Dispose();
                 r.Item3.Dispose();

@@ -152,7 +152,14 @@ namespace MLNet.Sequence.Trainers.Network
             DecoderState next;
             if (lstmDecoder != null)
             {
-                var (o, h, c) = lstmDecoder.call(x, (state.Hidden, state.Cell!));
+                Tensor o, h, c;
+                using (var exact = LstmKernelChoice.Exact(x))
+                {
+                    (o, h, c) = lstmDecoder.call(x, (state.Hidden, state.Cell!));
+                    // Detached, so a decoding loop's state does not chain one step's graph to the next.
+                    if (exact != null)
+                        (o, h, c) = (o.detach(), h.detach(), c.detach());
+                }
                 hidden = o;
                 next = new DecoderState(h, c);
             }

@@ -220,7 +220,10 @@ namespace MLNet.Sequence.Trainers.Network
             var any = lengths.gt(0);
             var safe = lengths.clamp_min(1).cpu();
             using var packed = nn.utils.rnn.pack_padded_sequence(embedded, safe, batch_first: true, enforce_sorted: false);
-            var (output, h, c) = characterLstm!.call(packed);
+            nn.utils.rnn.PackedSequence output;
+            Tensor h, c;
+            using (LstmKernelChoice.Exact(embedded))
+                (output, h, c) = characterLstm!.call(packed);
             output.Dispose();
             c.Dispose();
             var joined = torch.cat(new[] { h[0], h[1] }, 1);                           // [N, 2H]: forward last, backward first

@@ -7,6 +7,7 @@ using Microsoft.ML.Data;
 using Microsoft.VisualStudio.TestTools.UnitTesting;
 using MLNet.Sequence.Tests.Support;
 using MLNet.Sequence.Trainers;
+using MLNet.Sequence.Transforms;
 
 namespace MLNet.Sequence.Tests.Onnx;
 
@@ -73,6 +74,9 @@ public sealed class OnnxExportTests
                 worst = Math.Max(worst, Math.Abs(expected[r][i] - actual[r][i]));
         }
         TestContext.WriteLine($"{what}: {expected.Length} rows, largest difference {worst:E2}");
+        if (worst >= Tolerance)
+            for (int r = 0; r < Math.Min(3, expected.Length); r++)
+                TestContext.WriteLine($"  row {r}: torch {string.Join(" ", expected[r])} onnx {string.Join(" ", actual[r])}");
         Assert.IsLessThan(Tolerance, worst, $"{what}: ONNX Runtime's scores differ from TorchSharp's");
     }
 
@@ -111,5 +115,85 @@ public sealed class OnnxExportTests
         var scores = ScoreBothWays(ml, Splits.SentimentPreparation(ml), trainer, train, test, new[] { "Score", "Probability", "PredictedLabel" });
         foreach (var (column, (torch, onnx)) in scores)
             AssertClose(torch, onnx, $"{name}: {column}");
+    }
+
+    [TestMethod]
+    public void MulticlassDnaClassifiersScoreTheSameInOnnxRuntime()
+    {
+        // One-hot DNA windows: numeric steps of a fixed length, the flatten pooling and the class probabilities.
+        var ml = new MLContext(1);
+        var (train, test) = Splits.Split(TestData.SpliceDna());
+        var preparation = ml.Transforms.Conversion.MapValueToKey("LabelKey", "Label")
+            .Append(ml.Transforms.OneHotEncodeSequence("Features", "Sequence"));
+        var cases = new (string Name, IEstimator<ITransformer> Trainer)[]
+        {
+            ("LSTM, flatten, hidden head", ml.MulticlassClassification.Trainers.SequenceLstm(new LstmOptions { LabelColumnName = "LabelKey", HiddenSize = 16, Pooling = SequencePooling.Flatten, HeadHiddenSize = 16, NumberOfEpochs = 1, Seed = 1 })),
+            ("Transformer, attention pooling", ml.MulticlassClassification.Trainers.SequenceTransformer(new TransformerOptions { LabelColumnName = "LabelKey", ModelDimension = 16, NumberOfHeads = 2, NumberOfLayers = 1, FeedForwardDimension = 32, Pooling = SequencePooling.Attention, NumberOfEpochs = 1, Seed = 1 })),
+            ("CNN, last step", ml.MulticlassClassification.Trainers.SequenceCnn(new CnnOptions { LabelColumnName = "LabelKey", Channels = 16, KernelSize = 5, NumberOfLayers = 3, Pooling = SequencePooling.Last, NumberOfEpochs = 1, Seed = 1 })),
+        };
+        foreach (var (name, trainer) in cases)
+        {
+            var scores = ScoreBothWays(ml, preparation, trainer, ml.Data.LoadFromEnumerable(train), ml.Data.LoadFromEnumerable(test.Take(300)), new[] { "Score", "PredictedLabel" });
+            foreach (var (column, (torch, onnx)) in scores)
+                AssertClose(torch, onnx, $"splice {name}: {column}");
+        }
+    }
+
+    [TestMethod]
+    public void RegressorsWithStandardisedInputsAndQuantilesScoreTheSameInOnnxRuntime()
+    {
+        // Seattle weather windows: four numeric features per step, standardised inputs and labels, quantile heads.
+        var ml = new MLContext(1);
+        var rows = Splits.Seattle();
+        int cut = (int)(rows.Count * 0.8);
+        var train = ml.Data.LoadFromEnumerable(rows.Take(cut).ToList());
+        var test = ml.Data.LoadFromEnumerable(rows.Skip(cut - 14).Take(214).ToList());
+        var cases = new (string Name, IEstimator<ITransformer> Trainer)[]
+        {
+            ("GRU, 2 layers, last step", ml.Regression.Trainers.SequenceGru(new GruOptions { LabelColumnName = "Target", FeatureColumnName = "Window", HiddenSize = 16, NumberOfLayers = 2, NumberOfEpochs = 2, Seed = 1 })),
+            ("LSTM, quantiles 0.1/0.5/0.9", ml.Regression.Trainers.SequenceLstm(new LstmOptions { LabelColumnName = "Target", FeatureColumnName = "Window", HiddenSize = 16, Quantiles = new[] { 0.1f, 0.5f, 0.9f }, NumberOfEpochs = 2, Seed = 1 })),
+            ("Transformer, mean", ml.Regression.Trainers.SequenceTransformer(new TransformerOptions { LabelColumnName = "Target", FeatureColumnName = "Window", ModelDimension = 16, NumberOfHeads = 2, NumberOfLayers = 1, FeedForwardDimension = 32, Pooling = SequencePooling.Mean, NumberOfEpochs = 2, Seed = 1 })),
+            ("CNN, flatten", ml.Regression.Trainers.SequenceCnn(new CnnOptions { LabelColumnName = "Target", FeatureColumnName = "Window", Channels = 8, KernelSize = 3, NumberOfLayers = 2, Pooling = SequencePooling.Flatten, NumberOfEpochs = 2, Seed = 1 })),
+        };
+        foreach (var (name, trainer) in cases)
+        {
+            var scores = ScoreBothWays(ml, Splits.SeattleWindows(ml), trainer, train, test, new[] { "Score" });
+            AssertClose(scores["Score"].Torch, scores["Score"].Onnx, $"seattle {name}: Score");
+        }
+    }
+
+    [TestMethod]
+    public void MaskedAndVariableLengthTokenInputsScoreTheSameInOnnxRuntime()
+    {
+        var ml = new MLContext(1);
+        var (train, test) = Sentiment(ml);
+        var tokens = ml.Transforms.Text.NormalizeText("Norm", "Text", keepPunctuations: false)
+            .Append(ml.Transforms.Text.TokenizeIntoWords("Tokens", "Norm"))
+            .Append(ml.Transforms.EncodeTokens("Ids", "Tokens", minimumCount: 2));
+        // A mask column from PadSequences (padding after the words this time, long rows cut at the front).
+        var masked = tokens.Append(ml.Transforms.PadSequences(new PadSequencesEstimator.Options
+        {
+            OutputColumnName = "Features", InputColumnName = "Ids", Length = 16, Padding = SequenceEnd.Post, MaskColumnName = "Mask",
+        }));
+        var maskScores = ScoreBothWays(ml, masked, ml.BinaryClassification.Trainers.SequenceLstm(new LstmOptions
+        {
+            MaskColumnName = "Mask", HiddenSize = 16, EmbeddingDimension = 16, Bidirectional = true, Pooling = SequencePooling.Max, NumberOfEpochs = 1, Seed = 1,
+        }), train, test, new[] { "Score" });
+        AssertClose(maskScores["Score"].Torch, maskScores["Score"].Onnx, "mask column, bidirectional LSTM, max: Score");
+
+        // Variable-length ids (no padding transform): the graph takes any number of steps and keeps the last 20.
+        var variable = ScoreBothWays(ml, tokens, ml.BinaryClassification.Trainers.SequenceTransformer(new TransformerOptions
+        {
+            FeatureColumnName = "Ids", MaximumSequenceLength = 20, ModelDimension = 16, EmbeddingDimension = 16, NumberOfHeads = 2, NumberOfLayers = 1,
+            FeedForwardDimension = 32, Pooling = SequencePooling.Mean, NumberOfEpochs = 1, Seed = 1,
+        }), train, test, new[] { "Score" });
+        AssertClose(variable["Score"].Torch, variable["Score"].Onnx, "variable-length ids, Transformer: Score");
+
+        // Opset 18 writes ReduceMax with its axes as an input.
+        var opset18 = ScoreBothWays(ml, Splits.SentimentPreparation(ml), ml.BinaryClassification.Trainers.SequenceGru(new GruOptions
+        {
+            HiddenSize = 16, EmbeddingDimension = 16, Pooling = SequencePooling.Max, NumberOfEpochs = 1, Seed = 1,
+        }), train, test, new[] { "Score" }, opset: 18);
+        AssertClose(opset18["Score"].Torch, opset18["Score"].Onnx, "opset 18, GRU, max: Score");
     }
 }
