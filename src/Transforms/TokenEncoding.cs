@@ -40,9 +40,46 @@ namespace MLNet.Sequence.Transforms
             /// </summary>
             public SubwordTokenizer? SubwordTokenizer { get; set; }
 
+            /// <summary>
+            /// A fixed vocabulary instead of one learned from the data: the i-th token (from 0) gets id i + 2, after padding
+            /// (0) and unknown (1), which is how a model trained elsewhere (e.g. one exported to ONNX from PyTorch) numbers
+            /// its tokens. <see cref="MinimumCount"/> and <see cref="MaximumVocabularySize"/> do not apply; Fit still counts
+            /// how often each token occurs (<see cref="TokenVocabulary.CountOf"/>). Null (default) learns the vocabulary.
+            /// </summary>
+            public IReadOnlyList<string>? Vocabulary { get; set; }
+
+            /// <summary>
+            /// The output's item type: null (default) writes keys, whose raw values are the ids (what this library's trainers
+            /// read, and <c>MapKeyToValue</c> maps back to tokens); <see cref="DataKind.Int32"/> or <see cref="DataKind.Int64"/>
+            /// writes the same ids as plain integers, for models that take integer ids (an imported ONNX model takes
+            /// int64), since ML.NET's ConvertType does not convert keys to integers.
+            /// </summary>
+            public DataKind? OutputKind { get; set; }
+
             internal void Validate()
             {
                 ColumnChecks.RequireNonEmpty(OutputColumnName, nameof(OutputColumnName));
+                if (OutputKind is not (null or DataKind.Int32 or DataKind.Int64))
+                    throw new ArgumentOutOfRangeException(nameof(OutputKind), OutputKind,
+                        $"Option {nameof(OutputKind)} must be null (keys), Int32 or Int64; it was {OutputKind}.");
+                if (Vocabulary != null)
+                {
+                    if (Vocabulary.Count == 0)
+                        throw new ArgumentException($"Option {nameof(Vocabulary)} is empty; give at least one token, or null to learn the vocabulary.", nameof(Vocabulary));
+                    var seen = new HashSet<string>(StringComparer.Ordinal);
+                    for (int i = 0; i < Vocabulary.Count; i++)
+                    {
+                        var t = Vocabulary[i];
+                        if (string.IsNullOrEmpty(t))
+                            throw new ArgumentException($"Option {nameof(Vocabulary)} has an empty token at position {i}.", nameof(Vocabulary));
+                        if (!seen.Add(t))
+                            throw new ArgumentException($"Option {nameof(Vocabulary)} lists token '{t}' twice (positions {Vocabulary.ToList().IndexOf(t)} and {i}); each token needs one id.", nameof(Vocabulary));
+                        if (LowerCase && t != t.ToLowerInvariant())
+                            throw new ArgumentException(
+                                $"Option {nameof(Vocabulary)} has token '{t}' at position {i}, which would never match: option {nameof(LowerCase)} lower-cases every token first. Set LowerCase = false, or lower-case the vocabulary.",
+                                nameof(Vocabulary));
+                    }
+                }
                 if (MaximumVocabularySize < 3)
                     throw new ArgumentOutOfRangeException(nameof(MaximumVocabularySize), MaximumVocabularySize,
                         $"Option {nameof(MaximumVocabularySize)} counts padding and unknown, so it must be at least 3; it was {MaximumVocabularySize}.");
@@ -68,6 +105,12 @@ namespace MLNet.Sequence.Transforms
         {
             ArgumentNullException.ThrowIfNull(inputSchema);
             TokenEncodingTransformer.CheckInput(ColumnChecks.Find(inputSchema, Input, nameof(Options.InputColumnName), TokenEncodingTransformer.Expected), _options.SubwordTokenizer);
+            if (_options.OutputKind is DataKind kind)
+                return SchemaShapeFactory.With(inputSchema, new[]
+                {
+                    SchemaShapeFactory.Column(_options.OutputColumnName, SchemaShape.Column.VectorKind.VariableVector,
+                        kind == DataKind.Int32 ? NumberDataViewType.Int32 : NumberDataViewType.Int64, false),
+                });
             var kv = SchemaShapeFactory.Column("KeyValues", SchemaShape.Column.VectorKind.Vector, TextDataViewType.Instance);
             return SchemaShapeFactory.With(inputSchema, new[]
             {
@@ -115,16 +158,19 @@ namespace MLNet.Sequence.Transforms
                     });
                 }
             }
-            var kept = counts.Where(kv => kv.Value >= _options.MinimumCount)
-                .OrderByDescending(kv => kv.Value).ThenBy(kv => kv.Key, StringComparer.Ordinal)
-                .Take(_options.MaximumVocabularySize - 2)
-                .ToList();
+            var kept = _options.Vocabulary != null
+                ? _options.Vocabulary.Select(t => new KeyValuePair<string, long>(t, counts.TryGetValue(t, out var c) ? c : 0)).ToList()
+                : counts.Where(kv => kv.Value >= _options.MinimumCount)
+                    .OrderByDescending(kv => kv.Value).ThenBy(kv => kv.Key, StringComparer.Ordinal)
+                    .Take(_options.MaximumVocabularySize - 2)
+                    .ToList();
             var vocabulary = new TokenVocabulary(kept.Select(k => k.Key).ToList(), kept.Select(k => k.Value).ToList());
             return new TokenEncodingTransformer(new TokenEncodingTransformer.Config
             {
                 OutputColumnName = _options.OutputColumnName,
                 InputColumnName = Input,
                 LowerCase = _options.LowerCase,
+                OutputKind = _options.OutputKind?.ToString(),
             }, vocabulary, _options.SubwordTokenizer);
         }
     }
@@ -217,6 +263,8 @@ namespace MLNet.Sequence.Transforms
             public bool LowerCase { get; set; }
             public string? SubwordKind { get; set; }
             public string? SubwordEncoding { get; set; }
+            /// <summary>"Int32" or "Int64" for plain integer ids; null for keys.</summary>
+            public string? OutputKind { get; set; }
         }
 
         private readonly Config _config;
@@ -267,7 +315,8 @@ namespace MLNet.Sequence.Transforms
         }
 
         string ISequencePersistable.PartKind => "TokenEncoding";
-        int ISequencePersistable.PartVersion => 1;
+        /// <summary>Version 2 adds integer outputs; a transformer writing keys stays readable by version-1 readers.</summary>
+        int ISequencePersistable.PartVersion => _config.OutputKind != null ? 2 : 1;
 
         void ISequencePersistable.SavePart(ModelPartWriter writer)
         {
@@ -281,7 +330,7 @@ namespace MLNet.Sequence.Transforms
 
         internal static TokenEncodingTransformer Load(ModelPartReader reader)
         {
-            reader.RequireVersion("TokenEncoding", 1);
+            reader.RequireVersion("TokenEncoding", 2);
             var c = reader.ReadJson<TokenEncodingConfigV1>("config.json").ToConfig();
             var vocabulary = reader.ReadJson<TokenVocabularyV1>("vocabulary.json").ToVocabulary();
             SubwordTokenizer? sub = null;
@@ -320,7 +369,12 @@ namespace MLNet.Sequence.Transforms
                 ann.Add("KeyValues", new VectorDataViewType(TextDataViewType.Instance, keyCount), keyValues);
                 _added = new[]
                 {
-                    new AddedColumn(parent._config.OutputColumnName, new VectorDataViewType(new KeyDataViewType(typeof(uint), keyCount)), ann.ToAnnotations()),
+                    parent._config.OutputKind switch
+                    {
+                        "Int32" => new AddedColumn(parent._config.OutputColumnName, new VectorDataViewType(NumberDataViewType.Int32)),
+                        "Int64" => new AddedColumn(parent._config.OutputColumnName, new VectorDataViewType(NumberDataViewType.Int64)),
+                        _ => new AddedColumn(parent._config.OutputColumnName, new VectorDataViewType(new KeyDataViewType(typeof(uint), keyCount)), ann.ToAnnotations()),
+                    },
                 };
             }
 
@@ -335,19 +389,26 @@ namespace MLNet.Sequence.Transforms
                 var splitter = new TokenSplitter(_parent._config.LowerCase, _parent._subword);
                 var read = splitter.Reader(input, input.Schema[_input], _isVector);
                 var vocab = _parent.Vocabulary;
-                var ids = new List<uint>();
-                TokenSplitter.TokenAction add = t => ids.Add((uint)vocab.IdOf(t));
-                ValueGetter<VBuffer<uint>> getter = (ref VBuffer<uint> dst) =>
+                var ids = new List<int>();
+                TokenSplitter.TokenAction add = t => ids.Add(vocab.IdOf(t));
+                return new Delegate?[] { _parent._config.OutputKind switch
+                {
+                    "Int32" => Getter(read, add, ids, id => id),
+                    "Int64" => Getter(read, add, ids, id => (long)id),
+                    _ => Getter(read, add, ids, id => (uint)id),
+                } };
+            }
+
+            private static ValueGetter<VBuffer<T>> Getter<T>(Action<TokenSplitter.TokenAction> read, TokenSplitter.TokenAction add, List<int> ids, Func<int, T> convert) =>
+                (ref VBuffer<T> dst) =>
                 {
                     ids.Clear();
                     read(add);
                     var editor = VBufferEditor.Create(ref dst, ids.Count);
                     for (int i = 0; i < ids.Count; i++)
-                        editor.Values[i] = ids[i];
+                        editor.Values[i] = convert(ids[i]);
                     dst = editor.Commit();
                 };
-                return new Delegate?[] { getter };
-            }
         }
 
         /// <summary>A one-column row holding a string, so <see cref="Encode"/> reuses the row reader.</summary>

@@ -2,9 +2,8 @@ using System;
 using System.Collections.Generic;
 using System.Linq;
 using Google.Protobuf;
+using MLNet.Sequence.Trainers.Network;
 using Onnx;
-using TorchSharp;
-using static TorchSharp.torch;
 
 namespace MLNet.Sequence.OnnxExport
 {
@@ -113,15 +112,11 @@ namespace MLNet.Sequence.OnnxExport
             return t.Name;
         }
 
-        /// <summary>A torch tensor's values (float32, moved to the CPU) as an initializer, optionally transposed (2-D).</summary>
-        public string Weight(string stem, Tensor tensor, bool transpose = false)
+        /// <summary>A network weight as an initializer, optionally transposed (2-D).</summary>
+        public string Weight(string stem, WeightArray weight, bool transpose = false)
         {
-            using var scope = torch.NewDisposeScope();
-            var t = tensor.detach().cpu().to(ScalarType.Float32);
-            if (transpose)
-                t = t.t();
-            t = t.contiguous();
-            return Constant(stem, t.data<float>().ToArray(), t.shape);
+            var w = transpose ? weight.Transposed() : weight;
+            return Constant(stem, w.Values, w.Shape);
         }
 
         /// <summary>Adds a node with one output and returns the output's name.</summary>
@@ -208,7 +203,7 @@ namespace MLNet.Sequence.OnnxExport
             : Node("ReduceMax", new[] { x }, null, ("axes", new[] { axis }), ("keepdims", keepDims ? 1L : 0L));
 
         /// <summary>x · Wᵀ + b over the last axis of any rank (MatMul with the stored transpose, then Add).</summary>
-        public string Linear(string x, string stem, Tensor weight, Tensor? bias)
+        public string Linear(string x, string stem, WeightArray weight, WeightArray? bias)
         {
             var y = Node("MatMul", new[] { x, Weight(stem + ".weight_t", weight, transpose: true) });
             return bias is null ? y : Add(y, Weight(stem + ".bias", bias));

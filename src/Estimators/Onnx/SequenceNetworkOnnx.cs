@@ -6,8 +6,6 @@ using MLNet.Sequence.Trainers;
 using MLNet.Sequence.Trainers.Network;
 using MLNet.Sequence.Transforms;
 using Onnx;
-using TorchSharp;
-using static TorchSharp.torch;
 using DataType = Onnx.TensorProto.Types.DataType;
 
 namespace MLNet.Sequence.OnnxExport
@@ -26,15 +24,15 @@ namespace MLNet.Sequence.OnnxExport
         private readonly NetworkConfig _c;
         private readonly FeatureSpec _f;
         private readonly LabelSpec _l;
-        private readonly Dictionary<string, Tensor> _p;
+        private readonly Dictionary<string, WeightArray> _p;
 
-        private SequenceNetworkOnnx(OnnxGraph g, SequenceNetwork network, FeatureSpec f, LabelSpec l)
+        private SequenceNetworkOnnx(OnnxGraph g, NetworkConfig config, Dictionary<string, WeightArray> weights, FeatureSpec f, LabelSpec l)
         {
             _g = g;
-            _c = network.Config;
+            _c = config;
             _f = f;
             _l = l;
-            _p = network.named_parameters().ToDictionary(p => p.name, p => (Tensor)p.parameter);
+            _p = weights;
         }
 
         /// <summary>Why this model cannot be written as ONNX, or null when it can.</summary>
@@ -46,10 +44,10 @@ namespace MLNet.Sequence.OnnxExport
         }
 
         /// <summary>Declares the inputs, writes the network and the score columns, declares the outputs.</summary>
-        public static void Write(OnnxGraph g, SequenceNetwork network, FeatureSpec f, LabelSpec l) =>
-            new SequenceNetworkOnnx(g, network, f, l).Write();
+        public static void Write(OnnxGraph g, NetworkConfig config, Dictionary<string, WeightArray> weights, FeatureSpec f, LabelSpec l) =>
+            new SequenceNetworkOnnx(g, config, weights, f, l).Write();
 
-        private Tensor P(string name) => _p.TryGetValue(name, out var t)
+        private WeightArray P(string name) => _p.TryGetValue(name, out var t)
             ? t
             : throw new InvalidOperationException($"The network has no parameter '{name}' (it has {string.Join(", ", _p.Keys)}).");
 
@@ -208,11 +206,12 @@ namespace MLNet.Sequence.OnnxExport
             for (int layer = 0; layer < _c.Layers; layer++)
             {
                 var suffixes = directions == 2 ? new[] { "", "_reverse" } : new[] { "" };
-                Tensor Stack(string kind) => torch.stack(suffixes.Select(s => Reorder(P($"{prefix}{kind}_l{layer}{s}"), order)).ToArray());
-                using var scope = torch.NewDisposeScope();
+                WeightArray Reordered(string kind, string suffix) => P($"{prefix}{kind}_l{layer}{suffix}").ReorderBlocks(order.Length, order);
+                WeightArray Stack(string kind) => WeightArray.Stack(suffixes.Select(s => Reordered(kind, s)).ToList());
                 var w = _g.Weight($"rnn{layer}.W", Stack("weight_ih"));
                 var r = _g.Weight($"rnn{layer}.R", Stack("weight_hh"));
-                var b = _g.Weight($"rnn{layer}.B", torch.cat(new[] { Stack("bias_ih"), Stack("bias_hh") }, 1));
+                // B is [directions, 2 × gates × hidden]: each direction's input bias, then its recurrent bias.
+                var b = _g.Weight($"rnn{layer}.B", WeightArray.Stack(suffixes.Select(s => WeightArray.ConcatLast(Reordered("bias_ih", s), Reordered("bias_hh", s))).ToList()));
                 var attributes = new List<(string, object)> { ("hidden_size", (long)hidden), ("direction", directions == 2 ? "bidirectional" : "forward") };
                 if (!lstm)
                     attributes.Add(("linear_before_reset", 1L));
@@ -226,12 +225,6 @@ namespace MLNet.Sequence.OnnxExport
             return (_g.Transpose(h, 1, 0, 2), hidden * directions);
         }
 
-        private static Tensor Reorder(Tensor t, int[] order)
-        {
-            var blocks = t.chunk(order.Length, 0);
-            return torch.cat(order.Select(i => blocks[i]).ToArray(), 0);
-        }
-
         /// <summary>Input projection, √d scaling for token embeddings, sinusoidal positions, post-norm layers with a key padding mask.</summary>
         private (string, int) Transformer(string x, string mask)
         {
@@ -242,11 +235,8 @@ namespace MLNet.Sequence.OnnxExport
                 h = _g.Linear(h, "encoder.input", P("encoder.input.weight"), P("encoder.input.bias"));
             else if (_f.Tokens)
                 h = _g.Mul(h, _g.FloatScalar((float)Math.Sqrt(model)));
-            using (var table = SinusoidalPositions.Table(_c.SequenceLength, model))
-            {
-                var positions = _g.Weight("positions", table);
-                h = _g.Add(h, _g.Slice(positions, 0, _g.Longs(0), _g.Dimension(x, 1)));
-            }
+            var positions = _g.Constant("positions", SinusoidalPositions.Values(_c.SequenceLength, model), _c.SequenceLength, model);
+            h = _g.Add(h, _g.Slice(positions, 0, _g.Longs(0), _g.Dimension(x, 1)));
             // [batch, 1, 1, steps]: true where a key is a real step.
             var attend = _g.Unsqueeze(mask, 1, 2);
             var minusInfinity = _g.FloatScalar(float.NegativeInfinity);

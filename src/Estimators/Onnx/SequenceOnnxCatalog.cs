@@ -106,7 +106,7 @@ namespace MLNet.Sequence
             try
             {
                 var graph = new OnnxGraph(options.OpsetVersion);
-                SequenceNetworkOnnx.Write(graph, engine.Network, sequenceModel.Features, sequenceModel.Label);
+                SequenceNetworkOnnx.Write(graph, engine.Config, engine.ReadWeights(), sequenceModel.Features, sequenceModel.Label);
                 var version = typeof(SequenceOnnxCatalog).Assembly.GetName().Version?.ToString() ?? "";
                 return graph.Build(version, $"{sequenceModel.Task} with a {engine.Config.Encoder} encoder, written by MLNet.Sequence.").ToByteArray();
             }

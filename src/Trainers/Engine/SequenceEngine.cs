@@ -219,6 +219,13 @@ namespace MLNet.Sequence.Trainers
             }
         }
 
+        /// <summary>Every weight of the network by its parameter name, copied out as arrays (the ONNX export reads them).</summary>
+        internal Dictionary<string, WeightArray> ReadWeights()
+        {
+            using var _ = Use();
+            return NetworkWeights.Read(_network);
+        }
+
         /// <summary>A scorer for one thread (it reuses its staging buffers); engines are shared, scorers are not.</summary>
         public Scorer CreateScorer() => new(this);
 

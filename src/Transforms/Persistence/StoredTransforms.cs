@@ -39,10 +39,13 @@ namespace MLNet.Sequence.Transforms.Persistence
         [JsonPropertyName("LowerCase")] public bool LowerCase { get; set; }
         [JsonPropertyName("SubwordKind")] public string? SubwordKind { get; set; }
         [JsonPropertyName("SubwordEncoding")] public string? SubwordEncoding { get; set; }
+        /// <summary>Part version 2: "Int32" or "Int64" for integer ids; absent for keys.</summary>
+        [JsonPropertyName("OutputKind")] public string? OutputKind { get; set; }
 
         public static TokenEncodingConfigV1 From(TokenEncodingTransformer.Config c) => new()
         {
             OutputColumnName = c.OutputColumnName, InputColumnName = c.InputColumnName, LowerCase = c.LowerCase, SubwordKind = c.SubwordKind, SubwordEncoding = c.SubwordEncoding,
+            OutputKind = c.OutputKind,
         };
 
         public TokenEncodingTransformer.Config ToConfig() => new()
@@ -50,6 +53,9 @@ namespace MLNet.Sequence.Transforms.Persistence
             OutputColumnName = StoredCheck.Name(OutputColumnName, "TokenEncoding", "OutputColumnName"),
             InputColumnName = StoredCheck.Name(InputColumnName, "TokenEncoding", "InputColumnName"),
             LowerCase = LowerCase, SubwordKind = SubwordKind, SubwordEncoding = SubwordEncoding,
+            OutputKind = OutputKind is null or "Int32" or "Int64"
+                ? OutputKind
+                : throw new InvalidDataException($"The stored TokenEncoding has OutputKind '{OutputKind}'; expected Int32, Int64 or none."),
         };
     }
 

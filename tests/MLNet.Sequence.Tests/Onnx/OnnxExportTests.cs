@@ -181,6 +181,19 @@ public sealed class OnnxExportTests
         }), train, test, new[] { "Score" });
         AssertClose(maskScores["Score"].Torch, maskScores["Score"].Onnx, "mask column, bidirectional LSTM, max: Score");
 
+        // Characters one-hot encoded, padded behind, with a length column: numeric steps whose real part the length names.
+        var characters = ml.Transforms.OneHotEncodeSequence(new OneHotSequenceEstimator.Options
+        {
+            OutputColumnName = "Features", InputColumnName = "Text", Alphabet = "abcdefghijklmnopqrstuvwxyz ", SequenceLength = 48,
+            TruncateLonger = true, LengthColumnName = "Length",
+        });
+        var lengthScores = ScoreBothWays(ml, characters, ml.BinaryClassification.Trainers.SequenceGru(new GruOptions
+        {
+            LengthColumnName = "Length", PaddingSide = SequenceEnd.Post, HiddenSize = 16, Bidirectional = true, Pooling = SequencePooling.Mean,
+            NumberOfEpochs = 1, Seed = 1,
+        }), train, test, new[] { "Score" });
+        AssertClose(lengthScores["Score"].Torch, lengthScores["Score"].Onnx, "length column, one-hot characters, bidirectional GRU, mean: Score");
+
         // Variable-length ids (no padding transform): the graph takes any number of steps and keeps the last 20.
         var variable = ScoreBothWays(ml, tokens, ml.BinaryClassification.Trainers.SequenceTransformer(new TransformerOptions
         {

@@ -21,8 +21,8 @@ public sealed class LstmKernelTests
     /// <summary>h, c ← LSTM step in float64: gates i, f, g, o as libtorch lays them out.</summary>
     private static double[] Reference(RecurrentEncoder encoder, Tensor x, int hidden)
     {
-        var p = encoder.named_parameters().ToDictionary(a => a.name, a => ((Tensor)a.parameter).detach().to(ScalarType.Float64));
         using var scope = torch.NewDisposeScope();
+        var p = encoder.named_parameters().ToDictionary(a => a.name, a => ((Tensor)a.parameter).detach().to(ScalarType.Float64));
         var w = p["lstm.weight_ih_l0"];
         var r = p["lstm.weight_hh_l0"];
         var b = p["lstm.bias_ih_l0"] + p["lstm.bias_hh_l0"];
@@ -46,6 +46,7 @@ public sealed class LstmKernelTests
     [DataRow(8, 24)]
     public void ScoringMatchesAFloat64StepByStepLstm(int input, int hidden)
     {
+        using var scope = torch.NewDisposeScope();
         torch.manual_seed(5);
         using var encoder = new RecurrentEncoder(EncoderKind.Lstm, input, hidden, 1, bidirectional: false, dropout: 0);
         encoder.eval();
@@ -67,6 +68,7 @@ public sealed class LstmKernelTests
     [DataRow(true)]
     public void ScoringMatchesTrainingForAStackedBidirectionalLstm(bool padded)
     {
+        using var scope = torch.NewDisposeScope();
         torch.manual_seed(7);
         using var encoder = new RecurrentEncoder(EncoderKind.Lstm, 4, 48, 2, bidirectional: true, dropout: 0);
         encoder.eval();
