@@ -209,4 +209,49 @@ public sealed class OnnxExportTests
         }), train, test, new[] { "Score" }, opset: 18);
         AssertClose(opset18["Score"].Torch, opset18["Score"].Onnx, "opset 18, GRU, max: Score");
     }
+
+    [TestMethod]
+    public void ExportRefusesWhatItCannotWriteAndLeavesNoFileBehind()
+    {
+        var ml = new MLContext(1);
+        var (train, _) = Sentiment(ml, 10);
+        var prep = Splits.SentimentPreparation(ml).Fit(train);
+        var data = prep.Transform(train);
+        var notAModel = Assert.ThrowsExactly<ArgumentException>(() => ml.Model.ExportSequenceModelToOnnx(prep, train, new MemoryStream()));
+        StringAssert.Contains(notAModel.Message, "SequencePredictionTransformer");
+        using var model = ml.BinaryClassification.Trainers.SequenceGru(new GruOptions { HiddenSize = 8, EmbeddingDimension = 8, NumberOfEpochs = 1, Seed = 1 }).Fit(data);
+        var opset = Assert.ThrowsExactly<ArgumentOutOfRangeException>(() =>
+            ml.Model.ExportSequenceModelToOnnx(model, data, new MemoryStream(), new SequenceOnnxExportOptions { OpsetVersion = 16 }));
+        StringAssert.Contains(opset.Message, "OpsetVersion");
+        // The raw sentences lack the model's column: the model's own schema check names it.
+        var missing = Assert.Throws<ArgumentException>(() => ml.Model.ExportSequenceModelToOnnx(model, train, new MemoryStream()));
+        StringAssert.Contains(missing.Message, "Features");
+        // The chain (preparation + model) exports from the raw sentences.
+        using (var chainStream = new MemoryStream())
+        {
+            ml.Model.ExportSequenceModelToOnnx(prep.Append(model), train, chainStream);
+            Assert.IsGreaterThan(1000L, chainStream.Length);
+        }
+
+        // N-BEATS has no ONNX form yet: refused by name, and the file path export leaves nothing in the folder.
+        var rows = Splits.Seattle().Take(300).ToList();
+        var weather = ml.Data.LoadFromEnumerable(rows);
+        var windows = Splits.SeattleWindows(ml).Fit(weather);
+        var windowed = windows.Transform(weather);
+        using var nbeats = ml.Regression.Trainers.SequenceNBeats(new NBeatsOptions
+        {
+            LabelColumnName = "Target", FeatureColumnName = "Window", LayerWidth = 8, NumberOfBlocks = 1, NumberOfEpochs = 1, Seed = 1,
+        }).Fit(windowed);
+        var folder = Directory.CreateTempSubdirectory("onnx-export-").FullName;
+        try
+        {
+            var refused = Assert.ThrowsExactly<NotSupportedException>(() => ml.Model.ExportSequenceModelToOnnx(nbeats, windowed, Path.Combine(folder, "nbeats.onnx")));
+            StringAssert.Contains(refused.Message, "N-BEATS");
+            Assert.IsEmpty(Directory.GetFileSystemEntries(folder), "a refused export leaves no file, temporary or final");
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
 }
