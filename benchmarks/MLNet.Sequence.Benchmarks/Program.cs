@@ -19,6 +19,7 @@ namespace MLNet.Sequence.Benchmarks;
 ///   dotnet run -c Release --project benchmarks/MLNet.Sequence.Benchmarks -- anomaly [method:points ...]  anomaly detectors: points/s and peak memory up to 10M points
 ///   dotnet run -c Release --project benchmarks/MLNet.Sequence.Benchmarks -- tagging [lstm lstm-bucketed crf crf-bucketed cnn transformer]  taggers: tokens/s of Fit and Transform vs a raw TorchSharp loop
 ///   dotnet run -c Release --project benchmarks/MLNet.Sequence.Benchmarks -- speech  audio: feature extraction (s of audio/s) vs NWaves alone; WAV-to-digit latency and streaming memory
+///   dotnet run -c Release --project benchmarks/MLNet.Sequence.Benchmarks -- lstm-kernel  CPU LSTM scoring through libtorch's training kernel vs its inference kernel
 /// </summary>
 public static class Program
 {
@@ -51,12 +52,14 @@ public static class Program
                 return SpeechSpeed.Run(args.Skip(1).ToArray());
             case "seq2seq":
                 return Seq2SeqSpeed.Run(args.Skip(1).ToArray());
+            case "lstm-kernel":
+                return LstmKernelSpeed.Run();
             case "anomaly-child":
                 return AnomalySpeed.Child(args[1], long.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture));
             case "memory-child":
                 return MemoryScaling.Child(args[1], long.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture));
             default:
-                Console.Error.WriteLine($"Unknown mode '{mode}'; expected transforms, memory, trainers, kernels, gru, forecast, anomaly, tagging, speech or seq2seq.");
+                Console.Error.WriteLine($"Unknown mode '{mode}'; expected transforms, memory, trainers, kernels, gru, forecast, anomaly, tagging, speech, seq2seq or lstm-kernel.");
                 return 2;
         }
     }

@@ -19,6 +19,9 @@ namespace MLNet.Sequence.Trainers.Network
         /// exact kernel runs; null (nothing to undo) when gradients are recorded already or the input is not on the CPU.
         /// </summary>
         public static IDisposable? Exact(Tensor input) =>
-            input.device_type == DeviceType.CPU && !torch.is_grad_enabled() ? torch.enable_grad() : null;
+            input.device_type == DeviceType.CPU && !torch.is_grad_enabled() && !InferenceKernelForBenchmarks ? torch.enable_grad() : null;
+
+        /// <summary>Benchmarks only: true lets scoring run libtorch's inference kernel again, to measure what the exact one costs.</summary>
+        internal static volatile bool InferenceKernelForBenchmarks;
     }
 }

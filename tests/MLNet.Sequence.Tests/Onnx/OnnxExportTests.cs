@@ -254,4 +254,40 @@ public sealed class OnnxExportTests
             Directory.Delete(folder, recursive: true);
         }
     }
+
+    [TestMethod]
+    public void OneOnnxRuntimeCallScoresAWholeBatchWithPaddingInDifferentPlaces()
+    {
+        // ApplyOnnxModel feeds one row per call; a direct InferenceSession call takes [batch, steps]. Rows padded in
+        // front, rows of padding only (empty texts) and full rows share one batch.
+        var ml = new MLContext(1);
+        var (train, _) = Sentiment(ml);
+        var (_, testRows) = Splits.Split(TestData.Sentiment());
+        var rows = testRows.Take(60).ToList();
+        rows.Insert(7, new TestData.Sentence { Text = "" });
+        rows.Add(new TestData.Sentence { Text = "" });
+        var test = ml.Data.LoadFromEnumerable(rows);
+        var prep = Splits.SentimentPreparation(ml).Fit(train);
+        var trainPrepared = prep.Transform(train);
+        var testPrepared = prep.Transform(test);
+        var ids = testPrepared.GetColumn<uint[]>("Features").ToArray();
+        Assert.IsTrue(ids[7].All(i => i == 0), "an empty text is all padding");
+        foreach (var (name, trainer) in new (string, IEstimator<ITransformer>)[]
+        {
+            ("bidirectional LSTM, mean", ml.BinaryClassification.Trainers.SequenceLstm(new LstmOptions { HiddenSize = 16, EmbeddingDimension = 16, Bidirectional = true, Pooling = SequencePooling.Mean, NumberOfEpochs = 1, Seed = 1 })),
+            ("Transformer, last step", ml.BinaryClassification.Trainers.SequenceTransformer(new TransformerOptions { ModelDimension = 16, EmbeddingDimension = 16, NumberOfHeads = 2, NumberOfLayers = 1, FeedForwardDimension = 32, NumberOfEpochs = 1, Seed = 1 })),
+            ("CNN, attention", ml.BinaryClassification.Trainers.SequenceCnn(new CnnOptions { Channels = 8, EmbeddingDimension = 16, Pooling = SequencePooling.Attention, NumberOfEpochs = 1, Seed = 1 })),
+        })
+        {
+            using var model = (SequencePredictionTransformer)trainer.Fit(trainPrepared);
+            var expected = model.Transform(testPrepared).GetColumn<float>("Score").ToArray();
+            using var stream = new MemoryStream();
+            ml.Model.ExportSequenceModelToOnnx(model, testPrepared, stream);
+            using var session = new Microsoft.ML.OnnxRuntime.InferenceSession(stream.ToArray());
+            var tensor = new Microsoft.ML.OnnxRuntime.Tensors.DenseTensor<uint>(ids.SelectMany(r => r).ToArray(), new[] { ids.Length, ids[0].Length });
+            using var results = session.Run(new[] { Microsoft.ML.OnnxRuntime.NamedOnnxValue.CreateFromTensor("Features", tensor) });
+            var scores = results.Single(r => r.Name == "Score").AsTensor<float>().ToArray();
+            AssertClose(expected.Select(x => new[] { x }).ToArray(), scores.Select(x => new[] { x }).ToArray(), $"one call of {ids.Length} rows, {name}: Score");
+        }
+    }
 }
