@@ -57,6 +57,9 @@ namespace MLNet.Sequence.Forecasting
 
         internal ForecastConfig Config => _c;
 
+        /// <summary>Time features, windows and window scaling: what turns series rows into the network's input.</summary>
+        internal ForecastPreparation Preparation => _prep;
+
         ForecastConfig IHistoryForecaster.Config => _c;
 
         Forecast IHistoryForecaster.ForecastCore(SeriesFrame tail, float[][] futureUser, int horizon) => ForecastCore(tail, futureUser, horizon);

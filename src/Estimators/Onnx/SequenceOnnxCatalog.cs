@@ -41,12 +41,15 @@ namespace MLNet.Sequence
         /// Writes the sequence classifier or regressor at the end of <paramref name="model"/> to <paramref name="stream"/>
         /// as an ONNX graph (opset 17) with a dynamic batch and, for variable-length columns, a dynamic number of steps.
         /// Its inputs are named after the model's input columns (token ids as uint32 for key columns or int32, numeric
-        /// steps as float, a mask column as bool, static features as float); its outputs after the columns the model adds:
-        /// <c>Score</c>, <c>Probability</c> and <c>PredictedLabel</c> (binary), <c>Score</c> (class probabilities) and
-        /// <c>PredictedLabel</c> (the class key, 1-based) for multiclass, <c>Score</c> for regression (flattened).
+        /// steps as float, a mask column as bool, a length column as int32, static features as float); its outputs after
+        /// the columns the model adds: <c>Score</c>, <c>Probability</c> and <c>PredictedLabel</c> (binary), <c>Score</c>
+        /// (class probabilities) and <c>PredictedLabel</c> (the class key, 1-based) for multiclass, <c>Score</c> for
+        /// regression (flattened). For a <see cref="Forecasting.SequenceForecastTransformer"/> the graph is its network:
+        /// input <c>Window</c> (the scaled past window) and, with known-future covariates, <c>FutureCovariates</c>; output
+        /// <c>Score</c> in the window's scaled units (docs/deployment.md gives the transforms around it).
         /// </summary>
         /// <param name="catalog">The model operations catalog (<c>mlContext.Model</c>).</param>
-        /// <param name="model">A fitted <see cref="SequencePredictionTransformer"/>, or a chain ending in one; the transformers before it are not written.</param>
+        /// <param name="model">A fitted <see cref="SequencePredictionTransformer"/> or <see cref="Forecasting.SequenceForecastTransformer"/>, or a chain ending in one; the transformers before it are not written.</param>
         /// <param name="inputData">Data of the chain's input schema (rows are not read): checks that the model's columns arrive as at training.</param>
         /// <param name="stream">Where the graph is written.</param>
         public static void ExportSequenceModelToOnnx(this ModelOperationsCatalog catalog, ITransformer model, IDataView inputData, Stream stream) =>
@@ -90,14 +93,27 @@ namespace MLNet.Sequence
             ArgumentNullException.ThrowIfNull(options);
             options.Validate();
             var parts = Flatten(model).ToList();
-            if (parts.Count == 0 || parts[^1] is not SequencePredictionTransformer sequenceModel)
-                throw new ArgumentException(
-                    $"The model must be a SequencePredictionTransformer (from a sequence classification or regression trainer) or a chain ending in one; its last part is {(parts.Count == 0 ? "missing (an empty chain)" : parts[^1].GetType().Name)}.",
-                    nameof(model));
             var schema = inputData.Schema;
             foreach (var part in parts.Take(parts.Count - 1))
                 schema = part.GetOutputSchema(schema);
-            sequenceModel.GetOutputSchema(schema);   // the model's own column checks, with their messages
+            SequencePredictionTransformer sequenceModel;
+            switch (parts.Count > 0 ? parts[^1] : null)
+            {
+                case SequencePredictionTransformer m:
+                    m.GetOutputSchema(schema);   // the model's own column checks, with their messages
+                    sequenceModel = m;
+                    break;
+                case Forecasting.SequenceForecastTransformer forecaster:
+                    // The forecaster's network; its windows, their scaling and its inverse stay ML.NET transforms.
+                    forecaster.GetOutputSchema(schema);
+                    sequenceModel = forecaster.Model;
+                    break;
+                default:
+                    throw new ArgumentException(
+                        "The model must be a SequencePredictionTransformer (from a sequence classification or regression trainer), a SequenceForecastTransformer, " +
+                        $"or a chain ending in one; its last part is {(parts.Count == 0 ? "missing (an empty chain)" : parts[^1].GetType().Name)}.",
+                        nameof(model));
+            }
             var engine = sequenceModel.Engine;
             var why = SequenceNetworkOnnx.Unsupported(engine.Config, sequenceModel.Features);
             if (why != null)

@@ -290,4 +290,32 @@ public sealed class OnnxExportTests
             AssertClose(expected.Select(x => new[] { x }).ToArray(), scores.Select(x => new[] { x }).ToArray(), $"one call of {ids.Length} rows, {name}: Score");
         }
     }
+
+    [TestMethod]
+    public void TheForecastersNetworkScoresTheSameInOnnxRuntime()
+    {
+        // AirPassengers: the forecaster's windows (scaled per window) into its LSTM, point and quantile heads.
+        var ml = new MLContext(1);
+        var all = MLNet.Sequence.Tests.Forecasting.ForecasterTests.Monthly("timeseries/AirPassengers.csv", "AirPassengers");
+        var history = MLNet.Sequence.Forecasting.SeriesFrames.ToDataView(new[] { all.Slice(0, 132) }, new[] { "Value" });
+        foreach (var quantiles in new[] { null, new[] { 0.1f, 0.5f, 0.9f } })
+        {
+            var options = MLNet.Sequence.Tests.Forecasting.ForecasterTests.AirRecipe(quantiles);
+            options.Model = new LstmOptions { HiddenSize = 16, NumberOfEpochs = 20, BatchSize = 16, Dropout = 0, Seed = 1 };
+            using var forecaster = ml.Forecasting.SequenceForecaster(options).Fit(history);
+            var windows = forecaster.Preparation.ForTraining(history);
+            var path = Path.Combine(Path.GetTempPath(), $"forecaster-{Guid.NewGuid():N}.onnx");
+            try
+            {
+                ml.Model.ExportSequenceModelToOnnx(forecaster, history, path);
+                var torch = Values(forecaster.Model.Transform(windows), "Score");
+                using var onnx = ml.Transforms.ApplyOnnxModel(path).Fit(windows);
+                AssertClose(torch, Values(onnx.Transform(windows), "Score"), $"AirPassengers forecaster{(quantiles == null ? "" : ", quantiles")}: Score (scaled units)");
+            }
+            finally
+            {
+                File.Delete(path);
+            }
+        }
+    }
 }
