@@ -60,7 +60,7 @@ namespace MLNet.Sequence.Trainers.Network
         public (Tensor Raw, Tensor H, Tensor C) Forward(Tensor inputs, (Tensor, Tensor)? state)
         {
             Tensor y, h, c;
-            using (var exact = LstmKernelChoice.Exact(inputs))
+            using (var exact = LstmKernelChoice.Exact(rnn, inputs))
             {
                 (y, h, c) = rnn.forward(inputs, state);
                 // Detached, so a sampling loop's state does not chain one step's graph to the next.

@@ -84,6 +84,9 @@ namespace MLNet.Sequence.Trainers.Network
         public override int OutputSize => _bidirectional ? 2 * _hidden : _hidden;
         public override bool IsBidirectional => _bidirectional;
 
+        /// <summary>An LSTM's verdict from <see cref="LstmKernelChoice"/> (false for a GRU): benchmarks report it.</summary>
+        internal bool InferenceKernelIsExact => lstm != null && LstmKernelChoice.InferenceKernelIsExact(lstm);
+
         /// <summary>Runs the GRU through libtorch's own kernel even on the CPU: the reference for tests and benchmarks.</summary>
         internal bool UseLibtorchGru { get; set; }
 
@@ -123,7 +126,7 @@ namespace MLNet.Sequence.Trainers.Network
             {
                 if (lstm != null)
                 {
-                    using var exact = LstmKernelChoice.Exact(x);
+                    using var exact = LstmKernelChoice.Exact(lstm, x);
                     var (o, h, c) = lstm.call(x);
                     h.Dispose();
                     c.Dispose();
@@ -139,7 +142,7 @@ namespace MLNet.Sequence.Trainers.Network
             nn.utils.rnn.PackedSequence output;
             if (lstm != null)
             {
-                using var exact = LstmKernelChoice.Exact(x);
+                using var exact = LstmKernelChoice.Exact(lstm, x);
                 var r = lstm.call(packed);
                 r.Item2.Dispose();
                 r.Item3.Dispose();

@@ -153,7 +153,7 @@ namespace MLNet.Sequence.Trainers.Network
             if (lstmDecoder != null)
             {
                 Tensor o, h, c;
-                using (var exact = LstmKernelChoice.Exact(x))
+                using (var exact = LstmKernelChoice.Exact(lstmDecoder, x))
                 {
                     (o, h, c) = lstmDecoder.call(x, (state.Hidden, state.Cell!));
                     // Detached, so a decoding loop's state does not chain one step's graph to the next.

@@ -222,7 +222,7 @@ namespace MLNet.Sequence.Trainers.Network
             using var packed = nn.utils.rnn.pack_padded_sequence(embedded, safe, batch_first: true, enforce_sorted: false);
             nn.utils.rnn.PackedSequence output;
             Tensor h, c;
-            using (LstmKernelChoice.Exact(embedded))
+            using (LstmKernelChoice.Exact(characterLstm!, embedded))
                 (output, h, c) = characterLstm!.call(packed);
             output.Dispose();
             c.Dispose();

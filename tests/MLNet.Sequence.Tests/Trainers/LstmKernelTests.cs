@@ -85,4 +85,33 @@ public sealed class LstmKernelTests
         TestContext.WriteLine($"padded {padded}: largest difference scoring vs training: {worst:E2}");
         Assert.IsLessThan(1e-5, worst);
     }
+
+    [TestMethod]
+    [DataRow(16, 16, 1, false)]
+    [DataRow(8, 64, 1, false)]
+    [DataRow(4, 48, 2, true)]
+    [DataRow(64, 64, 1, true)]
+    public void TheProbeSendsAnLstmToTheFastKernelOnlyWhereItIsRight(int input, int hidden, int layers, bool bidirectional)
+    {
+        // Whatever this machine's libtorch does, the verdict must match an independent comparison of the two kernels on
+        // a different input; scoring then equals the training kernel either way.
+        using var scope = torch.NewDisposeScope();
+        torch.manual_seed(11);
+        using var lstm = nn.LSTM(input, hidden, layers, batchFirst: true, bidirectional: bidirectional);
+        lstm.eval();
+        var x = torch.randn(5, 23, input);
+        Tensor fast, training;
+        using (torch.no_grad())
+            fast = lstm.call(x).Item1;
+        training = lstm.call(x).Item1.detach();
+        bool kernelsAgree = (fast - training).abs().max().item<float>() < 1e-4f;
+        bool verdict = LstmKernelChoice.InferenceKernelIsExact(lstm);
+        TestContext.WriteLine($"input {input}, hidden {hidden}, layers {layers}, bidirectional {bidirectional}: kernels agree {kernelsAgree}, probe says exact {verdict}");
+        Assert.AreEqual(kernelsAgree, verdict);
+        Tensor scored;
+        using (torch.no_grad())
+        using (LstmKernelChoice.Exact(lstm, x))
+            scored = lstm.call(x).Item1;
+        Assert.IsLessThan(1e-5f, (scored - training).abs().max().item<float>(), "scoring gives the training kernel's outputs");
+    }
 }
