@@ -38,8 +38,8 @@ namespace MLNet.Sequence.OnnxExport
         /// <summary>Why this model cannot be written as ONNX, or null when it can.</summary>
         public static string? Unsupported(NetworkConfig c, FeatureSpec f)
         {
-            if (c.Encoder == EncoderKind.NBeats)
-                return "N-BEATS networks are not exported to ONNX yet";
+            if (c.Encoder == EncoderKind.NBeats && (f.Tokens || f.VariableLength || f.MaskColumn != null || f.LengthColumn != null))
+                return "N-BEATS reads full numeric windows of a fixed length, and this model's input is not one";
             return null;
         }
 
@@ -140,6 +140,11 @@ namespace MLNet.Sequence.OnnxExport
 
         private string Network(string x, string mask, string? statics)
         {
+            if (_c.Encoder == EncoderKind.NBeats)
+            {
+                var forecast = NBeats(x, statics);
+                return _c.Quantiles > 1 ? MonotoneQuantiles(forecast, _c.Quantiles) : forecast;
+            }
             // Real steps to the front, keeping their order: TopK (smallest first) of position + steps × padding.
             var steps = _g.Dimension(mask, 1);
             var positions = _g.Node("Range", new[] { _g.LongScalar(0), _g.Squeeze(steps, 0), _g.LongScalar(1) });
@@ -174,6 +179,58 @@ namespace MLNet.Sequence.OnnxExport
                 pooled = _g.Node("Relu", new[] { _g.Linear(pooled, "head_hidden", P("headHidden.weight"), P("headHidden.bias")) });
             var output = _g.Linear(pooled, "head", P("head.weight"), P("head.bias"));
             return _c.Quantiles > 1 ? MonotoneQuantiles(output, _c.Quantiles) : output;
+        }
+
+        /// <summary>
+        /// N-BEATS blocks over the flattened window: fully connected layers, each block's backcast subtracted from the
+        /// residual it reads and its forecast added to the total; interpretable blocks expand their coefficients on the
+        /// network's fixed trend and seasonality bases.
+        /// </summary>
+        private string NBeats(string x, string? statics)
+        {
+            int steps = _c.SequenceLength, features = _c.FeaturesPerStep, quantiles = Math.Max(1, _c.Quantiles);
+            int outputSteps = _c.OutputSteps > 0 ? _c.OutputSteps : _c.Outputs, values = _c.Outputs / outputSteps;
+            int trendBlocks = _c.Interpretable ? (_c.Layers + 1) / 2 : 0;
+            int harmonics = Math.Max(1, outputSteps / 2 - 1);
+            string Basis(string stem, (float[] Data, long Rows, long Columns) basis) => _g.Constant(stem, basis.Data, basis.Rows, basis.Columns);
+            string? trendBack = null, trendFore = null, seasonBack = null, seasonFore = null;
+            if (_c.Interpretable)
+            {
+                trendBack = Basis("trend_backcast", NBeatsBlocks.Trend(_c.TrendDegree + 1, -steps, steps, outputSteps));
+                trendFore = Basis("trend_forecast", NBeatsBlocks.Trend(_c.TrendDegree + 1, 0, outputSteps, outputSteps));
+                seasonBack = Basis("season_backcast", NBeatsBlocks.Seasonal(harmonics, -steps, steps, outputSteps));
+                seasonFore = Basis("season_forecast", NBeatsBlocks.Seasonal(harmonics, 0, outputSteps, outputSteps));
+            }
+            var residual = _g.Reshape(x, 0, (long)steps * features);
+            string? total = null;
+            for (int k = 0; k < _c.Layers; k++)
+            {
+                var h = statics is null ? residual : _g.Concat(1, residual, statics);
+                for (int l = 0; l < _c.BlockLayers; l++)
+                {
+                    int i = k * _c.BlockLayers + l;
+                    h = _g.Node("Relu", new[] { _g.Linear(h, $"nbeats.hidden{i}", P($"nbeats.hidden.{i}.weight"), P($"nbeats.hidden.{i}.bias")) });
+                }
+                string back, fore;
+                if (!_c.Interpretable)
+                {
+                    back = _g.Linear(h, $"nbeats.backcast{k}", P($"nbeats.backcast.{k}.weight"), P($"nbeats.backcast.{k}.bias"));
+                    fore = _g.Linear(h, $"nbeats.forecast{k}", P($"nbeats.forecast.{k}.weight"), P($"nbeats.forecast.{k}.bias"));
+                }
+                else
+                {
+                    bool trend = k < trendBlocks;
+                    long size = trend ? _c.TrendDegree + 1 : 2 * harmonics + 1;
+                    var theta = _g.Reshape(_g.Linear(h, $"nbeats.backcast{k}", P($"nbeats.backcast.{k}.weight"), null), 0, features, size);
+                    back = _g.Reshape(_g.Transpose(_g.Node("MatMul", new[] { theta, trend ? trendBack! : seasonBack! }), 0, 2, 1), 0, (long)steps * features);
+                    var phi = _g.Reshape(_g.Linear(h, $"nbeats.forecast{k}", P($"nbeats.forecast.{k}.weight"), null), 0, (long)values * quantiles, size);
+                    var expanded = _g.Reshape(_g.Node("MatMul", new[] { phi, trend ? trendFore! : seasonFore! }), 0, values, quantiles, outputSteps);
+                    fore = _g.Reshape(_g.Transpose(expanded, 0, 3, 1, 2), 0, (long)outputSteps * values * quantiles);
+                }
+                residual = _g.Sub(residual, back);
+                total = total is null ? fore : _g.Add(total, fore);
+            }
+            return total!;
         }
 
         private (string Values, string Indices) TopKSmallest(string x, string k)

@@ -76,7 +76,7 @@ namespace MLNet.Sequence.Trainers.Network
         }
 
         /// <summary>Rows τ^p / H^p for p = 0..size−1, τ = start..start+count−1.</summary>
-        private static (float[], long, long) Trend(int size, int start, int count, int horizon)
+        internal static (float[] Data, long Rows, long Columns) Trend(int size, int start, int count, int horizon)
         {
             var data = new float[size * count];
             for (int p = 0; p < size; p++)
@@ -86,7 +86,7 @@ namespace MLNet.Sequence.Trainers.Network
         }
 
         /// <summary>Rows 1, cos(2π k τ/H), sin(2π k τ/H) for k = 1..harmonics.</summary>
-        private static (float[], long, long) Seasonal(int harmonics, int start, int count, int horizon)
+        internal static (float[] Data, long Rows, long Columns) Seasonal(int harmonics, int start, int count, int horizon)
         {
             int size = 2 * harmonics + 1;
             var data = new float[size * count];

@@ -233,25 +233,56 @@ public sealed class OnnxExportTests
             Assert.IsGreaterThan(1000L, chainStream.Length);
         }
 
-        // N-BEATS has no ONNX form yet: refused by name, and the file path export leaves nothing in the folder.
-        var rows = Splits.Seattle().Take(300).ToList();
-        var weather = ml.Data.LoadFromEnumerable(rows);
-        var windows = Splits.SeattleWindows(ml).Fit(weather);
-        var windowed = windows.Transform(weather);
-        using var nbeats = ml.Regression.Trainers.SequenceNBeats(new NBeatsOptions
-        {
-            LabelColumnName = "Target", FeatureColumnName = "Window", LayerWidth = 8, NumberOfBlocks = 1, NumberOfEpochs = 1, Seed = 1,
-        }).Fit(windowed);
+        // A disposed model is refused before anything is written: the file path export leaves nothing in the folder.
+        var disposed = ml.BinaryClassification.Trainers.SequenceGru(new GruOptions { HiddenSize = 8, EmbeddingDimension = 8, NumberOfEpochs = 1, Seed = 1 }).Fit(data);
+        disposed.Dispose();
         var folder = Directory.CreateTempSubdirectory("onnx-export-").FullName;
         try
         {
-            var refused = Assert.ThrowsExactly<NotSupportedException>(() => ml.Model.ExportSequenceModelToOnnx(nbeats, windowed, Path.Combine(folder, "nbeats.onnx")));
-            StringAssert.Contains(refused.Message, "N-BEATS");
+            Assert.ThrowsExactly<ObjectDisposedException>(() => ml.Model.ExportSequenceModelToOnnx(disposed, data, Path.Combine(folder, "model.onnx")));
             Assert.IsEmpty(Directory.GetFileSystemEntries(folder), "a refused export leaves no file, temporary or final");
+            Assert.ThrowsExactly<DirectoryNotFoundException>(() => ml.Model.ExportSequenceModelToOnnx(model, data, Path.Combine(folder, "missing", "model.onnx")));
         }
         finally
         {
             Directory.Delete(folder, recursive: true);
+        }
+    }
+
+    [TestMethod]
+    public void NBeatsNetworksScoreTheSameInOnnxRuntime()
+    {
+        // Generic blocks with quantiles on Seattle windows (static-free, four features), interpretable trend and
+        // seasonality blocks as an AirPassengers forecaster.
+        var ml = new MLContext(1);
+        var rows = Splits.Seattle();
+        var train = ml.Data.LoadFromEnumerable(rows.Take(800).ToList());
+        var test = ml.Data.LoadFromEnumerable(rows.Skip(786).Take(214).ToList());
+        var generic = ScoreBothWays(ml, Splits.SeattleWindows(ml), ml.Regression.Trainers.SequenceNBeats(new NBeatsOptions
+        {
+            LabelColumnName = "Target", FeatureColumnName = "Window", LayerWidth = 16, NumberOfBlocks = 3, LayersPerBlock = 2,
+            Quantiles = new[] { 0.2f, 0.5f, 0.8f }, NumberOfEpochs = 3, Seed = 1,
+        }), train, test, new[] { "Score" });
+        AssertClose(generic["Score"].Torch, generic["Score"].Onnx, "seattle N-BEATS generic, quantiles: Score");
+
+        var all = MLNet.Sequence.Tests.Forecasting.ForecasterTests.Monthly("timeseries/AirPassengers.csv", "AirPassengers");
+        var history = MLNet.Sequence.Forecasting.SeriesFrames.ToDataView(new[] { all.Slice(0, 132) }, new[] { "Value" });
+        var options = MLNet.Sequence.Tests.Forecasting.ForecasterTests.AirRecipe();
+        options.Model = new NBeatsOptions { LayerWidth = 16, NumberOfBlocks = 4, LayersPerBlock = 2, Interpretable = true, NumberOfEpochs = 10, Seed = 1 };
+        using var forecaster = ml.Forecasting.SequenceForecaster(options).Fit(history);
+        var windows = forecaster.Preparation.ForTraining(history);
+        using var stream = new MemoryStream();
+        ml.Model.ExportSequenceModelToOnnx(forecaster, history, stream);
+        var path = Path.Combine(Path.GetTempPath(), $"nbeats-{Guid.NewGuid():N}.onnx");
+        try
+        {
+            File.WriteAllBytes(path, stream.ToArray());
+            using var onnx = ml.Transforms.ApplyOnnxModel(path).Fit(windows);
+            AssertClose(Values(forecaster.Model.Transform(windows), "Score"), Values(onnx.Transform(windows), "Score"), "AirPassengers N-BEATS interpretable forecaster: Score (scaled units)");
+        }
+        finally
+        {
+            File.Delete(path);
         }
     }
 
