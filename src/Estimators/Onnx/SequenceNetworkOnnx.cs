@@ -25,9 +25,11 @@ namespace MLNet.Sequence.OnnxExport
         private readonly FeatureSpec _f;
         private readonly LabelSpec _l;
         private readonly Dictionary<string, WeightArray> _p;
+        private readonly bool _dynamicSteps;
 
-        private SequenceNetworkOnnx(OnnxGraph g, NetworkConfig config, Dictionary<string, WeightArray> weights, FeatureSpec f, LabelSpec l)
+        private SequenceNetworkOnnx(OnnxGraph g, NetworkConfig config, Dictionary<string, WeightArray> weights, FeatureSpec f, LabelSpec l, bool dynamicSteps)
         {
+            _dynamicSteps = dynamicSteps || f.VariableLength;
             _g = g;
             _c = config;
             _f = f;
@@ -44,8 +46,8 @@ namespace MLNet.Sequence.OnnxExport
         }
 
         /// <summary>Declares the inputs, writes the network and the score columns, declares the outputs.</summary>
-        public static void Write(OnnxGraph g, NetworkConfig config, Dictionary<string, WeightArray> weights, FeatureSpec f, LabelSpec l) =>
-            new SequenceNetworkOnnx(g, config, weights, f, l).Write();
+        public static void Write(OnnxGraph g, NetworkConfig config, Dictionary<string, WeightArray> weights, FeatureSpec f, LabelSpec l, bool dynamicSteps) =>
+            new SequenceNetworkOnnx(g, config, weights, f, l, dynamicSteps).Write();
 
         private WeightArray P(string name) => _p.TryGetValue(name, out var t)
             ? t
@@ -66,7 +68,7 @@ namespace MLNet.Sequence.OnnxExport
             if (_f.Tokens)
             {
                 // Key<UInt32> columns arrive as uint32 (raw key values: the ids), Int32 columns as int32.
-                var ids = _g.Input(_f.Columns[0], _f.KeyInput ? DataType.Uint32 : DataType.Int32, "batch", _f.VariableLength ? "steps" : (object)_f.Steps);
+                var ids = _g.Input(_f.Columns[0], _f.KeyInput ? DataType.Uint32 : DataType.Int32, "batch", _dynamicSteps ? "steps" : (object)_f.Steps);
                 x = Truncate(_g.Cast(ids, DataType.Int64));
                 mask = _g.Node("Not", new[] { _g.Node("Equal", new[] { x, _g.LongScalar(0) }) });
                 if (_f.MaskColumn != null)
@@ -78,12 +80,12 @@ namespace MLNet.Sequence.OnnxExport
                 int F = _f.Features;
                 if (_f.Columns.Length == 1)
                 {
-                    var values = _g.Input(_f.Columns[0], DataType.Float, "batch", _f.VariableLength ? "values" : (object)(_f.Steps * F));
+                    var values = _g.Input(_f.Columns[0], DataType.Float, "batch", _dynamicSteps ? "values" : (object)(_f.Steps * F));
                     x = _g.Reshape(values, 0, -1, F);
                 }
                 else
                 {
-                    var columns = _f.Columns.Select(c => _g.Unsqueeze(_g.Input(c, DataType.Float, "batch", _f.VariableLength ? "steps" : (object)_f.Steps), 2)).ToArray();
+                    var columns = _f.Columns.Select(c => _g.Unsqueeze(_g.Input(c, DataType.Float, "batch", _dynamicSteps ? "steps" : (object)_f.Steps), 2)).ToArray();
                     x = _g.Concat(2, columns);
                 }
                 if (_f.MaskColumn != null)
@@ -126,12 +128,12 @@ namespace MLNet.Sequence.OnnxExport
                 : _g.Node("Less", new[] { positions, length });
         }
 
-        private string MaskInput() => _g.Input(_f.MaskColumn!, DataType.Bool, "batch", _f.VariableLength ? "steps" : (object)_f.Steps);
+        private string MaskInput() => _g.Input(_f.MaskColumn!, DataType.Bool, "batch", _dynamicSteps ? "steps" : (object)_f.Steps);
 
         /// <summary>Rows longer than the model's steps keep their first or last steps (the option Truncation), as the row reader does.</summary>
         private string Truncate(string x)
         {
-            if (!_f.VariableLength)
+            if (!_dynamicSteps)
                 return x;
             return _f.Truncation == SequenceEnd.Pre ? _g.Slice(x, 1, -_f.Steps, long.MaxValue) : _g.Slice(x, 1, 0, _f.Steps);
         }

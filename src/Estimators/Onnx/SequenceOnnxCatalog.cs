@@ -21,6 +21,14 @@ namespace MLNet.Sequence
         /// <summary>The ONNX operator set version of the graph: 17 (the default) or 18.</summary>
         public int OpsetVersion { get; set; } = MinimumOpset;
 
+        /// <summary>
+        /// Declare the number of steps symbolic even when the model was trained on a fixed-size column, so ONNX Runtime
+        /// called directly takes rows of any length (up to the length a Transformer was built for). False (default): a
+        /// fixed-size column's steps are a fixed dimension, which ML.NET's ApplyOnnxModel needs to feed the column
+        /// without a shape dictionary. Not for flatten pooling or N-BEATS, which read exactly the trained length.
+        /// </summary>
+        public bool DynamicSequenceLength { get; set; }
+
         internal void Validate()
         {
             if (OpsetVersion < MinimumOpset || OpsetVersion > MaximumOpset)
@@ -116,13 +124,17 @@ namespace MLNet.Sequence
             }
             var engine = sequenceModel.Engine;
             var why = SequenceNetworkOnnx.Unsupported(engine.Config, sequenceModel.Features);
+            if (options.DynamicSequenceLength && (engine.Config.Pooling == SequencePooling.Flatten || engine.Config.Encoder == EncoderKind.NBeats))
+                throw new ArgumentException(
+                    $"Option DynamicSequenceLength cannot apply to this model: {(engine.Config.Encoder == EncoderKind.NBeats ? "N-BEATS" : "flatten pooling")} reads exactly the {sequenceModel.Features.Steps} steps it was trained on.",
+                    nameof(options));
             if (why != null)
                 throw new NotSupportedException($"This model cannot be exported to ONNX: {why}.");
             var lease = engine.Lease();
             try
             {
                 var graph = new OnnxGraph(options.OpsetVersion);
-                SequenceNetworkOnnx.Write(graph, engine.Config, engine.ReadWeights(), sequenceModel.Features, sequenceModel.Label);
+                SequenceNetworkOnnx.Write(graph, engine.Config, engine.ReadWeights(), sequenceModel.Features, sequenceModel.Label, options.DynamicSequenceLength);
                 var version = typeof(SequenceOnnxCatalog).Assembly.GetName().Version?.ToString() ?? "";
                 return graph.Build(version, $"{sequenceModel.Task} with a {engine.Config.Encoder} encoder, written by MLNet.Sequence.").ToByteArray();
             }

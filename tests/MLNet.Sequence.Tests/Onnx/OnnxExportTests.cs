@@ -233,6 +233,14 @@ public sealed class OnnxExportTests
             Assert.IsGreaterThan(1000L, chainStream.Length);
         }
 
+        // Flatten pooling reads exactly the trained length: no symbolic length for it.
+        using (var flatten = ml.BinaryClassification.Trainers.SequenceGru(new GruOptions { HiddenSize = 4, EmbeddingDimension = 4, Pooling = SequencePooling.Flatten, NumberOfEpochs = 1, Seed = 1 }).Fit(data))
+        {
+            var fixedLength = Assert.ThrowsExactly<ArgumentException>(() =>
+                ml.Model.ExportSequenceModelToOnnx(flatten, data, new MemoryStream(), new SequenceOnnxExportOptions { DynamicSequenceLength = true }));
+            StringAssert.Contains(fixedLength.Message, "DynamicSequenceLength");
+        }
+
         // A disposed model is refused before anything is written: the file path export leaves nothing in the folder.
         var disposed = ml.BinaryClassification.Trainers.SequenceGru(new GruOptions { HiddenSize = 8, EmbeddingDimension = 8, NumberOfEpochs = 1, Seed = 1 }).Fit(data);
         disposed.Dispose();
@@ -319,6 +327,21 @@ public sealed class OnnxExportTests
             using var results = session.Run(new[] { Microsoft.ML.OnnxRuntime.NamedOnnxValue.CreateFromTensor("Features", tensor) });
             var scores = results.Single(r => r.Name == "Score").AsTensor<float>().ToArray();
             AssertClose(expected.Select(x => new[] { x }).ToArray(), scores.Select(x => new[] { x }).ToArray(), $"one call of {ids.Length} rows, {name}: Score");
+
+            // Declared with a symbolic length, the same graph takes the rows cut to their last 20 steps (those with at
+            // most 20 words lose only front padding, so their scores must not change) and rows of 40 (cut to 32 inside).
+            using var dynamicStream = new MemoryStream();
+            ml.Model.ExportSequenceModelToOnnx(model, testPrepared, dynamicStream, new SequenceOnnxExportOptions { DynamicSequenceLength = true });
+            using var dynamicSession = new Microsoft.ML.OnnxRuntime.InferenceSession(dynamicStream.ToArray());
+            var shortRows = Enumerable.Range(0, ids.Length).Where(r => ids[r].Count(i => i != 0) <= 20).ToArray();
+            foreach (int length in new[] { 20, 40 })
+            {
+                var cut = shortRows.SelectMany(r => length <= 32 ? ids[r].Skip(32 - length) : Enumerable.Repeat(0u, length - 32).Concat(ids[r])).ToArray();
+                var cutTensor = new Microsoft.ML.OnnxRuntime.Tensors.DenseTensor<uint>(cut, new[] { shortRows.Length, length });
+                using var cutResults = dynamicSession.Run(new[] { Microsoft.ML.OnnxRuntime.NamedOnnxValue.CreateFromTensor("Features", cutTensor) });
+                var cutScores = cutResults.Single(r => r.Name == "Score").AsTensor<float>().ToArray();
+                AssertClose(shortRows.Select(r => new[] { expected[r] }).ToArray(), cutScores.Select(x => new[] { x }).ToArray(), $"{shortRows.Length} rows of {length} steps, {name}: Score");
+            }
         }
     }
 
