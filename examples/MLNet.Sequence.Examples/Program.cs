@@ -51,6 +51,10 @@ public static class Program
             NabJob.Run(args.Skip(1).ToArray(), outDir);
         if (only == "recsys")
             RecsysJob.Run(args.Skip(1).ToArray());
+        if (only == "splice-probe")
+            SpliceProbe.Run(args.Skip(1).ToArray());
+        if (only == "sentiment-probe")
+            SentimentProbe.Run(args.Skip(1).ToArray());
         if (only == "g2p-sample")
             G2pJob.WriteSample(args.Skip(1).ToArray());
         if (only == "g2p")
@@ -59,9 +63,9 @@ public static class Program
             NabSweepJob.Run(args.Skip(1).ToArray());
         if (only == "sweeps")
         {
-            // -- sweeps [minutes per tuner, default 10] [sentiment|splice|all]
+            // -- sweeps [minutes per tuner, default 10] [sentiment|sentiment-ngrams|splice|forecasts|all] [first rung in epochs, default 1]
             double minutes = args.Length > 1 ? double.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 10;
-            SweepJobs.Run(outDir, minutes, args.Length > 2 ? args[2] : "all");
+            SweepJobs.Run(outDir, minutes, args.Length > 2 ? args[2] : "all", args.Length > 3 ? int.Parse(args[3], System.Globalization.CultureInfo.InvariantCulture) : 1);
         }
         return 0;
     }

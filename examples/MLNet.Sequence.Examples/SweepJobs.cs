@@ -16,12 +16,14 @@ namespace MLNet.Sequence.Examples;
 public static class SweepJobs
 {
     /// <summary>Runs both experiments with <paramref name="minutes"/> of trials per tuner.</summary>
-    public static void Run(string outDir, double minutes, string which)
+    public static void Run(string outDir, double minutes, string which, int minimumEpochs = 1)
     {
         if (which is "all" or "sentiment")
-            Sentiment(outDir, minutes);
+            Sentiment(outDir, minutes, ngrams: false);
+        if (which is "sentiment-ngrams")
+            Sentiment(outDir, minutes, ngrams: true);
         if (which is "all" or "splice")
-            Splice(outDir, minutes);
+            Splice(outDir, minutes, minimumEpochs);
         if (which is "all" or "forecasts")
         {
             AirPassengers(outDir, minutes);
@@ -31,12 +33,15 @@ public static class SweepJobs
 
     /// <summary>Sizes a 2-core CPU trains in seconds to a minute per epoch; the attributes' full ranges reach far larger models.</summary>
     private static SequenceSearchSpace CpuSizedSpace(params EncoderKind[] families) =>
+        CpuSizedSpaceWithDecay(families)
+            .Fix("WeightDecay", 0.0);   // Adam's L2 decay collapsed the recurrent models on sentiment (docs/results.md)
+
+    private static SequenceSearchSpace CpuSizedSpaceWithDecay(params EncoderKind[] families) =>
         SequenceSearchSpace.ForFamilies(families)
             .Narrow("EmbeddingDimension", 16, 128).Narrow("HiddenSize", 16, 128).Narrow("ModelDimension", 16, 128)
             .Narrow("FeedForwardDimension", 32, 256).Narrow("Transformer.NumberOfLayers", 1, 3).Narrow("Channels", 16, 128)
             .Narrow("Cnn.NumberOfLayers", 1, 5).Narrow("Lstm.NumberOfLayers", 1, 2).Narrow("Gru.NumberOfLayers", 1, 2)
-            .Narrow("BatchSize", 16, 128).Narrow("LearningRate", 3e-4, 1e-2)
-            .Fix("WeightDecay", 0.0);   // Adam's L2 decay collapsed the recurrent models on sentiment (docs/results.md)
+            .Narrow("BatchSize", 16, 128).Narrow("LearningRate", 3e-4, 1e-2);
 
     private static SequenceSweepResult Sweep(MLContext ml, SequenceTask task, SequenceSweepOptions options, IDataView train)
     {
@@ -49,14 +54,17 @@ public static class SweepJobs
             $"{result.Trials.Count(t => t.Status == TrialStatus.Failed)} failed) in {clock.Elapsed.TotalMinutes:F1} min including the refit");
         Console.Write(result.ToTable(5).Replace("\n", "\n   ").Insert(0, "   "));
         Console.WriteLine();
+        foreach (var failed in result.Trials.Where(t => t.Status == TrialStatus.Failed))
+            Console.WriteLine($"   trial #{failed.Id} failed: {failed.Error}");
         return result;
     }
 
     // ---------------------------------------------------------------- sentiment
 
-    private static void Sentiment(string outDir, double minutes)
+    /// <param name="ngrams">Wide and deep: ML.NET's FeaturizeText n-grams join every trial's pooled sequence as static features.</param>
+    private static void Sentiment(string outDir, double minutes, bool ngrams)
     {
-        Console.WriteLine($"== Sweep: sentiment (UCI sentences, the main job's 80/20 split; 3-fold cross-validation inside the 2400 training rows; {minutes} min of trials per tuner, seed 1)");
+        Console.WriteLine($"== Sweep: sentiment (UCI sentences, the main job's 80/20 split; 3-fold cross-validation inside the 2400 training rows; {minutes} min of trials per tuner, seed 1{(ngrams ? "; FeaturizeText n-grams as static features" : "")})");
         var ml = new MLContext(1);
         var (train, test) = Data.Split(Data.Sentiment());
         var trainData = ml.Data.LoadFromEnumerable(train);
@@ -72,7 +80,8 @@ public static class SweepJobs
             .WithPreprocessing(c => ml.Transforms.Text.NormalizeText("Norm", "Text", keepPunctuations: false)
                     .Append(ml.Transforms.Text.TokenizeIntoWords("Tokens", "Norm"))
                     .Append(ml.Transforms.EncodeTokens("Ids", "Tokens", minimumCount: c.Get<int>("MinimumCount")))
-                    .Append(ml.Transforms.PadSequences("Features", "Ids", length: c.Get<int>("PadLength"))),
+                    .Append(ml.Transforms.PadSequences("Features", "Ids", length: c.Get<int>("PadLength")))
+                    .AppendIf(ngrams, () => ml.Transforms.Text.FeaturizeText("Ngrams", "Text")),
                 SweepParameter.Choice("PadLength", new object[] { 16, 24, 32, 48 }, 32), SweepParameter.Integer("MinimumCount", 1, 3, defaultValue: 2));
 
         var results = new List<(string, SequenceSweepResult)>();
@@ -81,6 +90,7 @@ public static class SweepJobs
             var result = Sweep(ml, SequenceTask.BinaryClassification, new SequenceSweepOptions
             {
                 SearchSpace = Space(),
+                ConfigureTrainer = ngrams ? o => o.StaticFeatureColumnName = "Ngrams" : null,
                 Tuner = tuner,
                 TimeBudget = TimeSpan.FromMinutes(minutes),
                 MaximumEpochs = 15,
@@ -95,25 +105,24 @@ public static class SweepJobs
             (result.Model as IDisposable)?.Dispose();
             results.Add((tuner.ToString(), result));
         }
-        var png = Path.Combine(outDir, "sweep-sentiment.png");
+        var png = Path.Combine(outDir, ngrams ? "sweep-sentiment-ngrams.png" : "sweep-sentiment.png");
         SweepPlots.SaveBestSoFar(png, results, title: $"sentiment: best validation accuracy so far ({minutes} min per tuner)");
         Console.WriteLine($"   best-so-far curves: {png}");
     }
 
     // ---------------------------------------------------------------- splice
 
-    private static void Splice(string outDir, double minutes)
+    private static void Splice(string outDir, double minutes, int minimumEpochs)
     {
         Console.WriteLine($"== Sweep: splice junctions (DNA, the main job's 80/20 split; 3-fold cross-validation inside the training rows; {minutes} min of trials per tuner, seed 1)");
         var ml = new MLContext(1);
         var (train, test) = Data.Split(Data.Splice());
-        var prep = ml.Transforms.Conversion.MapValueToKey("LabelKey", "Label")
-            .Append(ml.Transforms.OneHotEncodeSequence("Features", "Sequence", alphabet: "ACGT"))
-            .Fit(ml.Data.LoadFromEnumerable(train));
-        var trainData = prep.Transform(ml.Data.LoadFromEnumerable(train));
-        var testData = prep.Transform(ml.Data.LoadFromEnumerable(test));
+        var labels = ml.Transforms.Conversion.MapValueToKey("LabelKey", "Label").Fit(ml.Data.LoadFromEnumerable(train));
+        var trainData = labels.Transform(ml.Data.LoadFromEnumerable(train));
+        var testData = labels.Transform(ml.Data.LoadFromEnumerable(test));
 
-        var baseline = ml.MulticlassClassification.Trainers.LbfgsMaximumEntropy("LabelKey", "Features").Fit(trainData);
+        var baseline = ml.Transforms.OneHotEncodeSequence("Features", "Sequence", alphabet: "ACGT")
+            .Append(ml.MulticlassClassification.Trainers.LbfgsMaximumEntropy("LabelKey", "Features")).Fit(trainData);
         var b = ml.MulticlassClassification.Evaluate(baseline.Transform(testData), "LabelKey");
         Console.WriteLine($"   ML.NET one-hot + LbfgsMaximumEntropy: test macro accuracy {b.MacroAccuracy:F3} (LightGbm on one-hot: about 0.964, DESIGN.md)");
 
@@ -124,11 +133,22 @@ public static class SweepJobs
             {
                 LabelColumnName = "LabelKey",
                 // One-hot steps have no embedding; the class depends on where a motif sits, so pooling keeps position.
-                SearchSpace = CpuSizedSpace(EncoderKind.Lstm, EncoderKind.Gru, EncoderKind.Transformer, EncoderKind.Cnn)
-                    .Remove("EmbeddingDimension").Narrow("Pooling", "Flatten", "Last", "Attention"),
+                SearchSpace = CpuSizedSpaceWithDecay(EncoderKind.Lstm, EncoderKind.Gru, EncoderKind.Transformer, EncoderKind.Cnn)
+                    .Remove("EmbeddingDimension").Narrow("Pooling", "Flatten", "Last", "Attention")
+                    .Narrow("WeightDecay", 0.0, 1e-3)
+                    // Preprocessing: how many nucleotides around the junction (the window's centre) the model sees;
+                    // two PadSequences cut the one-hot steps [60, 5] to the middle Window steps.
+                    .WithPreprocessing(c => ml.Transforms.OneHotEncodeSequence("OneHot", "Sequence", alphabet: "ACGT")
+                            .Append(ml.Transforms.PadSequences("Right", "OneHot", length: 30 + c.Get<int>("Window") / 2))
+                            .Append(ml.Transforms.PadSequences(new PadSequencesEstimator.Options
+                            {
+                                OutputColumnName = "Features", InputColumnName = "Right", Length = c.Get<int>("Window"), Truncation = SequenceEnd.Post,
+                            })),
+                        SweepParameter.Choice("Window", new object[] { 20, 30, 40, 60 }, 60)),
                 Tuner = tuner,
                 TimeBudget = TimeSpan.FromMinutes(minutes),
                 MaximumEpochs = 15,
+                MinimumEpochs = minimumEpochs,   // successive halving's first rung
                 // A single 20% split picked noise (10 min each: validation 0.970, test 0.946 and 0.938); three folds score
                 // every trial on all 2548 training rows.
                 CrossValidationFolds = 3,
@@ -235,4 +255,8 @@ public static class SweepJobs
             Console.WriteLine($"   {name}'s best: {r.BestTrial!.Configuration}");
         SweepPlots.SaveBestSoFar(Path.Combine(outDir, "sweep-co2.png"), results, title: $"co2: best validation sMAPE so far ({minutes} min per tuner)");
     }
+
+    /// <summary>The chain, with <paramref name="next"/> appended when <paramref name="condition"/> holds.</summary>
+    private static IEstimator<ITransformer> AppendIf(this IEstimator<ITransformer> chain, bool condition, Func<IEstimator<ITransformer>> next) =>
+        condition ? chain.Append(next()) : chain;
 }
