@@ -208,7 +208,7 @@ namespace MLNet.Sequence.Trainers
                             if (!double.IsFinite(value))
                                 throw new InvalidOperationException(
                                     $"DeepAR training diverged: the loss became {value} at epoch {epoch}, batch {b + 1}. Lower LearningRate, or check the series for extreme values.");
-                            loss.backward();
+                            BackwardErrors.Backward(loss);
                             if (s.GradientClipNorm > 0)
                                 nn.utils.clip_grad_norm_(parameters, s.GradientClipNorm);
                             optimizer.step();

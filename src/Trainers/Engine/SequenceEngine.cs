@@ -152,7 +152,7 @@ namespace MLNet.Sequence.Trainers
                 var batch = builder.Build(rows, withTargets: true);
                 var loss = TrainingLoop.Loss(_network.Forward(batch.Inputs, batch.Mask, batch.Statics), batch.Targets!, s);
                 using (ThreadCount.Keep())
-                    loss.backward();
+                    BackwardErrors.Backward(loss);
                 _network.zero_grad();
             });
             torch.set_rng_state(rng);

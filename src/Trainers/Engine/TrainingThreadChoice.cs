@@ -1,3 +1,4 @@
+using MLNet.Sequence.Trainers.Network;
 using System;
 using System.Collections.Generic;
 using System.Linq;
@@ -29,7 +30,7 @@ namespace MLNet.Sequence.Trainers
                 using var scope = torch.NewDisposeScope();
                 var value = loss(first);
                 using (ThreadCount.Keep())
-                    value.backward();
+                    BackwardErrors.Backward(value);
                 network.zero_grad();
             });
             torch.set_rng_state(rng);

@@ -60,7 +60,7 @@ namespace MLNet.Sequence.Trainers.Network
                 // Every step's hidden-side slot starts as b_hh plus the input side of r and z, so that one GEMM in
                 // place per step leaves r and z's pre-activations and W_hn h + b_hn in it.
                 gh = biasHh.expand(steps, batch, 3 * hidden).contiguous();
-                gh.narrow(2, 0, 2 * hidden).add_(gi.narrow(2, 0, 2 * hidden));
+                gh.narrow(2, 0, 2 * hidden).add_(gi.narrow(2, 0, 2 * hidden), Scalars.One);
             }
             else
             {
@@ -93,9 +93,9 @@ namespace MLNet.Sequence.Trainers.Network
                     else
                     {
                         ghStep[g].copy_(biasRow!).addmm_(h, weightHhT);
-                        ghRz[g].add_(giRz[t]).sigmoid_();
+                        ghRz[g].add_(giRz[t], Scalars.One).sigmoid_();
                     }
-                    giN[t].addcmul_(ghR[g], ghN[g], 1).tanh_();
+                    giN[t].addcmul_(ghR[g], ghN[g], Scalars.One).tanh_();
                     h = torch.lerp(giN[t], h, ghZ[g]);
                     outputs[t] = h;
                 }
@@ -121,13 +121,13 @@ namespace MLNet.Sequence.Trainers.Network
             var n = gi.narrow(2, 2 * hidden, hidden);
             // Per-step factors that do not depend on the incoming gradient, for all steps at once, in [T, B, 3, H]:
             // reset p·ghn·r(1 − r), update (h₋₁ − n)·z(1 − z), new p·r, where p = (1 − z)(1 − n²).
-            var p = n.mul(n).neg_().add_(1);
-            p.addcmul_(p, z, -1);
+            var p = n.mul(n).neg_().add_(Scalars.One);
+            p.addcmul_(p, z, Scalars.MinusOne);
             var factors = torch.empty(new[] { steps, batch, 3L, hidden }, dtype: gh.dtype, device: gh.device);
             var hPrevMinusN = n.neg();
-            hPrevMinusN.narrow(0, 1, steps - 1).add_(hs.narrow(0, 0, steps - 1));   // h₋₁ = 0 at the first step
-            factors.select(2, 0).copy_(r).addcmul_(r, r, -1).mul_(ghn).mul_(p);
-            factors.select(2, 1).copy_(z).addcmul_(z, z, -1).mul_(hPrevMinusN);
+            hPrevMinusN.narrow(0, 1, steps - 1).add_(hs.narrow(0, 0, steps - 1), Scalars.One);   // h₋₁ = 0 at the first step
+            factors.select(2, 0).copy_(r).addcmul_(r, r, Scalars.MinusOne).mul_(ghn).mul_(p);
+            factors.select(2, 1).copy_(z).addcmul_(z, z, Scalars.MinusOne).mul_(hPrevMinusN);
             factors.select(2, 2).copy_(p).mul_(r);
             // dh of each step: its own output gradient plus what flows back from the next step, accumulated in place.
             var dh = gradOut.contiguous().clone();
@@ -141,7 +141,7 @@ namespace MLNet.Sequence.Trainers.Network
                 for (long t = steps - 1; t > 0; t--)
                 {
                     var dgh = torch.mul(dhWide[t], factorStep[t]).view(batch, 3 * hidden);
-                    dhStep[t - 1].addcmul_(dhStep[t], zStep[t], 1).addmm_(dgh, weightHh);
+                    dhStep[t - 1].addcmul_(dhStep[t], zStep[t], Scalars.One).addmm_(dgh, weightHh);
                 }
             }
             // Gate gradients, hidden side first; then the same buffer becomes the input side (the new gate without r).
@@ -191,18 +191,20 @@ namespace MLNet.Sequence.Trainers.Network
                 return hs;
             }
 
-            public override List<Tensor> backward(torch.autograd.AutogradContext ctx, Tensor gradOutput)
-            {
-                // Runs on the thread that called backward() (CPU graphs), inside its dispose scope: the gradients
-                // handed back must outlive this method, the rest is freed here.
-                using var scope = torch.NewDisposeScope();
-                var saved = ctx.get_saved_variables();
-                var (dx, dWeightIh, dWeightHh, dBiasIh, dBiasHh) = Backward(gradOutput, saved[0], saved[1], saved[2], saved[3], saved[4], saved[5], (bool)ctx.get_data("inputGradient"));
-                var grads = new List<Tensor> { dx!, dWeightIh, dWeightHh, dBiasIh, dBiasHh };
-                foreach (var g in grads)
-                    g?.MoveToOuterDisposeScope();
-                return grads;
-            }
+            public override List<Tensor> backward(torch.autograd.AutogradContext ctx, Tensor gradOutput) =>
+                // Called from libtorch's native autograd engine: an exception must not escape (BackwardErrors).
+                BackwardErrors.Guard("the GRU kernel", 5, () =>
+                {
+                    // Runs on the thread that called backward() (CPU graphs), inside its dispose scope: the gradients
+                    // handed back must outlive this method, the rest is freed here.
+                    using var scope = torch.NewDisposeScope();
+                    var saved = ctx.get_saved_variables();
+                    var (dx, dWeightIh, dWeightHh, dBiasIh, dBiasHh) = Backward(gradOutput, saved[0], saved[1], saved[2], saved[3], saved[4], saved[5], (bool)ctx.get_data("inputGradient"));
+                    var grads = new List<Tensor> { dx!, dWeightIh, dWeightHh, dBiasIh, dBiasHh };
+                    foreach (var g in grads)
+                        g?.MoveToOuterDisposeScope();
+                    return grads;
+                });
         }
     }
 }

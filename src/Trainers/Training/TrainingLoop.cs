@@ -74,7 +74,7 @@ namespace MLNet.Sequence.Trainers
                                 throw new InvalidOperationException(
                                     $"Training diverged: the loss became {value} at epoch {epoch}, batch {batchIndex + 1}. Lower LearningRate, set GradientClipNorm, or check the inputs for extreme values.");
                             using (ThreadCount.Keep())   // a network region may run its gradients on one thread (BackwardThreads)
-                                loss.backward();
+                                BackwardErrors.Backward(loss);
                             if (s.GradientClipNorm > 0)
                                 nn.utils.clip_grad_norm_(parameters, s.GradientClipNorm);
                             optimizer.step();
