@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using System.IO;
 using System.Linq;
 using Microsoft.ML;
@@ -16,6 +17,23 @@ namespace MLNet.Sequence
     /// </summary>
     public static class SequenceModelOperationsCatalog
     {
+        /// <summary>
+        /// Averages trained sequence models of one task into one model (a <see cref="SequenceEnsembleTransformer"/>):
+        /// binary classifiers' probabilities, multiclass classifiers' class probabilities, regressors' values. Each model
+        /// is a whole pipeline from the same input (its own preprocessing, then a sequence model); they may differ in
+        /// family, size, seed and preprocessing. The ensemble owns the models from then on: disposing it disposes them.
+        /// </summary>
+        /// <param name="catalog">The model operations catalog (<c>mlContext.Model</c>).</param>
+        /// <param name="models">At least one fitted pipeline ending in a sequence classifier or regressor, all of one task (and, for classifiers, one label mapping).</param>
+        /// <param name="inputSchema">The schema of the data every model takes (e.g. <c>trainingData.Schema</c>); saving stores it.</param>
+        /// <returns>The ensemble; save it with <see cref="SaveSequenceModel(ModelOperationsCatalog, ITransformer, DataViewSchema, string)"/>.</returns>
+        public static SequenceEnsembleTransformer AverageSequenceModels(this ModelOperationsCatalog catalog, IEnumerable<ITransformer> models, DataViewSchema inputSchema)
+        {
+            ArgumentNullException.ThrowIfNull(catalog);
+            ArgumentNullException.ThrowIfNull(inputSchema);
+            return SequenceEnsembleTransformer.Create(models, inputSchema, nameof(models));
+        }
+
         /// <summary>
         /// Saves <paramref name="model"/> and its input schema to <paramref name="filePath"/>. The file is written to a
         /// temporary file in the same folder and then moved into place, so a failure never leaves a partial model behind.

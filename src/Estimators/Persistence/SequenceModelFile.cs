@@ -36,6 +36,7 @@ namespace MLNet.Sequence.Persistence
             ["SeriesScaling"] = SeriesScalingTransformer.Load,
             ["InverseScaling"] = InverseScalingTransformer.Load,
             ["SequenceModel"] = SequencePredictionTransformer.Load,
+            ["SequenceEnsemble"] = SequenceEnsembleTransformer.Load,
             ["TimeFeatures"] = TimeFeaturesTransformer.Load,
             ["SequenceForecaster"] = MLNet.Sequence.Forecasting.SequenceForecastTransformer.Load,
             ["DeepAR"] = MLNet.Sequence.Forecasting.DeepArForecastTransformer.Load,

@@ -124,6 +124,7 @@ namespace MLNet.Sequence
             {
                 host.Info($"Refit of trial #{best.Id} on all {rows.SeriesCount.ToString(CultureInfo.InvariantCulture)} series.");
                 sweep.Model = new SequenceAnomalyDetector(_env, Options(space, best.Configuration)).Fit(data);
+                sweep.ModelTrials = new[] { best };
             }
             return sweep;
         }

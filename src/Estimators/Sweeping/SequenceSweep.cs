@@ -170,6 +170,15 @@ namespace MLNet.Sequence
         /// <summary>k-fold cross-validation instead of one split (k ≥ 2; 0 = off): a trial's metric is the mean over folds. Default 0.</summary>
         public int CrossValidationFolds { get; set; }
 
+        /// <summary>
+        /// Models the sweep returns, averaged: the best <c>EnsembleSize</c> trials of the leaderboard, each refit on all
+        /// the training data (member i with seed <see cref="SequenceSweepSettings.Seed"/> + i unless the template fixes one)
+        /// and combined into a <see cref="SequenceEnsembleTransformer"/> (probabilities or values averaged). 1 returns the
+        /// best pipeline alone. The refits run after the trials and outside <see cref="SequenceSweepSettings.TimeBudget"/>:
+        /// each costs about one full-length trial. Default 1.
+        /// </summary>
+        public int EnsembleSize { get; set; } = 1;
+
         internal void Validate(SequenceTask task)
         {
             Require(!string.IsNullOrWhiteSpace(LabelColumnName), nameof(LabelColumnName), "must name a column");
@@ -179,6 +188,7 @@ namespace MLNet.Sequence
             Require(ReductionFactor >= 2 && double.IsFinite(ReductionFactor), nameof(ReductionFactor), $"must be at least 2; it was {ReductionFactor}");
             Require(ValidationFraction is > 0 and < 1, nameof(ValidationFraction), $"must be in (0, 1); it was {ValidationFraction}");
             Require(CrossValidationFolds == 0 || CrossValidationFolds >= 2, nameof(CrossValidationFolds), $"must be 0 (off) or at least 2; it was {CrossValidationFolds}");
+            Require(EnsembleSize >= 1, nameof(EnsembleSize), $"must be at least 1 (the best model alone); it was {EnsembleSize}");
             var metric = MetricOrDefault(task);
             MLNet.Sequence.Transforms.Internal.ColumnChecks.RequireDefined(metric, nameof(Metric));
             var allowed = task switch
@@ -263,10 +273,27 @@ namespace MLNet.Sequence
             var trials = engine.Run((config, context) => RunTrial(ml, space, metric, folds, config, context));
             var result = new SequenceSweepResult(trials, metric, SequenceSweepSettings.LargerIsBetter(metric));
 
-            if (o.RefitBestModel && result.BestTrial is { } best)
+            if (o.RefitBestModel && result.BestTrial != null)
             {
-                host.Info($"Refit of trial #{best.Id} on all {trainData.GetRowCount()?.ToString(CultureInfo.InvariantCulture) ?? ""} training rows for {Math.Max(1, best.BestEpoch)} epochs.");
-                result.Model = Fit(ml, space, best.Configuration, trainData, null, Math.Max(1, best.BestEpoch), null).Model;
+                var chosen = result.Leaderboard.Where(t => double.IsFinite(t.Loss)).Take(o.EnsembleSize).ToList();
+                var models = new List<ITransformer>();
+                try
+                {
+                    for (int i = 0; i < chosen.Count; i++)
+                    {
+                        var member = chosen[i];
+                        host.Info($"Refit of trial #{member.Id}{(chosen.Count > 1 ? $" (ensemble member {i + 1} of {chosen.Count})" : "")} on all {trainData.GetRowCount()?.ToString(CultureInfo.InvariantCulture) ?? ""} training rows for {Math.Max(1, member.BestEpoch)} epochs.");
+                        models.Add(Fit(ml, space, member.Configuration, trainData, null, Math.Max(1, member.BestEpoch), null, seedOffset: i).Model);
+                    }
+                    result.Model = models.Count == 1 ? models[0] : SequenceEnsembleTransformer.Create(models, trainData.Schema, nameof(SequenceSweepOptions.EnsembleSize));
+                    result.ModelTrials = chosen;
+                }
+                catch
+                {
+                    foreach (var m in models)
+                        (m as IDisposable)?.Dispose();
+                    throw;
+                }
             }
             return result;
         }
@@ -310,7 +337,7 @@ namespace MLNet.Sequence
 
         /// <summary>Fits preprocessing and trainer; with validation data the trainer validates every epoch (rungs, best weights).</summary>
         private (ITransformer Model, TrainingHistory? History) Fit(MLContext ml, SequenceSearchSpace space, SweepConfiguration config, IDataView train,
-            IDataView? valid, int epochs, TrialContext? context, CancellationToken token = default)
+            IDataView? valid, int epochs, TrialContext? context, CancellationToken token = default, int seedOffset = 0)
         {
             var o = _options;
             ITransformer? prep = space.Pipeline?.Invoke(config).Fit(train);
@@ -319,7 +346,7 @@ namespace MLNet.Sequence
             options.LabelColumnName = o.LabelColumnName;
             options.FeatureColumnName = o.FeatureColumnName;
             options.NumberOfEpochs = epochs;
-            options.Seed ??= o.Seed;
+            options.Seed ??= o.Seed + seedOffset;
             if (o.Parallelism > 1)
                 options.NumberOfThreads ??= Math.Max(1, Environment.ProcessorCount / o.Parallelism);
             if (valid != null)
@@ -434,10 +461,18 @@ namespace MLNet.Sequence
 
         /// <summary>
         /// The best configuration's pipeline (preprocessing, if the space has any, then the trainer) refit on all the
-        /// training data: an ordinary transformer, saved with <c>mlContext.Model.SaveSequenceModel</c>. Null when
+        /// training data: an ordinary transformer, saved with <c>mlContext.Model.SaveSequenceModel</c>; with
+        /// <see cref="SequenceSweepOptions.EnsembleSize"/> above 1, a <see cref="SequenceEnsembleTransformer"/> of the best
+        /// configurations' pipelines (see <see cref="ModelTrials"/>). Null when
         /// <see cref="SequenceSweepSettings.RefitBestModel"/> is false or no trial produced a metric. Dispose it when done.
         /// </summary>
         public ITransformer? Model { get; internal set; }
+
+        /// <summary>
+        /// The trials <see cref="Model"/> was refit from, best first: the best trial alone, or the
+        /// <see cref="SequenceSweepOptions.EnsembleSize"/> best when the model is an ensemble. Empty without a model.
+        /// </summary>
+        public IReadOnlyList<SequenceTrialResult> ModelTrials { get; internal set; } = Array.Empty<SequenceTrialResult>();
 
         /// <summary>
         /// The best metric after each trial (in start order), for best-so-far curves: among completed trials, as

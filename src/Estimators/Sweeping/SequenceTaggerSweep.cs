@@ -150,6 +150,7 @@ namespace MLNet.Sequence
                 options.ValidationData = null;
                 options.EarlyStoppingPatience = 0;
                 result.Model = new SequenceTaggerEstimator(_env, options).Fit(trainData);
+                result.ModelTrials = new[] { best };
             }
             return result;
         }

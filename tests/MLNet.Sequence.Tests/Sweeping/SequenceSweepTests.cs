@@ -144,5 +144,47 @@ public sealed class SequenceSweepTests
         StringAssert.Contains(Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => ml.BinaryClassification.SweepSequenceModels(new SequenceSweepOptions { MaximumTrials = 2, TrialLogPath = "/no/such/folder/log.json" })).Message, "TrialLogPath");
         var noFeatures = ml.BinaryClassification.SweepSequenceModels(new SequenceSweepOptions { MaximumTrials = 2, FeatureColumnName = "Tokens" });
         StringAssert.Contains(Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => noFeatures.Execute(train)).Message, "no column 'Tokens'");
+        StringAssert.Contains(Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => ml.BinaryClassification.SweepSequenceModels(new SequenceSweepOptions { MaximumTrials = 2, EnsembleSize = 0 })).Message, "EnsembleSize");
+    }
+
+    [TestMethod]
+    public void ASweepCanReturnTheAverageOfItsBestPipelines()
+    {
+        var (ml, train, test) = Sentiment();
+        var result = ml.BinaryClassification.SweepSequenceModels(new SequenceSweepOptions
+        {
+            SearchSpace = SmallTextSpace(ml),
+            MaximumTrials = 4,
+            MaximumEpochs = 3,
+            EarlyStopping = false,
+            EnsembleSize = 3,
+            Seed = 2,
+        }).Execute(train);
+        var ensemble = result.Model as SequenceEnsembleTransformer;
+        Assert.IsNotNull(ensemble, $"EnsembleSize 3 returns an ensemble; it returned {result.Model?.GetType().Name}");
+        using (ensemble)
+        {
+            Assert.HasCount(3, ensemble.Members);
+            CollectionAssert.AreEqual(result.Leaderboard.Take(3).Select(t => t.Id).ToList(), result.ModelTrials.Select(t => t.Id).ToList(), "the three best trials, best first");
+            // Each member is its trial's whole pipeline: its own padding length and vocabulary threshold.
+            var testView = ml.Data.LoadFromEnumerable(test);
+            for (int i = 0; i < 3; i++)
+            {
+                var pad = SequenceModelPadLength(ensemble.Members[i]);
+                Assert.AreEqual(result.ModelTrials[i].Configuration.Get<int>("PadLength"), pad, $"member {i + 1} pads as trial #{result.ModelTrials[i].Id} did");
+            }
+            var members = ensemble.Members.Select(m => TestData.Column(m.Transform(testView), "Probability").Cast<float>().ToArray()).ToArray();
+            var mean = TestData.Column(ensemble.Transform(testView), "Probability").Cast<float>().ToArray();
+            for (int r = 0; r < mean.Length; r++)
+                Assert.AreEqual(members.Average(m => (double)m[r]), mean[r], 1e-6);
+            var accuracy = ml.BinaryClassification.Evaluate(ensemble.Transform(testView)).Accuracy;
+            Assert.IsGreaterThan(0.74, accuracy, $"the averaged best pipelines on unseen rows: {accuracy:F3}");
+        }
+    }
+
+    private static int SequenceModelPadLength(ITransformer member)
+    {
+        var schema = member.GetOutputSchema(new MLContext().Data.LoadFromEnumerable(new List<Review>()).Schema);
+        return ((VectorDataViewType)schema["Features"].Type).Size;
     }
 }
