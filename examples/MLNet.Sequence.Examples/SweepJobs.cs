@@ -16,14 +16,15 @@ namespace MLNet.Sequence.Examples;
 public static class SweepJobs
 {
     /// <summary>Runs both experiments with <paramref name="minutes"/> of trials per tuner.</summary>
-    public static void Run(string outDir, double minutes, string which, int minimumEpochs = 1)
+    /// <param name="ensemble">The sweep's EnsembleSize: the best this many trials refit and averaged (1: the best alone).</param>
+    public static void Run(string outDir, double minutes, string which, int minimumEpochs = 1, int ensemble = 1)
     {
         if (which is "all" or "sentiment")
-            Sentiment(outDir, minutes, ngrams: false);
+            Sentiment(outDir, minutes, ngrams: false, ensemble);
         if (which is "sentiment-ngrams")
-            Sentiment(outDir, minutes, ngrams: true);
+            Sentiment(outDir, minutes, ngrams: true, ensemble);
         if (which is "all" or "splice")
-            Splice(outDir, minutes, minimumEpochs);
+            Splice(outDir, minutes, minimumEpochs, ensemble);
         if (which is "all" or "forecasts")
         {
             AirPassengers(outDir, minutes);
@@ -46,10 +47,18 @@ public static class SweepJobs
     private static SequenceSweepResult Sweep(MLContext ml, SequenceTask task, SequenceSweepOptions options, IDataView train)
     {
         var clock = Stopwatch.StartNew();
+        void Selection(object? _, LoggingEventArgs e)
+        {
+            if (e.Message.Contains("Ensemble selection", StringComparison.Ordinal))
+                Console.WriteLine($"   {e.Message[(e.Message.IndexOf("Ensemble selection", StringComparison.Ordinal))..]}");
+        }
+        if (options.EnsembleSize > 1)
+            ml.Log += Selection;
         var experiment = task == SequenceTask.BinaryClassification
             ? ml.BinaryClassification.SweepSequenceModels(options)
             : ml.MulticlassClassification.SweepSequenceModels(options);
         var result = experiment.Execute(train);
+        ml.Log -= Selection;
         Console.WriteLine($"   {options.Tuner}: {result.Trials.Count} trials ({result.Trials.Count(t => t.Status == TrialStatus.Stopped)} stopped early, " +
             $"{result.Trials.Count(t => t.Status == TrialStatus.Failed)} failed) in {clock.Elapsed.TotalMinutes:F1} min including the refit");
         Console.Write(result.ToTable(5).Replace("\n", "\n   ").Insert(0, "   "));
@@ -59,12 +68,27 @@ public static class SweepJobs
         return result;
     }
 
+    private static string Refit(SequenceSweepResult result) =>
+        result.Model is SequenceEnsembleTransformer e ? $"and {e.Members.Count - 1} more trials, refit and averaged," : "refit";
+
+    /// <summary>An ensemble's members one by one on the test rows (member 1 is the best trial refit alone).</summary>
+    private static void ReportMembers(SequenceSweepResult result, Func<ITransformer, double> test, string metric)
+    {
+        if (result.Model is not SequenceEnsembleTransformer e)
+            return;
+        for (int i = 0; i < e.Members.Count; i++)
+        {
+            var t = result.ModelTrials[i];
+            Console.WriteLine($"   member {i + 1}: trial #{t.Id} {t.Configuration.Family} (validation {t.Metric:F3}), weight {e.Weights[i]:0.###}: {metric} {test(e.Members[i]):F3} alone");
+        }
+    }
+
     // ---------------------------------------------------------------- sentiment
 
     /// <param name="ngrams">Wide and deep: ML.NET's FeaturizeText n-grams join every trial's pooled sequence as static features.</param>
-    private static void Sentiment(string outDir, double minutes, bool ngrams)
+    private static void Sentiment(string outDir, double minutes, bool ngrams, int ensemble)
     {
-        Console.WriteLine($"== Sweep: sentiment (UCI sentences, the main job's 80/20 split; 3-fold cross-validation inside the 2400 training rows; {minutes} min of trials per tuner, seed 1{(ngrams ? "; FeaturizeText n-grams as static features" : "")})");
+        Console.WriteLine($"== Sweep: sentiment (UCI sentences, the main job's 80/20 split; 3-fold cross-validation inside the 2400 training rows; {minutes} min of trials per tuner, seed 1{(ngrams ? "; FeaturizeText n-grams as static features" : "")}{(ensemble > 1 ? $"; the best {ensemble} averaged" : "")})");
         var ml = new MLContext(1);
         var (train, test) = Data.Split(Data.Sentiment());
         var trainData = ml.Data.LoadFromEnumerable(train);
@@ -97,24 +121,26 @@ public static class SweepJobs
                 // One 480-row validation split picked noise (10 min: best validation 0.856, test 0.810); three folds
                 // score every trial on all 2400 rows (one standard error about ±0.008 instead of ±0.016).
                 CrossValidationFolds = 3,
+                EnsembleSize = ensemble,
                 Seed = 1,
             }, trainData);
+            ReportMembers(result, model => ml.BinaryClassification.Evaluate(model.Transform(testData)).Accuracy, "test accuracy");
             var m = ml.BinaryClassification.Evaluate(result.Model!.Transform(testData));
-            Console.WriteLine($"   {tuner}: best trial #{result.BestTrial!.Id} (validation accuracy {result.BestTrial.Metric:F3}) refit on all 2400 rows: test accuracy {m.Accuracy:F3}, AUC {m.AreaUnderRocCurve:F3} " +
+            Console.WriteLine($"   {tuner}: best trial #{result.BestTrial!.Id} (validation accuracy {result.BestTrial.Metric:F3}) {Refit(result)} on all 2400 rows: test accuracy {m.Accuracy:F3}, AUC {m.AreaUnderRocCurve:F3} " +
                 $"({m.Accuracy - b.Accuracy:+0.000;-0.000} against the perceptron)");
             (result.Model as IDisposable)?.Dispose();
             results.Add((tuner.ToString(), result));
         }
-        var png = Path.Combine(outDir, ngrams ? "sweep-sentiment-ngrams.png" : "sweep-sentiment.png");
+        var png = Path.Combine(outDir, (ngrams ? "sweep-sentiment-ngrams" : "sweep-sentiment") + (ensemble > 1 ? "-ensemble.png" : ".png"));
         SweepPlots.SaveBestSoFar(png, results, title: $"sentiment: best validation accuracy so far ({minutes} min per tuner)");
         Console.WriteLine($"   best-so-far curves: {png}");
     }
 
     // ---------------------------------------------------------------- splice
 
-    private static void Splice(string outDir, double minutes, int minimumEpochs)
+    private static void Splice(string outDir, double minutes, int minimumEpochs, int ensemble)
     {
-        Console.WriteLine($"== Sweep: splice junctions (DNA, the main job's 80/20 split; 3-fold cross-validation inside the training rows; {minutes} min of trials per tuner, seed 1)");
+        Console.WriteLine($"== Sweep: splice junctions (DNA, the main job's 80/20 split; 3-fold cross-validation inside the training rows; {minutes} min of trials per tuner, seed 1{(ensemble > 1 ? $"; the best {ensemble} averaged" : "")})");
         var ml = new MLContext(1);
         var (train, test) = Data.Split(Data.Splice());
         var labels = ml.Transforms.Conversion.MapValueToKey("LabelKey", "Label").Fit(ml.Data.LoadFromEnumerable(train));
@@ -152,14 +178,16 @@ public static class SweepJobs
                 // A single 20% split picked noise (10 min each: validation 0.970, test 0.946 and 0.938); three folds score
                 // every trial on all 2548 training rows.
                 CrossValidationFolds = 3,
+                EnsembleSize = ensemble,
                 Seed = 1,
             }, trainData);
+            ReportMembers(result, model => ml.MulticlassClassification.Evaluate(model.Transform(testData), "LabelKey").MacroAccuracy, "test macro accuracy");
             var m = ml.MulticlassClassification.Evaluate(result.Model!.Transform(testData), "LabelKey");
-            Console.WriteLine($"   {tuner}: best trial #{result.BestTrial!.Id} (validation macro accuracy {result.BestTrial.Metric:F3}) refit on all rows: test macro accuracy {m.MacroAccuracy:F3}, micro {m.MicroAccuracy:F3}");
+            Console.WriteLine($"   {tuner}: best trial #{result.BestTrial!.Id} (validation macro accuracy {result.BestTrial.Metric:F3}) {Refit(result)} on all rows: test macro accuracy {m.MacroAccuracy:F3}, micro {m.MicroAccuracy:F3}");
             (result.Model as IDisposable)?.Dispose();
             results.Add((tuner.ToString(), result));
         }
-        var png = Path.Combine(outDir, "sweep-splice.png");
+        var png = Path.Combine(outDir, ensemble > 1 ? "sweep-splice-ensemble.png" : "sweep-splice.png");
         SweepPlots.SaveBestSoFar(png, results, title: $"splice: best validation macro accuracy so far ({minutes} min per tuner)");
         Console.WriteLine($"   best-so-far curves: {png}");
     }

@@ -35,6 +35,24 @@ namespace MLNet.Sequence
         }
 
         /// <summary>
+        /// Averages trained sequence models of one task with weights (see
+        /// <see cref="AverageSequenceModels(ModelOperationsCatalog, IEnumerable{ITransformer}, DataViewSchema)"/>).
+        /// </summary>
+        /// <param name="catalog">The model operations catalog (<c>mlContext.Model</c>).</param>
+        /// <param name="models">At least one fitted pipeline ending in a sequence classifier or regressor, all of one task.</param>
+        /// <param name="inputSchema">The schema of the data every model takes.</param>
+        /// <param name="weights">One finite, non-negative weight per model, not all zero; they are scaled to sum to 1.</param>
+        /// <returns>The ensemble.</returns>
+        public static SequenceEnsembleTransformer AverageSequenceModels(this ModelOperationsCatalog catalog, IEnumerable<ITransformer> models, DataViewSchema inputSchema,
+            IEnumerable<double> weights)
+        {
+            ArgumentNullException.ThrowIfNull(catalog);
+            ArgumentNullException.ThrowIfNull(inputSchema);
+            ArgumentNullException.ThrowIfNull(weights);
+            return SequenceEnsembleTransformer.Create(models, inputSchema, nameof(models), weights);
+        }
+
+        /// <summary>
         /// Saves <paramref name="model"/> and its input schema to <paramref name="filePath"/>. The file is written to a
         /// temporary file in the same folder and then moved into place, so a failure never leaves a partial model behind.
         /// A temporary file that a killed process left beside the target (named <c>.{file}.{process id}.{random}.tmp</c>)

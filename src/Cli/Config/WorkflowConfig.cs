@@ -835,6 +835,9 @@ internal sealed class SweepConfig
     /// <summary>Score trials by k-fold cross-validation instead of one validation split (0: off).</summary>
     public int CrossValidationFolds { get; set; }
 
+    /// <summary>Classification and regression: average the best N trials, each refit on all training rows (1: the best alone).</summary>
+    public int EnsembleSize { get; set; } = 1;
+
     internal static readonly Dictionary<WorkflowTask, (string Name, SweepMetric Metric)[]> Metrics = new()
     {
         [WorkflowTask.Binary] = new[] { ("accuracy", SweepMetric.Accuracy), ("auc", SweepMetric.AreaUnderRocCurve), ("f1", SweepMetric.F1Score) },
@@ -868,6 +871,9 @@ internal sealed class SweepConfig
         }
         WorkflowConfig.Require(MaximumEpochs >= 1, "sweep.maximumEpochs", $"must be at least 1; it was {MaximumEpochs}.");
         WorkflowConfig.Require(CrossValidationFolds == 0 || CrossValidationFolds >= 2, "sweep.crossValidationFolds", $"must be 0 (off) or at least 2; it was {CrossValidationFolds}.");
+        WorkflowConfig.Require(EnsembleSize >= 1, "sweep.ensembleSize", $"must be at least 1 (the best model alone); it was {EnsembleSize}.");
+        WorkflowConfig.Require(EnsembleSize == 1 || task is WorkflowTask.Binary or WorkflowTask.Multiclass or WorkflowTask.Regression, "sweep.ensembleSize",
+            $"averages classifiers and regressors only; task '{task.ToString().ToLowerInvariant()}' refits its best trial alone.");
         WorkflowConfig.Require(task != WorkflowTask.Forecasting || CrossValidationFolds == 0, "sweep.crossValidationFolds", "does not apply to forecasting (trials are scored by a rolling-origin backtest).");
         WorkflowConfig.Require(task != WorkflowTask.Anomaly || CrossValidationFolds == 0, "sweep.crossValidationFolds", "does not apply to anomaly detection (every trial scores each series after its probation).");
     }

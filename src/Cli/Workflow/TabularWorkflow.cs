@@ -175,7 +175,14 @@ internal sealed class TabularWorkflow
         {
             (model, var sweep) = Sweep(train, token);
             var best = sweep.BestTrial!;
-            report.Trainer = new JsonObject { ["family"] = best.Configuration.Family.ToString().ToLowerInvariant(), ["sweepBest"] = best.Configuration.ToString() };
+            report.Trainer = sweep.ModelTrials.Count > 1
+                ? new JsonObject
+                {
+                    ["family"] = $"ensemble of {sweep.ModelTrials.Count}",
+                    ["sweepBest"] = best.Configuration.ToString(),
+                    ["members"] = new JsonArray(sweep.ModelTrials.Select(t => (JsonNode)JsonValue.Create($"#{t.Id} {t.Configuration}")!).ToArray()),
+                }
+                : new JsonObject { ["family"] = best.Configuration.Family.ToString().ToLowerInvariant(), ["sweepBest"] = best.Configuration.ToString() };
             report.Leaderboard = sweep.ToTable(10);
             history = FindTrainer(model)?.TrainingHistory;
         }
@@ -351,6 +358,7 @@ internal sealed class TabularWorkflow
             TimeBudget = s.Minutes is double m ? TimeSpan.FromMinutes(m) : null,
             MaximumEpochs = s.MaximumEpochs,
             CrossValidationFolds = s.CrossValidationFolds,
+            EnsembleSize = s.EnsembleSize,
             Seed = _c.Seed,
             Progress = progress,
             CancellationToken = token,

@@ -210,6 +210,8 @@ namespace MLNet.Sequence
                 {
                     case T found:
                         return found;
+                    case SequenceEnsembleTransformer ensemble:
+                        throw new ArgumentException($"The model is an ensemble of {ensemble.Members.Count} models, which has no one network to explain; explain each of its Members on its own.", nameof(model));
                     case IEnumerable<ITransformer> chain:
                         foreach (var inner in chain)
                             if (Walk(inner) is { } found)

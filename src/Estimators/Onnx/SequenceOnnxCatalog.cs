@@ -116,6 +116,9 @@ namespace MLNet.Sequence
                     forecaster.GetOutputSchema(schema);
                     sequenceModel = forecaster.Model;
                     break;
+                case SequenceEnsembleTransformer ensemble:
+                    throw new NotSupportedException(
+                        $"An ensemble of {ensemble.Members.Count} models cannot be exported as one ONNX graph; export each of its Members (each a whole pipeline ending in a sequence model) and average their outputs.");
                 default:
                     throw new ArgumentException(
                         "The model must be a SequencePredictionTransformer (from a sequence classification or regression trainer), a SequenceForecastTransformer, " +

@@ -171,13 +171,21 @@ namespace MLNet.Sequence
         public int CrossValidationFolds { get; set; }
 
         /// <summary>
-        /// Models the sweep returns, averaged: the best <c>EnsembleSize</c> trials of the leaderboard, each refit on all
-        /// the training data (member i with seed <see cref="SequenceSweepSettings.Seed"/> + i unless the template fixes one)
-        /// and combined into a <see cref="SequenceEnsembleTransformer"/> (probabilities or values averaged). 1 returns the
-        /// best pipeline alone. The refits run after the trials and outside <see cref="SequenceSweepSettings.TimeBudget"/>:
-        /// each costs about one full-length trial. Default 1.
+        /// At most this many trials in the returned model: above 1, the trials <see cref="EnsembleMethod"/> picks are each
+        /// refit on all the training data (member i with seed <see cref="SequenceSweepSettings.Seed"/> + i unless the template
+        /// fixes one) and combined into a <see cref="SequenceEnsembleTransformer"/> (probabilities or values averaged with
+        /// the picked weights). 1 returns the best pipeline alone. The refits run after the trials and outside
+        /// <see cref="SequenceSweepSettings.TimeBudget"/>: each costs about one full-length trial on all rows. Default 1.
         /// </summary>
         public int EnsembleSize { get; set; } = 1;
+
+        /// <summary>
+        /// How an ensemble's trials are picked: greedy selection on the trials' validation predictions (out-of-fold with
+        /// <see cref="CrossValidationFolds"/>), the default, or the leaderboard's best k. Greedy selection needs the
+        /// predictions of at least two completed trials of this run (trials resumed from a log have none); otherwise the
+        /// sweep falls back to the best k.
+        /// </summary>
+        public SweepEnsembleMethod EnsembleMethod { get; set; } = SweepEnsembleMethod.Greedy;
 
         internal void Validate(SequenceTask task)
         {
@@ -189,6 +197,7 @@ namespace MLNet.Sequence
             Require(ValidationFraction is > 0 and < 1, nameof(ValidationFraction), $"must be in (0, 1); it was {ValidationFraction}");
             Require(CrossValidationFolds == 0 || CrossValidationFolds >= 2, nameof(CrossValidationFolds), $"must be 0 (off) or at least 2; it was {CrossValidationFolds}");
             Require(EnsembleSize >= 1, nameof(EnsembleSize), $"must be at least 1 (the best model alone); it was {EnsembleSize}");
+            MLNet.Sequence.Transforms.Internal.ColumnChecks.RequireDefined(EnsembleMethod, nameof(EnsembleMethod));
             var metric = MetricOrDefault(task);
             MLNet.Sequence.Transforms.Internal.ColumnChecks.RequireDefined(metric, nameof(Metric));
             var allowed = task switch
@@ -270,12 +279,14 @@ namespace MLNet.Sequence
                 $"{(o.MaximumTrials is int n ? $"{n} trials" : "")}{(o.MaximumTrials != null && o.TimeBudget != null ? ", " : "")}{(o.TimeBudget is TimeSpan t ? $"{t.TotalMinutes:F1} min" : "")}; " +
                 $"epochs up to {o.MaximumEpochs}{(halving != null ? $", rungs at {string.Join(", ", halving.Rungs)}" : "")}; space: {space}");
             var engine = new SweepEngine(space, tuner, settings, host.Info);
-            var trials = engine.Run((config, context) => RunTrial(ml, space, metric, folds, config, context));
+            var selection = o.RefitBestModel && o.EnsembleSize > 1 && o.EnsembleMethod == SweepEnsembleMethod.Greedy
+                ? new EnsembleSelection(_task, o.LabelColumnName) : null;
+            var trials = engine.Run((config, context) => RunTrial(ml, space, metric, folds, config, context, selection));
             var result = new SequenceSweepResult(trials, metric, SequenceSweepSettings.LargerIsBetter(metric));
 
             if (o.RefitBestModel && result.BestTrial != null)
             {
-                var chosen = result.Leaderboard.Where(t => double.IsFinite(t.Loss)).Take(o.EnsembleSize).ToList();
+                var (chosen, weights) = PickModelTrials(result, selection, host);
                 var models = new List<ITransformer>();
                 try
                 {
@@ -285,7 +296,7 @@ namespace MLNet.Sequence
                         host.Info($"Refit of trial #{member.Id}{(chosen.Count > 1 ? $" (ensemble member {i + 1} of {chosen.Count})" : "")} on all {trainData.GetRowCount()?.ToString(CultureInfo.InvariantCulture) ?? ""} training rows for {Math.Max(1, member.BestEpoch)} epochs.");
                         models.Add(Fit(ml, space, member.Configuration, trainData, null, Math.Max(1, member.BestEpoch), null, seedOffset: i).Model);
                     }
-                    result.Model = models.Count == 1 ? models[0] : SequenceEnsembleTransformer.Create(models, trainData.Schema, nameof(SequenceSweepOptions.EnsembleSize));
+                    result.Model = models.Count == 1 ? models[0] : SequenceEnsembleTransformer.Create(models, trainData.Schema, nameof(SequenceSweepOptions.EnsembleSize), weights);
                     result.ModelTrials = chosen;
                 }
                 catch
@@ -296,6 +307,31 @@ namespace MLNet.Sequence
                 }
             }
             return result;
+        }
+
+        /// <summary>The trials the returned model is refit from, and their weights (see <see cref="SequenceSweepOptions.EnsembleMethod"/>).</summary>
+        private (List<SequenceTrialResult> Trials, List<double> Weights) PickModelTrials(SequenceSweepResult result, EnsembleSelection? selection, MlNetHost host)
+        {
+            int k = _options.EnsembleSize;
+            var ranked = result.Leaderboard.Where(t => double.IsFinite(t.Loss)).ToList();
+            if (k > 1 && selection != null)
+            {
+                if (selection.Count >= 2 && selection.Supported)
+                {
+                    var completed = ranked.Where(t => t.Status == TrialStatus.Completed).Select(t => t.Id).ToList();
+                    var (members, loss) = selection.Select(completed, k, maximumRounds: 5 * k);
+                    if (members.Count > 0)
+                    {
+                        var (_, alone) = selection.Select(completed.Take(1), 1, 1);
+                        host.Info(string.Create(CultureInfo.InvariantCulture,
+                            $"Ensemble selection over {selection.Count} completed trials: {string.Join(", ", members.Select(m => $"#{m.Id} × {m.Weight:0.###}"))}; validation loss {loss:F4} (the best trial alone {alone:F4})."));
+                        return (members.Select(m => ranked.First(t => t.Id == m.Id)).ToList(), members.Select(m => m.Weight).ToList());
+                    }
+                }
+                host.Info($"Ensemble selection needs the validation predictions of two completed trials of this run ({selection.Count} here{(selection.Supported ? "" : "; regression with several outputs is not selected on")}): the best {k} are averaged instead.");
+            }
+            var top = ranked.Take(k).ToList();
+            return (top, top.Select(_ => 1.0 / top.Count).ToList());
         }
 
         private void CheckColumns(SequenceSearchSpace space, IDataView train, IDataView? valid)
@@ -312,17 +348,25 @@ namespace MLNet.Sequence
         }
 
         private TrialOutcome RunTrial(MLContext ml, SequenceSearchSpace space, SweepMetric metric, List<(IDataView Train, IDataView Valid)> folds,
-            SweepConfiguration config, TrialContext context)
+            SweepConfiguration config, TrialContext context, EnsembleSelection? selection)
         {
             double sum = 0;
             int epochs = 0, bestEpoch = 0;
+            var predictions = selection != null ? new List<(float[], float[], int)>() : null;
             for (int k = 0; k < folds.Count; k++)
             {
                 // Successive halving watches the first fold; the others run only for trials that pass every rung.
                 var (model, history) = Fit(ml, space, config, folds[k].Train, folds[k].Valid, _options.MaximumEpochs, k == 0 ? context : null, context.Token);
                 using (model as IDisposable)
                 {
-                    sum += Score(ml, metric, model.Transform(folds[k].Valid));
+                    var scored = model.Transform(folds[k].Valid);
+                    if (predictions != null)
+                    {
+                        // Kept for ensemble selection; the cache scores the rows once for both readers.
+                        scored = ml.Data.Cache(scored);
+                        predictions.Add(selection!.Read(scored));
+                    }
+                    sum += Score(ml, metric, scored);
                     if (k == 0)
                     {
                         epochs = history?.Epochs.Count ?? 0;
@@ -332,6 +376,8 @@ namespace MLNet.Sequence
                 if (context.StoppedByHalving || context.Token.IsCancellationRequested)
                     return new TrialOutcome(sum / (k + 1), epochs, bestEpoch);
             }
+            if (predictions != null)
+                selection!.Add(context.Id, predictions);
             return new TrialOutcome(sum / folds.Count, epochs, bestEpoch);
         }
 

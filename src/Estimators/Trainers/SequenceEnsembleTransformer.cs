@@ -16,7 +16,7 @@ namespace MLNet.Sequence
     /// <summary>
     /// Several trained sequence models of one task scored as one: each member (a whole pipeline, preprocessing
     /// included, ending in a sequence model) scores the same input rows and the ensemble adds the columns ML.NET's
-    /// evaluators read, from the members' mean: binary <c>Probability</c> (the mean of the members' probabilities),
+    /// evaluators read, from the members' (weighted) mean: binary <c>Probability</c> (the mean of the members' probabilities),
     /// <c>Score</c> (its logit) and <c>PredictedLabel</c> (mean probability above 0.5); multiclass <c>Score</c> (the mean
     /// of the class probabilities) and <c>PredictedLabel</c> (their arg max); regression <c>Score</c> (the mean, value by
     /// value, quantiles included). Members may differ in family, size and preprocessing (window, vocabulary); only their
@@ -33,24 +33,33 @@ namespace MLNet.Sequence
     public sealed class SequenceEnsembleTransformer : ITransformer, IDisposable, ISequencePersistable
     {
         private readonly ITransformer[] _members;
+        private readonly double[] _weights;
         private readonly DataViewSchema _inputSchema;
         private int _disposed;
 
-        private SequenceEnsembleTransformer(ITransformer[] members, DataViewSchema inputSchema, SequenceTask task)
+        private SequenceEnsembleTransformer(ITransformer[] members, double[] weights, DataViewSchema inputSchema, SequenceTask task)
         {
             _members = members;
+            _weights = weights;
             _inputSchema = inputSchema;
             Task = task;
         }
 
-        /// <summary>Checks the members against the input schema and builds the ensemble (which then owns them).</summary>
-        internal static SequenceEnsembleTransformer Create(IEnumerable<ITransformer> members, DataViewSchema inputSchema, string parameter)
+        /// <summary>Checks the members (and weights, if given) against the input schema and builds the ensemble, which then owns the members.</summary>
+        internal static SequenceEnsembleTransformer Create(IEnumerable<ITransformer> members, DataViewSchema inputSchema, string parameter, IEnumerable<double>? weights = null)
         {
             ArgumentNullException.ThrowIfNull(members, parameter);
             ArgumentNullException.ThrowIfNull(inputSchema);
             var list = members.ToArray();
             if (list.Length == 0)
                 throw new ArgumentException("An ensemble needs at least one model; the list is empty.", parameter);
+            var w = weights?.ToArray() ?? Enumerable.Repeat(1.0, list.Length).ToArray();
+            if (w.Length != list.Length)
+                throw new ArgumentException($"The ensemble has {list.Length} models but {w.Length} weights; give one weight per model.", nameof(weights));
+            if (w.Any(x => !double.IsFinite(x) || x < 0) || w.Sum() <= 0)
+                throw new ArgumentException($"The ensemble's weights must be finite, non-negative and not all zero; they were {string.Join(", ", w)}.", nameof(weights));
+            double total = w.Sum();
+            w = w.Select(x => x / total).ToArray();
             SequenceTask? task = null;
             DataViewSchema? first = null;
             for (int i = 0; i < list.Length; i++)
@@ -86,7 +95,7 @@ namespace MLNet.Sequence
                 }
                 first ??= output;
             }
-            return new SequenceEnsembleTransformer(list, inputSchema, task!.Value);
+            return new SequenceEnsembleTransformer(list, w, inputSchema, task!.Value);
         }
 
         private static bool SameSlotNames(DataViewSchema.Column a, DataViewSchema.Column b)
@@ -116,6 +125,9 @@ namespace MLNet.Sequence
 
         /// <summary>The members, each a whole pipeline ending in a sequence model, in the order given.</summary>
         public IReadOnlyList<ITransformer> Members => _members;
+
+        /// <summary>Each member's weight in the average, in <see cref="Members"/> order, summing to 1 (equal unless given).</summary>
+        public IReadOnlyList<double> Weights => _weights;
 
         /// <summary>True when every member maps rows one to one (then prediction engines work).</summary>
         public bool IsRowToRowMapper => _members.All(m => m.IsRowToRowMapper);
@@ -203,15 +215,16 @@ namespace MLNet.Sequence
                     return new Delegate?[_added.Length];
                 _mappers ??= _e._members.Select(m => m.GetRowToRowMapper(InputSchema)).ToArray();
                 var rows = _mappers.Select(m => m.GetRow(input, new[] { m.OutputSchema[_e.ReadColumn] })).ToArray();
-                var mean = new MeanState(_e.Task, rows, _mappers.Select(m => m.OutputSchema[_e.ReadColumn]).ToArray(), () => input.Position);
+                var mean = new MeanState(_e.Task, _e._weights, rows, _mappers.Select(m => m.OutputSchema[_e.ReadColumn]).ToArray(), () => input.Position);
                 return mean.Getters(isAddedActive);
             }
         }
 
-        /// <summary>The members' mean for the current row, computed once per position, and the getters derived from it.</summary>
+        /// <summary>The members' weighted mean for the current row, computed once per position, and the getters derived from it.</summary>
         private sealed class MeanState
         {
             private readonly SequenceTask _task;
+            private readonly double[] _weights;
             private readonly ValueGetter<float>[]? _scalars;
             private readonly ValueGetter<VBuffer<float>>[]? _vectors;
             private readonly Func<long> _position;
@@ -220,9 +233,10 @@ namespace MLNet.Sequence
             private float[] _meanVector = Array.Empty<float>();
             private VBuffer<float> _buffer;
 
-            public MeanState(SequenceTask task, DataViewRow[] rows, DataViewSchema.Column[] columns, Func<long> position)
+            public MeanState(SequenceTask task, double[] weights, DataViewRow[] rows, DataViewSchema.Column[] columns, Func<long> position)
             {
                 _task = task;
+                _weights = weights;
                 _position = position;
                 if (columns[0].Type is VectorDataViewType)
                     _vectors = rows.Select((r, i) => r.GetGetter<VBuffer<float>>(columns[i])).ToArray();
@@ -238,29 +252,29 @@ namespace MLNet.Sequence
                 if (_scalars != null)
                 {
                     double sum = 0;
-                    foreach (var g in _scalars)
+                    for (int m = 0; m < _scalars.Length; m++)
                     {
                         float v = 0;
-                        g(ref v);
-                        sum += v;
+                        _scalars[m](ref v);
+                        sum += _weights[m] * v;
                     }
-                    _mean = (float)(sum / _scalars.Length);
+                    _mean = (float)sum;
                 }
                 else
                 {
                     var sums = (double[]?)null;
-                    foreach (var g in _vectors!)
+                    for (int m = 0; m < _vectors!.Length; m++)
                     {
-                        g(ref _buffer);
+                        _vectors[m](ref _buffer);
                         var values = _buffer.DenseValues().ToArray();
                         sums ??= new double[values.Length];
                         for (int i = 0; i < values.Length; i++)
-                            sums[i] += values[i];
+                            sums[i] += _weights[m] * values[i];
                     }
                     if (_meanVector.Length != sums!.Length)
                         _meanVector = new float[sums.Length];
                     for (int i = 0; i < sums.Length; i++)
-                        _meanVector[i] = (float)(sums[i] / _vectors.Length);
+                        _meanVector[i] = (float)sums[i];
                 }
                 _at = p;
             }
@@ -372,7 +386,7 @@ namespace MLNet.Sequence
                 _addedActive = addedActive;
                 _mainId = main.GetIdGetter();
                 _memberIds = members.Select(m => m.GetIdGetter()).ToArray();
-                var mean = new MeanState(binding.Ensemble.Task, members, members.Select(m => m.Schema[read]).ToArray(), () => main.Position);
+                var mean = new MeanState(binding.Ensemble.Task, binding.Ensemble._weights, members, members.Select(m => m.Schema[read]).ToArray(), () => main.Position);
                 _getters = mean.Getters(a => addedActive[a]);
             }
 
@@ -423,7 +437,7 @@ namespace MLNet.Sequence
         void ISequencePersistable.SavePart(ModelPartWriter writer)
         {
             var catalog = new MLContext().Model;
-            writer.WriteJson("ensemble.json", new EnsembleV1 { Task = Task, Members = _members.Length });
+            writer.WriteJson("ensemble.json", new EnsembleV1 { Task = Task, Members = _members.Length, Weights = _weights });
             for (int i = 0; i < _members.Length; i++)
             {
                 var member = _members[i];
@@ -450,7 +464,9 @@ namespace MLNet.Sequence
                     members.Add(SequenceModelFile.Load(catalog, bytes, $"Ensemble member {i + 1}", out var memberSchema));
                     schema ??= memberSchema;
                 }
-                var ensemble = Create(members, schema!, "members");
+                if (stored.Weights != null && stored.Weights.Length != stored.Members)
+                    throw new InvalidDataException($"The stored SequenceEnsemble has {stored.Members} members but {stored.Weights.Length} weights.");
+                var ensemble = Create(members, schema!, "members", stored.Weights);
                 if (ensemble.Task != stored.Task)
                     throw new InvalidDataException($"The stored SequenceEnsemble says {stored.Task}; its members are {ensemble.Task} models.");
                 return ensemble;
@@ -469,6 +485,8 @@ namespace MLNet.Sequence
         {
             [JsonPropertyName("Task")] public SequenceTask Task { get; set; }
             [JsonPropertyName("Members")] public int Members { get; set; }
+            /// <summary>The members' weights (summing to 1); absent: equal.</summary>
+            [JsonPropertyName("Weights"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public double[]? Weights { get; set; }
         }
     }
 }

@@ -154,6 +154,8 @@ public sealed class ConfigTests
             "sweep.metric: for task 'tagging' must be one of tokenAccuracy, macroF1, entityF1");
         StringAssert.StartsWith(Refused(j => { j.Remove("trainer"); j["sweep"] = new JsonObject { ["maximumTrials"] = 2, ["crossValidationFolds"] = 3 }; }, "brown-pos").Message,
             "sweep.crossValidationFolds: does not apply to task 'tagging'");
+        StringAssert.StartsWith(Refused(j => { j.Remove("trainer"); j["sweep"] = new JsonObject { ["maximumTrials"] = 2, ["ensembleSize"] = 3 }; }, "brown-pos").Message,
+            "sweep.ensembleSize: averages classifiers and regressors only");
         StringAssert.StartsWith(Refused(j => j["tagging"] = new JsonObject(), "sentiment").Message, "tagging:");
     }
 

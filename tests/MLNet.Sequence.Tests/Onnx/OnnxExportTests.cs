@@ -233,6 +233,10 @@ public sealed class OnnxExportTests
             Assert.IsGreaterThan(1000L, chainStream.Length);
         }
 
+        // An ensemble is no single graph: refused with what to do instead.
+        using (var ensemble = ml.Model.AverageSequenceModels(new[] { prep.Append(ml.BinaryClassification.Trainers.SequenceGru(new GruOptions { HiddenSize = 4, EmbeddingDimension = 4, NumberOfEpochs = 1, Seed = 1 }).Fit(data)) }, train.Schema))
+            StringAssert.Contains(Assert.ThrowsExactly<NotSupportedException>(() => ml.Model.ExportSequenceModelToOnnx(ensemble, train, new MemoryStream())).Message, "export each of its Members");
+
         // Flatten pooling reads exactly the trained length: no symbolic length for it.
         using (var flatten = ml.BinaryClassification.Trainers.SequenceGru(new GruOptions { HiddenSize = 4, EmbeddingDimension = 4, Pooling = SequencePooling.Flatten, NumberOfEpochs = 1, Seed = 1 }).Fit(data))
         {

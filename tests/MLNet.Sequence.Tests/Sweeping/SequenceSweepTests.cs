@@ -158,6 +158,7 @@ public sealed class SequenceSweepTests
             MaximumEpochs = 3,
             EarlyStopping = false,
             EnsembleSize = 3,
+            EnsembleMethod = SweepEnsembleMethod.TopK,
             Seed = 2,
         }).Execute(train);
         var ensemble = result.Model as SequenceEnsembleTransformer;
@@ -180,6 +181,68 @@ public sealed class SequenceSweepTests
             var accuracy = ml.BinaryClassification.Evaluate(ensemble.Transform(testView)).Accuracy;
             Assert.IsGreaterThan(0.74, accuracy, $"the averaged best pipelines on unseen rows: {accuracy:F3}");
         }
+    }
+
+    [TestMethod]
+    public void GreedyEnsembleSelectionWeighsTheTrialsThatLowerTheValidationLoss()
+    {
+        var (ml, train, test) = Sentiment();
+        var log = new List<string>();
+        ml.Log += (_, e) => { if (e.Message.Contains("Ensemble selection")) log.Add(e.Message); };
+        var result = ml.BinaryClassification.SweepSequenceModels(new SequenceSweepOptions
+        {
+            SearchSpace = SmallTextSpace(ml),
+            MaximumTrials = 5,
+            MaximumEpochs = 3,
+            EarlyStopping = false,
+            CrossValidationFolds = 2,
+            EnsembleSize = 3,
+            Seed = 3,
+        }).Execute(train);
+        Assert.HasCount(1, log, "the selection is logged");
+        using (result.Model as IDisposable)
+        {
+            Assert.AreSame(result.BestTrial, result.ModelTrials[0], "selection starts from the best trial");
+            Assert.IsLessThanOrEqualTo(3, result.ModelTrials.Count);
+            if (result.Model is SequenceEnsembleTransformer ensemble)
+            {
+                Assert.AreEqual(1.0, ensemble.Weights.Sum(), 1e-9);
+                Assert.IsTrue(ensemble.Weights.All(w => w > 0));
+                // The logged out-of-fold log-loss of the weighted average is below the best trial's own.
+                var m = System.Text.RegularExpressions.Regex.Match(log[0], @"validation loss ([0-9.]+) \(the best trial alone ([0-9.]+)\)");
+                Assert.IsTrue(m.Success, log[0]);
+                Assert.IsLessThan(double.Parse(m.Groups[2].Value, System.Globalization.CultureInfo.InvariantCulture),
+                    double.Parse(m.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture), log[0]);
+                var accuracy = ml.BinaryClassification.Evaluate(ensemble.Transform(ml.Data.LoadFromEnumerable(test))).Accuracy;
+                Assert.IsGreaterThan(0.74, accuracy, $"the selected ensemble on unseen rows: {accuracy:F3}");
+            }
+            else
+                Assert.HasCount(1, result.ModelTrials, "no trial lowered the best one's loss: the best alone");
+        }
+    }
+
+    [TestMethod]
+    public void EnsembleSelectionFindsTheComplementaryTrialAndLeavesOutTheHarmfulOne()
+    {
+        // 200 rows, labels in pairs (0, 0, 1, 1, ...). A is right (0.7) on even rows and unsure (0.5) on odd ones, B the reverse, C is
+        // wrong everywhere (0.3 for the true class). A alone: log-loss (−ln 0.7 − ln 0.5) / 2 = 0.525; A and B averaged:
+        // −ln 0.6 = 0.511; more of either, or any C, raises it. So: A and B at one half each, C never.
+        var selection = new EnsembleSelection(SequenceTask.BinaryClassification, "Label");
+        var labels = Enumerable.Range(0, 200).Select(i => (float)((i / 2) % 2)).ToArray();
+        float Right(int i, float p) => labels[i] > 0.5f ? p : 1 - p;
+        var a = Enumerable.Range(0, 200).Select(i => Right(i, i % 2 == 0 ? 0.7f : 0.5f)).ToArray();
+        var b = Enumerable.Range(0, 200).Select(i => Right(i, i % 2 == 0 ? 0.5f : 0.7f)).ToArray();
+        var c = Enumerable.Range(0, 200).Select(i => Right(i, 0.3f)).ToArray();
+        // Two folds of 100 rows each, as RunTrial stores them.
+        foreach (var (id, p) in new[] { (1, a), (2, c), (3, b) })
+            selection.Add(id, new[] { (p[..100], labels[..100], 1), (p[100..], labels[100..], 1) });
+        var (members, loss) = selection.Select(new[] { 1, 2, 3 }, maximumMembers: 3, maximumRounds: 20);
+        CollectionAssert.AreEqual(new[] { 1, 3 }, members.Select(m => m.Id).ToArray());
+        Assert.AreEqual(0.5, members[0].Weight, 1e-12);
+        Assert.AreEqual(-Math.Log(0.6), loss, 1e-6);
+        var (alone, aloneLoss) = selection.Select(new[] { 1, 2, 3 }, maximumMembers: 1, maximumRounds: 20);
+        Assert.HasCount(1, alone, "one member allowed: adding A again changes nothing");
+        Assert.AreEqual((-Math.Log(0.7) - Math.Log(0.5)) / 2, aloneLoss, 1e-6);
     }
 
     private static int SequenceModelPadLength(ITransformer member)

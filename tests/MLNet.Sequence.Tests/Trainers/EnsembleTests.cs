@@ -213,6 +213,30 @@ public sealed class EnsembleTests
             Assert.IsLessThan(5.0, m.RootMeanSquaredError, $"the evaluator reads the ensemble's Score: RMSE {m.RootMeanSquaredError:F2} °C");
         }
 
+        // Weights: scaled to sum to 1, kept by the saved file; bad ones refused by name.
+        StringAssert.Contains(Assert.ThrowsExactly<ArgumentException>(() => ml.Model.AverageSequenceModels(new[] { gru, cnn }, train.Schema, new[] { 1.0 })).Message, "2 models but 1 weights");
+        StringAssert.Contains(Assert.ThrowsExactly<ArgumentException>(() => ml.Model.AverageSequenceModels(new[] { gru, cnn }, train.Schema, new[] { 1.0, -1.0 })).Message, "non-negative");
+        gru = Fit(ml.Regression.Trainers.SequenceGru(new GruOptions { LabelColumnName = "Target", FeatureColumnName = "Window", HiddenSize = 16, NumberOfEpochs = 3, Seed = 1 }));
+        cnn = Fit(ml.Regression.Trainers.SequenceCnn(new CnnOptions { LabelColumnName = "Target", FeatureColumnName = "Window", Channels = 8, KernelSize = 3, NumberOfLayers = 2, NumberOfEpochs = 3, Seed = 2 }));
+        var a2 = Floats(gru.Transform(test), "Score");
+        var b2 = Floats(cnn.Transform(test), "Score");
+        using (var weighted = ml.Model.AverageSequenceModels(new[] { gru, cnn }, train.Schema, new[] { 3.0, 1.0 }))
+        {
+            CollectionAssert.AreEqual(new[] { 0.75, 0.25 }, weighted.Weights.ToArray());
+            var w = Floats(weighted.Transform(test), "Score");
+            for (int i = 0; i < w.Length; i++)
+                Assert.AreEqual(0.75f * a2[i] + 0.25f * b2[i], w[i], 1e-4f, $"row {i}: the weighted mean");
+            using var stream = new MemoryStream();
+            ml.Model.SaveSequenceModel(weighted, train.Schema, stream);
+            stream.Position = 0;
+            var loaded = ml.Model.LoadSequenceModel(stream, out _);
+            using (loaded as IDisposable)
+            {
+                CollectionAssert.AreEqual(w, Floats(loaded.Transform(test), "Score"), "the weights survive saving");
+                CollectionAssert.AreEqual(new[] { 0.75, 0.25 }, SingleEnsemble(loaded).Weights.ToArray());
+            }
+        }
+
         // Quantile members: the mean level by level.
         var q1 = Fit(ml.Regression.Trainers.SequenceLstm(new LstmOptions { LabelColumnName = "Target", FeatureColumnName = "Window", HiddenSize = 16, Quantiles = new[] { 0.1f, 0.5f, 0.9f }, NumberOfEpochs = 2, Seed = 1 }));
         var q2 = Fit(ml.Regression.Trainers.SequenceLstm(new LstmOptions { LabelColumnName = "Target", FeatureColumnName = "Window", HiddenSize = 16, Quantiles = new[] { 0.1f, 0.5f, 0.9f }, NumberOfEpochs = 2, Seed = 2 }));
