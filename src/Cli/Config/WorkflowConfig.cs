@@ -835,7 +835,7 @@ internal sealed class SweepConfig
     /// <summary>Score trials by k-fold cross-validation instead of one validation split (0: off).</summary>
     public int CrossValidationFolds { get; set; }
 
-    /// <summary>Classification and regression: average the best N trials, each refit on all training rows (1: the best alone).</summary>
+    /// <summary>Classification and regression: up to N trials, picked by ensemble selection, each refit on all training rows and averaged (1: the best alone).</summary>
     public int EnsembleSize { get; set; } = 1;
 
     internal static readonly Dictionary<WorkflowTask, (string Name, SweepMetric Metric)[]> Metrics = new()

@@ -48,11 +48,32 @@ namespace MLNet.Sequence
         /// <summary>Trials with stored predictions.</summary>
         public int Count => _predictions.Count;
 
+        /// <summary>Why predictions are not collected (a label or score this selection cannot read), or null.</summary>
+        public string? DisabledBecause { get; private set; }
+
+        /// <summary>True when trial <paramref name="id"/> has stored predictions.</summary>
+        public bool Has(int id) => _predictions.ContainsKey(id);
+
+        /// <summary>Stops collecting (the reason is logged when the ensemble is picked); stored predictions are dropped.</summary>
+        public void Disable(string reason)
+        {
+            DisabledBecause ??= reason;
+            _predictions.Clear();
+        }
+
+        /// <summary>The columns a trial's scored validation rows must keep for <see cref="Read"/>.</summary>
+        public IEnumerable<string> Columns => new[] { _label, Column };
+
         /// <summary>Reads one fold's predictions and labels from its scored validation rows.</summary>
         public (float[] Predictions, float[] Labels, int Width) Read(IDataView scored)
         {
             var prediction = scored.Schema[Column];
-            var label = scored.Schema.GetColumnOrNull(_label) ?? throw new InvalidOperationException($"The scored validation rows have no label column '{_label}'.");
+            var label = scored.Schema.GetColumnOrNull(_label) ?? throw new InvalidOperationException($"the scored validation rows have no label column '{_label}'");
+            bool labelReadable = label.Type is BooleanDataViewType || (label.Type is KeyDataViewType key && key.RawType == typeof(uint)) || label.Type == NumberDataViewType.Single;
+            if (!labelReadable)
+                throw new InvalidOperationException($"label column '{label.Name}' holds {label.Type}; selection reads Boolean, UInt32 key or Single labels");
+            if (prediction.Type is VectorDataViewType { IsKnownSize: false } || prediction.Type is not (VectorDataViewType or NumberDataViewType))
+                throw new InvalidOperationException($"the prediction column '{prediction.Name}' holds {prediction.Type}");
             int width = prediction.Type is VectorDataViewType v ? v.Size : 1;
             var values = new List<float>();
             var labels = new List<float>();
@@ -112,6 +133,8 @@ namespace MLNet.Sequence
         /// <summary>Stores a completed trial's predictions over every fold, in fold order (the same rows for every trial).</summary>
         public void Add(int trialId, IReadOnlyList<(float[] Predictions, float[] Labels, int Width)> folds)
         {
+            if (DisabledBecause != null)
+                return;
             var labels = folds.SelectMany(f => f.Labels).ToArray();
             var predictions = folds.SelectMany(f => f.Predictions).ToArray();
             lock (_predictions)

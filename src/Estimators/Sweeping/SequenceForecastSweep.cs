@@ -102,6 +102,7 @@ namespace MLNet.Sequence
             {
                 host.Info($"Refit of trial #{best.Id} on the whole of {series.Count.ToString(CultureInfo.InvariantCulture)} series.");
                 sweep.Model = Forecaster(space, best.Configuration, CancellationToken.None, o.Forecaster.Name).Train(series);
+                sweep.ModelTrials = new[] { best };
             }
             return sweep;
         }

@@ -171,7 +171,7 @@ namespace MLNet.Sequence
         public int CrossValidationFolds { get; set; }
 
         /// <summary>
-        /// At most this many trials in the returned model: above 1, the trials <see cref="EnsembleMethod"/> picks are each
+        /// At most this many trials in the returned model (it needs <see cref="SequenceSweepSettings.RefitBestModel"/>): above 1, the trials <see cref="EnsembleMethod"/> picks are each
         /// refit on all the training data (member i with seed <see cref="SequenceSweepSettings.Seed"/> + i unless the template
         /// fixes one) and combined into a <see cref="SequenceEnsembleTransformer"/> (probabilities or values averaged with
         /// the picked weights). 1 returns the best pipeline alone. The refits run after the trials and outside
@@ -255,6 +255,9 @@ namespace MLNet.Sequence
             if (space.ForecasterParameters.Count > 0)
                 throw new ArgumentException($"The search space has forecaster parameters ({string.Join(", ", space.ForecasterParameters)}), which only a forecasting sweep (mlContext.Forecasting.SweepSequenceForecasters) uses.", nameof(SequenceSweepOptions.SearchSpace));
             CheckColumns(space, trainData, validationData);
+            if (o.EnsembleSize > 1 && o.RefitBestModel && trainData.Schema.GetColumnOrNull(o.LabelColumnName) == null)
+                throw new ArgumentOutOfRangeException(nameof(SequenceSweepOptions.EnsembleSize),
+                    $"Option EnsembleSize = {o.EnsembleSize} averages whole pipelines whose output keeps only the input's columns and the scores, so the label column '{o.LabelColumnName}' must be in the training data, not made by the search space's preprocessing: map it (MapValueToKey, say) before the sweep.");
             var tuner = o.MakeTuner(space);
             var halving = o.EarlyStopping ? new SuccessiveHalving(o.MinimumEpochs, o.ReductionFactor, o.MaximumEpochs) : null;
 
@@ -295,6 +298,12 @@ namespace MLNet.Sequence
                         var member = chosen[i];
                         host.Info($"Refit of trial #{member.Id}{(chosen.Count > 1 ? $" (ensemble member {i + 1} of {chosen.Count})" : "")} on all {trainData.GetRowCount()?.ToString(CultureInfo.InvariantCulture) ?? ""} training rows for {Math.Max(1, member.BestEpoch)} epochs.");
                         models.Add(Fit(ml, space, member.Configuration, trainData, null, Math.Max(1, member.BestEpoch), null, seedOffset: i).Model);
+                        if (i == 0 && chosen.Count > 1 && !models[0].IsRowToRowMapper)
+                        {
+                            host.Info("The pipelines do not map rows one to one (the search space's preprocessing makes rows of its own), so they cannot be averaged: the best trial alone is returned.");
+                            chosen = chosen.Take(1).ToList();
+                            weights = new List<double> { 1 };
+                        }
                     }
                     result.Model = models.Count == 1 ? models[0] : SequenceEnsembleTransformer.Create(models, trainData.Schema, nameof(SequenceSweepOptions.EnsembleSize), weights);
                     result.ModelTrials = chosen;
@@ -314,23 +323,28 @@ namespace MLNet.Sequence
         {
             int k = _options.EnsembleSize;
             var ranked = result.Leaderboard.Where(t => double.IsFinite(t.Loss)).ToList();
+            // Trials stopped at a rung were refit for their rung's few epochs: ensembles take completed trials when there are any.
+            var completed = ranked.Where(t => t.Status == TrialStatus.Completed).ToList();
+            var pool = completed.Count > 0 ? completed : ranked;
             if (k > 1 && selection != null)
             {
-                if (selection.Count >= 2 && selection.Supported)
+                var candidates = completed.Where(t => selection.Has(t.Id)).Select(t => t.Id).ToList();
+                string? why = selection.DisabledBecause != null ? $"its validation predictions could not be read ({selection.DisabledBecause})"
+                    : !selection.Supported ? "regression with several outputs is not selected on"
+                    : completed.Count == 0 || !selection.Has(completed[0].Id) ? "the best trial has no validation predictions from this run (it was resumed from the trial log)"
+                    : candidates.Count < 2 ? $"only {candidates.Count} completed trial of this run has validation predictions"
+                    : null;
+                if (why == null)
                 {
-                    var completed = ranked.Where(t => t.Status == TrialStatus.Completed).Select(t => t.Id).ToList();
-                    var (members, loss) = selection.Select(completed, k, maximumRounds: 5 * k);
-                    if (members.Count > 0)
-                    {
-                        var (_, alone) = selection.Select(completed.Take(1), 1, 1);
-                        host.Info(string.Create(CultureInfo.InvariantCulture,
-                            $"Ensemble selection over {selection.Count} completed trials: {string.Join(", ", members.Select(m => $"#{m.Id} × {m.Weight:0.###}"))}; validation loss {loss:F4} (the best trial alone {alone:F4})."));
-                        return (members.Select(m => ranked.First(t => t.Id == m.Id)).ToList(), members.Select(m => m.Weight).ToList());
-                    }
+                    var (members, loss) = selection.Select(candidates, k, maximumRounds: 5 * k);
+                    var (_, alone) = selection.Select(candidates.Take(1), 1, 1);
+                    host.Info(string.Create(CultureInfo.InvariantCulture,
+                        $"Ensemble selection over {candidates.Count} completed trials: {string.Join(", ", members.Select(m => $"#{m.Id} × {m.Weight:0.###}"))}; validation loss {loss:F4} (the best trial alone {alone:F4})."));
+                    return (members.Select(m => ranked.First(t => t.Id == m.Id)).ToList(), members.Select(m => m.Weight).ToList());
                 }
-                host.Info($"Ensemble selection needs the validation predictions of two completed trials of this run ({selection.Count} here{(selection.Supported ? "" : "; regression with several outputs is not selected on")}): the best {k} are averaged instead.");
+                host.Info($"Ensemble selection is not possible here: {why}. The best {k} trials are averaged instead.");
             }
-            var top = ranked.Take(k).ToList();
+            var top = pool.Take(k).ToList();
             return (top, top.Select(_ => 1.0 / top.Count).ToList());
         }
 
@@ -360,11 +374,19 @@ namespace MLNet.Sequence
                 using (model as IDisposable)
                 {
                     var scored = model.Transform(folds[k].Valid);
-                    if (predictions != null)
+                    if (predictions != null && selection!.DisabledBecause == null)
                     {
-                        // Kept for ensemble selection; the cache scores the rows once for both readers.
-                        scored = ml.Data.Cache(scored);
-                        predictions.Add(selection!.Read(scored));
+                        // Kept for ensemble selection; the cache holds every column both readers use, so the rows are scored once.
+                        scored = ml.Data.Cache(scored, selection.Columns.Concat(new[] { "Score", "Probability", "PredictedLabel" })
+                            .Where(c => scored.Schema.GetColumnOrNull(c) != null).Distinct().ToArray());
+                        try
+                        {
+                            predictions.Add(selection.Read(scored));
+                        }
+                        catch (InvalidOperationException e)
+                        {
+                            selection.Disable(e.Message);   // the trial itself goes on; the ensemble falls back to the best k
+                        }
                     }
                     sum += Score(ml, metric, scored);
                     if (k == 0)
@@ -376,7 +398,7 @@ namespace MLNet.Sequence
                 if (context.StoppedByHalving || context.Token.IsCancellationRequested)
                     return new TrialOutcome(sum / (k + 1), epochs, bestEpoch);
             }
-            if (predictions != null)
+            if (predictions != null && predictions.Count == folds.Count)
                 selection!.Add(context.Id, predictions);
             return new TrialOutcome(sum / folds.Count, epochs, bestEpoch);
         }
@@ -508,15 +530,15 @@ namespace MLNet.Sequence
         /// <summary>
         /// The best configuration's pipeline (preprocessing, if the space has any, then the trainer) refit on all the
         /// training data: an ordinary transformer, saved with <c>mlContext.Model.SaveSequenceModel</c>; with
-        /// <see cref="SequenceSweepOptions.EnsembleSize"/> above 1, a <see cref="SequenceEnsembleTransformer"/> of the best
-        /// configurations' pipelines (see <see cref="ModelTrials"/>). Null when
+        /// <see cref="SequenceSweepOptions.EnsembleSize"/> above 1, a <see cref="SequenceEnsembleTransformer"/> of the picked
+        /// trials' pipelines when more than one was picked (see <see cref="ModelTrials"/>). Null when
         /// <see cref="SequenceSweepSettings.RefitBestModel"/> is false or no trial produced a metric. Dispose it when done.
         /// </summary>
         public ITransformer? Model { get; internal set; }
 
         /// <summary>
-        /// The trials <see cref="Model"/> was refit from, best first: the best trial alone, or the
-        /// <see cref="SequenceSweepOptions.EnsembleSize"/> best when the model is an ensemble. Empty without a model.
+        /// The trials <see cref="Model"/> was refit from: the best trial alone, or an ensemble's members in their order
+        /// (the best trial first, then as <see cref="SequenceSweepOptions.EnsembleMethod"/> picked them). Empty without a model.
         /// </summary>
         public IReadOnlyList<SequenceTrialResult> ModelTrials { get; internal set; } = Array.Empty<SequenceTrialResult>();
 

@@ -25,7 +25,7 @@ namespace MLNet.Sequence
     /// <see cref="SequenceSweepOptions.EnsembleSize"/> above 1; saved in the one-zip format.
     /// </summary>
     /// <remarks>
-    /// <see cref="Transform"/> scores every member in its own batches, reading the input once per member; prediction
+    /// <see cref="Transform"/> scores every member in its own batches, each member reading the input with its own cursors; prediction
     /// engines score one row through every member. The members own native memory: disposing the ensemble disposes them,
     /// with the sharing rules of <see cref="SequencePredictionTransformer"/> (an engine made from the ensemble keeps the
     /// members it scores with alive).
@@ -452,7 +452,7 @@ namespace MLNet.Sequence
             reader.RequireVersion("SequenceEnsemble", 1);
             var stored = reader.ReadJson<EnsembleV1>("ensemble.json");
             if (stored.Members is < 1 or > 10_000)
-                throw new InvalidDataException($"The stored SequenceEnsemble has {stored.Members} members; it must have at least one.");
+                throw new InvalidDataException($"The stored SequenceEnsemble has {stored.Members} members; it must have 1 to 10,000.");
             var catalog = new MLContext().Model;
             var members = new List<ITransformer>();
             DataViewSchema? schema = null;

@@ -204,7 +204,9 @@ public sealed class SequenceSweepTests
         {
             Assert.AreSame(result.BestTrial, result.ModelTrials[0], "selection starts from the best trial");
             Assert.IsLessThanOrEqualTo(3, result.ModelTrials.Count);
-            if (result.Model is SequenceEnsembleTransformer ensemble)
+            // Five trials of this seed: the selection keeps more than the best one (measured: it does), weighted.
+            var ensemble = result.Model as SequenceEnsembleTransformer;
+            Assert.IsNotNull(ensemble, $"the selection kept {result.ModelTrials.Count} trial(s)");
             {
                 Assert.AreEqual(1.0, ensemble.Weights.Sum(), 1e-9);
                 Assert.IsTrue(ensemble.Weights.All(w => w > 0));
@@ -216,8 +218,6 @@ public sealed class SequenceSweepTests
                 var accuracy = ml.BinaryClassification.Evaluate(ensemble.Transform(ml.Data.LoadFromEnumerable(test))).Accuracy;
                 Assert.IsGreaterThan(0.74, accuracy, $"the selected ensemble on unseen rows: {accuracy:F3}");
             }
-            else
-                Assert.HasCount(1, result.ModelTrials, "no trial lowered the best one's loss: the best alone");
         }
     }
 
