@@ -232,6 +232,7 @@ namespace MLNet.Sequence
             private float _mean;
             private float[] _meanVector = Array.Empty<float>();
             private VBuffer<float> _buffer;
+            private float[] _scratch = Array.Empty<float>();
 
             public MeanState(SequenceTask task, double[] weights, DataViewRow[] rows, DataViewSchema.Column[] columns, Func<long> position)
             {
@@ -266,7 +267,7 @@ namespace MLNet.Sequence
                     for (int m = 0; m < _vectors!.Length; m++)
                     {
                         _vectors[m](ref _buffer);
-                        var values = _buffer.DenseValues().ToArray();
+                        var values = Buffers.Dense(in _buffer, ref _scratch);
                         sums ??= new double[values.Length];
                         for (int i = 0; i < values.Length; i++)
                             sums[i] += _weights[m] * values[i];
