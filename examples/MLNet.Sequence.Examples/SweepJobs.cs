@@ -17,14 +17,15 @@ public static class SweepJobs
 {
     /// <summary>Runs both experiments with <paramref name="minutes"/> of trials per tuner.</summary>
     /// <param name="ensemble">The sweep's EnsembleSize: the best this many trials refit and averaged (1: the best alone).</param>
-    public static void Run(string outDir, double minutes, string which, int minimumEpochs = 1, int ensemble = 1)
+    /// <param name="seeds">The sweep's RefitSeeds: each chosen configuration refit with this many seeds and the copies averaged.</param>
+    public static void Run(string outDir, double minutes, string which, int minimumEpochs = 1, int ensemble = 1, int seeds = 1)
     {
         if (which is "all" or "sentiment")
-            Sentiment(outDir, minutes, ngrams: false, ensemble);
+            Sentiment(outDir, minutes, ngrams: false, ensemble, seeds);
         if (which is "sentiment-ngrams")
-            Sentiment(outDir, minutes, ngrams: true, ensemble);
+            Sentiment(outDir, minutes, ngrams: true, ensemble, seeds);
         if (which is "all" or "splice")
-            Splice(outDir, minutes, minimumEpochs, ensemble);
+            Splice(outDir, minutes, minimumEpochs, ensemble, seeds);
         if (which is "all" or "forecasts")
         {
             AirPassengers(outDir, minutes);
@@ -52,7 +53,7 @@ public static class SweepJobs
             if (e.Message.Contains("Ensemble selection", StringComparison.Ordinal))
                 Console.WriteLine($"   {e.Message[(e.Message.IndexOf("Ensemble selection", StringComparison.Ordinal))..]}");
         }
-        if (options.EnsembleSize > 1)
+        if (options.EnsembleSize > 1 || options.RefitSeeds > 1)
             ml.Log += Selection;
         var experiment = task == SequenceTask.BinaryClassification
             ? ml.BinaryClassification.SweepSequenceModels(options)
@@ -68,8 +69,13 @@ public static class SweepJobs
         return result;
     }
 
-    private static string Refit(SequenceSweepResult result) =>
-        result.Model is SequenceEnsembleTransformer e ? $"and {e.Members.Count - 1} more trials, refit and averaged," : "refit";
+    private static string Refit(SequenceSweepResult result)
+    {
+        if (result.Model is not SequenceEnsembleTransformer e)
+            return "refit";
+        int trials = result.ModelTrials.Select(t => t.Id).Distinct().Count();
+        return $"and {trials - 1} more trials, refit{(e.Members.Count > trials ? $" {e.Members.Count / trials} times each with different seeds" : "")} and averaged,";
+    }
 
     /// <summary>An ensemble's members one by one on the test rows (member 1 is the best trial refit alone).</summary>
     private static void ReportMembers(SequenceSweepResult result, Func<ITransformer, double> test, string metric)
@@ -86,9 +92,9 @@ public static class SweepJobs
     // ---------------------------------------------------------------- sentiment
 
     /// <param name="ngrams">Wide and deep: ML.NET's FeaturizeText n-grams join every trial's pooled sequence as static features.</param>
-    private static void Sentiment(string outDir, double minutes, bool ngrams, int ensemble)
+    private static void Sentiment(string outDir, double minutes, bool ngrams, int ensemble, int seeds)
     {
-        Console.WriteLine($"== Sweep: sentiment (UCI sentences, the main job's 80/20 split; 3-fold cross-validation inside the 2400 training rows; {minutes} min of trials per tuner, seed 1{(ngrams ? "; FeaturizeText n-grams as static features" : "")}{(ensemble > 1 ? $"; the best {ensemble} averaged" : "")})");
+        Console.WriteLine($"== Sweep: sentiment (UCI sentences, the main job's 80/20 split; 3-fold cross-validation inside the 2400 training rows; {minutes} min of trials per tuner, seed 1{(ngrams ? "; FeaturizeText n-grams as static features" : "")}{(ensemble > 1 ? $"; the best {ensemble} averaged" : "")}{(seeds > 1 ? $"; each refit with {seeds} seeds" : "")})");
         var ml = new MLContext(1);
         var (train, test) = Data.Split(Data.Sentiment());
         var trainData = ml.Data.LoadFromEnumerable(train);
@@ -122,6 +128,7 @@ public static class SweepJobs
                 // score every trial on all 2400 rows (one standard error about ±0.008 instead of ±0.016).
                 CrossValidationFolds = 3,
                 EnsembleSize = ensemble,
+                RefitSeeds = seeds,
                 Seed = 1,
             }, trainData);
             ReportMembers(result, model => ml.BinaryClassification.Evaluate(model.Transform(testData)).Accuracy, "test accuracy");
@@ -131,16 +138,16 @@ public static class SweepJobs
             (result.Model as IDisposable)?.Dispose();
             results.Add((tuner.ToString(), result));
         }
-        var png = Path.Combine(outDir, (ngrams ? "sweep-sentiment-ngrams" : "sweep-sentiment") + (ensemble > 1 ? "-ensemble.png" : ".png"));
+        var png = Path.Combine(outDir, (ngrams ? "sweep-sentiment-ngrams" : "sweep-sentiment") + (ensemble > 1 ? "-ensemble" : "") + (seeds > 1 ? "-bagged.png" : ".png"));
         SweepPlots.SaveBestSoFar(png, results, title: $"sentiment: best validation accuracy so far ({minutes} min per tuner)");
         Console.WriteLine($"   best-so-far curves: {png}");
     }
 
     // ---------------------------------------------------------------- splice
 
-    private static void Splice(string outDir, double minutes, int minimumEpochs, int ensemble)
+    private static void Splice(string outDir, double minutes, int minimumEpochs, int ensemble, int seeds)
     {
-        Console.WriteLine($"== Sweep: splice junctions (DNA, the main job's 80/20 split; 3-fold cross-validation inside the training rows; {minutes} min of trials per tuner, seed 1{(ensemble > 1 ? $"; the best {ensemble} averaged" : "")})");
+        Console.WriteLine($"== Sweep: splice junctions (DNA, the main job's 80/20 split; 3-fold cross-validation inside the training rows; {minutes} min of trials per tuner, seed 1{(ensemble > 1 ? $"; the best {ensemble} averaged" : "")}{(seeds > 1 ? $"; each refit with {seeds} seeds" : "")})");
         var ml = new MLContext(1);
         var (train, test) = Data.Split(Data.Splice());
         var labels = ml.Transforms.Conversion.MapValueToKey("LabelKey", "Label").Fit(ml.Data.LoadFromEnumerable(train));
@@ -179,6 +186,7 @@ public static class SweepJobs
                 // every trial on all 2548 training rows.
                 CrossValidationFolds = 3,
                 EnsembleSize = ensemble,
+                RefitSeeds = seeds,
                 Seed = 1,
             }, trainData);
             ReportMembers(result, model => ml.MulticlassClassification.Evaluate(model.Transform(testData), "LabelKey").MacroAccuracy, "test macro accuracy");
@@ -187,7 +195,7 @@ public static class SweepJobs
             (result.Model as IDisposable)?.Dispose();
             results.Add((tuner.ToString(), result));
         }
-        var png = Path.Combine(outDir, ensemble > 1 ? "sweep-splice-ensemble.png" : "sweep-splice.png");
+        var png = Path.Combine(outDir, (ensemble > 1 ? "sweep-splice-ensemble" : "sweep-splice") + (seeds > 1 ? "-bagged.png" : ".png"));
         SweepPlots.SaveBestSoFar(png, results, title: $"splice: best validation macro accuracy so far ({minutes} min per tuner)");
         Console.WriteLine($"   best-so-far curves: {png}");
     }

@@ -838,6 +838,9 @@ internal sealed class SweepConfig
     /// <summary>Classification and regression: up to N trials, picked by ensemble selection, each refit on all training rows and averaged (1: the best alone).</summary>
     public int EnsembleSize { get; set; } = 1;
 
+    /// <summary>Classification and regression: each configuration of the returned model refit this many times with different seeds and averaged (1: once).</summary>
+    public int RefitSeeds { get; set; } = 1;
+
     internal static readonly Dictionary<WorkflowTask, (string Name, SweepMetric Metric)[]> Metrics = new()
     {
         [WorkflowTask.Binary] = new[] { ("accuracy", SweepMetric.Accuracy), ("auc", SweepMetric.AreaUnderRocCurve), ("f1", SweepMetric.F1Score) },
@@ -874,6 +877,9 @@ internal sealed class SweepConfig
         WorkflowConfig.Require(EnsembleSize >= 1, "sweep.ensembleSize", $"must be at least 1 (the best model alone); it was {EnsembleSize}.");
         WorkflowConfig.Require(EnsembleSize == 1 || task is WorkflowTask.Binary or WorkflowTask.Multiclass or WorkflowTask.Regression, "sweep.ensembleSize",
             $"averages classifiers and regressors only; task '{task.ToString().ToLowerInvariant()}' refits its best trial alone.");
+        WorkflowConfig.Require(RefitSeeds >= 1, "sweep.refitSeeds", $"must be at least 1 (one refit per configuration); it was {RefitSeeds}.");
+        WorkflowConfig.Require(RefitSeeds == 1 || task is WorkflowTask.Binary or WorkflowTask.Multiclass or WorkflowTask.Regression, "sweep.refitSeeds",
+            $"averages classifiers and regressors only; task '{task.ToString().ToLowerInvariant()}' refits its best trial once.");
         WorkflowConfig.Require(task != WorkflowTask.Forecasting || CrossValidationFolds == 0, "sweep.crossValidationFolds", "does not apply to forecasting (trials are scored by a rolling-origin backtest).");
         WorkflowConfig.Require(task != WorkflowTask.Anomaly || CrossValidationFolds == 0, "sweep.crossValidationFolds", "does not apply to anomaly detection (every trial scores each series after its probation).");
     }

@@ -178,9 +178,11 @@ internal sealed class TabularWorkflow
             report.Trainer = sweep.ModelTrials.Count > 1
                 ? new JsonObject
                 {
-                    ["family"] = $"ensemble of {sweep.ModelTrials.Count}",
+                    ["family"] = _c.Sweep!.RefitSeeds > 1
+                        ? $"ensemble of {sweep.ModelTrials.Count} ({sweep.ModelTrials.DistinctBy(t => t.Id).Count()} configurations × {_c.Sweep.RefitSeeds} seeds)"
+                        : $"ensemble of {sweep.ModelTrials.Count}",
                     ["sweepBest"] = best.Configuration.ToString(),
-                    ["members"] = new JsonArray(sweep.ModelTrials.Select(t => (JsonNode)JsonValue.Create($"#{t.Id} {t.Configuration}")!).ToArray()),
+                    ["members"] = new JsonArray(sweep.ModelTrials.DistinctBy(t => t.Id).Select(t => (JsonNode)JsonValue.Create($"#{t.Id} {t.Configuration}")!).ToArray()),
                 }
                 : new JsonObject { ["family"] = best.Configuration.Family.ToString().ToLowerInvariant(), ["sweepBest"] = best.Configuration.ToString() };
             report.Leaderboard = sweep.ToTable(10);
@@ -359,6 +361,7 @@ internal sealed class TabularWorkflow
             MaximumEpochs = s.MaximumEpochs,
             CrossValidationFolds = s.CrossValidationFolds,
             EnsembleSize = s.EnsembleSize,
+            RefitSeeds = s.RefitSeeds,
             Seed = _c.Seed,
             Progress = progress,
             CancellationToken = token,

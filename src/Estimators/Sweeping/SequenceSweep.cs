@@ -187,6 +187,16 @@ namespace MLNet.Sequence
         /// </summary>
         public SweepEnsembleMethod EnsembleMethod { get; set; } = SweepEnsembleMethod.Greedy;
 
+        /// <summary>
+        /// Seed bagging: how many times each configuration of the returned model is refit on all the training data, each
+        /// copy with its own seed (the trainer's seed + 0, 1, 2, ...), the copies averaged with equal shares of their
+        /// configuration's weight. Above 1 the model is a <see cref="SequenceEnsembleTransformer"/> even for
+        /// <see cref="EnsembleSize"/> 1; averaging copies that differ only in their initialisation and batch order lowers
+        /// the variance a single small-data fit carries. Each copy costs one more refit, outside
+        /// <see cref="SequenceSweepSettings.TimeBudget"/>. Default 1.
+        /// </summary>
+        public int RefitSeeds { get; set; } = 1;
+
         internal void Validate(SequenceTask task)
         {
             Require(!string.IsNullOrWhiteSpace(LabelColumnName), nameof(LabelColumnName), "must name a column");
@@ -197,6 +207,7 @@ namespace MLNet.Sequence
             Require(ValidationFraction is > 0 and < 1, nameof(ValidationFraction), $"must be in (0, 1); it was {ValidationFraction}");
             Require(CrossValidationFolds == 0 || CrossValidationFolds >= 2, nameof(CrossValidationFolds), $"must be 0 (off) or at least 2; it was {CrossValidationFolds}");
             Require(EnsembleSize >= 1, nameof(EnsembleSize), $"must be at least 1 (the best model alone); it was {EnsembleSize}");
+            Require(RefitSeeds >= 1, nameof(RefitSeeds), $"must be at least 1 (one refit per configuration); it was {RefitSeeds}");
             MLNet.Sequence.Transforms.Internal.ColumnChecks.RequireDefined(EnsembleMethod, nameof(EnsembleMethod));
             var metric = MetricOrDefault(task);
             MLNet.Sequence.Transforms.Internal.ColumnChecks.RequireDefined(metric, nameof(Metric));
@@ -255,9 +266,9 @@ namespace MLNet.Sequence
             if (space.ForecasterParameters.Count > 0)
                 throw new ArgumentException($"The search space has forecaster parameters ({string.Join(", ", space.ForecasterParameters)}), which only a forecasting sweep (mlContext.Forecasting.SweepSequenceForecasters) uses.", nameof(SequenceSweepOptions.SearchSpace));
             CheckColumns(space, trainData, validationData);
-            if (o.EnsembleSize > 1 && o.RefitBestModel && trainData.Schema.GetColumnOrNull(o.LabelColumnName) == null)
-                throw new ArgumentOutOfRangeException(nameof(SequenceSweepOptions.EnsembleSize),
-                    $"Option EnsembleSize = {o.EnsembleSize} averages whole pipelines whose output keeps only the input's columns and the scores, so the label column '{o.LabelColumnName}' must be in the training data, not made by the search space's preprocessing: map it (MapValueToKey, say) before the sweep.");
+            if ((o.EnsembleSize > 1 || o.RefitSeeds > 1) && o.RefitBestModel && trainData.Schema.GetColumnOrNull(o.LabelColumnName) == null)
+                throw new ArgumentOutOfRangeException(o.EnsembleSize > 1 ? nameof(SequenceSweepOptions.EnsembleSize) : nameof(SequenceSweepOptions.RefitSeeds),
+                    $"Option {(o.EnsembleSize > 1 ? $"EnsembleSize = {o.EnsembleSize}" : $"RefitSeeds = {o.RefitSeeds}")} averages whole pipelines whose output keeps only the input's columns and the scores, so the label column '{o.LabelColumnName}' must be in the training data, not made by the search space's preprocessing: map it (MapValueToKey, say) before the sweep.");
             var tuner = o.MakeTuner(space);
             var halving = o.EarlyStopping ? new SuccessiveHalving(o.MinimumEpochs, o.ReductionFactor, o.MaximumEpochs) : null;
 
@@ -291,22 +302,33 @@ namespace MLNet.Sequence
             {
                 var (chosen, weights) = PickModelTrials(result, selection, host);
                 var models = new List<ITransformer>();
+                var memberTrials = new List<SequenceTrialResult>();
+                var memberWeights = new List<double>();
+                int copies = o.RefitSeeds;
                 try
                 {
                     for (int i = 0; i < chosen.Count; i++)
                     {
                         var member = chosen[i];
-                        host.Info($"Refit of trial #{member.Id}{(chosen.Count > 1 ? $" (ensemble member {i + 1} of {chosen.Count})" : "")} on all {trainData.GetRowCount()?.ToString(CultureInfo.InvariantCulture) ?? ""} training rows for {Math.Max(1, member.BestEpoch)} epochs.");
-                        models.Add(Fit(ml, space, member.Configuration, trainData, null, Math.Max(1, member.BestEpoch), null, seedOffset: i).Model);
-                        if (i == 0 && chosen.Count > 1 && !models[0].IsRowToRowMapper)
+                        for (int s = 0; s < copies; s++)
                         {
-                            host.Info("The pipelines do not map rows one to one (the search space's preprocessing makes rows of its own), so they cannot be averaged: the best trial alone is returned.");
-                            chosen = chosen.Take(1).ToList();
-                            weights = new List<double> { 1 };
+                            host.Info($"Refit of trial #{member.Id}{(chosen.Count > 1 ? $" (ensemble member {i + 1} of {chosen.Count})" : "")}{(copies > 1 ? $", seed copy {s + 1} of {copies}," : "")} on all {trainData.GetRowCount()?.ToString(CultureInfo.InvariantCulture) ?? ""} training rows for {Math.Max(1, member.BestEpoch)} epochs.");
+                            models.Add(Fit(ml, space, member.Configuration, trainData, null, Math.Max(1, member.BestEpoch), null, seedOffset: i, copy: s).Model);
+                            memberTrials.Add(member);
+                            memberWeights.Add(weights[i] / copies);
+                            if (models.Count == 1 && chosen.Count * copies > 1 && !models[0].IsRowToRowMapper)
+                            {
+                                host.Info("The pipelines do not map rows one to one (the search space's preprocessing makes rows of its own), so they cannot be averaged: the best trial alone is returned.");
+                                chosen = chosen.Take(1).ToList();
+                                copies = 1;
+                                memberWeights[0] = 1;
+                                break;
+                            }
                         }
                     }
-                    result.Model = models.Count == 1 ? models[0] : SequenceEnsembleTransformer.Create(models, trainData.Schema, nameof(SequenceSweepOptions.EnsembleSize), weights);
-                    result.ModelTrials = chosen;
+                    result.Model = models.Count == 1 ? models[0]
+                        : SequenceEnsembleTransformer.Create(models, trainData.Schema, o.EnsembleSize > 1 ? nameof(SequenceSweepOptions.EnsembleSize) : nameof(SequenceSweepOptions.RefitSeeds), memberWeights);
+                    result.ModelTrials = memberTrials;
                 }
                 catch
                 {
@@ -405,7 +427,7 @@ namespace MLNet.Sequence
 
         /// <summary>Fits preprocessing and trainer; with validation data the trainer validates every epoch (rungs, best weights).</summary>
         private (ITransformer Model, TrainingHistory? History) Fit(MLContext ml, SequenceSearchSpace space, SweepConfiguration config, IDataView train,
-            IDataView? valid, int epochs, TrialContext? context, CancellationToken token = default, int seedOffset = 0)
+            IDataView? valid, int epochs, TrialContext? context, CancellationToken token = default, int seedOffset = 0, int copy = 0)
         {
             var o = _options;
             ITransformer? prep = space.Pipeline?.Invoke(config).Fit(train);
@@ -414,7 +436,7 @@ namespace MLNet.Sequence
             options.LabelColumnName = o.LabelColumnName;
             options.FeatureColumnName = o.FeatureColumnName;
             options.NumberOfEpochs = epochs;
-            options.Seed ??= o.Seed + seedOffset;
+            options.Seed = (options.Seed ?? o.Seed + seedOffset) + copy;   // a seed the template fixes still differs between bagged copies
             if (o.Parallelism > 1)
                 options.NumberOfThreads ??= Math.Max(1, Environment.ProcessorCount / o.Parallelism);
             if (valid != null)
@@ -531,14 +553,16 @@ namespace MLNet.Sequence
         /// The best configuration's pipeline (preprocessing, if the space has any, then the trainer) refit on all the
         /// training data: an ordinary transformer, saved with <c>mlContext.Model.SaveSequenceModel</c>; with
         /// <see cref="SequenceSweepOptions.EnsembleSize"/> above 1, a <see cref="SequenceEnsembleTransformer"/> of the picked
-        /// trials' pipelines when more than one was picked (see <see cref="ModelTrials"/>). Null when
+        /// trials' pipelines when more than one was picked, and with <see cref="SequenceSweepOptions.RefitSeeds"/> above 1 one
+        /// of each picked pipeline's seed copies (see <see cref="ModelTrials"/>). Null when
         /// <see cref="SequenceSweepSettings.RefitBestModel"/> is false or no trial produced a metric. Dispose it when done.
         /// </summary>
         public ITransformer? Model { get; internal set; }
 
         /// <summary>
-        /// The trials <see cref="Model"/> was refit from: the best trial alone, or an ensemble's members in their order
-        /// (the best trial first, then as <see cref="SequenceSweepOptions.EnsembleMethod"/> picked them). Empty without a model.
+        /// The trials <see cref="Model"/> was refit from: the best trial alone, or one per ensemble member in the members'
+        /// order (the best trial first, then as <see cref="SequenceSweepOptions.EnsembleMethod"/> picked them; with
+        /// <see cref="SequenceSweepOptions.RefitSeeds"/> above 1 each trial repeats once per seed copy). Empty without a model.
         /// </summary>
         public IReadOnlyList<SequenceTrialResult> ModelTrials { get; internal set; } = Array.Empty<SequenceTrialResult>();
 

@@ -156,6 +156,8 @@ public sealed class ConfigTests
             "sweep.crossValidationFolds: does not apply to task 'tagging'");
         StringAssert.StartsWith(Refused(j => { j.Remove("trainer"); j["sweep"] = new JsonObject { ["maximumTrials"] = 2, ["ensembleSize"] = 3 }; }, "brown-pos").Message,
             "sweep.ensembleSize: averages classifiers and regressors only");
+        StringAssert.StartsWith(Refused(j => { j.Remove("trainer"); j["sweep"] = new JsonObject { ["maximumTrials"] = 2, ["refitSeeds"] = 3 }; }, "brown-pos").Message,
+            "sweep.refitSeeds: averages classifiers and regressors only");
         StringAssert.StartsWith(Refused(j => j["tagging"] = new JsonObject(), "sentiment").Message, "tagging:");
     }
 

@@ -566,15 +566,15 @@ public sealed class WorkflowTests
             Assert.AreEqual(report.Leaderboard, again.Leaderboard);
             Assert.AreEqual(report.Model["macroAccuracy"], again.Model["macroAccuracy"], 1e-9, "the same best configuration, refit with the same seed");
 
-            // The same sweep averaging its best two trials: the log's trials are reused, the two best refit and averaged.
+            // The same sweep averaging its best two trials: the log's trials are reused, the two best refit twice each (two seeds) and averaged.
             var averagedPath = ConfigTests.Variant("splice", folder, j =>
             {
                 j.Remove("trainer");
-                j["sweep"] = new JsonObject { ["maximumTrials"] = 3, ["families"] = new JsonArray("cnn", "lstm"), ["maximumEpochs"] = 3, ["tuner"] = "random", ["ensembleSize"] = 2 };
+                j["sweep"] = new JsonObject { ["maximumTrials"] = 3, ["families"] = new JsonArray("cnn", "lstm"), ["maximumEpochs"] = 3, ["tuner"] = "random", ["ensembleSize"] = 2, ["refitSeeds"] = 2 };
             });
             var averagedConfig = WorkflowConfig.Load(averagedPath);
             var averaged = new TabularWorkflow(averagedConfig, recorder).Run();
-            Assert.AreEqual("ensemble of 2", averaged.Trainer!["family"]!.GetValue<string>());
+            Assert.AreEqual("ensemble of 4 (2 configurations × 2 seeds)", averaged.Trainer!["family"]!.GetValue<string>());
             Assert.HasCount(2, averaged.Trainer["members"]!.AsArray());
             Assert.IsTrue(averaged.Model["macroAccuracy"] is > 0.5 and <= 1, $"{averaged.Model["macroAccuracy"]}");
             // The saved ensemble loads and scores the held-out rows as the run did.

@@ -145,6 +145,40 @@ public sealed class SequenceSweepTests
         var noFeatures = ml.BinaryClassification.SweepSequenceModels(new SequenceSweepOptions { MaximumTrials = 2, FeatureColumnName = "Tokens" });
         StringAssert.Contains(Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => noFeatures.Execute(train)).Message, "no column 'Tokens'");
         StringAssert.Contains(Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => ml.BinaryClassification.SweepSequenceModels(new SequenceSweepOptions { MaximumTrials = 2, EnsembleSize = 0 })).Message, "EnsembleSize");
+        StringAssert.Contains(Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => ml.BinaryClassification.SweepSequenceModels(new SequenceSweepOptions { MaximumTrials = 2, RefitSeeds = 0 })).Message, "RefitSeeds");
+    }
+
+    [TestMethod]
+    public void RefitSeedsAveragesCopiesOfTheBestConfigurationThatDifferOnlyInTheirSeed()
+    {
+        var (ml, train, test) = Sentiment();
+        var result = ml.BinaryClassification.SweepSequenceModels(new SequenceSweepOptions
+        {
+            SearchSpace = SmallTextSpace(ml),
+            MaximumTrials = 2,
+            MaximumEpochs = 3,
+            EarlyStopping = false,
+            RefitSeeds = 3,
+            Seed = 4,
+        }).Execute(train);
+        var ensemble = result.Model as SequenceEnsembleTransformer;
+        Assert.IsNotNull(ensemble, $"RefitSeeds 3 returns an ensemble of the copies; it returned {result.Model?.GetType().Name}");
+        using (ensemble)
+        {
+            Assert.HasCount(3, ensemble.Members);
+            Assert.IsTrue(result.ModelTrials.All(t => t.Id == result.BestTrial!.Id), "every copy is the best trial's configuration");
+            CollectionAssert.AreEqual(new[] { 1 / 3.0, 1 / 3.0, 1 / 3.0 }, ensemble.Weights.ToArray());
+            var testView = ml.Data.LoadFromEnumerable(test);
+            var members = ensemble.Members.Select(m => TestData.Column(m.Transform(testView), "Probability").Cast<float>().ToArray()).ToArray();
+            // Same configuration, same rows, different seeds: the copies' probabilities differ (otherwise bagging averages nothing).
+            for (int i = 1; i < 3; i++)
+                Assert.IsGreaterThan(1e-3, Enumerable.Range(0, members[0].Length).Max(r => Math.Abs(members[0][r] - members[i][r])), $"copy {i + 1} against copy 1");
+            var mean = TestData.Column(ensemble.Transform(testView), "Probability").Cast<float>().ToArray();
+            for (int r = 0; r < mean.Length; r++)
+                Assert.AreEqual(members.Average(m => (double)m[r]), mean[r], 1e-6);
+            var accuracy = ml.BinaryClassification.Evaluate(ensemble.Transform(testView)).Accuracy;
+            Assert.IsGreaterThan(0.74, accuracy, $"the bagged copies on unseen rows: {accuracy:F3}");
+        }
     }
 
     [TestMethod]
