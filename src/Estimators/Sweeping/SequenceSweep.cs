@@ -189,7 +189,8 @@ namespace MLNet.Sequence
 
         /// <summary>
         /// Seed bagging: how many times each configuration of the returned model is refit on all the training data, each
-        /// copy with its own seed (the trainer's seed + 0, 1, 2, ...), the copies averaged with equal shares of their
+        /// copy with its own seed (member i's copy j: <see cref="SequenceSweepSettings.Seed"/> + i × RefitSeeds + j, or the
+        /// seed the template fixes + j), the copies averaged with equal shares of their
         /// configuration's weight. Above 1 the model is a <see cref="SequenceEnsembleTransformer"/> even for
         /// <see cref="EnsembleSize"/> 1; averaging copies that differ only in their initialisation and batch order lowers
         /// the variance a single small-data fit carries. Each copy costs one more refit, outside
@@ -313,7 +314,7 @@ namespace MLNet.Sequence
                         for (int s = 0; s < copies; s++)
                         {
                             host.Info($"Refit of trial #{member.Id}{(chosen.Count > 1 ? $" (ensemble member {i + 1} of {chosen.Count})" : "")}{(copies > 1 ? $", seed copy {s + 1} of {copies}," : "")} on all {trainData.GetRowCount()?.ToString(CultureInfo.InvariantCulture) ?? ""} training rows for {Math.Max(1, member.BestEpoch)} epochs.");
-                            models.Add(Fit(ml, space, member.Configuration, trainData, null, Math.Max(1, member.BestEpoch), null, seedOffset: i, copy: s).Model);
+                            models.Add(Fit(ml, space, member.Configuration, trainData, null, Math.Max(1, member.BestEpoch), null, seedOffset: i * copies, copy: s).Model);
                             memberTrials.Add(member);
                             memberWeights.Add(weights[i] / copies);
                             if (models.Count == 1 && chosen.Count * copies > 1 && !models[0].IsRowToRowMapper)
