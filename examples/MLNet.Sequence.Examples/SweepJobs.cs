@@ -75,7 +75,8 @@ public static class SweepJobs
         if (result.Model is not SequenceEnsembleTransformer e)
             return "refit";
         int trials = result.ModelTrials.Select(t => t.Id).Distinct().Count();
-        return $"and {trials - 1} more trials, refit{(e.Members.Count > trials ? $" {e.Members.Count / trials} times each with different seeds" : "")} and averaged,";
+        string copies = e.Members.Count > trials ? $" {e.Members.Count / trials} times{(trials > 1 ? " each" : "")} with different seeds" : "";
+        return trials > 1 ? $"and {trials - 1} more trials, refit{copies} and averaged," : $"refit{copies} and averaged,";
     }
 
     /// <summary>An ensemble's members one by one on the test rows (member 1 is the best trial refit alone).</summary>
@@ -197,8 +198,8 @@ public static class SweepJobs
             (result.Model as IDisposable)?.Dispose();
             results.Add((tuner.ToString(), result));
         }
-        var png = Path.Combine(outDir, (ensemble > 1 ? "sweep-splice-ensemble" : "sweep-splice") + (seeds > 1 ? "-bagged" : "") + (metric == SweepMetric.LogLoss ? "-logloss.png" : ".png"));
-        SweepPlots.SaveBestSoFar(png, results, title: $"splice: best validation {(metric == SweepMetric.LogLoss ? "log-loss" : "macro accuracy")} so far ({minutes} min per tuner)");
+        var png = Path.Combine(outDir, (ensemble > 1 ? "sweep-splice-ensemble" : "sweep-splice") + (seeds > 1 ? "-bagged" : "") + (metric is SweepMetric named && named != SweepMetric.MacroAccuracy ? $"-{named.ToString().ToLowerInvariant()}.png" : ".png"));
+        SweepPlots.SaveBestSoFar(png, results, title: $"splice: best validation {metric ?? SweepMetric.MacroAccuracy} so far ({minutes} min per tuner)");
         Console.WriteLine($"   best-so-far curves: {png}");
     }
 

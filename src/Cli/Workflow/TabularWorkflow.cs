@@ -175,15 +175,7 @@ internal sealed class TabularWorkflow
         {
             (model, var sweep) = Sweep(train, token);
             var best = sweep.BestTrial!;
-            report.Trainer = sweep.ModelTrials.Count > 1
-                ? new JsonObject
-                {
-                    ["family"] = _c.Sweep!.RefitSeeds > 1
-                        ? $"ensemble of {sweep.ModelTrials.Count} ({sweep.ModelTrials.DistinctBy(t => t.Id).Count()} configurations × {_c.Sweep.RefitSeeds} seeds)"
-                        : $"ensemble of {sweep.ModelTrials.Count}",
-                    ["sweepBest"] = best.Configuration.ToString(),
-                    ["members"] = new JsonArray(sweep.ModelTrials.DistinctBy(t => t.Id).Select(t => (JsonNode)JsonValue.Create($"#{t.Id} {t.Configuration}")!).ToArray()),
-                }
+            report.Trainer = sweep.ModelTrials.Count > 1 ? EnsembleReport(sweep, _c.Sweep!.RefitSeeds)
                 : new JsonObject { ["family"] = best.Configuration.Family.ToString().ToLowerInvariant(), ["sweepBest"] = best.Configuration.ToString() };
             report.Leaderboard = sweep.ToTable(10);
             history = FindTrainer(model)?.TrainingHistory;
@@ -329,6 +321,25 @@ internal sealed class TabularWorkflow
         TransformerChain<ITransformer> chain => chain.Select(FindTrainer).LastOrDefault(t => t != null),
         _ => null,
     };
+
+    /// <summary>The report's trainer entry for an averaged model: its configurations (with their weights) and seed copies.</summary>
+    private static JsonObject EnsembleReport(SequenceSweepResult sweep, int seeds)
+    {
+        var weights = (sweep.Model as SequenceEnsembleTransformer)?.Weights;
+        var configurations = sweep.ModelTrials.Select((t, k) => (Trial: t, Weight: weights?[k] ?? 0))
+            .GroupBy(m => m.Trial.Id).Select(g => (g.First().Trial, Weight: g.Sum(m => m.Weight))).ToList();
+        string family = configurations.Count == 1
+            ? $"{configurations[0].Trial.Configuration.Family.ToString().ToLowerInvariant()} × {seeds} seeds"
+            : seeds > 1 ? $"ensemble of {sweep.ModelTrials.Count} ({configurations.Count} configurations × {seeds} seeds)"
+            : $"ensemble of {sweep.ModelTrials.Count}";
+        return new JsonObject
+        {
+            ["family"] = family,
+            ["sweepBest"] = sweep.BestTrial!.Configuration.ToString(),
+            ["members"] = new JsonArray(configurations.Select(c => (JsonNode)JsonValue.Create(
+                string.Create(CultureInfo.InvariantCulture, $"#{c.Trial.Id} × {c.Weight:0.###} {c.Trial.Configuration}"))!).ToArray()),
+        };
+    }
 
     private (ITransformer Model, SequenceSweepResult Result) Sweep(IDataView train, CancellationToken token)
     {

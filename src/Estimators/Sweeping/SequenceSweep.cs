@@ -172,7 +172,7 @@ namespace MLNet.Sequence
 
         /// <summary>
         /// At most this many trials in the returned model (it needs <see cref="SequenceSweepSettings.RefitBestModel"/>): above 1, the trials <see cref="EnsembleMethod"/> picks are each
-        /// refit on all the training data (member i with seed <see cref="SequenceSweepSettings.Seed"/> + i unless the template
+        /// refit on all the training data (member i with seed <see cref="SequenceSweepSettings.Seed"/> + i × <see cref="RefitSeeds"/> unless the template
         /// fixes one) and combined into a <see cref="SequenceEnsembleTransformer"/> (probabilities or values averaged with
         /// the picked weights). 1 returns the best pipeline alone. The refits run after the trials and outside
         /// <see cref="SequenceSweepSettings.TimeBudget"/>: each costs about one full-length trial on all rows. Default 1.
@@ -193,8 +193,10 @@ namespace MLNet.Sequence
         /// seed the template fixes + j), the copies averaged with equal shares of their
         /// configuration's weight. Above 1 the model is a <see cref="SequenceEnsembleTransformer"/> even for
         /// <see cref="EnsembleSize"/> 1; averaging copies that differ only in their initialisation and batch order lowers
-        /// the variance a single small-data fit carries. Each copy costs one more refit, outside
-        /// <see cref="SequenceSweepSettings.TimeBudget"/>. Default 1.
+        /// the variance a single small-data fit carries (the exception: pipelines that do not map rows one to one, which
+        /// return the best trial's first copy alone). Each copy costs one more refit, outside
+        /// <see cref="SequenceSweepSettings.TimeBudget"/>. As with <see cref="EnsembleSize"/>, the label must be a column of
+        /// the training data. Default 1.
         /// </summary>
         public int RefitSeeds { get; set; } = 1;
 
@@ -554,8 +556,8 @@ namespace MLNet.Sequence
         /// The best configuration's pipeline (preprocessing, if the space has any, then the trainer) refit on all the
         /// training data: an ordinary transformer, saved with <c>mlContext.Model.SaveSequenceModel</c>; with
         /// <see cref="SequenceSweepOptions.EnsembleSize"/> above 1, a <see cref="SequenceEnsembleTransformer"/> of the picked
-        /// trials' pipelines when more than one was picked, and with <see cref="SequenceSweepOptions.RefitSeeds"/> above 1 one
-        /// of each picked pipeline's seed copies (see <see cref="ModelTrials"/>). Null when
+        /// trials' pipelines when more than one was picked; with <see cref="SequenceSweepOptions.RefitSeeds"/> above 1, an
+        /// ensemble of every picked pipeline's seed copies (see <see cref="ModelTrials"/>). Null when
         /// <see cref="SequenceSweepSettings.RefitBestModel"/> is false or no trial produced a metric. Dispose it when done.
         /// </summary>
         public ITransformer? Model { get; internal set; }

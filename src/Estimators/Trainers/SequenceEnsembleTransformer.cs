@@ -22,7 +22,7 @@ namespace MLNet.Sequence
     /// value, quantiles included). Members may differ in family, size and preprocessing (window, vocabulary); only their
     /// score columns reach the output, so steps every member shares and the evaluator needs (a label's
     /// <c>MapValueToKey</c>) or that make rows of their own (<c>CreateWindows</c>) go before the ensemble. Built by <c>mlContext.Model.AverageSequenceModels</c> or by a sweep with
-    /// <see cref="SequenceSweepOptions.EnsembleSize"/> above 1; saved in the one-zip format.
+    /// <see cref="SequenceSweepOptions.EnsembleSize"/> or <see cref="SequenceSweepOptions.RefitSeeds"/> above 1; saved in the one-zip format.
     /// </summary>
     /// <remarks>
     /// <see cref="Transform"/> scores every member in its own batches, each member reading the input with its own cursors; prediction

@@ -158,6 +158,8 @@ public sealed class ConfigTests
             "sweep.ensembleSize: averages classifiers and regressors only");
         StringAssert.StartsWith(Refused(j => { j.Remove("trainer"); j["sweep"] = new JsonObject { ["maximumTrials"] = 2, ["refitSeeds"] = 3 }; }, "brown-pos").Message,
             "sweep.refitSeeds: averages classifiers and regressors only");
+        StringAssert.StartsWith(Refused(j => { j.Remove("trainer"); j["sweep"] = new JsonObject { ["maximumTrials"] = 2, ["refitSeeds"] = 0 }; }, "splice").Message,
+            "sweep.refitSeeds: must be at least 1");
         StringAssert.StartsWith(Refused(j => j["tagging"] = new JsonObject(), "sentiment").Message, "tagging:");
     }
 

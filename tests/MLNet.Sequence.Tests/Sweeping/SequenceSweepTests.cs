@@ -146,33 +146,59 @@ public sealed class SequenceSweepTests
         StringAssert.Contains(Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => noFeatures.Execute(train)).Message, "no column 'Tokens'");
         StringAssert.Contains(Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => ml.BinaryClassification.SweepSequenceModels(new SequenceSweepOptions { MaximumTrials = 2, EnsembleSize = 0 })).Message, "EnsembleSize");
         StringAssert.Contains(Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => ml.BinaryClassification.SweepSequenceModels(new SequenceSweepOptions { MaximumTrials = 2, RefitSeeds = 0 })).Message, "RefitSeeds");
+        // Averaged pipelines keep only the input's columns and the scores: a label the preprocessing would make is refused before any trial.
+        foreach (var (ensembleSize, refitSeeds, option) in new[] { (2, 1, "EnsembleSize = 2"), (1, 2, "RefitSeeds = 2") })
+        {
+            var madeLabel = ml.BinaryClassification.SweepSequenceModels(new SequenceSweepOptions
+            {
+                SearchSpace = SmallTextSpace(ml), MaximumTrials = 2, LabelColumnName = "LabelMadeLater", EnsembleSize = ensembleSize, RefitSeeds = refitSeeds,
+            });
+            var message = Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => madeLabel.Execute(train)).Message;
+            StringAssert.Contains(message, $"Option {option} averages whole pipelines");
+            StringAssert.Contains(message, "'LabelMadeLater' must be in the training data");
+        }
     }
 
     [TestMethod]
-    public void RefitSeedsAveragesCopiesOfTheBestConfigurationThatDifferOnlyInTheirSeed()
+    public void RefitSeedsAveragesCopiesOfEachChosenConfigurationThatDifferOnlyInTheirSeed()
     {
         var (ml, train, test) = Sentiment();
+        var seeds = new List<int>();
+        var refitting = false;
+        ml.Log += (_, e) =>
+        {
+            if (e.Message.Contains("Refit of trial #"))
+                refitting = true;
+            var m = System.Text.RegularExpressions.Regex.Match(e.Message, @"device \S+, seed (\d+)\.");
+            if (refitting && m.Success)
+                seeds.Add(int.Parse(m.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture));
+        };
         var result = ml.BinaryClassification.SweepSequenceModels(new SequenceSweepOptions
         {
             SearchSpace = SmallTextSpace(ml),
-            MaximumTrials = 2,
+            MaximumTrials = 3,
             MaximumEpochs = 3,
             EarlyStopping = false,
-            RefitSeeds = 3,
+            EnsembleSize = 2,
+            EnsembleMethod = SweepEnsembleMethod.TopK,
+            RefitSeeds = 2,
             Seed = 4,
         }).Execute(train);
         var ensemble = result.Model as SequenceEnsembleTransformer;
-        Assert.IsNotNull(ensemble, $"RefitSeeds 3 returns an ensemble of the copies; it returned {result.Model?.GetType().Name}");
+        Assert.IsNotNull(ensemble, $"RefitSeeds 2 returns an ensemble of the copies; it returned {result.Model?.GetType().Name}");
         using (ensemble)
         {
-            Assert.HasCount(3, ensemble.Members);
-            Assert.IsTrue(result.ModelTrials.All(t => t.Id == result.BestTrial!.Id), "every copy is the best trial's configuration");
-            CollectionAssert.AreEqual(new[] { 1 / 3.0, 1 / 3.0, 1 / 3.0 }, ensemble.Weights.ToArray());
+            // The two best trials, each twice in a row; equal shares of each trial's weight; seeds Seed + i·2 + j, all distinct.
+            Assert.HasCount(4, ensemble.Members);
+            var best = result.Leaderboard.Take(2).Select(t => t.Id).ToArray();
+            CollectionAssert.AreEqual(new[] { best[0], best[0], best[1], best[1] }, result.ModelTrials.Select(t => t.Id).ToArray());
+            CollectionAssert.AreEqual(new[] { 0.25, 0.25, 0.25, 0.25 }, ensemble.Weights.ToArray());
+            CollectionAssert.AreEqual(new[] { 4, 5, 6, 7 }, seeds, "the refits' seeds, as the trainer logged them");
             var testView = ml.Data.LoadFromEnumerable(test);
             var members = ensemble.Members.Select(m => TestData.Column(m.Transform(testView), "Probability").Cast<float>().ToArray()).ToArray();
             // Same configuration, same rows, different seeds: the copies' probabilities differ (otherwise bagging averages nothing).
-            for (int i = 1; i < 3; i++)
-                Assert.IsGreaterThan(1e-3, Enumerable.Range(0, members[0].Length).Max(r => Math.Abs(members[0][r] - members[i][r])), $"copy {i + 1} against copy 1");
+            foreach (var (a, b) in new[] { (0, 1), (2, 3) })
+                Assert.IsGreaterThan(1e-3, Enumerable.Range(0, members[a].Length).Max(r => Math.Abs(members[a][r] - members[b][r])), $"copies {a + 1} and {b + 1}");
             var mean = TestData.Column(ensemble.Transform(testView), "Probability").Cast<float>().ToArray();
             for (int r = 0; r < mean.Length; r++)
                 Assert.AreEqual(members.Average(m => (double)m[r]), mean[r], 1e-6);
