@@ -195,16 +195,23 @@ public sealed class SequenceSweepTests
             CollectionAssert.AreEqual(new[] { 0.25, 0.25, 0.25, 0.25 }, ensemble.Weights.ToArray());
             CollectionAssert.AreEqual(new[] { 4, 5, 6, 7 }, seeds, "the refits' seeds, as the trainer logged them");
             var testView = ml.Data.LoadFromEnumerable(test);
-            var members = ensemble.Members.Select(m => TestData.Column(m.Transform(testView), "Probability").Cast<float>().ToArray()).ToArray();
+            var members = AssertProbabilityIsTheMembersMean(ensemble, testView);
             // Same configuration, same rows, different seeds: the copies' probabilities differ (otherwise bagging averages nothing).
             foreach (var (a, b) in new[] { (0, 1), (2, 3) })
                 Assert.IsGreaterThan(1e-3, Enumerable.Range(0, members[a].Length).Max(r => Math.Abs(members[a][r] - members[b][r])), $"copies {a + 1} and {b + 1}");
-            var mean = TestData.Column(ensemble.Transform(testView), "Probability").Cast<float>().ToArray();
-            for (int r = 0; r < mean.Length; r++)
-                Assert.AreEqual(members.Average(m => (double)m[r]), mean[r], 1e-6);
             var accuracy = ml.BinaryClassification.Evaluate(ensemble.Transform(testView)).Accuracy;
             Assert.IsGreaterThan(0.74, accuracy, $"the bagged copies on unseen rows: {accuracy:F3}");
         }
+    }
+
+    /// <summary>Asserts the ensemble's Probability is the plain mean of its members' (equal weights); returns the members' columns.</summary>
+    private static float[][] AssertProbabilityIsTheMembersMean(SequenceEnsembleTransformer ensemble, IDataView rows)
+    {
+        var members = ensemble.Members.Select(m => TestData.Column(m.Transform(rows), "Probability").Cast<float>().ToArray()).ToArray();
+        var mean = TestData.Column(ensemble.Transform(rows), "Probability").Cast<float>().ToArray();
+        for (int r = 0; r < mean.Length; r++)
+            Assert.AreEqual(members.Average(m => (double)m[r]), mean[r], 1e-6);
+        return members;
     }
 
     [TestMethod]
@@ -234,10 +241,7 @@ public sealed class SequenceSweepTests
                 var pad = SequenceModelPadLength(ensemble.Members[i]);
                 Assert.AreEqual(result.ModelTrials[i].Configuration.Get<int>("PadLength"), pad, $"member {i + 1} pads as trial #{result.ModelTrials[i].Id} did");
             }
-            var members = ensemble.Members.Select(m => TestData.Column(m.Transform(testView), "Probability").Cast<float>().ToArray()).ToArray();
-            var mean = TestData.Column(ensemble.Transform(testView), "Probability").Cast<float>().ToArray();
-            for (int r = 0; r < mean.Length; r++)
-                Assert.AreEqual(members.Average(m => (double)m[r]), mean[r], 1e-6);
+            AssertProbabilityIsTheMembersMean(ensemble, testView);
             var accuracy = ml.BinaryClassification.Evaluate(ensemble.Transform(testView)).Accuracy;
             Assert.IsGreaterThan(0.74, accuracy, $"the averaged best pipelines on unseen rows: {accuracy:F3}");
         }
