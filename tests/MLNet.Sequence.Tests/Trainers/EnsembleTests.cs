@@ -85,6 +85,7 @@ public sealed class EnsembleTests
                 Assert.AreEqual(p[i], one.Probability, 1e-6f, $"row {i}: a prediction engine scores as Transform");
                 Assert.AreEqual(predicted[i], one.PredictedLabel);
             }
+            EstimatorContract.SettleFinalizers();
             long tensors = torch.Tensor.TotalCount;
             for (int i = 0; i < 300; i++)
                 engine.Predict(testRows[i % testRows.Count]);

@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.Linq;
 using Microsoft.VisualStudio.TestTools.UnitTesting;
+using MLNet.Sequence.Tests.Support;
 using MLNet.Sequence.Trainers;
 using MLNet.Sequence.Trainers.Network;
 using TorchSharp;
@@ -83,6 +84,7 @@ public sealed class GruKernelTests
         encoder.UseLibtorchGru = true;
         var expected = encoder.Encode(x, steps).data<float>().ToArray();
         encoder.UseLibtorchGru = false;
+        EstimatorContract.SettleFinalizers();
         long before = torch.Tensor.TotalCount;
         var output = encoder.Encode(x, steps);
         Assert.AreEqual(before + 1, torch.Tensor.TotalCount, "no gate buffers or intermediate tensors outlive the call");

@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.Linq;
 using Microsoft.VisualStudio.TestTools.UnitTesting;
+using MLNet.Sequence.Tests.Support;
 using MLNet.Sequence.Trainers;
 using MLNet.Sequence.Trainers.Network;
 using TorchSharp;
@@ -182,6 +183,7 @@ public sealed class LinearChainCrfTests
         using var crf = new LinearChainCrf(3);
         var optimizer = torch.optim.Adam(crf.parameters(), 0.1);
         // Uninformative emissions and gold paths that always alternate 0 → 1 → 2 → 0: only the transitions can learn them.
+        EstimatorContract.SettleFinalizers();
         long before = torch.Tensor.TotalCount;
         for (int step = 0; step < 60; step++)
         {
