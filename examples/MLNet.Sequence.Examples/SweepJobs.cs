@@ -19,8 +19,8 @@ public static class SweepJobs
     /// <param name="ensemble">The sweep's EnsembleSize: the best this many trials refit and averaged (1: the best alone).</param>
     /// <param name="seeds">The sweep's RefitSeeds: each chosen configuration refit with this many seeds and the copies averaged.</param>
     /// <param name="metric">The splice sweep's ranking metric (default macro accuracy).</param>
-    /// <param name="tuners">The splice sweep's tuners: tpe, random or both (default).</param>
     /// <param name="spliceMaximumEpochs">The splice sweep's MaximumEpochs: successive halving's last rung (default 15).</param>
+    /// <param name="tuners">The splice sweep's tuners: tpe, random or both (default).</param>
     public static void Run(string outDir, double minutes, string which, int minimumEpochs = 1, int ensemble = 1, int seeds = 1, SweepMetric? metric = null,
         int spliceMaximumEpochs = 15, string tuners = "both")
     {
