@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Linq;
+using System.Threading;
 using Microsoft.ML;
 using Microsoft.ML.Data;
 using Microsoft.ML.Runtime;
@@ -303,7 +304,10 @@ namespace MLNet.Sequence.Anomaly
         /// </summary>
         /// <param name="input">Rows of one or more series, each in time order.</param>
         /// <returns>The detector with every series' state; dispose it when done (it owns native networks).</returns>
-        public SequenceAnomalyTransformer Fit(IDataView input)
+        public SequenceAnomalyTransformer Fit(IDataView input) => Fit(input, CancellationToken.None);
+
+        /// <summary>As <see cref="Fit(IDataView)"/>; throws <see cref="OperationCanceledException"/> between rows once <paramref name="token"/> is canceled (a sweep's refit).</summary>
+        internal SequenceAnomalyTransformer Fit(IDataView input, CancellationToken token)
         {
             ArgumentNullException.ThrowIfNull(input);
             SequenceAnomalyTransformer.CheckInput(input.Schema, _o.InputColumnName, _o.SeriesColumnName, _o.TimeColumnName);
@@ -314,14 +318,14 @@ namespace MLNet.Sequence.Anomaly
             {
                 if (config.UsesNetwork && config.Scope == AnomalyModelScope.Global)
                     global = TrainGlobal(config, input);
+                token.ThrowIfCancellationRequested();
                 var sample = new ScoreSample(100_000, config.Seed);
                 var states = new Dictionary<string, SeriesDetector>(StringComparer.Ordinal);
                 try
                 {
                     var stream = new DetectorStream(config, states, id => new SeriesDetector(config, id, global) { ScoreObserver = sample.Add });
                     foreach (var _ in stream.Run(input))
-                    {
-                    }
+                        token.ThrowIfCancellationRequested();
                     foreach (var s in states.Values)
                     {
                         s.ScoreObserver = null;

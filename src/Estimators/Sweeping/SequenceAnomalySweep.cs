@@ -61,7 +61,7 @@ namespace MLNet.Sequence
 
     /// <summary>
     /// A sweep of sequence anomaly detectors on labelled series; <see cref="Execute"/> runs it. Each trial runs its
-    /// detector over every series as <see cref="SequenceAnomalyDetector.Fit"/> does (each series' probation teaches it,
+    /// detector over every series as <see cref="SequenceAnomalyDetector.Fit(IDataView)"/> does (each series' probation teaches it,
     /// every later point is scored from the points before it), and is scored on the points after the probation.
     /// </summary>
     /// <remarks>
@@ -123,8 +123,8 @@ namespace MLNet.Sequence
             if (o.RefitBestModel && sweep.BestTrial is { } best)
             {
                 host.Info($"Refit of trial #{best.Id} on all {rows.SeriesCount.ToString(CultureInfo.InvariantCulture)} series.");
-                sweep.Model = new SequenceAnomalyDetector(_env, Options(space, best.Configuration)).Fit(data);
-                sweep.ModelTrials = new[] { best };
+                sweep.Model = o.RefitUnlessCanceled(host, $"trial #{best.Id}", () => new SequenceAnomalyDetector(_env, Options(space, best.Configuration)).Fit(data, o.CancellationToken));
+                sweep.ModelTrials = sweep.Model != null ? new[] { best } : Array.Empty<SequenceTrialResult>();
             }
             return sweep;
         }

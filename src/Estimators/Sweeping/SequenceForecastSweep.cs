@@ -101,13 +101,15 @@ namespace MLNet.Sequence
             if (o.RefitBestModel && sweep.BestTrial is { } best)
             {
                 host.Info($"Refit of trial #{best.Id} on the whole of {series.Count.ToString(CultureInfo.InvariantCulture)} series.");
-                sweep.Model = Forecaster(space, best.Configuration, CancellationToken.None, o.Forecaster.Name).Train(series);
-                sweep.ModelTrials = new[] { best };
+                sweep.Model = o.RefitUnlessCanceled(host, $"trial #{best.Id}",
+                    () => Forecaster(space, best.Configuration, o.CancellationToken, o.Forecaster.Name, CancellationBehavior.Throw).Train(series));
+                sweep.ModelTrials = sweep.Model != null ? new[] { best } : Array.Empty<SequenceTrialResult>();
             }
             return sweep;
         }
 
-        private SequenceForecaster Forecaster(SequenceSearchSpace space, SweepConfiguration config, CancellationToken token, string? name)
+        private SequenceForecaster Forecaster(SequenceSearchSpace space, SweepConfiguration config, CancellationToken token, string? name,
+            CancellationBehavior onCancellation = CancellationBehavior.ReturnBestModel)
         {
             var o = _options;
             var f = config.ToForecasterOptions(space, o.Forecaster, o.ConfigureTrainer);
@@ -117,7 +119,7 @@ namespace MLNet.Sequence
             if (o.Parallelism > 1)
                 model.NumberOfThreads ??= Math.Max(1, Environment.ProcessorCount / o.Parallelism);
             model.CancellationToken = token;
-            model.OnCancellation = CancellationBehavior.ReturnBestModel;
+            model.OnCancellation = onCancellation;
             f.Name = name;
             return new SequenceForecaster(_env, f);
         }

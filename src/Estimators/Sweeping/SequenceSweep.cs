@@ -97,8 +97,33 @@ namespace MLNet.Sequence
         /// <summary>Receives each finished trial (also written to MLContext.Log).</summary>
         public IProgress<SequenceTrialResult>? Progress { get; set; }
 
-        /// <summary>Stops the sweep: no new trial, the running one is stopped; the result holds the trials so far.</summary>
+        /// <summary>
+        /// Stops the sweep: no new trial, the running one is stopped; the result holds the trials so far. Canceled before
+        /// or during the refit, the sweep skips or abandons it (disposing what it had fitted) and the result has no model.
+        /// </summary>
         public CancellationToken CancellationToken { get; set; }
+
+        /// <summary>
+        /// Runs a refit under <see cref="CancellationToken"/>: null (and a log line) when the sweep was canceled before it
+        /// starts or while it runs; the refit itself must stop by throwing <see cref="OperationCanceledException"/>.
+        /// </summary>
+        internal T? RefitUnlessCanceled<T>(MlNetHost host, string what, Func<T> refit) where T : class
+        {
+            if (CancellationToken.IsCancellationRequested)
+            {
+                host.Info($"The sweep was canceled: no refit of {what}; the result holds the trials and no model.");
+                return null;
+            }
+            try
+            {
+                return refit();
+            }
+            catch (OperationCanceledException) when (CancellationToken.IsCancellationRequested)
+            {
+                host.Info($"The sweep was canceled during the refit of {what}: the refit is abandoned; the result holds the trials and no model.");
+                return null;
+            }
+        }
 
         private protected static void Require(bool ok, string option, string message)
         {
@@ -304,40 +329,48 @@ namespace MLNet.Sequence
             if (o.RefitBestModel && result.BestTrial != null)
             {
                 var (chosen, weights) = PickModelTrials(result, selection, host);
-                var models = new List<ITransformer>();
-                var memberTrials = new List<SequenceTrialResult>();
-                var memberWeights = new List<double>();
-                int copies = o.RefitSeeds;
-                try
+                var refit = o.RefitUnlessCanceled(host, chosen.Count > 1 ? $"{chosen.Count} trials" : $"trial #{chosen[0].Id}", () =>
                 {
-                    for (int i = 0; i < chosen.Count; i++)
+                    var models = new List<ITransformer>();
+                    var memberTrials = new List<SequenceTrialResult>();
+                    var memberWeights = new List<double>();
+                    int copies = o.RefitSeeds;
+                    try
                     {
-                        var member = chosen[i];
-                        for (int s = 0; s < copies; s++)
+                        for (int i = 0; i < chosen.Count; i++)
                         {
-                            host.Info($"Refit of trial #{member.Id}{(chosen.Count > 1 ? $" (ensemble member {i + 1} of {chosen.Count})" : "")}{(copies > 1 ? $", seed copy {s + 1} of {copies}," : "")} on all {trainData.GetRowCount()?.ToString(CultureInfo.InvariantCulture) ?? ""} training rows for {Math.Max(1, member.BestEpoch)} epochs.");
-                            models.Add(Fit(ml, space, member.Configuration, trainData, null, Math.Max(1, member.BestEpoch), null, seedOffset: i * copies, copy: s).Model);
-                            memberTrials.Add(member);
-                            memberWeights.Add(weights[i] / copies);
-                            if (models.Count == 1 && chosen.Count * copies > 1 && !models[0].IsRowToRowMapper)
+                            var member = chosen[i];
+                            for (int s = 0; s < copies; s++)
                             {
-                                host.Info("The pipelines do not map rows one to one (the search space's preprocessing makes rows of its own), so they cannot be averaged: the best trial alone is returned.");
-                                chosen = chosen.Take(1).ToList();
-                                copies = 1;
-                                memberWeights[0] = 1;
-                                break;
+                                host.Info($"Refit of trial #{member.Id}{(chosen.Count > 1 ? $" (ensemble member {i + 1} of {chosen.Count})" : "")}{(copies > 1 ? $", seed copy {s + 1} of {copies}," : "")} on all {trainData.GetRowCount()?.ToString(CultureInfo.InvariantCulture) ?? ""} training rows for {Math.Max(1, member.BestEpoch)} epochs.");
+                                models.Add(Fit(ml, space, member.Configuration, trainData, null, Math.Max(1, member.BestEpoch), null, o.CancellationToken, seedOffset: i * copies, copy: s).Model);
+                                memberTrials.Add(member);
+                                memberWeights.Add(weights[i] / copies);
+                                if (models.Count == 1 && chosen.Count * copies > 1 && !models[0].IsRowToRowMapper)
+                                {
+                                    host.Info("The pipelines do not map rows one to one (the search space's preprocessing makes rows of its own), so they cannot be averaged: the best trial alone is returned.");
+                                    chosen = chosen.Take(1).ToList();
+                                    copies = 1;
+                                    memberWeights[0] = 1;
+                                    break;
+                                }
                             }
                         }
+                        var model = models.Count == 1 ? models[0]
+                            : SequenceEnsembleTransformer.Create(models, trainData.Schema, o.EnsembleSize > 1 ? nameof(SequenceSweepOptions.EnsembleSize) : nameof(SequenceSweepOptions.RefitSeeds), memberWeights);
+                        return Tuple.Create(model, (IReadOnlyList<SequenceTrialResult>)memberTrials);
                     }
-                    result.Model = models.Count == 1 ? models[0]
-                        : SequenceEnsembleTransformer.Create(models, trainData.Schema, o.EnsembleSize > 1 ? nameof(SequenceSweepOptions.EnsembleSize) : nameof(SequenceSweepOptions.RefitSeeds), memberWeights);
-                    result.ModelTrials = memberTrials;
-                }
-                catch
+                    catch
+                    {
+                        foreach (var m in models)
+                            (m as IDisposable)?.Dispose();
+                        throw;
+                    }
+                });
+                if (refit != null)
                 {
-                    foreach (var m in models)
-                        (m as IDisposable)?.Dispose();
-                    throw;
+                    result.Model = refit.Item1;
+                    result.ModelTrials = refit.Item2;
                 }
             }
             return result;
@@ -458,10 +491,12 @@ namespace MLNet.Sequence
             }
             else
             {
-                // A refit has nothing to validate on: it trains the best trial's epochs.
+                // A refit has nothing to validate on: it trains the best trial's epochs, and stops (throws) when the sweep is canceled.
                 options.ValidationData = null;
                 options.ValidationFraction = 0;
                 options.EarlyStoppingPatience = 0;
+                options.CancellationToken = token;
+                options.OnCancellation = CancellationBehavior.Throw;
             }
             var trainer = new SequenceTrainer(_env, _task, options);
             var model = trainer.Fit(trainReady);
@@ -558,7 +593,8 @@ namespace MLNet.Sequence
         /// <see cref="SequenceSweepOptions.EnsembleSize"/> above 1, a <see cref="SequenceEnsembleTransformer"/> of the picked
         /// trials' pipelines when more than one was picked; with <see cref="SequenceSweepOptions.RefitSeeds"/> above 1, an
         /// ensemble of every picked pipeline's seed copies (see <see cref="ModelTrials"/>). Null when
-        /// <see cref="SequenceSweepSettings.RefitBestModel"/> is false or no trial produced a metric. Dispose it when done.
+        /// <see cref="SequenceSweepSettings.RefitBestModel"/> is false, no trial produced a metric, or the sweep was canceled
+        /// (<see cref="SequenceSweepSettings.CancellationToken"/>) before or during the refit. Dispose it when done.
         /// </summary>
         public ITransformer? Model { get; internal set; }
 

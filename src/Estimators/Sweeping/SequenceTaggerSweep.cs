@@ -149,8 +149,10 @@ namespace MLNet.Sequence
                 var options = Options(space, best.Configuration, Math.Max(1, best.BestEpoch));
                 options.ValidationData = null;
                 options.EarlyStoppingPatience = 0;
-                result.Model = new SequenceTaggerEstimator(_env, options).Fit(trainData);
-                result.ModelTrials = new[] { best };
+                options.CancellationToken = o.CancellationToken;
+                options.OnCancellation = CancellationBehavior.Throw;
+                result.Model = o.RefitUnlessCanceled(host, $"trial #{best.Id}", () => new SequenceTaggerEstimator(_env, options).Fit(trainData));
+                result.ModelTrials = result.Model != null ? new[] { best } : Array.Empty<SequenceTrialResult>();
             }
             return result;
         }

@@ -65,6 +65,40 @@ public sealed class ForecastSweepTests
     }
 
     [TestMethod]
+    public void ACanceledForecastSweepAbandonsItsRefitAndKeepsItsTrials()
+    {
+        var ml = new MLContext(1);
+        using var cancel = new System.Threading.CancellationTokenSource();
+        bool refitting = false, abandoned = false;
+        ml.Log += (_, e) =>
+        {
+            // Canceled once the refit's network is built (the trainer logs its seed as training starts).
+            refitting |= e.Message.Contains("Refit of trial #");
+            if (refitting && System.Text.RegularExpressions.Regex.IsMatch(e.Message, @"device \S+, seed \d+\."))
+                cancel.Cancel();
+            abandoned |= e.Message.Contains("canceled during the refit");
+        };
+        int before = SequenceEngine.LiveCount;
+        var result = ml.Forecasting.SweepSequenceForecasters(new SequenceForecastSweepOptions
+        {
+            Forecaster = Template(),
+            Backtest = new BacktestOptions { Horizon = 12, InitialTrainingSize = 108, Stride = 12, SeasonLength = 12 },
+            SearchSpace = SequenceSearchSpace.ForFamilies(EncoderKind.Lstm).Remove("EmbeddingDimension").Narrow("HiddenSize", 8, 16).Fix("Lstm.NumberOfLayers", 1),
+            MaximumTrials = 1,
+            MaximumEpochs = 10,
+            Seed = 3,
+            CancellationToken = cancel.Token,
+        }).Execute(new[] { Air1949To1959() });
+        Assert.HasCount(1, result.Trials);
+        Assert.AreEqual(TrialStatus.Completed, result.Trials[0].Status);
+        Assert.IsNull(result.Model, "the refit stopped at its first batch");
+        Assert.IsTrue(cancel.IsCancellationRequested, "the refit started");
+        Assert.IsEmpty(result.ModelTrials);
+        Assert.IsTrue(abandoned, "the log says the refit was abandoned");
+        Assert.AreEqual(before, SequenceEngine.LiveCount, "no network left alive");
+    }
+
+    [TestMethod]
     public void BadForecastSweepsAreRefusedWithTheOptionsName()
     {
         var ml = new MLContext(1);

@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.IO;
 using System.Linq;
+using System.Threading;
 using Microsoft.ML;
 using Microsoft.ML.Data;
 using Microsoft.VisualStudio.TestTools.UnitTesting;
@@ -202,6 +203,64 @@ public sealed class SequenceSweepTests
             var accuracy = ml.BinaryClassification.Evaluate(ensemble.Transform(testView)).Accuracy;
             Assert.IsGreaterThan(0.74, accuracy, $"the bagged copies on unseen rows: {accuracy:F3}");
         }
+    }
+
+    [TestMethod]
+    public void CancelingASweepSkipsOrAbandonsItsRefitAndFreesWhatTheRefitHadFitted()
+    {
+        var (ml, train, _) = Sentiment();
+        var log = new List<string>();
+        ml.Log += (_, e) => { if (e.Message.Contains("canceled")) log.Add(e.Message); };
+
+        // Canceled as the second trial finishes: no third trial and no refit; the trials so far are the result.
+        using (var cancel = new CancellationTokenSource())
+        {
+            var result = ml.BinaryClassification.SweepSequenceModels(new SequenceSweepOptions
+            {
+                SearchSpace = SmallTextSpace(ml),
+                MaximumTrials = 5,
+                MaximumEpochs = 2,
+                EarlyStopping = false,
+                Seed = 3,
+                Progress = new Sync<SequenceTrialResult>(t => { if (t.Id == 2) cancel.Cancel(); }),
+                CancellationToken = cancel.Token,
+            }).Execute(train);
+            Assert.HasCount(2, result.Trials);
+            Assert.IsTrue(result.Trials.All(t => t.Status == TrialStatus.Completed && double.IsFinite(t.Metric)));
+            Assert.IsNotNull(result.BestTrial);
+            Assert.IsNull(result.Model, "canceled before the refit: none is run");
+            Assert.IsEmpty(result.ModelTrials);
+            Assert.IsTrue(log.Any(m => m.Contains("no refit")), string.Join(" | ", log));
+        }
+
+        // Canceled as the second seed copy's refit starts: that refit stops at its first batch and the first copy,
+        // already fitted, is disposed with it: no network is left alive. (Counted by engine, not by
+        // torch.Tensor.TotalCount: TorchSharp counts one tensor more for every parameter a managed module such as Linear
+        // makes, freed or not, so fitting raises that count even when everything is disposed.)
+        log.Clear();
+        EstimatorContract.SettleFinalizers();
+        int before = SequenceEngine.LiveCount;
+        using (var cancel = new CancellationTokenSource())
+        {
+            ml.Log += (_, e) => { if (e.Message.Contains("seed copy 2 of 2")) cancel.Cancel(); };
+            var result = ml.BinaryClassification.SweepSequenceModels(new SequenceSweepOptions
+            {
+                SearchSpace = SmallTextSpace(ml),
+                MaximumTrials = 2,
+                MaximumEpochs = 2,
+                EarlyStopping = false,
+                RefitSeeds = 2,
+                Seed = 3,
+                CancellationToken = cancel.Token,
+            }).Execute(train);
+            Assert.IsTrue(cancel.IsCancellationRequested, "the second copy's refit started");
+            Assert.HasCount(2, result.Trials);
+            Assert.IsTrue(result.Trials.All(t => t.Status == TrialStatus.Completed), "the trials had finished before the cancellation");
+            Assert.IsNull(result.Model, "canceled during the refit: the half-made ensemble is not returned");
+            Assert.IsEmpty(result.ModelTrials);
+            Assert.IsTrue(log.Any(m => m.Contains("during the refit")), string.Join(" | ", log));
+        }
+        Assert.AreEqual(before, SequenceEngine.LiveCount, "live networks after a sweep whose refit was abandoned (none collected: read without a GC)");
     }
 
     /// <summary>Asserts the ensemble's Probability is the plain mean of its members' (equal weights); returns the members' columns.</summary>
