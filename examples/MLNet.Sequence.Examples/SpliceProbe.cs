@@ -43,6 +43,8 @@ internal static class SpliceProbe
             ("x gru32 flat d.5 e20 wd1e-4", s => ml.MulticlassClassification.Trainers.SequenceGru(new GruOptions { LabelColumnName = "LabelKey", HiddenSize = 32, Pooling = SequencePooling.Flatten, Dropout = 0.5f, NumberOfEpochs = 20, WeightDecay = 1e-4, Seed = s })),
             ("x cnn32 k5 L2 flat d.5 e20 wd1e-4", s => ml.MulticlassClassification.Trainers.SequenceCnn(new CnnOptions { LabelColumnName = "LabelKey", Channels = 32, KernelSize = 5, NumberOfLayers = 2, Pooling = SequencePooling.Flatten, Dropout = 0.5f, NumberOfEpochs = 20, WeightDecay = 1e-4, Seed = s })),
             ("x transformer32 flat d.3 e20 wd1e-4", s => ml.MulticlassClassification.Trainers.SequenceTransformer(new TransformerOptions { LabelColumnName = "LabelKey", ModelDimension = 32, Pooling = SequencePooling.Flatten, Dropout = 0.3f, NumberOfEpochs = 20, WeightDecay = 1e-4, Seed = s })),
+            // ML.NET's gradient-boosted trees on the same one-hot window (flattened: 4 values per nucleotide), its defaults.
+            ("lightgbm defaults", s => ml.MulticlassClassification.Trainers.LightGbm(new Microsoft.ML.Trainers.LightGbm.LightGbmMulticlassTrainer.Options { LabelColumnName = "LabelKey", FeatureColumnName = "Features", Seed = s })),
             ("gru32 flat d.3 e10", s => ml.MulticlassClassification.Trainers.SequenceGru(new GruOptions { LabelColumnName = "LabelKey", HiddenSize = 32, Pooling = SequencePooling.Flatten, Dropout = 0.3f, NumberOfEpochs = 10, Seed = s })),
         };
         foreach (var (name, make) in recipes)
@@ -53,8 +55,9 @@ internal static class SpliceProbe
             var clock = Stopwatch.StartNew();
             for (int s = 1; s <= seeds; s++)
             {
-                using var model = (IDisposable)make(s).Fit(trainData);
-                var scored = ((ITransformer)model).Transform(testData);
+                var model = make(s).Fit(trainData);
+                using var owned = model as IDisposable;   // the sequence models own native memory; ML.NET's trainers do not
+                var scored = model.Transform(testData);
                 var scores = scored.GetColumn<VBuffer<float>>("Score").Select(v => v.DenseValues().ToArray()).ToArray();
                 singles.Add(Macro(scores, labels));
                 if (sum == null) sum = scores.Select(r => new float[r.Length]).ToArray();
