@@ -63,7 +63,7 @@ public static class Program
             NabSweepJob.Run(args.Skip(1).ToArray());
         if (only == "sweeps")
         {
-            // -- sweeps [minutes per tuner, default 10] [sentiment|sentiment-ngrams|splice|forecasts|all] [first rung in epochs, default 1] [ensemble size, default 1] [refit seeds, default 1] [splice metric: MacroAccuracy (default) or LogLoss] [splice maximum epochs, default 15] [splice tuners: tpe, random or both (default)] [splice cross-validation folds, default 3]
+            // -- sweeps [minutes per tuner, default 10] [sentiment|sentiment-ngrams|splice|forecasts|all] [first rung in epochs, default 1] [ensemble size, default 1] [refit seeds, default 1] [splice metric: MacroAccuracy (default) or LogLoss] [splice maximum epochs, default 15] [splice tuners: tpe, random or both (default)] [splice cross-validation folds, default 3] [splice trials per tuner beside the minutes, default 0: minutes alone]
             double minutes = args.Length > 1 ? double.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 10;
             SweepJobs.Run(outDir, minutes, args.Length > 2 ? args[2] : "all", args.Length > 3 ? int.Parse(args[3], System.Globalization.CultureInfo.InvariantCulture) : 1,
                 args.Length > 4 ? int.Parse(args[4], System.Globalization.CultureInfo.InvariantCulture) : 1,
@@ -71,7 +71,8 @@ public static class Program
                 args.Length > 6 ? Enum.Parse<MLNet.Sequence.SweepMetric>(args[6], ignoreCase: true) : null,
                 args.Length > 7 ? int.Parse(args[7], System.Globalization.CultureInfo.InvariantCulture) : 15,
                 args.Length > 8 ? args[8] : "both",
-                args.Length > 9 ? int.Parse(args[9], System.Globalization.CultureInfo.InvariantCulture) : 3);
+                args.Length > 9 ? int.Parse(args[9], System.Globalization.CultureInfo.InvariantCulture) : 3,
+                args.Length > 10 ? int.Parse(args[10], System.Globalization.CultureInfo.InvariantCulture) : 0);
         }
         return 0;
     }

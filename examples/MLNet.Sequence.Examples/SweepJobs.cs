@@ -22,15 +22,17 @@ public static class SweepJobs
     /// <param name="spliceMaximumEpochs">The splice sweep's MaximumEpochs: successive halving's last rung (default 15).</param>
     /// <param name="tuners">The splice sweep's tuners: tpe, random or both (default).</param>
     /// <param name="spliceFolds">The splice sweep's CrossValidationFolds (default 3).</param>
+    /// <param name="spliceTrials">The splice sweep's MaximumTrials beside its time budget (0, the default: the time budget alone).
+    /// Trials repeat exactly, so a trial budget makes the whole sweep repeat on any machine fast enough to finish it in time.</param>
     public static void Run(string outDir, double minutes, string which, int minimumEpochs = 1, int ensemble = 1, int seeds = 1, SweepMetric? metric = null,
-        int spliceMaximumEpochs = 15, string tuners = "both", int spliceFolds = 3)
+        int spliceMaximumEpochs = 15, string tuners = "both", int spliceFolds = 3, int spliceTrials = 0)
     {
         if (which is "all" or "sentiment")
             Sentiment(outDir, minutes, ngrams: false, ensemble, seeds);
         if (which is "sentiment-ngrams")
             Sentiment(outDir, minutes, ngrams: true, ensemble, seeds);
         if (which is "all" or "splice")
-            Splice(outDir, minutes, minimumEpochs, ensemble, seeds, metric, spliceMaximumEpochs, tuners, spliceFolds);
+            Splice(outDir, minutes, minimumEpochs, ensemble, seeds, metric, spliceMaximumEpochs, tuners, spliceFolds, spliceTrials);
         if (which is "all" or "forecasts")
         {
             AirPassengers(outDir, minutes);
@@ -151,9 +153,9 @@ public static class SweepJobs
 
     // ---------------------------------------------------------------- splice
 
-    private static void Splice(string outDir, double minutes, int minimumEpochs, int ensemble, int seeds, SweepMetric? metric, int maximumEpochs, string tuners, int folds)
+    private static void Splice(string outDir, double minutes, int minimumEpochs, int ensemble, int seeds, SweepMetric? metric, int maximumEpochs, string tuners, int folds, int trials)
     {
-        Console.WriteLine($"== Sweep: splice junctions (DNA, the main job's 80/20 split; {folds}-fold cross-validation inside the training rows; {minutes} min of trials per tuner, seed 1{(ensemble > 1 ? $"; the best {ensemble} averaged" : "")}{(seeds > 1 ? $"; each refit with {seeds} seeds" : "")}{(metric != null ? $"; ranked by {metric}" : "")}; at most {maximumEpochs} epochs)");
+        Console.WriteLine($"== Sweep: splice junctions (DNA, the main job's 80/20 split; {folds}-fold cross-validation inside the training rows; {(trials > 0 ? $"{trials} trials or " : "")}{minutes} min of trials per tuner, seed 1{(ensemble > 1 ? $"; the best {ensemble} averaged" : "")}{(seeds > 1 ? $"; each refit with {seeds} seeds" : "")}{(metric != null ? $"; ranked by {metric}" : "")}; at most {maximumEpochs} epochs)");
         var ml = new MLContext(1);
         var (train, test) = Data.Split(Data.Splice());
         var labels = ml.Transforms.Conversion.MapValueToKey("LabelKey", "Label").Fit(ml.Data.LoadFromEnumerable(train));
@@ -196,6 +198,7 @@ public static class SweepJobs
                         SweepParameter.Choice("Window", new object[] { 20, 30, 40, 60 }, 60)),
                 Tuner = tuner,
                 TimeBudget = TimeSpan.FromMinutes(minutes),
+                MaximumTrials = trials > 0 ? trials : null,
                 MaximumEpochs = maximumEpochs,
                 MinimumEpochs = minimumEpochs,   // successive halving's first rung
                 Metric = metric,
@@ -212,8 +215,8 @@ public static class SweepJobs
             (result.Model as IDisposable)?.Dispose();
             results.Add((tuner.ToString(), result));
         }
-        var png = Path.Combine(outDir, (ensemble > 1 ? "sweep-splice-ensemble" : "sweep-splice") + (seeds > 1 ? "-bagged" : "") + (metric is SweepMetric named && named != SweepMetric.MacroAccuracy ? $"-{named.ToString().ToLowerInvariant()}" : "") + (maximumEpochs != 15 ? $"-{maximumEpochs}epochs" : "") + (folds != 3 ? $"-{folds}folds.png" : ".png"));
-        SweepPlots.SaveBestSoFar(png, results, title: $"splice: best validation {metric ?? SweepMetric.MacroAccuracy} so far ({minutes} min per tuner)");
+        var png = Path.Combine(outDir, (ensemble > 1 ? "sweep-splice-ensemble" : "sweep-splice") + (seeds > 1 ? "-bagged" : "") + (metric is SweepMetric named && named != SweepMetric.MacroAccuracy ? $"-{named.ToString().ToLowerInvariant()}" : "") + (maximumEpochs != 15 ? $"-{maximumEpochs}epochs" : "") + (folds != 3 ? $"-{folds}folds" : "") + (trials > 0 ? $"-{trials}trials.png" : ".png"));
+        SweepPlots.SaveBestSoFar(png, results, title: $"splice: best validation {metric ?? SweepMetric.MacroAccuracy} so far ({(trials > 0 ? $"{trials} trials or " : "")}{minutes} min per tuner)");
         Console.WriteLine($"   best-so-far curves: {png}");
     }
 

@@ -277,9 +277,9 @@ namespace MLNet.Sequence.Trainers.Network
                 scores = scores.masked_fill(attend.logical_not(), float.NegativeInfinity);
             var attn = Drop(torch.softmax(scores, -1)).matmul(v);
             var merged = attn.transpose(1, 2).reshape(b, queries, d);
-            var h = norm1.call(x + Drop(proj.call(merged)));
+            var h = norm1.Normalize(x + Drop(proj.call(merged)));
             var f = ff2.call(Drop(nn.functional.relu(ff1.call(h))));
-            return norm2.call(h + Drop(f));
+            return norm2.Normalize(h + Drop(f));
         }
     }
 

@@ -121,7 +121,7 @@ namespace MLNet.Sequence.Trainers.Network
             var causal = torch.ones(t, t, ScalarType.Bool, ids.device).tril().unsqueeze(0).unsqueeze(0);
             foreach (var layer in layers!)
                 h = layer.Forward(h, causal, null, null);
-            return norm!.call(h);
+            return norm!.Normalize(h);
         }
 
         /// <summary>Logits over every id [.., V] from hidden states [.., H].</summary>

@@ -69,7 +69,7 @@ namespace MLNet.Sequence.Trainers.Network
             var h = Embed(sourceEmbedding, source);
             foreach (var layer in encoderLayers)
                 h = layer.Forward(h, attend, null, null);
-            var memory = encoderNorm.call(h);
+            var memory = encoderNorm.Normalize(h);
             long b = source.shape[0];
             var start = torch.zeros(new long[] { 0, b }, ScalarType.Int64, source.device);
             return new Encoded(memory, memory, mask, new DecoderState(start, null));
@@ -84,7 +84,7 @@ namespace MLNet.Sequence.Trainers.Network
             var h = Embed(targetEmbedding, history);
             foreach (var layer in decoderLayers)
                 h = layer.Forward(h, causal, source.Memory, cross);
-            var last = decoderNorm.call(h.narrow(1, t - fresh, fresh));
+            var last = decoderNorm.Normalize(h.narrow(1, t - fresh, fresh));
             return (output.call(last), new DecoderState(history.t(), null));
         }
     }
@@ -146,15 +146,15 @@ namespace MLNet.Sequence.Trainers.Network
         public Tensor Forward(Tensor x, Tensor selfAttend, Tensor? memory, Tensor? crossAttend)
         {
             long b = x.shape[0], t = x.shape[1], d = x.shape[2];
-            var qkv = selfQkv.call(norm1.call(x)).view(b, t, 3, d).unbind(2);
+            var qkv = selfQkv.call(norm1.Normalize(x)).view(b, t, 3, d).unbind(2);
             x = x + drop.call(selfOut.call(Attention(Heads(qkv[0]), Heads(qkv[1]), Heads(qkv[2]), selfAttend)));
             if (memory is not null && crossQ != null)
             {
-                var q = Heads(crossQ.call(norm2!.call(x)));
+                var q = Heads(crossQ.call(norm2!.Normalize(x)));
                 var kv = crossKv!.call(memory).view(memory.shape[0], memory.shape[1], 2, d).unbind(2);
                 x = x + drop.call(crossOut!.call(Attention(q, Heads(kv[0]), Heads(kv[1]), crossAttend!)));
             }
-            return x + drop.call(ff2.call(drop.call(nn.functional.relu(ff1.call(norm3.call(x))))));
+            return x + drop.call(ff2.call(drop.call(nn.functional.relu(ff1.call(norm3.Normalize(x))))));
         }
     }
 }

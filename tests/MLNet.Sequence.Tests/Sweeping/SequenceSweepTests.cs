@@ -109,6 +109,47 @@ public sealed class SequenceSweepTests
         }
     }
 
+    /// <summary>
+    /// A seeded sweep with a trial budget repeats trial for trial, whatever thread counts libtorch is given or the
+    /// automatic choice measures: the same configurations, the same validation metrics, the same refit model.
+    /// </summary>
+    [TestMethod]
+    public void ASeededSweepWithATrialBudgetRepeatsTrialForTrial()
+    {
+        var (ml, train, test) = Sentiment();
+        var testData = ml.Data.LoadFromEnumerable(test.Take(200));
+        (List<SequenceTrialResult> Trials, float[] Scores) Sweep()
+        {
+            var result = ml.BinaryClassification.SweepSequenceModels(new SequenceSweepOptions
+            {
+                SearchSpace = SequenceSearchSpace.ForFamilies(EncoderKind.Transformer, EncoderKind.Lstm)
+                    .Narrow("EmbeddingDimension", 8, 32).Narrow("HiddenSize", 8, 32).Narrow("ModelDimension", 16, 64).Narrow("FeedForwardDimension", 32, 128)
+                    .Fix("Transformer.NumberOfLayers", 1).Fix("Lstm.NumberOfLayers", 1).Fix("Pooling", "Last").Fix("BatchSize", 32).Fix("WeightDecay", 0.0)
+                    .WithPreprocessing(c => ml.Transforms.Text.NormalizeText("Norm", "Text", keepPunctuations: false)
+                            .Append(ml.Transforms.Text.TokenizeIntoWords("Tokens", "Norm"))
+                            .Append(ml.Transforms.EncodeTokens("Ids", "Tokens", minimumCount: 2))
+                            .Append(ml.Transforms.PadSequences("Features", "Ids", length: c.Get<int>("PadLength"))),
+                        SweepParameter.Choice("PadLength", 16, 32)),
+                Tuner = SweepTunerKind.Tpe,
+                MaximumTrials = 4,
+                MaximumEpochs = 2,
+                Seed = 4,
+            }).Execute(train);
+            using var model = (IDisposable)result.Model!;
+            return (result.Trials.ToList(), TestData.Column(result.Model!.Transform(testData), "Score").Cast<float>().ToArray());
+        }
+        var (first, firstScores) = Sweep();
+        var (second, secondScores) = Sweep();
+        Assert.HasCount(4, first);
+        Assert.IsTrue(first.Any(t => t.Configuration.Family == EncoderKind.Transformer), "a Transformer trial: its layer norms once made fits depend on the thread count");
+        for (int i = 0; i < first.Count; i++)
+        {
+            Assert.AreEqual(first[i].Configuration.ToString(), second[i].Configuration.ToString(), $"trial {i + 1}: the same configuration");
+            Assert.AreEqual(first[i].Metric, second[i].Metric, $"trial {i + 1} ({first[i].Configuration.Family}): the same validation metric");
+        }
+        CollectionAssert.AreEqual(firstScores, secondScores, "the same refit model");
+    }
+
     [TestMethod]
     public void SuccessiveHalvingStopsBadTrialsOfARealSweep()
     {
