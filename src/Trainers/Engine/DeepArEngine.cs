@@ -274,8 +274,8 @@ namespace MLNet.Sequence.Trainers
                 past[i] = (history[n - keep + i] - norm.Location) / norm.Scale;
             var paths = torch.zeros(S, keep + horizon);
             paths.narrow(1, 0, keep).copy_(torch.tensor(past).unsqueeze(0).expand(S, keep));
-            var nu = torch.full(new long[] { S, 1 }, norm.Scale);
-            var logScale = torch.full(new long[] { S, 1 }, MathF.Log(1 + norm.Scale));
+            var nu = ScalarOperands.Filled(new long[] { S, 1 }, norm.Scale, ScalarType.Float32);
+            var logScale = ScalarOperands.Filled(new long[] { S, 1 }, MathF.Log(1 + norm.Scale), ScalarType.Float32);
             var draws = torch.zeros(S, horizon);
             var zero = torch.zeros(S, 1);
             bool counts = likelihood == DeepArLikelihood.NegativeBinomial;
@@ -295,9 +295,9 @@ namespace MLNet.Sequence.Trainers
                 c = c1;
                 // A count comes back as a count; a real value normalised (draw · scale + location in original units).
                 var draw = DeepArDistribution.Sample(likelihood, raw.squeeze(1), nu, generator);
-                var value = counts ? draw : draw * norm.Scale + norm.Location;
+                var value = counts ? draw : draw.Times(norm.Scale).Plus(norm.Location);
                 draws.narrow(1, step, 1).copy_(value.unsqueeze(1));
-                paths.narrow(1, at, 1).copy_((counts ? draw / norm.Scale : draw).unsqueeze(1));
+                paths.narrow(1, at, 1).copy_((counts ? draw.Over(norm.Scale) : draw).unsqueeze(1));
             }
             var flat = draws.contiguous().data<float>().ToArray();
             var result = new float[S][];

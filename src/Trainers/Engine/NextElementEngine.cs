@@ -125,9 +125,9 @@ namespace MLNet.Sequence.Trainers
                 var inputs = contexts.Skip(start).Take(Batch).Select(Input).ToList();
                 var (ids, lengths) = Build(inputs);
                 var hidden = Network.Hidden(ids, lengths);
-                var last = (lengths - 1).to(NetworkDevice).view(-1, 1, 1).expand(-1, 1, hidden.shape[2]);
+                var last = lengths.Minus(1).to(NetworkDevice).view(-1, 1, 1).expand(-1, 1, hidden.shape[2]);
                 var lp = Network.Logits(hidden.gather(1, last).squeeze(1)).log_softmax(-1);
-                lp[TensorIndex.Colon, TensorIndex.Slice(0, NextElementNetworkConfig.Unknown)] = float.NegativeInfinity;
+                lp.narrow(1, 0, NextElementNetworkConfig.Unknown).fill_(Scalars.NegativeInfinity);
                 var values = lp.cpu().data<float>().ToArray();
                 int v = (int)lp.shape[1];
                 for (int i = 0; i < inputs.Count; i++)
@@ -158,21 +158,21 @@ namespace MLNet.Sequence.Trainers
                 var (ids, lengths) = Build(batch.Select(r => r.Input).ToList());
                 var (targets, _) = Build(batch.Select(r => r.Target).ToList());
                 var lp = Network.Logits(Network.Hidden(ids, lengths)).log_softmax(-1);
-                lp[TensorIndex.Ellipsis, TensorIndex.Slice(0, NextElementNetworkConfig.Unknown)] = float.NegativeInfinity;
+                lp.narrow(-1, 0, NextElementNetworkConfig.Unknown).fill_(Scalars.NegativeInfinity);
                 var actual = lp.gather(2, targets.unsqueeze(-1));                                 // [B, T, 1]
                 // Ranks as next-item mode counts them: the unknown element is no candidate, and an unknown target a miss
                 // (its probability still counts in the cross-entropy, as an out-of-vocabulary word's does).
-                var candidates = lp.index_fill(2, torch.tensor(new[] { NextElementNetworkConfig.Unknown }, device: lp.device), float.NegativeInfinity);
+                var candidates = lp.index_fill(2, torch.tensor(new[] { NextElementNetworkConfig.Unknown }, device: lp.device), Scalars.NegativeInfinity);
                 // Expected rank among ids but padding and begin: 1 + how many score higher + half the others that tie.
-                var rank = candidates.gt(actual).sum(-1).to_type(ScalarType.Float64) + (candidates.eq(actual).sum(-1).to_type(ScalarType.Float64) - 1) / 2 + 1;
-                var real = targets.ne(NextElementNetworkConfig.Padding);
-                var known = real.logical_and(targets.ne(NextElementNetworkConfig.Unknown));
+                var rank = (candidates.gt(actual).sum(-1).to_type(ScalarType.Float64) + candidates.eq(actual).sum(-1).to_type(ScalarType.Float64).Minus(1L).Over(2)).Plus(1L);
+                var real = targets.NotEqualTo(NextElementNetworkConfig.Padding);
+                var known = real.logical_and(targets.NotEqualTo(NextElementNetworkConfig.Unknown));
                 var knownF = known.to_type(ScalarType.Float64);
-                nll -= actual.squeeze(-1).masked_fill(real.logical_not(), 0).to_type(ScalarType.Float64).sum().item<double>();
+                nll -= actual.squeeze(-1).FilledWhere(real.logical_not(), 0L).to_type(ScalarType.Float64).sum().item<double>();
                 positions += real.sum().item<long>();
-                hits += rank.le(k).logical_and(known).sum().item<long>();
+                hits += rank.AtMostMask(k).logical_and(known).sum().item<long>();
                 reciprocal += (rank.reciprocal() * knownF).sum().item<double>();
-                gains += (rank.le(k).to_type(ScalarType.Float64) / (rank + 1).log2() * knownF).sum().item<double>();
+                gains += (rank.AtMostMask(k).to_type(ScalarType.Float64) / rank.Plus(1L).log2() * knownF).sum().item<double>();
             }
             return new PositionSums(nll, positions, hits, reciprocal, gains);
         }
@@ -194,8 +194,8 @@ namespace MLNet.Sequence.Trainers
                 double p = _engine.ElementDropout;
                 if (_engine.Network.training && p > 0)
                 {
-                    var drop = torch.rand(ids.shape, device: ids.device).lt(p).logical_and(ids.ge(NextElementNetworkConfig.FirstElement));
-                    ids = ids.masked_fill(drop, NextElementNetworkConfig.Unknown);
+                    var drop = torch.rand(ids.shape, device: ids.device).LessThan(p).logical_and(ids.AtLeastMask(NextElementNetworkConfig.FirstElement));
+                    ids = ids.FilledWhere(drop, NextElementNetworkConfig.Unknown);
                 }
                 return _engine.Network.Logits(_engine.Network.Hidden(ids, lengths));
             }
@@ -211,7 +211,7 @@ namespace MLNet.Sequence.Trainers
             {
                 var logits = Logits(rows, out var targets);
                 var loss = nn.functional.cross_entropy(logits.reshape(-1, logits.shape[2]), targets.reshape(-1), ignore_index: NextElementNetworkConfig.Padding);
-                var real = targets.ne(NextElementNetworkConfig.Padding);
+                var real = targets.NotEqualTo(NextElementNetworkConfig.Padding);
                 long correct = logits.argmax(-1).eq(targets).logical_and(real).sum().item<long>();
                 return new BatchScore(loss.item<float>() * rows.Count, rows.Count, correct, real.sum().item<long>());
             }

@@ -137,7 +137,7 @@ namespace MLNet.Sequence.Trainers
         private static Tensor NextLogProbabilities(Tensor logits)
         {
             var lp = logits.select(1, -1).log_softmax(-1);
-            lp[TensorIndex.Colon, TensorIndex.Slice(0, Seq2SeqNetworkConfig.End)] = float.NegativeInfinity;
+            lp.narrow(1, 0, Seq2SeqNetworkConfig.End).fill_(Scalars.NegativeInfinity);
             return lp;
         }
 
@@ -146,7 +146,7 @@ namespace MLNet.Sequence.Trainers
             var (source, lengths, _, _) = Build(rows, withTargets: false);
             var encoded = Network.Encode(source, lengths);
             int b = rows.Count;
-            var previous = torch.full(new long[] { b, 1 }, Seq2SeqNetworkConfig.Begin, ScalarType.Int64, device: NetworkDevice);
+            var previous = ScalarOperands.Filled(new long[] { b, 1 }, Seq2SeqNetworkConfig.Begin, ScalarType.Int64, NetworkDevice);
             var state = encoded.State;
             var tokens = Enumerable.Range(0, b).Select(_ => new List<long>()).ToArray();
             var logp = new float[b];
@@ -253,7 +253,7 @@ namespace MLNet.Sequence.Trainers
                 var encoded = _engine.Network.Encode(source, lengths);
                 var (logits, _) = _engine.Network.Decode(input!, encoded.State, encoded);
                 var loss = nn.functional.cross_entropy(logits.reshape(-1, logits.shape[2]), expected!.reshape(-1), ignore_index: Seq2SeqNetworkConfig.Padding);
-                var real = expected!.ne(Seq2SeqNetworkConfig.Padding);
+                var real = expected!.NotEqualTo(Seq2SeqNetworkConfig.Padding);
                 long tokens = real.sum().item<long>();
                 long correct = logits.argmax(-1).eq(expected!).logical_and(real).sum().item<long>();
                 return new BatchScore(loss.item<float>() * rows.Count, rows.Count, correct, tokens);

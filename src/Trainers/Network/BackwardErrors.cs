@@ -59,5 +59,8 @@ namespace MLNet.Sequence.Trainers.Network
 
         /// <summary>−1.</summary>
         public static readonly Scalar MinusOne = (-1).ToScalar();
+
+        /// <summary>−∞ (a float).</summary>
+        public static readonly Scalar NegativeInfinity = float.NegativeInfinity.ToScalar();
     }
 }

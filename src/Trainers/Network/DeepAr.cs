@@ -81,7 +81,7 @@ namespace MLNet.Sequence.Trainers.Network
     {
         public static int ParameterCount(DeepArLikelihood l) => l == DeepArLikelihood.StudentT ? 3 : 2;
 
-        private static Tensor Positive(Tensor raw) => nn.functional.softplus(raw) + 1e-4;
+        private static Tensor Positive(Tensor raw) => nn.functional.softplus(raw).Plus(1e-4);
 
         /// <summary>Mean negative log-likelihood of <paramref name="targets"/> [B, T] (scaled, or counts for the negative binomial) given raw parameters [B, T, k] and scales [B, 1].</summary>
         public static Tensor NegativeLogLikelihood(DeepArLikelihood l, Tensor raw, Tensor targets, Tensor scale) => LogProbability(l, raw, targets, scale).neg().mean();
@@ -96,22 +96,22 @@ namespace MLNet.Sequence.Trainers.Network
                     var mu = raw.select(-1, 0);
                     var sigma = Positive(raw.select(-1, 1));
                     var z = (targets - mu) / sigma;
-                    return -0.5 * z.pow(2) - sigma.log() - 0.5 * Math.Log(2 * Math.PI);
+                    return (z.Power(2).Times(-0.5) - sigma.log()).Minus(0.5 * Math.Log(2 * Math.PI));
                 }
                 case DeepArLikelihood.StudentT:
                 {
                     var mu = raw.select(-1, 0);
                     var sigma = Positive(raw.select(-1, 1));
-                    var df = Positive(raw.select(-1, 2)) + 2;
+                    var df = Positive(raw.select(-1, 2)).Plus(2L);
                     var z = (targets - mu) / sigma;
-                    return torch.lgamma((df + 1) / 2) - torch.lgamma(df / 2) - 0.5 * (df * Math.PI).log() - sigma.log()
-                        - (df + 1) / 2 * torch.log1p(z.pow(2) / df);
+                    return torch.lgamma(df.Plus(1L).Over(2)) - torch.lgamma(df.Over(2)) - df.Times(Math.PI).log().Times(0.5) - sigma.log()
+                        - df.Plus(1L).Over(2) * torch.log1p(z.Power(2) / df);
                 }
                 default:
                 {
                     var (mean, r) = NegativeBinomial(raw, scale);
                     // r·log(r/(r+m)) as −r·log1p(m/r): float32 keeps its digits when r is large (little overdispersion).
-                    return torch.lgamma(targets + r) - torch.lgamma(targets + 1) - torch.lgamma(r)
+                    return torch.lgamma(targets + r) - torch.lgamma(targets.Plus(1L)) - torch.lgamma(r)
                         - r * torch.log1p(mean / r) + targets * (mean.log() - (r + mean).log());
                 }
             }
@@ -122,7 +122,7 @@ namespace MLNet.Sequence.Trainers.Network
         {
             var mean = Positive(raw.select(-1, 0)) * scale;
             var alpha = Positive(raw.select(-1, 1)) / scale.sqrt();
-            return (mean, 1 / alpha);
+            return (mean, alpha.reciprocal());
         }
 
         /// <summary>One draw per row from raw parameters [S, k] and scales [S, 1]: normalised values [S], or counts for the negative binomial.</summary>
@@ -142,10 +142,10 @@ namespace MLNet.Sequence.Trainers.Network
                     // t = N / √(χ²/df), χ² = 2·Gamma(df/2, 1).
                     var mu = raw.select(-1, 0);
                     var sigma = Positive(raw.select(-1, 1));
-                    var df = Positive(raw.select(-1, 2)) + 2;
+                    var df = Positive(raw.select(-1, 2)).Plus(2L);
                     var noise = torch.randn(mu.shape, generator: generator, device: mu.device);
-                    var chi2 = 2 * torch._standard_gamma(df / 2, generator);
-                    return mu + sigma * noise * (df / chi2.clamp_min(1e-12)).sqrt();
+                    var chi2 = torch._standard_gamma(df.Over(2), generator).Times(2);
+                    return mu + sigma * noise * (df / chi2.AtLeast(1e-12)).sqrt();
                 }
                 default:
                 {

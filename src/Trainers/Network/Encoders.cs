@@ -182,9 +182,9 @@ namespace MLNet.Sequence.Trainers.Network
             if (packed)
             {
                 // Time-major index that reverses each row's real steps and leaves its padding in place.
-                var t = torch.arange(total, dtype: ScalarType.Int64).unsqueeze(1);
+                var t = ScalarOperands.Range(total).unsqueeze(1);
                 var lengths = steps.Lengths.to(ScalarType.Int64).unsqueeze(0);
-                reverseIndex = torch.where(t < lengths, lengths - 1 - t, t).to(x.device);
+                reverseIndex = torch.where(t < lengths, lengths.Minus(1) - t, t).to(x.device);
                 realSteps = steps.Mask.t().unsqueeze(2).to(x.dtype);
             }
             Tensor Reverse(Tensor input) => packed
@@ -272,9 +272,9 @@ namespace MLNet.Sequence.Trainers.Network
             long b = x.shape[0], queries = x.shape[1], d = x.shape[2];
             // Attention written out: on CPU, libtorch 2.10's fused scaled_dot_product_attention made a training step
             // of this encoder 1.9x slower (docs/benchmarks.md).
-            var scores = q.matmul(k.transpose(-2, -1)) * (1.0 / Math.Sqrt(d / _heads));
+            var scores = q.matmul(k.transpose(-2, -1)).Times(1.0 / Math.Sqrt(d / _heads));
             if (attend is not null)
-                scores = scores.masked_fill(attend.logical_not(), float.NegativeInfinity);
+                scores = scores.FilledWhere(attend.logical_not(), double.NegativeInfinity);
             var attn = Drop(torch.softmax(scores, -1)).matmul(v);
             var merged = attn.transpose(1, 2).reshape(b, queries, d);
             var h = norm1.Normalize(x + Drop(proj.call(merged)));
@@ -330,7 +330,7 @@ namespace MLNet.Sequence.Trainers.Network
             if (t > positions.shape[0] && !ExtendPositions)
                 throw new InvalidOperationException($"A sequence of {t} steps is longer than the {positions.shape[0]} the Transformer was built for.");
             using var projected = input != null ? input.call(x) : x.alias();
-            using var scaled = _inputScale != 1.0 ? projected * _inputScale : projected.alias();
+            using var scaled = _inputScale != 1.0 ? projected.Times(_inputScale) : projected.alias();
             // Sinusoids are defined at every position: a longer row (a tagger's longest sentence) gets a longer table.
             using var pos = t > positions.shape[0] ? SinusoidalPositions.Table((int)t, _model).to(x.device) : positions.narrow(0, 0, t).to(x.device);
             var h = training && _dropout > 0 ? drop.call(scaled + pos) : scaled + pos;

@@ -104,7 +104,7 @@ namespace MLNet.Sequence.Trainers.Network
                 var pair = T.index(from.flatten(), to.flatten()).reshape(from.shape);     // [B, L-1]
                 score = score + (pair * m.narrow(1, 1, L - 1)).sum(1);
             }
-            var last = mask.to_type(ScalarType.Int64).sum(1) - 1;                     // [B]
+            var last = mask.to_type(ScalarType.Int64).sum(1).Minus(1);                    // [B]
             var lastTags = safe.gather(1, last.unsqueeze(1)).squeeze(1);
             return score + En.index_select(0, lastTags);
         }

@@ -58,7 +58,7 @@ namespace MLNet.Sequence.Trainers.Network
             foreach (var (batch, steps) in Probes)
             {
                 // Deterministic values that leave the global random generator alone.
-                var x = torch.sin(torch.arange(batch * steps * input, dtype: ScalarType.Float32) * 0.37f).reshape(batch, steps, input);
+                var x = torch.sin(ScalarOperands.Range(batch * steps * input, ScalarType.Float32).Times(0.37f)).reshape(batch, steps, input);
                 Tensor fast, exact;
                 using (torch.no_grad())
                     fast = lstm.call(x).Item1;

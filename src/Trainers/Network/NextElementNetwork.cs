@@ -111,13 +111,13 @@ namespace MLNet.Sequence.Trainers.Network
             var x = embedding.call(ids);
             if (recurrent != null)
             {
-                var mask = ids.ne(NextElementNetworkConfig.Padding);
+                var mask = ids.NotEqualTo(NextElementNetworkConfig.Padding);
                 return dropout.call(recurrent.Encode(dropout.call(x), new StepMask(mask, lengths, allReal: mask.all().item<bool>())));
             }
             long t = ids.shape[1];
             if (t > positions!.shape[0])
                 throw new InvalidOperationException($"A context of {t} steps is longer than the {positions.shape[0]} the Transformer was built for.");
-            var h = dropout.call(x * _scale + positions.narrow(0, 0, t).to(ids.device));
+            var h = dropout.call(x.Times(_scale) + positions.narrow(0, 0, t).to(ids.device));
             var causal = torch.ones(t, t, ScalarType.Bool, ids.device).tril().unsqueeze(0).unsqueeze(0);
             foreach (var layer in layers!)
                 h = layer.Forward(h, causal, null, null);

@@ -133,11 +133,11 @@ namespace MLNet.Sequence.Trainers.Network
         /// <summary>The source's encoding: memory [B, S, M], its attention keys [B, S, H], the real-step mask [B, S] and the decoder's first state.</summary>
         public override Encoded Encode(Tensor source, Tensor lengths)
         {
-            var mask = source.ne(0);
+            var mask = source.NotEqualTo(0);
             var steps = new StepMask(mask, lengths, allReal: mask.all().item<bool>());
             var memory = encoder.Encode(dropout.call(sourceEmbedding.call(source)), steps);
             var real = mask.unsqueeze(-1).to_type(memory.dtype);
-            var mean = (memory * real).sum(1) / real.sum(1).clamp_min(1);
+            var mean = (memory * real).sum(1) / real.sum(1).AtLeast(1);
             long b = source.shape[0];
             var start = torch.tanh(bridge.call(mean)).view(b, Config.Layers, Config.HiddenSize).transpose(0, 1).contiguous();
             var state = new DecoderState(start, lstmDecoder != null ? torch.zeros_like(start) : null);
@@ -170,7 +170,7 @@ namespace MLNet.Sequence.Trainers.Network
                 next = new DecoderState(h, null);
             }
             var scores = hidden.bmm(source.Keys.transpose(1, 2));                        // [B, T, S]
-            scores = scores.masked_fill(source.Mask.logical_not().unsqueeze(1), float.NegativeInfinity);
+            scores = scores.FilledWhere(source.Mask.logical_not().unsqueeze(1), double.NegativeInfinity);
             var context = scores.softmax(-1).bmm(source.Memory);                           // [B, T, M]
             var attended = torch.tanh(combine.call(torch.cat(new[] { context, hidden }, -1)));
             return (output.call(dropout.call(attended)), next);

@@ -134,7 +134,7 @@ namespace MLNet.Sequence.Trainers.Network
                 if (!hasSteps.all().item<bool>())
                 {
                     nonEmpty = hasSteps;
-                    var first = torch.arange(t, device: mask.device).eq(0).unsqueeze(0);
+                    var first = ScalarOperands.Range(t, device: mask.device).EqualTo(0).unsqueeze(0);
                     mask = mask.logical_or(first.logical_and(hasSteps.logical_not().unsqueeze(1)));
                 }
             }
@@ -143,7 +143,7 @@ namespace MLNet.Sequence.Trainers.Network
             var stepMask = new StepMask(mask, lengths.cpu(), allReal);
             // Last pooling from a unidirectional encoder reads one step per row: the encoder may skip the rest.
             var pooled = _config.Pooling == SequencePooling.Last && !encoder.IsBidirectional
-                ? encoder.EncodeLast(steps, stepMask, lengths - 1)
+                ? encoder.EncodeLast(steps, stepMask, lengths.Minus(1))
                 : Pool(encoder.Encode(steps, stepMask), mask, lengths, t);
             if (nonEmpty is not null)
                 pooled = pooled * nonEmpty.unsqueeze(1).to(pooled.dtype);
@@ -183,7 +183,7 @@ namespace MLNet.Sequence.Trainers.Network
                 case SequencePooling.Last:
                 {
                     // Bidirectional only (unidirectional encoders answer Last through EncodeLast):
-                    var last = (lengths - 1).view(b, 1, 1).expand(b, 1, size);
+                    var last = lengths.Minus(1).view(b, 1, 1).expand(b, 1, size);
                     var atLast = h.gather(1, last).squeeze(1);
                     // forward half at the last real step, backward half at the first (it has read the whole row).
                     long half = size / 2;
@@ -195,11 +195,11 @@ namespace MLNet.Sequence.Trainers.Network
                     return (h * m).sum(1) / lengths.unsqueeze(-1).to(h.dtype);
                 }
                 case SequencePooling.Max:
-                    return h.masked_fill(~mask.unsqueeze(-1), float.NegativeInfinity).amax(new long[] { 1 });
+                    return h.FilledWhere(~mask.unsqueeze(-1), double.NegativeInfinity).amax(new long[] { 1 });
                 case SequencePooling.Attention:
                 {
                     var scores = attentionScore!.call(torch.tanh(attentionHidden!.call(h))).squeeze(-1);
-                    scores = scores.masked_fill(~mask, float.NegativeInfinity);
+                    scores = scores.FilledWhere(~mask, double.NegativeInfinity);
                     var weights = torch.softmax(scores, 1).unsqueeze(-1);
                     return (h * weights).sum(1);
                 }

@@ -173,7 +173,7 @@ namespace MLNet.Sequence.Trainers.Network
             if (training && _config.WordDropout > 0)
             {
                 // Known words read as unknown (id 1) at random, so the unknown embedding is trained on real contexts.
-                var replace = torch.rand(ids.shape, device: ids.device).lt(_config.WordDropout).logical_and(ids.gt(1));
+                var replace = torch.rand(ids.shape, device: ids.device).LessThan(_config.WordDropout).logical_and(ids.GreaterThan(1));
                 ids = torch.where(replace, torch.ones_like(ids), ids);
             }
             var parts = new List<Tensor> { words.call(ids) };
@@ -201,10 +201,10 @@ namespace MLNet.Sequence.Trainers.Network
             var flat = chars.view(b * t, c);
             var e = Drop(characters!.call(flat));                                         // [N, C, Dc]
             if (characterLstm != null)
-                return CharacterLstm(e, flat.gt(0)).view(b, t, -1);
+                return CharacterLstm(e, flat.GreaterThan(0)).view(b, t, -1);
             var conv = ConvolutionalEncoder.Convolution(e, characterConvolution!, _config.CharacterKernelSize, 1, centered: true);   // [N, C, F]
-            var real = flat.gt(0);                                                        // [N, C]
-            var pooled = conv.masked_fill(real.logical_not().unsqueeze(-1), float.NegativeInfinity).amax(new long[] { 1 });
+            var real = flat.GreaterThan(0);                                                       // [N, C]
+            var pooled = conv.FilledWhere(real.logical_not().unsqueeze(-1), double.NegativeInfinity).amax(new long[] { 1 });
             var any = real.any(1).unsqueeze(-1);
             pooled = torch.where(any, pooled, torch.zeros_like(pooled));                  // no character: zeros, never −∞
             return pooled.view(b, t, -1);
@@ -217,8 +217,8 @@ namespace MLNet.Sequence.Trainers.Network
         private Tensor CharacterLstm(Tensor embedded, Tensor real)
         {
             var lengths = real.sum(1, type: ScalarType.Int64);                          // [N]
-            var any = lengths.gt(0);
-            var safe = lengths.clamp_min(1).cpu();
+            var any = lengths.GreaterThan(0);
+            var safe = lengths.AtLeast(1).cpu();
             using var packed = nn.utils.rnn.pack_padded_sequence(embedded, safe, batch_first: true, enforce_sorted: false);
             nn.utils.rnn.PackedSequence output;
             Tensor h, c;

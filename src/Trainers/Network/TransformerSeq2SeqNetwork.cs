@@ -60,11 +60,11 @@ namespace MLNet.Sequence.Trainers.Network
             length > positions.shape[0] ? SinusoidalPositions.Table((int)length, Config.HiddenSize).to(device) : positions.narrow(0, 0, length).to(device);
 
         private Tensor Embed(Embedding embedding, Tensor ids) =>
-            dropout.call(embedding.call(ids) * _scale + Positions(ids.shape[1], ids.device));
+            dropout.call(embedding.call(ids).Times(_scale) + Positions(ids.shape[1], ids.device));
 
         public override Encoded Encode(Tensor source, Tensor lengths)
         {
-            var mask = source.ne(0);                                    // [B, S]
+            var mask = source.NotEqualTo(0);                                    // [B, S]
             var attend = mask.unsqueeze(1).unsqueeze(2);                // [B, 1, 1, S]
             var h = Embed(sourceEmbedding, source);
             foreach (var layer in encoderLayers)
@@ -133,8 +133,8 @@ namespace MLNet.Sequence.Trainers.Network
         private Tensor Attention(Tensor q, Tensor k, Tensor v, Tensor attend)
         {
             long b = q.shape[0], t = q.shape[2], dh = q.shape[3];
-            var scores = q.matmul(k.transpose(-2, -1)) * (1.0 / Math.Sqrt(dh));
-            scores = scores.masked_fill(attend.logical_not(), float.NegativeInfinity);
+            var scores = q.matmul(k.transpose(-2, -1)).Times(1.0 / Math.Sqrt(dh));
+            scores = scores.FilledWhere(attend.logical_not(), double.NegativeInfinity);
             var mixed = drop.call(scores.softmax(-1)).matmul(v);
             return mixed.transpose(1, 2).reshape(b, t, _heads * dh);
         }

@@ -1,4 +1,5 @@
 using TorchSharp;
+using MLNet.Sequence.Trainers.Network;
 using static TorchSharp.torch;
 
 namespace MLNet.Sequence.Trainers
@@ -28,7 +29,7 @@ namespace MLNet.Sequence.Trainers
             long b = inputs.shape[0], t = inputs.shape[1], f = inputs.shape[2];
             var device = inputs.device;
             var drop = zeros(new long[] { b, t, f }, ScalarType.Bool, device);
-            var steps = arange(t, device: device).unsqueeze(0);                 // [1, T]
+            var steps = ScalarOperands.Range(t, device: device).unsqueeze(0);                // [1, T]
             var lengths = mask.sum(1, type: ScalarType.Int64);                    // [B]
             var first = mask.to(ScalarType.Int32).argmax(1);                     // first real step (padding may come first)
             if (MaximumShift > 0)
@@ -36,26 +37,26 @@ namespace MLNet.Sequence.Trainers
                 // Real step first + r reads first + (r - s) mod length: a rotation of the real steps by s.
                 var shift = randint(-MaximumShift, MaximumShift + 1, new long[] { b }, ScalarType.Int64, device);
                 var relative = steps - first.unsqueeze(1);
-                var source = first.unsqueeze(1) + (relative - shift.unsqueeze(1)).remainder(lengths.clamp_min(1).unsqueeze(1));
+                var source = first.unsqueeze(1) + (relative - shift.unsqueeze(1)).remainder(lengths.AtLeast(1).unsqueeze(1));
                 var index = where(mask, source, steps.expand(b, t));
                 inputs = inputs.gather(1, index.unsqueeze(2).expand(b, t, f));
             }
             for (int k = 0; k < TimeMasks; k++)
             {
                 var width = minimum(randint(0, MaximumTimeWidth + 1, new long[] { b }, ScalarType.Int64, device), lengths);
-                var start = first + (rand(new long[] { b }, device: device) * (lengths - width + 1).to(ScalarType.Float32)).floor().to(ScalarType.Int64);
+                var start = first + (rand(new long[] { b }, device: device) * (lengths - width).Plus(1L).to(ScalarType.Float32)).floor().to(ScalarType.Int64);
                 var run = steps.ge(start.unsqueeze(1)).logical_and(steps.lt((start + width).unsqueeze(1)));   // [B, T]
                 drop = drop.logical_or(run.unsqueeze(2));
             }
-            var features = arange(f, device: device).unsqueeze(0);              // [1, F]
+            var features = ScalarOperands.Range(f, device: device).unsqueeze(0);             // [1, F]
             for (int k = 0; k < FeatureMasks; k++)
             {
                 var width = randint(0, System.Math.Min(MaximumFeatureWidth, (int)f) + 1, new long[] { b }, ScalarType.Int64, device);
-                var start = (rand(new long[] { b }, device: device) * (f - width + 1).to(ScalarType.Float32)).floor().to(ScalarType.Int64);
+                var start = (rand(new long[] { b }, device: device) * width.neg().Plus(f + 1).to(ScalarType.Float32)).floor().to(ScalarType.Int64);
                 var band = features.ge(start.unsqueeze(1)).logical_and(features.lt((start + width).unsqueeze(1)));   // [B, F]
                 drop = drop.logical_or(band.unsqueeze(1));
             }
-            return inputs.masked_fill(drop.logical_and(mask.unsqueeze(2)), 0);
+            return inputs.FilledWhere(drop.logical_and(mask.unsqueeze(2)), 0L);
         }
     }
 }

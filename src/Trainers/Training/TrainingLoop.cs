@@ -210,7 +210,7 @@ namespace MLNet.Sequence.Trainers
                     if (s.ClassWeights is { } w)
                     {
                         // Per-row weights: w[1] for positives, w[0] for negatives.
-                        var weights = targets * (w[1] - w[0]) + w[0];
+                        var weights = targets.Times(w[1] - w[0]).Plus(w[0]);
                         return nn.functional.binary_cross_entropy_with_logits(logits, targets, weights);
                     }
                     return nn.functional.binary_cross_entropy_with_logits(logits, targets);
@@ -242,7 +242,7 @@ namespace MLNet.Sequence.Trainers
             var pred = output.view(output.shape[0], -1, q);
             var err = targets.unsqueeze(-1) - pred;
             using var qs = torch.tensor(quantiles, device: output.device).view(1, 1, q);
-            return torch.maximum(qs * err, (qs - 1) * err).mean();
+            return torch.maximum(qs * err, qs.Minus(1L) * err).mean();
         }
 
         /// <summary>Mean loss and metric over a data set, in eval mode without gradients.</summary>
@@ -328,10 +328,10 @@ namespace MLNet.Sequence.Trainers
             double loss = TrainingLoop.Loss(output, batch.Targets!, _s).item<float>() * batch.Count;
             return _s.Task switch
             {
-                SequenceTask.BinaryClassification => new(loss, batch.Count, (output.squeeze(-1) > 0).to(ScalarType.Float32).eq(batch.Targets!).sum().item<long>(), batch.Count),
+                SequenceTask.BinaryClassification => new(loss, batch.Count, output.squeeze(-1).GreaterThan(0).to(ScalarType.Float32).eq(batch.Targets!).sum().item<long>(), batch.Count),
                 SequenceTask.MulticlassClassification => new(loss, batch.Count, output.argmax(1).eq(batch.Targets!).sum().item<long>(), batch.Count),
                 SequenceTask.QuantileRegression => new(loss, batch.Count, TrainingLoop.Pinball(output, batch.Targets!, _s.Quantiles!).item<float>() * batch.Count, batch.Count),
-                _ => new(loss, batch.Count, (output - batch.Targets!).pow(2).sum().item<float>(), batch.Targets!.numel()),
+                _ => new(loss, batch.Count, (output - batch.Targets!).Power(2).sum().item<float>(), batch.Targets!.numel()),
             };
         }
 
