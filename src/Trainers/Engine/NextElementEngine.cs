@@ -164,7 +164,7 @@ namespace MLNet.Sequence.Trainers
                 // (its probability still counts in the cross-entropy, as an out-of-vocabulary word's does).
                 var candidates = lp.index_fill(2, torch.tensor(new[] { NextElementNetworkConfig.Unknown }, device: lp.device), Scalars.NegativeInfinity);
                 // Expected rank among ids but padding and begin: 1 + how many score higher + half the others that tie.
-                var rank = (candidates.gt(actual).sum(-1).to_type(ScalarType.Float64) + candidates.eq(actual).sum(-1).to_type(ScalarType.Float64).Minus(1L).Over(2)).Plus(1L);
+                var rank = candidates.gt(actual).sum(-1).to_type(ScalarType.Float64).Plus(candidates.eq(actual).sum(-1).to_type(ScalarType.Float64).Minus(1L).Over(2)).Plus(1L);
                 var real = targets.NotEqualTo(NextElementNetworkConfig.Padding);
                 var known = real.logical_and(targets.NotEqualTo(NextElementNetworkConfig.Unknown));
                 var knownF = known.to_type(ScalarType.Float64);

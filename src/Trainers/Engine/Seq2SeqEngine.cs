@@ -187,7 +187,7 @@ namespace MLNet.Sequence.Trainers
                 var previous = torch.tensor(live.Select(h => h.Tokens.Count == 0 ? Seq2SeqNetworkConfig.Begin : h.Tokens[^1]).ToArray(), new long[] { live.Count, 1 }, device: NetworkDevice);
                 var (logits, state) = Network.Decode(previous, rows.State, rows);
                 var lp = NextLogProbabilities(logits);
-                var total = lp + torch.tensor(live.Select(h => (float)h.LogP).ToArray(), device: NetworkDevice).unsqueeze(1);
+                var total = lp.Plus(torch.tensor(live.Select(h => (float)h.LogP).ToArray(), device: NetworkDevice).unsqueeze(1));
                 long v = total.shape[1];
                 var (values, indices) = total.reshape(-1).topk(Math.Min(2 * width, (int)total.numel()));
                 var candidates = values.cpu().data<float>().ToArray();

@@ -54,6 +54,9 @@ namespace MLNet.Sequence.Trainers.Network
     /// </summary>
     internal static class Scalars
     {
+        /// <summary>0.</summary>
+        public static readonly Scalar Zero = 0.ToScalar();
+
         /// <summary>1.</summary>
         public static readonly Scalar One = 1.ToScalar();
 

@@ -111,8 +111,8 @@ namespace MLNet.Sequence.Trainers.Network
                 {
                     var (mean, r) = NegativeBinomial(raw, scale);
                     // r·log(r/(r+m)) as −r·log1p(m/r): float32 keeps its digits when r is large (little overdispersion).
-                    return torch.lgamma(targets + r) - torch.lgamma(targets.Plus(1L)) - torch.lgamma(r)
-                        - r * torch.log1p(mean / r) + targets * (mean.log() - (r + mean).log());
+                    return (torch.lgamma(targets.Plus(r)) - torch.lgamma(targets.Plus(1L)) - torch.lgamma(r)
+                        - r * torch.log1p(mean / r)).Plus(targets * (mean.log() - r.Plus(mean).log()));
                 }
             }
         }
@@ -135,7 +135,7 @@ namespace MLNet.Sequence.Trainers.Network
                     var mu = raw.select(-1, 0);
                     var sigma = Positive(raw.select(-1, 1));
                     var noise = torch.randn(mu.shape, generator: generator, device: mu.device);
-                    return mu + sigma * noise;
+                    return mu.Plus(sigma * noise);
                 }
                 case DeepArLikelihood.StudentT:
                 {
@@ -145,7 +145,7 @@ namespace MLNet.Sequence.Trainers.Network
                     var df = Positive(raw.select(-1, 2)).Plus(2L);
                     var noise = torch.randn(mu.shape, generator: generator, device: mu.device);
                     var chi2 = torch._standard_gamma(df.Over(2), generator).Times(2);
-                    return mu + sigma * noise * (df / chi2.AtLeast(1e-12)).sqrt();
+                    return mu.Plus(sigma * noise * (df / chi2.AtLeast(1e-12)).sqrt());
                 }
                 default:
                 {

@@ -277,9 +277,9 @@ namespace MLNet.Sequence.Trainers.Network
                 scores = scores.FilledWhere(attend.logical_not(), double.NegativeInfinity);
             var attn = Drop(torch.softmax(scores, -1)).matmul(v);
             var merged = attn.transpose(1, 2).reshape(b, queries, d);
-            var h = norm1.Normalize(x + Drop(proj.call(merged)));
+            var h = norm1.Normalize(x.Plus(Drop(proj.call(merged))));
             var f = ff2.call(Drop(nn.functional.relu(ff1.call(h))));
-            return norm2.Normalize(h + Drop(f));
+            return norm2.Normalize(h.Plus(Drop(f)));
         }
     }
 
@@ -333,7 +333,7 @@ namespace MLNet.Sequence.Trainers.Network
             using var scaled = _inputScale != 1.0 ? projected.Times(_inputScale) : projected.alias();
             // Sinusoids are defined at every position: a longer row (a tagger's longest sentence) gets a longer table.
             using var pos = t > positions.shape[0] ? SinusoidalPositions.Table((int)t, _model).to(x.device) : positions.narrow(0, 0, t).to(x.device);
-            var h = training && _dropout > 0 ? drop.call(scaled + pos) : scaled + pos;
+            var h = training && _dropout > 0 ? drop.call(scaled.Plus(pos)) : scaled.Plus(pos);
             using var attend = steps.AllReal ? null : steps.Mask.unsqueeze(1).unsqueeze(2);
             for (int i = 0; i < layers.Count; i++)
             {
@@ -421,7 +421,7 @@ namespace MLNet.Sequence.Trainers.Network
                 if (training && _dropout > 0)
                     act = drop.call(act);
                 var residual = i == 0 && inputProjection != null ? inputProjection.call(h) : h;
-                h = act + residual;
+                h = act.Plus(residual);
                 if (_centered && !steps.AllReal)
                     h = h * steps.Mask.unsqueeze(-1).to(h.dtype);
             }

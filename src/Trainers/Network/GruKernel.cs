@@ -121,7 +121,7 @@ namespace MLNet.Sequence.Trainers.Network
             var n = gi.narrow(2, 2 * hidden, hidden);
             // Per-step factors that do not depend on the incoming gradient, for all steps at once, in [T, B, 3, H]:
             // reset p·ghn·r(1 − r), update (h₋₁ − n)·z(1 − z), new p·r, where p = (1 − z)(1 − n²).
-            var p = n.mul(n).neg_().add_(Scalars.One);
+            var p = n.mul(n).neg_().add_(Scalars.One, Scalars.One);
             p.addcmul_(p, z, Scalars.MinusOne);
             var factors = torch.empty(new[] { steps, batch, 3L, hidden }, dtype: gh.dtype, device: gh.device);
             var hPrevMinusN = n.neg();

@@ -96,17 +96,17 @@ namespace MLNet.Sequence.Trainers.Network
             var safe = torch.where(mask, tags, torch.zeros_like(tags));
             var emitted = emissions.gather(2, safe.unsqueeze(2)).squeeze(2);          // [B, L]
             var m = mask.to_type(emissions.dtype);
-            var score = S.index_select(0, safe.select(1, 0)) + (emitted * m).sum(1);
+            var score = S.index_select(0, safe.select(1, 0)).Plus((emitted * m).sum(1));
             if (L > 1)
             {
                 var from = safe.narrow(1, 0, L - 1);
                 var to = safe.narrow(1, 1, L - 1);
                 var pair = T.index(from.flatten(), to.flatten()).reshape(from.shape);     // [B, L-1]
-                score = score + (pair * m.narrow(1, 1, L - 1)).sum(1);
+                score = score.Plus((pair * m.narrow(1, 1, L - 1)).sum(1));
             }
             var last = mask.to_type(ScalarType.Int64).sum(1).Minus(1);                    // [B]
             var lastTags = safe.gather(1, last.unsqueeze(1)).squeeze(1);
-            return score + En.index_select(0, lastTags);
+            return score.Plus(En.index_select(0, lastTags));
         }
 
         /// <summary>−log p(tags | emissions) per row: log Z − score(tags) → [B].</summary>
@@ -146,7 +146,7 @@ namespace MLNet.Sequence.Trainers.Network
             // One copy to the CPU for all the back-pointers, not one per step.
             var all = steps.Count > 0 ? torch.stack(steps).cpu().data<long>().ToArray() : Array.Empty<long>();
             long stride = B * Tags;   // all[(t − 1) · stride + b · K + k]: the best tag before tag k at step t of row b
-            var final = (delta + En.unsqueeze(0)).argmax(1).cpu().data<long>().ToArray();
+            var final = delta.Plus(En.unsqueeze(0)).argmax(1).cpu().data<long>().ToArray();
             var lengths = mask.to_type(ScalarType.Int64).sum(1).cpu().data<long>().ToArray();
             var paths = new long[B][];
             for (int b = 0; b < B; b++)

@@ -147,7 +147,7 @@ namespace MLNet.Sequence.Trainers.Network
                         .view(b, _values, _quantiles, _outputSteps).permute(0, 3, 1, 2).reshape(b, _outputSteps * _values * _quantiles);
                 }
                 residual = residual - back;
-                total = total is null ? fore : total + fore;
+                total = total is null ? fore : total.Plus(fore);
             }
             return total!;
         }

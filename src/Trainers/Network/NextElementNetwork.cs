@@ -117,7 +117,7 @@ namespace MLNet.Sequence.Trainers.Network
             long t = ids.shape[1];
             if (t > positions!.shape[0])
                 throw new InvalidOperationException($"A context of {t} steps is longer than the {positions.shape[0]} the Transformer was built for.");
-            var h = dropout.call(x.Times(_scale) + positions.narrow(0, 0, t).to(ids.device));
+            var h = dropout.call(x.Times(_scale).Plus(positions.narrow(0, 0, t).to(ids.device)));
             var causal = torch.ones(t, t, ScalarType.Bool, ids.device).tril().unsqueeze(0).unsqueeze(0);
             foreach (var layer in layers!)
                 h = layer.Forward(h, causal, null, null);
@@ -130,7 +130,7 @@ namespace MLNet.Sequence.Trainers.Network
             if (output != null)
                 return output.call(hidden);
             var h = project != null ? project.call(hidden) : hidden;
-            return h.matmul(embedding.weight!.t()) + outputBias!;
+            return h.matmul(embedding.weight!.t()).Plus(outputBias!);
         }
     }
 }

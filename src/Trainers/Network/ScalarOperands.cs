@@ -6,7 +6,8 @@ namespace MLNet.Sequence.Trainers.Network
     /// <summary>
     /// Tensor operations with a number operand that keep the operand's <c>Scalar</c> alive for the whole native call.
     /// TorchSharp 0.107 turns a number (in <c>x * 0.5</c>, <c>x.ne(0)</c>, <c>masked_fill(mask, -inf)</c>,
-    /// <c>torch.arange(n)</c>) into a temporary <c>Scalar</c>, passes its native handle and keeps no reference to it,
+    /// <c>torch.arange(n)</c>, and the alpha = 1 of <c>x + y</c>) into a temporary <c>Scalar</c>, passes its native
+    /// handle and keeps no reference to it,
     /// so a garbage collection started by another thread during the call can finalize the Scalar and free the value
     /// libtorch is still reading (seen as "Unknown scalar type" from prediction engines scoring on many threads at
     /// once). These helpers hold the Scalar in a <c>using</c> until the call has returned, and free it at once rather
@@ -22,18 +23,21 @@ namespace MLNet.Sequence.Trainers.Network
             return x.mul(s);
         }
 
+        /// <summary><paramref name="x"/> + <paramref name="y"/> (TorchSharp's <c>x + y</c> passes a temporary alpha = 1).</summary>
+        public static Tensor Plus(this Tensor x, Tensor y) => x.add(y, Scalars.One);
+
         /// <summary><paramref name="x"/> + <paramref name="value"/> (a floating value).</summary>
         public static Tensor Plus(this Tensor x, double value)
         {
             using var s = value.ToScalar();
-            return x.add(s);
+            return x.add(s, Scalars.One);
         }
 
         /// <summary><paramref name="x"/> + <paramref name="value"/> (an integral value: an integer tensor stays integral).</summary>
         public static Tensor Plus(this Tensor x, long value)
         {
             using var s = value.ToScalar();
-            return x.add(s);
+            return x.add(s, Scalars.One);
         }
 
         /// <summary><paramref name="x"/> − <paramref name="value"/> (an integral value).</summary>
@@ -106,6 +110,13 @@ namespace MLNet.Sequence.Trainers.Network
             return x.eq(s);
         }
 
+        /// <summary>Where <paramref name="x"/> exceeds the integer <paramref name="value"/> (an integer tensor is compared as integers).</summary>
+        public static Tensor GreaterThan(this Tensor x, long value)
+        {
+            using var s = value.ToScalar();
+            return x.gt(s);
+        }
+
         /// <summary>Where <paramref name="x"/> exceeds <paramref name="value"/>.</summary>
         public static Tensor GreaterThan(this Tensor x, double value)
         {
@@ -138,7 +149,7 @@ namespace MLNet.Sequence.Trainers.Network
         public static Tensor Range(long count, ScalarType type = ScalarType.Int64, Device? device = null)
         {
             using var s = count.ToScalar();
-            return torch.arange(s, dtype: type, device: device);
+            return torch.arange(Scalars.Zero, s, Scalars.One, dtype: type, device: device);
         }
 
         /// <summary>A tensor of <paramref name="shape"/> filled with the integer <paramref name="value"/>.</summary>

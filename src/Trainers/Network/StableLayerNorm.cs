@@ -17,8 +17,8 @@ namespace MLNet.Sequence.Trainers.Network
         /// <summary><paramref name="norm"/> applied to <paramref name="x"/> (normalised over the last dimension), with thread-independent gradients.</summary>
         public static Tensor Normalize(this LayerNorm norm, Tensor x)
         {
-            var normalized = nn.functional.layer_norm(x, new[] { x.shape[^1] }, null, null, norm.eps);
-            return normalized * norm.weight! + norm.bias!;
+            var normalized = nn.functional.layer_norm(x, norm.normalized_shape, null, null, norm.eps);
+            return (normalized * norm.weight!).Plus(norm.bias!);
         }
     }
 }

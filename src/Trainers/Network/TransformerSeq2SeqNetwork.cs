@@ -60,7 +60,7 @@ namespace MLNet.Sequence.Trainers.Network
             length > positions.shape[0] ? SinusoidalPositions.Table((int)length, Config.HiddenSize).to(device) : positions.narrow(0, 0, length).to(device);
 
         private Tensor Embed(Embedding embedding, Tensor ids) =>
-            dropout.call(embedding.call(ids).Times(_scale) + Positions(ids.shape[1], ids.device));
+            dropout.call(embedding.call(ids).Times(_scale).Plus(Positions(ids.shape[1], ids.device)));
 
         public override Encoded Encode(Tensor source, Tensor lengths)
         {
@@ -147,14 +147,14 @@ namespace MLNet.Sequence.Trainers.Network
         {
             long b = x.shape[0], t = x.shape[1], d = x.shape[2];
             var qkv = selfQkv.call(norm1.Normalize(x)).view(b, t, 3, d).unbind(2);
-            x = x + drop.call(selfOut.call(Attention(Heads(qkv[0]), Heads(qkv[1]), Heads(qkv[2]), selfAttend)));
+            x = x.Plus(drop.call(selfOut.call(Attention(Heads(qkv[0]), Heads(qkv[1]), Heads(qkv[2]), selfAttend))));
             if (memory is not null && crossQ != null)
             {
                 var q = Heads(crossQ.call(norm2!.Normalize(x)));
                 var kv = crossKv!.call(memory).view(memory.shape[0], memory.shape[1], 2, d).unbind(2);
-                x = x + drop.call(crossOut!.call(Attention(q, Heads(kv[0]), Heads(kv[1]), crossAttend!)));
+                x = x.Plus(drop.call(crossOut!.call(Attention(q, Heads(kv[0]), Heads(kv[1]), crossAttend!))));
             }
-            return x + drop.call(ff2.call(drop.call(nn.functional.relu(ff1.call(norm3.Normalize(x))))));
+            return x.Plus(drop.call(ff2.call(drop.call(nn.functional.relu(ff1.call(norm3.Normalize(x)))))));
         }
     }
 }

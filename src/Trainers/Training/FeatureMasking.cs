@@ -37,15 +37,15 @@ namespace MLNet.Sequence.Trainers
                 // Real step first + r reads first + (r - s) mod length: a rotation of the real steps by s.
                 var shift = randint(-MaximumShift, MaximumShift + 1, new long[] { b }, ScalarType.Int64, device);
                 var relative = steps - first.unsqueeze(1);
-                var source = first.unsqueeze(1) + (relative - shift.unsqueeze(1)).remainder(lengths.AtLeast(1).unsqueeze(1));
+                var source = first.unsqueeze(1).Plus((relative - shift.unsqueeze(1)).remainder(lengths.AtLeast(1).unsqueeze(1)));
                 var index = where(mask, source, steps.expand(b, t));
                 inputs = inputs.gather(1, index.unsqueeze(2).expand(b, t, f));
             }
             for (int k = 0; k < TimeMasks; k++)
             {
                 var width = minimum(randint(0, MaximumTimeWidth + 1, new long[] { b }, ScalarType.Int64, device), lengths);
-                var start = first + (rand(new long[] { b }, device: device) * (lengths - width).Plus(1L).to(ScalarType.Float32)).floor().to(ScalarType.Int64);
-                var run = steps.ge(start.unsqueeze(1)).logical_and(steps.lt((start + width).unsqueeze(1)));   // [B, T]
+                var start = first.Plus((rand(new long[] { b }, device: device) * (lengths - width).Plus(1L).to(ScalarType.Float32)).floor().to(ScalarType.Int64));
+                var run = steps.ge(start.unsqueeze(1)).logical_and(steps.lt(start.Plus(width).unsqueeze(1)));   // [B, T]
                 drop = drop.logical_or(run.unsqueeze(2));
             }
             var features = ScalarOperands.Range(f, device: device).unsqueeze(0);             // [1, F]
@@ -53,7 +53,7 @@ namespace MLNet.Sequence.Trainers
             {
                 var width = randint(0, System.Math.Min(MaximumFeatureWidth, (int)f) + 1, new long[] { b }, ScalarType.Int64, device);
                 var start = (rand(new long[] { b }, device: device) * width.neg().Plus(f + 1).to(ScalarType.Float32)).floor().to(ScalarType.Int64);
-                var band = features.ge(start.unsqueeze(1)).logical_and(features.lt((start + width).unsqueeze(1)));   // [B, F]
+                var band = features.ge(start.unsqueeze(1)).logical_and(features.lt(start.Plus(width).unsqueeze(1)));   // [B, F]
                 drop = drop.logical_or(band.unsqueeze(1));
             }
             return inputs.FilledWhere(drop.logical_and(mask.unsqueeze(2)), 0L);
