@@ -44,7 +44,12 @@ public static class G2pJob
         Console.WriteLine($"wrote {entries.Count} words ({entries.Sum(e => e.Pronunciations.Count)} pronunciations) to {path}");
     }
 
-    /// <summary>-- g2p [transformer|gru|lstm] [epochs] [training words, or all] [width] [layers] [threads]</summary>
+    /// <summary>
+    /// -- g2p [transformer|gru|lstm] [epochs] [training words, or all] [width] [layers] [threads] [checkpoint file, or -]
+    /// [model zip, or -] [label smoothing]: with a checkpoint file, an interrupted run (killed, or its session over)
+    /// resumes where it stopped when started again with the same arguments; with a model zip, the trained pipeline
+    /// (letters in, phonemes out) is saved there.
+    /// </summary>
     public static void Run(string[] args)
     {
         string family = args.Length > 0 ? args[0] : "transformer";
@@ -53,6 +58,9 @@ public static class G2pJob
         int? width = args.Length > 3 ? int.Parse(args[3], CultureInfo.InvariantCulture) : null;
         int? layers = args.Length > 4 ? int.Parse(args[4], CultureInfo.InvariantCulture) : null;
         int? threads = args.Length > 5 ? int.Parse(args[5], CultureInfo.InvariantCulture) : null;
+        string? checkpoint = args.Length > 6 && args[6] != "-" ? args[6] : null;
+        string? modelPath = args.Length > 7 && args[7] != "-" ? args[7] : null;
+        double? smoothing = args.Length > 8 ? double.Parse(args[8], CultureInfo.InvariantCulture) : null;
         var ml = new MLContext(1);
         var entries = CmuDict.Load(Data.PathOf("seq2seq/cmudict.dict"));
         var random = new Random(1);
@@ -65,28 +73,38 @@ public static class G2pJob
             .Append(ml.Transforms.Text.TokenizeIntoWords("Phones", nameof(Pronunciation.Phonemes)))
             .Append(ml.Transforms.Conversion.MapValueToKey("Label", "Phones")).Fit(train);
         var clock = Stopwatch.StartNew();
-        var progress = new Progress<EpochReport>(r => Console.WriteLine($"   epoch {r.Epoch,3}  loss {r.TrainingLoss:F4}  {clock.Elapsed.TotalSeconds,6:F0} s"));
+        var progress = new Progress<EpochReport>(r => Console.WriteLine($"   epoch {r.Epoch,3}  loss {r.TrainingLoss:F4}  {r.Elapsed.TotalSeconds,6:F0} s  ({DateTime.UtcNow:HH:mm} UTC)"));
         SequenceToSequenceEstimator trainer = family switch
         {
             "gru" => ml.SequenceToSequence.Trainers.SequenceGru(new GruSequenceToSequenceOptions
             {
                 HiddenSize = width ?? 256, EmbeddingDimension = 128, NumberOfLayers = layers ?? 1, Dropout = 0.3f, BatchSize = 128, LearningRate = 2e-3,
                 LearningRateSchedule = LearningRateSchedule.Cosine, NumberOfEpochs = epochs, Seed = 1, NumberOfThreads = threads, Progress = progress,
+                CheckpointPath = checkpoint, LabelSmoothing = smoothing ?? 0,
             }),
             "lstm" => ml.SequenceToSequence.Trainers.SequenceLstm(new LstmSequenceToSequenceOptions
             {
                 HiddenSize = width ?? 256, EmbeddingDimension = 128, NumberOfLayers = layers ?? 1, Dropout = 0.3f, BatchSize = 128, LearningRate = 2e-3,
                 LearningRateSchedule = LearningRateSchedule.Cosine, NumberOfEpochs = epochs, Seed = 1, NumberOfThreads = threads, Progress = progress,
+                CheckpointPath = checkpoint, LabelSmoothing = smoothing ?? 0,
             }),
             _ => ml.SequenceToSequence.Trainers.SequenceTransformer(new TransformerSequenceToSequenceOptions
             {
                 ModelDimension = width ?? 256, NumberOfLayers = layers ?? 3, FeedForwardDimension = 4 * (width ?? 256), BatchSize = 128,
                 LearningRate = 1e-3, LearningRateSchedule = LearningRateSchedule.Cosine, NumberOfEpochs = epochs, Seed = 1, NumberOfThreads = threads, Progress = progress,
+                CheckpointPath = checkpoint, LabelSmoothing = smoothing ?? 0.1,
             }),
         };
         using var beam = (SequenceToSequenceTransformer)trainer.Fit(prepare.Transform(train));
-        double trainSeconds = clock.Elapsed.TotalSeconds;
+        double trainSeconds = beam.TrainingHistory!.Epochs[^1].Elapsed.TotalSeconds;   // all epochs, a resumed run's earlier ones included
         Console.WriteLine($"   trained in {trainSeconds:F0} s ({trainSeconds / beam.TrainingHistory!.Epochs.Count:F0} s per epoch), {beam.ParameterCount} parameters");
+        if (beam.TrainingHistory.ResumedAfterEpoch > 0)
+            Console.WriteLine($"   resumed after epoch {beam.TrainingHistory.ResumedAfterEpoch} from {checkpoint}");
+        if (modelPath != null)
+        {
+            ml.Model.SaveSequenceModel(prepare.Append(beam), train.Schema, modelPath);
+            Console.WriteLine($"   saved the pipeline (letters in, phonemes out) to {System.IO.Path.GetFullPath(modelPath)}");
+        }
         using var greedy = beam.WithDecoding(1);
         foreach (var (name, model) in new[] { ("greedy", greedy), ("beam 4", beam) })
         {

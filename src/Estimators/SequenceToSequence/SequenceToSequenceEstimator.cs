@@ -133,7 +133,11 @@ namespace MLNet.Sequence
                     RowsPerEpoch = train.Count,
                     BatchSize = o.BatchSize,
                     Threads = o.NumberOfThreads,
+                    CheckpointPath = o.CheckpointPath != null ? System.IO.Path.GetFullPath(o.CheckpointPath) : null,
+                    CheckpointEveryEpochs = o.CheckpointEveryEpochs,
                 };
+                if (settings.CheckpointPath != null)
+                    settings.Fingerprint = Fingerprint(config, vocabulary, settings, seed, o, train, valid);
                 var history = engine.Train(settings, new InMemoryBatches<Seq2SeqPair>(train, o.BatchSize, seed, p => p.Length, o.BucketByLength),
                     valid != null ? new InMemoryBatches<Seq2SeqPair>(valid, Math.Max(o.BatchSize, 64), seed, p => p.Length) : null);
                 var spec = new Seq2SeqSpec(o.SourceColumnName, o.PredictedLabelColumnName, o.ScoreColumnName,
@@ -145,6 +149,31 @@ namespace MLNet.Sequence
                 engine.Release();
                 throw;
             }
+        }
+
+        /// <summary>
+        /// Identifies a training for its checkpoint: the network, both vocabularies, every option that changes the
+        /// weights, the seed and a hash of every training and validation pair.
+        /// </summary>
+        private static string Fingerprint(Seq2SeqNetworkConfig config, Seq2SeqVocabulary vocabulary, TrainingSettings s, int seed,
+            SequenceToSequenceOptions o, List<Seq2SeqPair> train, List<Seq2SeqPair>? valid)
+        {
+            static ulong HashOf(List<Seq2SeqPair>? pairs)
+            {
+                ulong h = TrainingFingerprint.EmptyHash;
+                foreach (var p in pairs ?? new List<Seq2SeqPair>())
+                    h = TrainingFingerprint.Fold(TrainingFingerprint.Fold(h, p.Source), p.Target);
+                return h;
+            }
+            return TrainingFingerprint.Hash(new
+            {
+                Kind = "sequence-to-sequence",
+                config.Cell, config.SourceVocabularySize, config.TargetVocabularySize, config.EmbeddingDimension, config.HiddenSize, config.Layers,
+                config.Bidirectional, config.Dropout, config.Heads, config.FeedForwardDimension, config.LabelSmoothing,
+                vocabulary.Source, vocabulary.Target,
+                s.Epochs, s.LearningRate, s.Optimizer, s.WeightDecay, s.Schedule, s.GradientClipNorm, s.EarlyStoppingPatience,
+                Seed = seed, o.BatchSize, o.BucketByLength, Train = HashOf(train), Rows = train.Count, Validation = HashOf(valid), ValidationRows = valid?.Count,
+            });
         }
 
         internal static Seq2SeqNetworkConfig NetworkConfigFor(SequenceToSequenceOptions o, Seq2SeqVocabulary vocabulary)

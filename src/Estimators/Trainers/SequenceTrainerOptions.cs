@@ -259,13 +259,7 @@ namespace MLNet.Sequence
             Require(PlateauPatience > 0, nameof(PlateauPatience), $"must be positive; it was {PlateauPatience}");
             Require(PlateauFactor is > 0 and < 1, nameof(PlateauFactor), $"must be in (0, 1); it was {PlateauFactor}");
             Require(MinimumLearningRate >= 0 && double.IsFinite(MinimumLearningRate), nameof(MinimumLearningRate), $"must be 0 or positive; it was {MinimumLearningRate}");
-            Require(CheckpointEveryEpochs > 0, nameof(CheckpointEveryEpochs), $"must be positive; it was {CheckpointEveryEpochs}");
-            if (CheckpointPath != null)
-            {
-                Require(!string.IsNullOrWhiteSpace(CheckpointPath), nameof(CheckpointPath), "must name a file, or be null");
-                var folder = System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(CheckpointPath));
-                Require(folder != null && System.IO.Directory.Exists(folder), nameof(CheckpointPath), $"names a file in a folder that does not exist: '{CheckpointPath}'");
-            }
+            TrainingFingerprint.ValidateCheckpoint(CheckpointPath, CheckpointEveryEpochs);
             Require(GradientClipNorm >= 0, nameof(GradientClipNorm), $"must be 0 (off) or positive; it was {GradientClipNorm}");
             Require(ValidationFraction is >= 0 and < 1, nameof(ValidationFraction), $"must be in [0, 1); it was {ValidationFraction}");
             Require(EarlyStoppingPatience >= 0, nameof(EarlyStoppingPatience), $"must be 0 (off) or positive; it was {EarlyStoppingPatience}");

@@ -27,7 +27,40 @@ namespace MLNet.Sequence
                 Rows = rows, HeldOut = heldOut, DataHash = dataHash, o.PretrainedEmbeddingsPath, o.FreezeEmbeddings,
                 Masking = o.Augmentation is { } m ? new[] { m.TimeMasks, m.MaximumTimeMaskWidth, m.FeatureMasks, m.MaximumFeatureMaskWidth, m.MaximumTimeShift } : null,
             };
-            return Convert.ToHexString(SHA256.HashData(JsonSerializer.SerializeToUtf8Bytes(what, MLNet.Sequence.Transforms.Persistence.PartJson.Options)));
+            return Hash(what);
+        }
+
+        /// <summary>The fingerprint of the training <paramref name="what"/> describes: its JSON, hashed (SHA-256).</summary>
+        public static string Hash(object what) =>
+            Convert.ToHexString(SHA256.HashData(JsonSerializer.SerializeToUtf8Bytes(what, MLNet.Sequence.Transforms.Persistence.PartJson.Options)));
+
+        /// <summary>FNV-1a over <paramref name="values"/>, continuing from <paramref name="hash"/> (their bytes, then a separator).</summary>
+        public static ulong Fold(ulong hash, ReadOnlySpan<long> values)
+        {
+            foreach (byte b in System.Runtime.InteropServices.MemoryMarshal.AsBytes(values))
+                hash = (hash ^ b) * 1099511628211UL;
+            return (hash ^ 0xFF) * 1099511628211UL;
+        }
+
+        /// <summary>The FNV-1a offset basis, where <see cref="Fold"/> starts.</summary>
+        public const ulong EmptyHash = 14695981039346656037UL;
+
+        /// <summary>
+        /// Checks the checkpoint options every trainer shares: <paramref name="everyEpochs"/> positive and, when a path
+        /// is given, a file name in a folder that exists.
+        /// </summary>
+        /// <exception cref="ArgumentOutOfRangeException">The message names the option and what it must be.</exception>
+        public static void ValidateCheckpoint(string? path, int everyEpochs)
+        {
+            if (everyEpochs <= 0)
+                throw new ArgumentOutOfRangeException("CheckpointEveryEpochs", $"Option CheckpointEveryEpochs must be positive; it was {everyEpochs}.");
+            if (path == null)
+                return;
+            if (string.IsNullOrWhiteSpace(path))
+                throw new ArgumentOutOfRangeException("CheckpointPath", "Option CheckpointPath must name a file, or be null.");
+            var folder = System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(path));
+            if (folder == null || !System.IO.Directory.Exists(folder))
+                throw new ArgumentOutOfRangeException("CheckpointPath", $"Option CheckpointPath names a file in a folder that does not exist: '{path}'.");
         }
     }
 }

@@ -110,7 +110,7 @@ public sealed class NBeatsTests
         {
             ValueColumns = new[] { "Value" }, WindowLength = 12, Horizon = 4,
             Model = new NBeatsOptions { LayerWidth = 16, NumberOfBlocks = 2, NumberOfEpochs = 1, BatchSize = 1,
-                BatchProgress = new Synchronous<TrainingProgress>(p => batches = p.BatchesPerEpoch) },
+                BatchProgress = new SyncProgress<TrainingProgress>(p => batches = p.BatchesPerEpoch) },
         };
         using var model = ml.Forecasting.SequenceForecaster(options).Train(new[] { a, b });
         Assert.AreEqual(2, batches, "one window per series");
@@ -229,8 +229,4 @@ public sealed class NBeatsTests
         public float Label { get; set; }
     }
 
-    private sealed class Synchronous<T>(Action<T> report) : IProgress<T>
-    {
-        public void Report(T value) => report(value);
-    }
 }

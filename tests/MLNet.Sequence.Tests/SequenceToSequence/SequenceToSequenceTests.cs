@@ -3,11 +3,13 @@ using System.Collections.Generic;
 using System.Diagnostics;
 using System.IO;
 using System.Linq;
+using System.Threading;
 using Microsoft.ML;
 using Microsoft.ML.Data;
 using Microsoft.VisualStudio.TestTools.UnitTesting;
 using MLNet.Sequence.SequenceToSequence;
 using MLNet.Sequence.Tests.Support;
+using MLNet.Sequence.Trainers;
 using TorchSharp;
 
 namespace MLNet.Sequence.Tests.SequenceToSequence;
@@ -215,6 +217,76 @@ public sealed class SequenceToSequenceTests
             File.Delete(path);
             longModel.Dispose();
         }
+    }
+
+    [TestMethod]
+    public void ACanceledFitResumesFromItsCheckpointAndDecodesAsAnUninterruptedOne()
+    {
+        var ml = new MLContext(1);
+        var (trainWords, testWords) = Split(300, 60);
+        var trainRows = ml.Data.LoadFromEnumerable(Rows(trainWords));
+        var prepare = Prepare(ml).Fit(trainRows);
+        var train = prepare.Transform(trainRows);
+        var test = prepare.Transform(ml.Data.LoadFromEnumerable(Rows(testWords)));
+        GruSequenceToSequenceOptions Options(string? checkpoint) => new()
+        {
+            NumberOfEpochs = 6, HiddenSize = 32, EmbeddingDimension = 16, Seed = 3, BeamWidth = 2, NumberOfThreads = 1, CheckpointPath = checkpoint,
+        };
+        using var uninterrupted = ml.SequenceToSequence.Trainers.SequenceGru(Options(null)).Fit(train);
+
+        var path = Path.Combine(Path.GetTempPath(), $"g2p-{Guid.NewGuid():N}.ckpt");
+        try
+        {
+            using var cancel = new CancellationTokenSource();
+            var first = Options(path);
+            first.Progress = new SyncProgress<EpochReport>(e => { if (e.Epoch == 3) cancel.Cancel(); });
+            first.CancellationToken = cancel.Token;
+            Assert.ThrowsExactly<OperationCanceledException>(() => ml.SequenceToSequence.Trainers.SequenceGru(first).Fit(train));
+            Assert.IsTrue(File.Exists(path), "a canceled training keeps its checkpoint");
+
+            // Another training (other options, or other pairs of the same count) is refused, naming the option.
+            var other = Options(path);
+            other.LearningRate = 0.01;
+            var refused = Assert.ThrowsExactly<InvalidOperationException>(() => ml.SequenceToSequence.Trainers.SequenceGru(other).Fit(train));
+            Assert.Contains("CheckpointPath", refused.Message);
+            var reversed = Prepare(ml).Fit(trainRows).Transform(ml.Data.LoadFromEnumerable(Rows(trainWords).AsEnumerable().Reverse()));
+            refused = Assert.ThrowsExactly<InvalidOperationException>(() => ml.SequenceToSequence.Trainers.SequenceGru(Options(path)).Fit(reversed));
+            Assert.Contains("CheckpointPath", refused.Message);
+
+            using var resumed = ml.SequenceToSequence.Trainers.SequenceGru(Options(path)).Fit(train);
+            Assert.AreEqual(3, resumed.TrainingHistory!.ResumedAfterEpoch);
+            Assert.HasCount(6, resumed.TrainingHistory.Epochs, "the checkpoint's epochs and the resumed ones");
+            Assert.IsFalse(File.Exists(path), "a finished training deletes its checkpoint");
+            for (int k = 0; k < 6; k++)
+                Assert.AreEqual(uninterrupted.TrainingHistory!.Epochs[k].TrainingLoss, resumed.TrainingHistory.Epochs[k].TrainingLoss, 1e-6, $"epoch {k + 1} loss");
+            var expected = ml.Data.CreateEnumerable<Decoded>(uninterrupted.Transform(test), reuseRowObject: false).ToList();
+            var actual = ml.Data.CreateEnumerable<Decoded>(resumed.Transform(test), reuseRowObject: false).ToList();
+            Assert.HasCount(expected.Count, actual);
+            for (int i = 0; i < expected.Count; i++)
+            {
+                CollectionAssert.AreEqual(expected[i].PredictedLabel, actual[i].PredictedLabel, $"row {i}");
+                Assert.AreEqual(expected[i].Score, actual[i].Score, 1e-5f, $"row {i}");
+            }
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+
+        var missing = Assert.ThrowsExactly<ArgumentOutOfRangeException>(() =>
+            ml.SequenceToSequence.Trainers.SequenceGru(Options(Path.Combine(Path.GetTempPath(), $"no-{Guid.NewGuid():N}", "a.ckpt"))));
+        Assert.Contains("CheckpointPath", missing.Message);
+        var every = Options(null);
+        every.CheckpointEveryEpochs = 0;
+        Assert.Contains("CheckpointEveryEpochs", Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => ml.SequenceToSequence.Trainers.SequenceGru(every)).Message);
+    }
+
+    /// <summary>A decoded row: the predicted phoneme keys and their score.</summary>
+    public sealed class Decoded
+    {
+        [KeyType(100)]
+        public uint[] PredictedLabel { get; set; } = Array.Empty<uint>();
+        public float Score { get; set; }
     }
 
     [TestMethod]

@@ -21,10 +21,6 @@ public sealed class SequenceSweepTests
         public string Text { get; set; } = "";
     }
 
-    private sealed class Sync<T>(Action<T> a) : IProgress<T>
-    {
-        public void Report(T value) => a(value);
-    }
 
     private static (MLContext Ml, IDataView Train, List<Review> Test) Sentiment()
     {
@@ -58,7 +54,7 @@ public sealed class SequenceSweepTests
             MaximumTrials = 5,
             MaximumEpochs = 5,
             Seed = 2,
-            Progress = new Sync<SequenceTrialResult>(reported.Add),
+            Progress = new SyncProgress<SequenceTrialResult>(reported.Add),
         }).Execute(train);
 
         Assert.HasCount(5, result.Trials);
@@ -263,7 +259,7 @@ public sealed class SequenceSweepTests
                 MaximumEpochs = 2,
                 EarlyStopping = false,
                 Seed = 3,
-                Progress = new Sync<SequenceTrialResult>(t => { if (t.Id == 2) cancel.Cancel(); }),
+                Progress = new SyncProgress<SequenceTrialResult>(t => { if (t.Id == 2) cancel.Cancel(); }),
                 CancellationToken = cancel.Token,
             }).Execute(train);
             Assert.HasCount(2, result.Trials);

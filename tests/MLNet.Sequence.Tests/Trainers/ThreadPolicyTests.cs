@@ -4,6 +4,7 @@ using System.Linq;
 using Microsoft.ML;
 using Microsoft.ML.Data;
 using Microsoft.VisualStudio.TestTools.UnitTesting;
+using MLNet.Sequence.Tests.NextElement;
 using MLNet.Sequence.Tests.SequenceToSequence;
 using MLNet.Sequence.Tests.Support;
 using MLNet.Sequence.Trainers;
@@ -26,10 +27,6 @@ public sealed class ThreadPolicyTests
         public float Score { get; set; }
     }
 
-    private sealed class Sync<T>(Action<T> a) : IProgress<T>
-    {
-        public void Report(T value) => a(value);
-    }
 
     private static (MLContext Ml, IDataView Train, IDataView Test, ITransformer Prep, List<Input> Rows) Data()
     {
@@ -44,7 +41,7 @@ public sealed class ThreadPolicyTests
     private static LstmOptions Options(int? threads, List<int> seen) => new()
     {
         HiddenSize = 16, EmbeddingDimension = 16, NumberOfEpochs = 2, Seed = 3, NumberOfThreads = threads,
-        BatchProgress = new Sync<TrainingProgress>(_ => seen.Add(torch.get_num_threads())),
+        BatchProgress = new SyncProgress<TrainingProgress>(_ => seen.Add(torch.get_num_threads())),
     };
 
     [TestMethod]
@@ -140,26 +137,15 @@ public sealed class ThreadPolicyTests
         CollectionAssert.AreEqual(automatic, Scores(2), $"{family}: and so does 2 threads");
     }
 
-    public sealed class Pronunciation
-    {
-        public string Word { get; set; } = "";
-        public string Phonemes { get; set; } = "";
-    }
-
-    public sealed class Characters
-    {
-        public string[] Sequence { get; set; } = Array.Empty<string>();
-    }
-
     /// <summary>The encoder-decoder's and the language model's Transformers (layer norms in every block) repeat on any thread count too.</summary>
     [TestMethod]
     public void TheOtherTransformersTrainTheSameModelOnAnyThreadCount()
     {
         var ml = new MLContext(1);
         var words = CmuDict.Load(TestData.PathOf("seq2seq/cmudict.dict")).Where(e => !CmuDict.IsTest(e.Word)).Take(700).ToList();
-        var pairs = ml.Data.LoadFromEnumerable(words.Select(e => new Pronunciation { Word = e.Word, Phonemes = string.Join(' ', e.Pronunciations[0]) }));
-        var prepare = ml.Transforms.Text.TokenizeIntoCharactersAsKeys("Source", nameof(Pronunciation.Word), useMarkerCharacters: false)
-            .Append(ml.Transforms.Text.TokenizeIntoWords("Phones", nameof(Pronunciation.Phonemes)))
+        var pairs = ml.Data.LoadFromEnumerable(words.Select(e => new SequenceToSequenceTests.Pronunciation { Word = e.Word, Phonemes = string.Join(' ', e.Pronunciations[0]) }));
+        var prepare = ml.Transforms.Text.TokenizeIntoCharactersAsKeys("Source", nameof(SequenceToSequenceTests.Pronunciation.Word), useMarkerCharacters: false)
+            .Append(ml.Transforms.Text.TokenizeIntoWords("Phones", nameof(SequenceToSequenceTests.Pronunciation.Phonemes)))
             .Append(ml.Transforms.Conversion.MapValueToKey("Label", "Phones")).Fit(pairs);
         var prepared = prepare.Transform(pairs);
         var scoreRows = ml.Data.TakeRows(prepared, 100);
@@ -175,7 +161,7 @@ public sealed class ThreadPolicyTests
         CollectionAssert.AreEqual(automatic, Pronounced(1), "encoder-decoder: automatic and 1 thread");
         CollectionAssert.AreEqual(automatic, Pronounced(2), "encoder-decoder: automatic and 2 threads");
 
-        var texts = ml.Data.LoadFromEnumerable(TestData.Sentiment().Take(600).Select(s => new Characters { Sequence = s.Text.Select(c => c.ToString()).ToArray() }));
+        var texts = ml.Data.LoadFromEnumerable(TestData.Sentiment().Take(600).Select(s => new NextElementTests.Context { Sequence = s.Text.Select(c => c.ToString()).ToArray() }));
         var contexts = ml.Data.TakeRows(texts, 50);
         float[] Continued(int? threads)
         {

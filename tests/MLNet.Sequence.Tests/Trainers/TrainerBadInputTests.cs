@@ -251,7 +251,7 @@ public sealed class TrainerOptionTests
             o.NumberOfEpochs = 3;
             o.LabelColumnName = "Value";
             var reports = new System.Collections.Generic.List<EpochReport>();
-            o.Progress = new Sync(reports.Add);
+            o.Progress = new SyncProgress<EpochReport>(reports.Add);
             var trainer = o switch
             {
                 LstmOptions l => ml.Regression.Trainers.SequenceLstm(l),
@@ -270,10 +270,6 @@ public sealed class TrainerOptionTests
         }
     }
 
-    private sealed class Sync(Action<EpochReport> a) : IProgress<EpochReport>
-    {
-        public void Report(EpochReport value) => a(value);
-    }
 }
 
 [TestClass]

@@ -298,12 +298,6 @@ public sealed class TrainerBehaviourTests
         Assert.AreEqual(best.ValidationMetric!.Value, m.Accuracy, 1e-9, "restored weights reproduce the best epoch's validation accuracy");
     }
 
-    /// <summary>IProgress that reports synchronously (Progress&lt;T&gt; posts to the thread pool).</summary>
-    private sealed class SyncProgress<T>(Action<T> report) : IProgress<T>
-    {
-        public void Report(T value) => report(value);
-    }
-
     [TestMethod]
     public void CancellationTokenStopsWithinOneBatch()
     {

@@ -29,13 +29,6 @@ public sealed class TrainingExperienceTests
     [TestCleanup]
     public void Cleanup() => Directory.Delete(_dir, recursive: true);
 
-    private sealed class SyncProgress<T> : IProgress<T>
-    {
-        private readonly Action<T> _report;
-        public SyncProgress(Action<T> report) => _report = report;
-        public void Report(T value) => _report(value);
-    }
-
     public sealed class LabelOnly
     {
         public bool Label { get; set; }
