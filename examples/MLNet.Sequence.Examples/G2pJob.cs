@@ -4,6 +4,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Linq;
 using Microsoft.ML;
+using Microsoft.ML.Data;
 using MLNet.Sequence.Tests.SequenceToSequence;
 using MLNet.Sequence.Trainers;
 
@@ -46,7 +47,7 @@ public static class G2pJob
 
     /// <summary>
     /// -- g2p [transformer|gru|lstm] [epochs] [training words, or all] [width] [layers] [threads] [checkpoint file, or -]
-    /// [model zip, or -] [label smoothing]: with a checkpoint file, an interrupted run (killed, or its session over)
+    /// [model zip, or -] [label smoothing] [seed, default 1]: with a checkpoint file, an interrupted run (killed, or its session over)
     /// resumes where it stopped when started again with the same arguments; with a model zip, the trained pipeline
     /// (letters in, phonemes out) is saved there.
     /// </summary>
@@ -61,6 +62,7 @@ public static class G2pJob
         string? checkpoint = args.Length > 6 && args[6] != "-" ? args[6] : null;
         string? modelPath = args.Length > 7 && args[7] != "-" ? args[7] : null;
         double? smoothing = args.Length > 8 ? double.Parse(args[8], CultureInfo.InvariantCulture) : null;
+        int seed = args.Length > 9 ? int.Parse(args[9], CultureInfo.InvariantCulture) : 1;
         var ml = new MLContext(1);
         var entries = CmuDict.Load(Data.PathOf("seq2seq/cmudict.dict"));
         var random = new Random(1);
@@ -68,7 +70,7 @@ public static class G2pJob
         var testWords = entries.Where(e => CmuDict.IsTest(e.Word)).ToList();
         var train = ml.Data.LoadFromEnumerable(Rows(trainWords));
         var test = ml.Data.LoadFromEnumerable(Rows(testWords));
-        Console.WriteLine($"== G2P on CMUdict: {trainWords.Count} training words ({Rows(trainWords).Count} pronunciations), {testWords.Count} test words; {family}, {epochs} epochs");
+        Console.WriteLine($"== G2P on CMUdict: {trainWords.Count} training words ({Rows(trainWords).Count} pronunciations), {testWords.Count} test words; {family}, {epochs} epochs, seed {seed}");
         var prepare = ml.Transforms.Text.TokenizeIntoCharactersAsKeys("Source", nameof(Pronunciation.Word), useMarkerCharacters: false)
             .Append(ml.Transforms.Text.TokenizeIntoWords("Phones", nameof(Pronunciation.Phonemes)))
             .Append(ml.Transforms.Conversion.MapValueToKey("Label", "Phones")).Fit(train);
@@ -79,19 +81,19 @@ public static class G2pJob
             "gru" => ml.SequenceToSequence.Trainers.SequenceGru(new GruSequenceToSequenceOptions
             {
                 HiddenSize = width ?? 256, EmbeddingDimension = 128, NumberOfLayers = layers ?? 1, Dropout = 0.3f, BatchSize = 128, LearningRate = 2e-3,
-                LearningRateSchedule = LearningRateSchedule.Cosine, NumberOfEpochs = epochs, Seed = 1, NumberOfThreads = threads, Progress = progress,
+                LearningRateSchedule = LearningRateSchedule.Cosine, NumberOfEpochs = epochs, Seed = seed, NumberOfThreads = threads, Progress = progress,
                 CheckpointPath = checkpoint, LabelSmoothing = smoothing ?? 0,
             }),
             "lstm" => ml.SequenceToSequence.Trainers.SequenceLstm(new LstmSequenceToSequenceOptions
             {
                 HiddenSize = width ?? 256, EmbeddingDimension = 128, NumberOfLayers = layers ?? 1, Dropout = 0.3f, BatchSize = 128, LearningRate = 2e-3,
-                LearningRateSchedule = LearningRateSchedule.Cosine, NumberOfEpochs = epochs, Seed = 1, NumberOfThreads = threads, Progress = progress,
+                LearningRateSchedule = LearningRateSchedule.Cosine, NumberOfEpochs = epochs, Seed = seed, NumberOfThreads = threads, Progress = progress,
                 CheckpointPath = checkpoint, LabelSmoothing = smoothing ?? 0,
             }),
             _ => ml.SequenceToSequence.Trainers.SequenceTransformer(new TransformerSequenceToSequenceOptions
             {
                 ModelDimension = width ?? 256, NumberOfLayers = layers ?? 3, FeedForwardDimension = 4 * (width ?? 256), BatchSize = 128,
-                LearningRate = 1e-3, LearningRateSchedule = LearningRateSchedule.Cosine, NumberOfEpochs = epochs, Seed = 1, NumberOfThreads = threads, Progress = progress,
+                LearningRate = 1e-3, LearningRateSchedule = LearningRateSchedule.Cosine, NumberOfEpochs = epochs, Seed = seed, NumberOfThreads = threads, Progress = progress,
                 CheckpointPath = checkpoint, LabelSmoothing = smoothing ?? 0.1,
             }),
         };
@@ -112,5 +114,40 @@ public static class G2pJob
             var m = ml.SequenceToSequence.Evaluate(model.Transform(prepare.Transform(test)), sourceColumnName: "Source");
             Console.WriteLine($"   {name,-8} WER {100 * m.SequenceErrorRate:F2}%  PER {100 * m.TokenErrorRate:F2}%  ({m.Examples} words, {clock.Elapsed.TotalSeconds:F1} s)");
         }
+    }
+
+    /// <summary>
+    /// -- g2p-ensemble a.zip b.zip [...]: loads pipelines the g2p job saved (trained on the same words, so their
+    /// vocabularies agree), decodes the test words with each alone and with the ensemble of all (the mean of their
+    /// next-phoneme probabilities), greedily and with a beam of 4.
+    /// </summary>
+    public static void RunEnsemble(string[] paths)
+    {
+        if (paths.Length == 0)
+            throw new ArgumentException("g2p-ensemble needs the saved models, e.g. gru.zip transformer.zip.");
+        var ml = new MLContext(1);
+        var testWords = CmuDict.Load(Data.PathOf("seq2seq/cmudict.dict")).Where(e => CmuDict.IsTest(e.Word)).ToList();
+        var test = ml.Data.LoadFromEnumerable(Rows(testWords));
+        var chains = paths.Select(p => (TransformerChain<ITransformer>)ml.Model.LoadSequenceModel(p, out _)).ToList();
+        var members = chains.Select(c => (SequenceToSequenceTransformer)c.LastTransformer).ToArray();
+        // Every chain's preparation is the same (fitted on the same training words); the first one's reads the test words.
+        var prepared = new TransformerChain<ITransformer>(chains[0].Take(chains[0].Count() - 1).ToArray()).Transform(test);
+        Console.WriteLine($"== G2P ensemble on CMUdict: {members.Length} models, {testWords.Count} test words");
+        void Report(string name, SequenceToSequenceTransformer model)
+        {
+            foreach (int width in new[] { 1, 4 })
+            {
+                using var decoding = model.WithDecoding(width);
+                var clock = Stopwatch.StartNew();
+                var m = ml.SequenceToSequence.Evaluate(decoding.Transform(prepared), sourceColumnName: "Source");
+                Console.WriteLine($"   {name,-28} {(width == 1 ? "greedy" : "beam 4"),-7} WER {100 * m.SequenceErrorRate:F2}%  PER {100 * m.TokenErrorRate:F2}%  ({clock.Elapsed.TotalSeconds:F0} s)");
+            }
+        }
+        for (int i = 0; i < members.Length; i++)
+            Report($"{System.IO.Path.GetFileName(paths[i])} ({members[i].Cell})", members[i]);
+        using var ensemble = ml.SequenceToSequence.Ensemble(members);
+        Report($"ensemble of {members.Length}", ensemble);
+        foreach (var c in chains)
+            c.Dispose();
     }
 }

@@ -59,6 +59,8 @@ public static class Program
             G2pJob.WriteSample(args.Skip(1).ToArray());
         if (only == "g2p")
             G2pJob.Run(args.Skip(1).ToArray());
+        if (only == "g2p-ensemble")
+            G2pJob.RunEnsemble(args.Skip(1).ToArray());
         if (only == "nab-sweep")
             NabSweepJob.Run(args.Skip(1).ToArray());
         if (only == "sweeps")

@@ -24,6 +24,25 @@ namespace MLNet.Sequence
         public SequenceToSequenceTrainers Trainers { get; }
 
         /// <summary>
+        /// An ensemble of trained models that decodes as one: at each output step the next token's probability is the
+        /// mean of the members' probabilities (each member keeps its own state), so greedy decoding and the beam search
+        /// pick tokens the members agree on; <c>Score</c> is the log of the product of those means. Members may differ in
+        /// family, size and seed, but must be trained on the same prepared data (both vocabularies equal). The ensemble
+        /// takes the first member's columns and decoding settings (change them with
+        /// <see cref="SequenceToSequenceTransformer.WithDecoding"/>), shares the members' weights (no copy; dispose it as
+        /// well as the members), and saves to one zip with <c>SaveSequenceModel</c> like a single model.
+        /// </summary>
+        /// <param name="members">The trained models, at least one.</param>
+        /// <returns>The ensemble; one member decodes exactly as that member does.</returns>
+        /// <exception cref="ArgumentException">No member, or a member with other vocabularies; the message names the member.</exception>
+        /// <exception cref="ObjectDisposedException">A member was disposed.</exception>
+        public SequenceToSequenceTransformer Ensemble(params SequenceToSequenceTransformer[] members)
+        {
+            ArgumentNullException.ThrowIfNull(members);
+            return SequenceToSequenceTransformer.Ensemble(members);
+        }
+
+        /// <summary>
         /// Error rates of predicted sequences against the references: the sequence error rate (the share of examples whose
         /// prediction equals no reference; "word error rate" in grapheme-to-phoneme work) and the token error rate (edit
         /// distance to the closest reference, summed over examples, over the summed lengths of those references; "phoneme

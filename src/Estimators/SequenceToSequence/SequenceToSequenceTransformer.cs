@@ -27,12 +27,12 @@ namespace MLNet.Sequence
     /// </remarks>
     public sealed class SequenceToSequenceTransformer : ITransformer, IDisposable, ISequencePersistable
     {
-        private readonly Seq2SeqEngine _engine;
+        private readonly Seq2SeqEngine[] _engines;
         private readonly Seq2SeqVocabulary _vocabulary;
         private readonly Seq2SeqSpec _spec;
-        private readonly EngineLease? _share;
+        private readonly EngineLease[]? _shares;
         private int _disposed;
-        private EngineLease? _keptShare;
+        private EngineLease?[]? _keptShares;
 
         /// <summary>A model over <paramref name="engine"/>: the creator's (<paramref name="share"/> null) or one sharing another's engine through a lease.</summary>
         /// <param name="engine">The network.</param>
@@ -41,12 +41,40 @@ namespace MLNet.Sequence
         /// <param name="history">Per-epoch figures, or null.</param>
         /// <param name="share">Null for the engine's creator; a lease for a model that shares another's engine.</param>
         internal SequenceToSequenceTransformer(Seq2SeqEngine engine, Seq2SeqVocabulary vocabulary, Seq2SeqSpec spec, TrainingHistory? history, EngineLease? share)
+            : this(new[] { engine }, vocabulary, spec, history, share == null ? null : new[] { share })
         {
-            _engine = engine;
+        }
+
+        /// <summary>A model over one network or an ensemble of several: the creator of <paramref name="engines"/> (<paramref name="shares"/> null) or a holder of a lease on each.</summary>
+        private SequenceToSequenceTransformer(Seq2SeqEngine[] engines, Seq2SeqVocabulary vocabulary, Seq2SeqSpec spec, TrainingHistory? history, EngineLease[]? shares)
+        {
+            _engines = engines;
             _vocabulary = vocabulary;
             _spec = spec;
-            _share = share;
+            _shares = shares;
             TrainingHistory = history;
+        }
+
+        /// <summary>
+        /// An ensemble of <paramref name="members"/> (see <see cref="SequenceToSequenceCatalog.Ensemble(SequenceToSequenceTransformer[])"/>): columns and
+        /// decoding settings of the first, a lease on every member's network.
+        /// </summary>
+        internal static SequenceToSequenceTransformer Ensemble(IReadOnlyList<SequenceToSequenceTransformer> members)
+        {
+            if (members.Count == 0)
+                throw new ArgumentException("An ensemble needs at least one model; none was given.", nameof(members));
+            for (int i = 0; i < members.Count; i++)
+            {
+                var m = members[i] ?? throw new ArgumentNullException(nameof(members), $"Ensemble member {i + 1} is null.");
+                m.ThrowIfDisposed();
+                if (i > 0 && (!m.SourceTokens.SequenceEqual(members[0].SourceTokens) || !m.TargetTokens.SequenceEqual(members[0].TargetTokens)))
+                    throw new ArgumentException(
+                        $"Ensemble member {i + 1} knows other source or target tokens than member 1 ({m.SourceTokens.Count} and {m.TargetTokens.Count}, against {members[0].SourceTokens.Count} and {members[0].TargetTokens.Count}); " +
+                        "the members of an ensemble must be trained on the same prepared data, so that they share both vocabularies.", nameof(members));
+            }
+            var engines = members.SelectMany(m => m._engines).ToArray();
+            var first = members[0];
+            return new SequenceToSequenceTransformer(engines, first._vocabulary, first._spec, null, engines.Select(e => e.Lease()).ToArray());
         }
 
         /// <summary>The target tokens in key order: key k of <c>PredictedLabel</c> is <c>TargetTokens[k − 1]</c>.</summary>
@@ -64,16 +92,34 @@ namespace MLNet.Sequence
         /// <summary>The most tokens a prediction holds.</summary>
         public int MaximumOutputLength => _spec.Decoding.MaximumOutputLength;
 
-        /// <summary>The encoder-decoder family: Lstm or Gru (with attention), or Transformer.</summary>
-        public EncoderKind Cell => _engine.Config.Cell;
+        /// <summary>The encoder-decoder family: Lstm or Gru (with attention), or Transformer (an ensemble's first member's).</summary>
+        public EncoderKind Cell => _engines[0].Config.Cell;
+
+        /// <summary>The networks whose predictions are averaged: 1, or an ensemble's member count.</summary>
+        public int EnsembleSize => _engines.Length;
 
         /// <summary>Per-epoch training figures; null for a loaded model.</summary>
         public TrainingHistory? TrainingHistory { get; }
 
-        /// <summary>The number of weights.</summary>
-        public long ParameterCount => _engine.ParameterCount;
+        /// <summary>The number of weights (of all members, for an ensemble).</summary>
+        public long ParameterCount => _engines.Sum(e => e.ParameterCount);
 
-        internal Seq2SeqEngine Engine => _engine;
+        /// <summary>The (first member's) network, for the benchmarks' raw-loop comparison.</summary>
+        internal Seq2SeqEngine Engine => _engines[0];
+
+        /// <summary>A share of every network, released together: what a cursor or a prediction engine holds.</summary>
+        private sealed class Leases
+        {
+            private readonly EngineLease[] _leases;
+
+            public Leases(Seq2SeqEngine[] engines) => _leases = engines.Select(e => e.Lease()).ToArray();
+
+            public void Release()
+            {
+                foreach (var l in _leases)
+                    l.Release();
+            }
+        }
 
         /// <summary>True: each output row comes from one input row.</summary>
         public bool IsRowToRowMapper => true;
@@ -97,7 +143,7 @@ namespace MLNet.Sequence
                 throw new ArgumentOutOfRangeException(nameof(maximumOutputLength), m, $"The maximum output length must be positive; it was {m}.");
             ThrowIfDisposed();
             var decoding = new Seq2SeqDecoding(beamWidth, lengthPenalty ?? LengthPenalty, maximumOutputLength ?? MaximumOutputLength);
-            return new SequenceToSequenceTransformer(_engine, _vocabulary, _spec with { Decoding = decoding }, TrainingHistory, _engine.Lease());
+            return new SequenceToSequenceTransformer(_engines, _vocabulary, _spec with { Decoding = decoding }, TrainingHistory, _engines.Select(e => e.Lease()).ToArray());
         }
 
         /// <inheritdoc />
@@ -138,15 +184,16 @@ namespace MLNet.Sequence
         {
             if (System.Threading.Interlocked.Exchange(ref _disposed, 1) != 0)
                 return;
-            if (_share != null)
-                _share.Release();
+            if (_shares != null)
+                foreach (var share in _shares)
+                    share.Release();
             else
-                _keptShare = _engine.ReleaseOrKeepWhileShared();
+                _keptShares = _engines.Select(e => e.ReleaseOrKeepWhileShared()).ToArray();
         }
 
         private void ThrowIfDisposed()
         {
-            if (_disposed != 0 || _engine.IsReleased)
+            if (_disposed != 0 || _engines.Any(e => e.IsReleased))
                 throw new ObjectDisposedException(nameof(SequenceToSequenceTransformer), "This sequence-to-sequence model was disposed; load or train it again.");
         }
 
@@ -154,7 +201,7 @@ namespace MLNet.Sequence
         private (uint[][] Keys, float[] Scores) Decode(IReadOnlyList<long[]> sources)
         {
             var d = _spec.Decoding;
-            var decoded = _engine.Decode(sources, d.BeamWidth, d.MaximumOutputLength, d.LengthPenalty);
+            var decoded = Seq2SeqEngine.Decode(_engines, sources, d.BeamWidth, d.MaximumOutputLength, d.LengthPenalty);
             var keys = decoded.Select(x => x.Tokens.Select(t => (uint)(t - Seq2SeqNetworkConfig.FirstToken + 1)).ToArray()).ToArray();
             return (keys, decoded.Select(x => x.LogProbability).ToArray());
         }
@@ -207,7 +254,7 @@ namespace MLNet.Sequence
                     return new Delegate?[2];
                 var read = Reader(input);
                 var output = new Output();
-                var lease = _p._engine.Lease();   // the row holds a share of the model while its holder lives
+                var lease = new Leases(_p._engines);   // the row holds a share of the model while its holder lives
                 long position = -1;
                 void Ensure()
                 {
@@ -255,7 +302,7 @@ namespace MLNet.Sequence
             private readonly SequenceToSequenceTransformer _p;
             private readonly Func<long[]> _read;
             private readonly List<long[]> _sources = new();
-            private readonly EngineLease _lease;
+            private readonly Leases _lease;
             private readonly Output _output = new();
             private uint[][] _keys = Array.Empty<uint[]>();
             private float[] _scores = Array.Empty<float>();
@@ -264,7 +311,7 @@ namespace MLNet.Sequence
             {
                 _p = p;
                 _read = binding.Reader(lookahead);
-                _lease = p._engine.Lease();
+                _lease = new Leases(p._engines);
                 Getters = _output.Getters(a => active[a], () => { });
             }
 
@@ -288,25 +335,62 @@ namespace MLNet.Sequence
 
         string ISequencePersistable.PartKind => "SequenceToSequence";
 
-        int ISequencePersistable.PartVersion => 1;
+        // Version 1: one network (config.json, weights.bin). Version 2, written for ensembles only: the first member as
+        // in version 1, the others listed in config.json's Members with their weights in weights-2.bin, weights-3.bin, ...
+        int ISequencePersistable.PartVersion => _engines.Length > 1 ? 2 : 1;
+
+        private static string WeightsFile(int member) => member == 0 ? "weights.bin" : $"weights-{member + 1}.bin";
 
         void ISequencePersistable.SavePart(ModelPartWriter writer)
         {
             ThrowIfDisposed();
             writer.WriteJson("config.json", Seq2SeqConfigV1.From(this));
-            writer.Write("weights.bin", _engine.Save);
+            for (int m = 0; m < _engines.Length; m++)
+                writer.Write(WeightsFile(m), _engines[m].Save);
         }
 
         internal static SequenceToSequenceTransformer Load(ModelPartReader reader)
         {
-            reader.RequireVersion("SequenceToSequence", 1);
+            reader.RequireVersion("SequenceToSequence", 2);
             var stored = reader.ReadJson<Seq2SeqConfigV1>("config.json");
             var (network, vocabulary, spec) = stored.ToRuntime();
-            Seq2SeqEngine engine;
-            using (var weights = new MemoryStream(reader.ReadBytes("weights.bin")))
-                engine = Seq2SeqEngine.Load(network, weights);
-            engine.FixedThreads = stored.FixedThreads;
-            return new SequenceToSequenceTransformer(engine, vocabulary, spec, null, share: null);
+            var members = new List<(Seq2SeqNetworkConfig Network, int? Threads)> { (network, stored.FixedThreads) };
+            foreach (var member in stored.Members ?? Array.Empty<Seq2SeqMemberV1>())
+                members.Add(member.ToRuntime(network));
+            var engines = new List<Seq2SeqEngine>();
+            try
+            {
+                for (int m = 0; m < members.Count; m++)
+                {
+                    using var weights = new MemoryStream(reader.ReadBytes(WeightsFile(m)));
+                    var engine = Seq2SeqEngine.Load(members[m].Network, weights);
+                    engine.FixedThreads = members[m].Threads;
+                    engines.Add(engine);
+                }
+            }
+            catch
+            {
+                foreach (var e in engines)
+                    e.Release();
+                throw;
+            }
+            return new SequenceToSequenceTransformer(engines.ToArray(), vocabulary, spec, null, shares: null);
+        }
+
+        /// <summary>An ensemble member after the first, in config.json (part version 2): its network's shape and thread count.</summary>
+        internal sealed class Seq2SeqMemberV1
+        {
+            [JsonPropertyName("FixedThreads")] public int? FixedThreads { get; set; }
+            [JsonPropertyName("Network")] public Seq2SeqNetworkConfig? Network { get; set; }
+
+            /// <summary>The member's network, checked against the first member's vocabulary sizes.</summary>
+            public (Seq2SeqNetworkConfig Network, int? Threads) ToRuntime(Seq2SeqNetworkConfig first)
+            {
+                var network = StoredCheck.Required(Network, "SequenceToSequence", "Members.Network");
+                if (network.SourceVocabularySize != first.SourceVocabularySize || network.TargetVocabularySize != first.TargetVocabularySize || FixedThreads <= 0)
+                    throw new InvalidDataException("A stored ensemble member's vocabulary sizes or thread count (field Members) do not match the model's.");
+                return (network, FixedThreads);
+            }
         }
 
         /// <summary>A sequence-to-sequence model's config.json, version 1: columns, vocabularies, decoding, the network's shape.</summary>
@@ -323,13 +407,15 @@ namespace MLNet.Sequence
             [JsonPropertyName("ScoringBatchSize")] public int ScoringBatchSize { get; set; }
             [JsonPropertyName("FixedThreads")] public int? FixedThreads { get; set; }
             [JsonPropertyName("Network")] public Seq2SeqNetworkConfig? Network { get; set; }
+            [JsonPropertyName("Members"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public Seq2SeqMemberV1[]? Members { get; set; }
 
             public static Seq2SeqConfigV1 From(SequenceToSequenceTransformer t) => new()
             {
                 SourceColumnName = t._spec.SourceColumn, PredictedLabelColumnName = t._spec.PredictedLabelColumn, ScoreColumnName = t._spec.ScoreColumn,
                 SourceTokens = t._vocabulary.Source.ToArray(), TargetTokens = t._vocabulary.Target.ToArray(),
                 BeamWidth = t.BeamWidth, LengthPenalty = t.LengthPenalty, MaximumOutputLength = t.MaximumOutputLength,
-                ScoringBatchSize = t._spec.ScoringBatchSize, FixedThreads = t._engine.FixedThreads, Network = t._engine.Config,
+                ScoringBatchSize = t._spec.ScoringBatchSize, FixedThreads = t._engines[0].FixedThreads, Network = t._engines[0].Config,
+                Members = t._engines.Length > 1 ? t._engines.Skip(1).Select(e => new Seq2SeqMemberV1 { FixedThreads = e.FixedThreads, Network = e.Config }).ToArray() : null,
             };
 
             /// <summary>The runtime pieces, checked: a damaged file fails here, naming the field.</summary>

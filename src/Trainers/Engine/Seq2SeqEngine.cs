@@ -100,8 +100,19 @@ namespace MLNet.Sequence.Trainers
         /// Decodes each source: greedily (<paramref name="beamWidth"/> 1, all sources in one batch) or by beam search,
         /// stopping at the end token or after <paramref name="maxLength"/> tokens.
         /// </summary>
-        public Decoded[] Decode(IReadOnlyList<long[]> sources, int beamWidth, int maxLength, double lengthPenalty = 0.6)
+        public Decoded[] Decode(IReadOnlyList<long[]> sources, int beamWidth, int maxLength, double lengthPenalty = 0.6) =>
+            Decode(new[] { this }, sources, beamWidth, maxLength, lengthPenalty);
+
+        /// <summary>
+        /// Decodes each source with an ensemble: at every step the next token's probability is the mean of the members'
+        /// probabilities (each member reads its own previous state; the beam keeps one hypothesis list for all), and the
+        /// score is the log of the product of those means. One member decodes exactly as it does alone. The members share
+        /// their vocabularies (the caller checks); decoding runs on the first member's thread count.
+        /// </summary>
+        public static Decoded[] Decode(IReadOnlyList<Seq2SeqEngine> members, IReadOnlyList<long[]> sources, int beamWidth, int maxLength, double lengthPenalty = 0.6)
         {
+            if (members.Count == 0)
+                throw new ArgumentException("An ensemble needs at least one model.", nameof(members));
             if (beamWidth < 1)
                 throw new ArgumentOutOfRangeException(nameof(beamWidth), $"The beam width must be at least 1; it is {beamWidth}.");
             if (maxLength < 1)
@@ -109,28 +120,40 @@ namespace MLNet.Sequence.Trainers
             var results = new Decoded[sources.Count];
             if (sources.Count == 0)
                 return results;
-            using var running = Ownership.Use();
-            Network.eval();
-            using var noGrad = torch.no_grad();
-            using var threads = ThreadCount.Use(FixedThreads ?? 1);
-            if (beamWidth == 1)
+            var running = new List<SharedOwnership.RunningCall>(members.Count);
+            try
             {
-                const int Batch = 256;
-                for (int start = 0; start < sources.Count; start += Batch)
+                foreach (var m in members)
+                {
+                    running.Add(m.Ownership.Use());
+                    m.Network.eval();
+                }
+                using var noGrad = torch.no_grad();
+                using var threads = ThreadCount.Use(members[0].FixedThreads ?? 1);
+                if (beamWidth == 1)
+                {
+                    const int Batch = 256;
+                    for (int start = 0; start < sources.Count; start += Batch)
+                    {
+                        using var scope = torch.NewDisposeScope();
+                        var rows = sources.Skip(start).Take(Batch).Select(s => new Seq2SeqPair { Source = s }).ToList();
+                        var greedy = Greedy(members, rows, maxLength);
+                        greedy.CopyTo(results, start);
+                    }
+                    return results;
+                }
+                for (int i = 0; i < sources.Count; i++)
                 {
                     using var scope = torch.NewDisposeScope();
-                    var rows = sources.Skip(start).Take(Batch).Select(s => new Seq2SeqPair { Source = s }).ToList();
-                    var greedy = Greedy(rows, maxLength);
-                    greedy.CopyTo(results, start);
+                    results[i] = Beam(members, sources[i], beamWidth, maxLength, lengthPenalty);
                 }
                 return results;
             }
-            for (int i = 0; i < sources.Count; i++)
+            finally
             {
-                using var scope = torch.NewDisposeScope();
-                results[i] = Beam(sources[i], beamWidth, maxLength, lengthPenalty);
+                foreach (var r in running)
+                    r.Dispose();
             }
-            return results;
         }
 
         /// <summary>Log-probabilities of the next token, with padding and begin ruled out.</summary>
@@ -141,21 +164,35 @@ namespace MLNet.Sequence.Trainers
             return lp;
         }
 
-        private Decoded[] Greedy(IReadOnlyList<Seq2SeqPair> rows, int maxLength)
+        /// <summary>Every member's next step from its state; the log of the mean of their next-token probabilities [B, V], on the first member's device.</summary>
+        private static Tensor Step(IReadOnlyList<Seq2SeqEngine> members, Tensor previous, DecoderState[] states, Encoded[] encoded)
         {
-            var (source, lengths, _, _) = Build(rows, withTargets: false);
-            var encoded = Network.Encode(source, lengths);
+            var each = new Tensor[members.Count];
+            for (int m = 0; m < members.Count; m++)
+            {
+                var (logits, next) = members[m].Network.Decode(previous.to(members[m].NetworkDevice), states[m], encoded[m]);
+                states[m] = next;
+                each[m] = NextLogProbabilities(logits).to(members[0].NetworkDevice);
+            }
+            return each.Length == 1 ? each[0] : torch.stack(each, 0).logsumexp(0).Minus(Math.Log(each.Length));
+        }
+
+        private static Decoded[] Greedy(IReadOnlyList<Seq2SeqEngine> members, IReadOnlyList<Seq2SeqPair> rows, int maxLength)
+        {
+            var encoded = members.Select(m =>
+            {
+                var (source, lengths, _, _) = m.Build(rows, withTargets: false);
+                return m.Network.Encode(source, lengths);
+            }).ToArray();
+            var states = encoded.Select(e => e.State).ToArray();
             int b = rows.Count;
-            var previous = ScalarOperands.Filled(new long[] { b, 1 }, Seq2SeqNetworkConfig.Begin, ScalarType.Int64, NetworkDevice);
-            var state = encoded.State;
+            var previous = ScalarOperands.Filled(new long[] { b, 1 }, Seq2SeqNetworkConfig.Begin, ScalarType.Int64, members[0].NetworkDevice);
             var tokens = Enumerable.Range(0, b).Select(_ => new List<long>()).ToArray();
             var logp = new float[b];
             var done = new bool[b];
             for (int t = 0; t < maxLength && done.Contains(false); t++)
             {
-                var (logits, next) = Network.Decode(previous, state, encoded);
-                state = next;
-                var lp = NextLogProbabilities(logits);
+                var lp = Step(members, previous, states, encoded);
                 var (best, index) = lp.max(-1);
                 var chosen = index.cpu().data<long>().ToArray();
                 var scores = best.cpu().data<float>().ToArray();
@@ -174,20 +211,25 @@ namespace MLNet.Sequence.Trainers
             return Enumerable.Range(0, b).Select(i => new Decoded(tokens[i].ToArray(), logp[i])).ToArray();
         }
 
-        private Decoded Beam(long[] source, int width, int maxLength, double alpha)
+        private static Decoded Beam(IReadOnlyList<Seq2SeqEngine> members, long[] source, int width, int maxLength, double alpha)
         {
-            var (src, lengths, _, _) = Build(new[] { new Seq2SeqPair { Source = source } }, withTargets: false);
-            var encoded = Network.Encode(src, lengths);
+            var one = new[] { new Seq2SeqPair { Source = source } };
+            var encoded = members.Select(m =>
+            {
+                var (src, lengths, _, _) = m.Build(one, withTargets: false);
+                return m.Network.Encode(src, lengths);
+            }).ToArray();
+            var rows = encoded.ToArray();
+            var states = encoded.Select(e => e.State).ToArray();
             var live = new List<(List<long> Tokens, double LogP)> { (new List<long>(), 0.0) };
-            var rows = encoded;
             var finished = new List<(long[] Tokens, double LogP, double Score)>();
+            var device = members[0].NetworkDevice;
             double Penalty(int length) => Math.Pow((5.0 + length) / 6.0, alpha);
             for (int t = 0; t < maxLength && live.Count > 0; t++)
             {
-                var previous = torch.tensor(live.Select(h => h.Tokens.Count == 0 ? Seq2SeqNetworkConfig.Begin : h.Tokens[^1]).ToArray(), new long[] { live.Count, 1 }, device: NetworkDevice);
-                var (logits, state) = Network.Decode(previous, rows.State, rows);
-                var lp = NextLogProbabilities(logits);
-                var total = lp.Plus(torch.tensor(live.Select(h => (float)h.LogP).ToArray(), device: NetworkDevice).unsqueeze(1));
+                var previous = torch.tensor(live.Select(h => h.Tokens.Count == 0 ? Seq2SeqNetworkConfig.Begin : h.Tokens[^1]).ToArray(), new long[] { live.Count, 1 }, device: device);
+                var lp = Step(members, previous, states, rows);
+                var total = lp.Plus(torch.tensor(live.Select(h => (float)h.LogP).ToArray(), device: device).unsqueeze(1));
                 long v = total.shape[1];
                 var (values, indices) = total.reshape(-1).topk(Math.Min(2 * width, (int)total.numel()));
                 var candidates = values.cpu().data<float>().ToArray();
@@ -219,9 +261,13 @@ namespace MLNet.Sequence.Trainers
                 }
                 if (live.Count > 0)
                 {
-                    var index = torch.tensor(keep.ToArray(), device: NetworkDevice);
-                    rows = new Encoded(encoded.Memory.expand(live.Count, -1, -1), encoded.Keys.expand(live.Count, -1, -1),
-                        encoded.Mask.expand(live.Count, -1), state.Select(index));
+                    for (int m = 0; m < members.Count; m++)
+                    {
+                        var e = encoded[m];
+                        var index = torch.tensor(keep.ToArray(), device: members[m].NetworkDevice);
+                        rows[m] = new Encoded(e.Memory.expand(live.Count, -1, -1), e.Keys.expand(live.Count, -1, -1), e.Mask.expand(live.Count, -1), states[m].Select(index));
+                        states[m] = rows[m].State;
+                    }
                 }
             }
             foreach (var (tokens, logp) in live)   // cut at the maximum length

@@ -220,6 +220,115 @@ public sealed class SequenceToSequenceTests
     }
 
     [TestMethod]
+    public void AnEnsembleDecodesWithTheMeanProbabilityBeatsItsMembersAndSavesAsOneModel()
+    {
+        var ml = new MLContext(1);
+        var (trainWords, testWords) = Split(5000, 1000);
+        var trainRows = ml.Data.LoadFromEnumerable(Rows(trainWords));
+        var prepare = Prepare(ml).Fit(trainRows);
+        var train = prepare.Transform(trainRows);
+        var test = prepare.Transform(ml.Data.LoadFromEnumerable(Rows(testWords)));
+        var members = new List<SequenceToSequenceTransformer>();
+        try
+        {
+            foreach (int seed in new[] { 1, 2, 3 })
+                members.Add(ml.SequenceToSequence.Trainers.SequenceGru(new GruSequenceToSequenceOptions
+                {
+                    HiddenSize = 64, EmbeddingDimension = 32, NumberOfEpochs = 9, LearningRate = 3e-3, BatchSize = 64, BeamWidth = 1, Seed = seed, NumberOfThreads = 1,
+                }).Fit(train));
+            SequenceToSequenceMetrics Score(SequenceToSequenceTransformer model) => ml.SequenceToSequence.Evaluate(model.Transform(test), sourceColumnName: "Source");
+            var alone = members.Select(Score).ToList();
+            using var ensemble = ml.SequenceToSequence.Ensemble(members.ToArray());
+            Assert.AreEqual(3, ensemble.EnsembleSize);
+            Assert.AreEqual(members.Sum(m => m.ParameterCount), ensemble.ParameterCount);
+            var together = Score(ensemble);
+            foreach (var (m, i) in alone.Select((m, i) => (m, i)))
+                TestContext.WriteLine($"member {i + 1} (greedy): {m}");
+            TestContext.WriteLine($"ensemble (greedy): {together}");
+            // Measured (1,000 test words, greedy): members WER 0.674 / 0.669 / 0.681, PER 0.203 / 0.210 / 0.209; the
+            // ensemble 0.655 / 0.189. Asserted with margin: PER below the best member's, WER below the members' mean
+            // (one standard error of a WER on 1,000 words is about 0.015; PER, over about 6,500 phonemes, moves less).
+            Assert.IsLessThan(alone.Min(m => m.TokenErrorRate) - 0.008, together.TokenErrorRate, "the ensemble's PER against its best member's");
+            Assert.IsLessThan(alone.Average(m => m.SequenceErrorRate) - 0.01, together.SequenceErrorRate, "the ensemble's WER against its members' mean");
+
+            // The rule, checked exactly: one member decodes as that member; a member twice (the mean of equal
+            // probabilities) decodes the same tokens with the same log-probabilities; greedy and beam alike.
+            foreach (int width in new[] { 1, 3 })
+            {
+                using var single = members[1].WithDecoding(width);
+                using var one = ml.SequenceToSequence.Ensemble(members[1]).WithDecoding(width);
+                using var twice = ml.SequenceToSequence.Ensemble(members[1], members[1]).WithDecoding(width);
+                var reference = Outputs(ml, single, test, 200);
+                CollectionAssert.AreEqual(reference.Select(r => string.Join(' ', r.PredictedLabel)).ToList(), Outputs(ml, one, test, 200).Select(r => string.Join(' ', r.PredictedLabel)).ToList(), $"beam {width}: one member");
+                var doubled = Outputs(ml, twice, test, 200);
+                for (int i = 0; i < reference.Count; i++)
+                {
+                    CollectionAssert.AreEqual(reference[i].PredictedLabel, doubled[i].PredictedLabel, $"beam {width}, row {i}: a member twice");
+                    Assert.AreEqual(reference[i].Score, doubled[i].Score, 1e-4f, $"beam {width}, row {i}: a member twice");
+                }
+            }
+
+            // Beam search over the ensemble, saved in a chain with the preparation: one zip, the same outputs after loading.
+            using var beam = ensemble.WithDecoding(4);
+            var chain = prepare.Append(beam);
+            var path = Path.Combine(Path.GetTempPath(), $"g2p-ensemble-{Guid.NewGuid():N}.zip");
+            try
+            {
+                ml.Model.SaveSequenceModel(chain, trainRows.Schema, path);
+                var loaded = ml.Model.LoadSequenceModel(path, out _);
+                var some = ml.Data.LoadFromEnumerable(Rows(testWords.Take(100)));
+                var before = ml.Data.CreateEnumerable<Decoded>(chain.Transform(some), reuseRowObject: false).ToList();
+                var after = ml.Data.CreateEnumerable<Decoded>(loaded.Transform(some), reuseRowObject: false).ToList();
+                for (int i = 0; i < before.Count; i++)
+                {
+                    CollectionAssert.AreEqual(before[i].PredictedLabel, after[i].PredictedLabel, $"row {i} after loading");
+                    Assert.AreEqual(before[i].Score, after[i].Score, 1e-5f, $"row {i} after loading");
+                }
+                var stored = ((TransformerChain<ITransformer>)loaded).LastTransformer as SequenceToSequenceTransformer;
+                Assert.AreEqual(3, stored!.EnsembleSize, "the loaded model is the ensemble");
+
+                // Native memory: single-row predictions through all three networks leave no tensor behind.
+                using (var engine = ml.Model.CreatePredictionEngine<Pronunciation, Spoken>(loaded))
+                {
+                    engine.Predict(new Pronunciation { Word = "warm" });
+                    EstimatorContract.SettleFinalizers();
+                    long tensors = torch.Tensor.TotalCount;
+                    for (int i = 0; i < 100; i++)
+                        engine.Predict(new Pronunciation { Word = trainWords[i].Word });
+                    Assert.AreEqual(tensors, torch.Tensor.TotalCount, "live tensors after 100 predictions");
+                }
+                (loaded as IDisposable)?.Dispose();
+            }
+            finally
+            {
+                File.Delete(path);
+            }
+
+            // Bad input, named: no member; a member with other vocabularies (letters and phonemes keyed from other words); a disposed member.
+            Assert.Contains("at least one", Assert.ThrowsExactly<ArgumentException>(() => ml.SequenceToSequence.Ensemble()).Message);
+            var otherRows = ml.Data.LoadFromEnumerable(Rows(trainWords.Skip(4700)));
+            var otherPrepare = Prepare(ml).Fit(otherRows);
+            using (var other = ml.SequenceToSequence.Trainers.SequenceGru(new GruSequenceToSequenceOptions { HiddenSize = 16, EmbeddingDimension = 8, NumberOfEpochs = 1, Seed = 1 }).Fit(otherPrepare.Transform(otherRows)))
+            {
+                var e = Assert.ThrowsExactly<ArgumentException>(() => ml.SequenceToSequence.Ensemble(members[0], other));
+                Assert.Contains("member 2", e.Message);
+                Assert.Contains("vocabularies", e.Message);
+            }
+            var gone = ml.SequenceToSequence.Trainers.SequenceGru(new GruSequenceToSequenceOptions { HiddenSize = 16, EmbeddingDimension = 8, NumberOfEpochs = 1, Seed = 1 }).Fit(train);
+            gone.Dispose();
+            Assert.ThrowsExactly<ObjectDisposedException>(() => ml.SequenceToSequence.Ensemble(members[0], gone));
+        }
+        finally
+        {
+            foreach (var m in members)
+                m.Dispose();
+        }
+    }
+
+    private static List<Decoded> Outputs(MLContext ml, ITransformer model, IDataView data, int rows) =>
+        ml.Data.CreateEnumerable<Decoded>(model.Transform(ml.Data.TakeRows(data, rows)), reuseRowObject: false).ToList();
+
+    [TestMethod]
     public void ACanceledFitResumesFromItsCheckpointAndDecodesAsAnUninterruptedOne()
     {
         var ml = new MLContext(1);
