@@ -143,7 +143,16 @@ namespace MLNet.Sequence
                     RowsPerEpoch = train.Count,
                     BatchSize = o.BatchSize,
                     Threads = o.NumberOfThreads,
+                    CheckpointPath = o.CheckpointPath != null ? System.IO.Path.GetFullPath(o.CheckpointPath) : null,
+                    CheckpointEveryEpochs = o.CheckpointEveryEpochs,
                 };
+                if (settings.CheckpointPath != null)
+                {
+                    static ulong HashOf(List<NextElementRow>? rows) =>
+                        (rows ?? new List<NextElementRow>()).Aggregate(TrainingFingerprint.EmptyHash, (h, w) => TrainingFingerprint.Fold(TrainingFingerprint.Fold(h, w.Input), w.Target));
+                    settings.Fingerprint = TrainingFingerprint.OfRowsInMemory("next-element", config, vocabulary.Elements, settings, seed, o.BatchSize, true,
+                        HashOf(train), train.Count, HashOf(valid), valid?.Count, extra: o.ElementDropout);
+                }
                 var history = engine.Train(settings, new InMemoryBatches<NextElementRow>(train, o.BatchSize, seed, w => w.Length, bucketByLength: true),
                     valid != null ? new InMemoryBatches<NextElementRow>(valid, Math.Max(o.BatchSize, 64), seed, w => w.Length) : null);
                 var spec = new NextElementSpec(o.SequenceColumnName, o.PredictedLabelColumnName, o.ScoreColumnName, o.NumberOfPredictions, o.ExcludeSeenElements);

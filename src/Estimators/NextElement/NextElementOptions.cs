@@ -103,6 +103,17 @@ namespace MLNet.Sequence
         /// <summary>What a canceled training does: throw (default) or return the model of the last finished epoch.</summary>
         public CancellationBehavior OnCancellation { get; set; } = CancellationBehavior.Throw;
 
+        /// <summary>
+        /// Optional file for a resumable checkpoint, written atomically every <see cref="CheckpointEveryEpochs"/> epochs:
+        /// weights, optimizer state, random state, best weights and the loop's counters. A Fit with the same options and
+        /// data finds it and resumes after its epoch, ending with the model an uninterrupted Fit gives; a Fit with others
+        /// refuses it. Deleted when training finishes; kept when it is canceled or the process dies.
+        /// </summary>
+        public string? CheckpointPath { get; set; }
+
+        /// <summary>With <see cref="CheckpointPath"/>: epochs between checkpoints. Default 1.</summary>
+        public int CheckpointEveryEpochs { get; set; } = 1;
+
         internal abstract EncoderKind Encoder { get; }
         internal abstract string TrainerName { get; }
 
@@ -135,6 +146,7 @@ namespace MLNet.Sequence
                 throw new ArgumentOutOfRangeException(nameof(EarlyStoppingPatience), EarlyStoppingPatience, "Option EarlyStoppingPatience must be 0 (off) or more.");
             if (!Enum.IsDefined(Optimizer) || !Enum.IsDefined(LearningRateSchedule) || !Enum.IsDefined(OnCancellation))
                 throw new ArgumentOutOfRangeException(nameof(Optimizer), "Options Optimizer, LearningRateSchedule and OnCancellation must hold defined values.");
+            TrainingFingerprint.ValidateCheckpoint(CheckpointPath, CheckpointEveryEpochs);
         }
 
         private protected static void Positive(int value, string option)

@@ -158,22 +158,10 @@ namespace MLNet.Sequence
         private static string Fingerprint(Seq2SeqNetworkConfig config, Seq2SeqVocabulary vocabulary, TrainingSettings s, int seed,
             SequenceToSequenceOptions o, List<Seq2SeqPair> train, List<Seq2SeqPair>? valid)
         {
-            static ulong HashOf(List<Seq2SeqPair>? pairs)
-            {
-                ulong h = TrainingFingerprint.EmptyHash;
-                foreach (var p in pairs ?? new List<Seq2SeqPair>())
-                    h = TrainingFingerprint.Fold(TrainingFingerprint.Fold(h, p.Source), p.Target);
-                return h;
-            }
-            return TrainingFingerprint.Hash(new
-            {
-                Kind = "sequence-to-sequence",
-                config.Cell, config.SourceVocabularySize, config.TargetVocabularySize, config.EmbeddingDimension, config.HiddenSize, config.Layers,
-                config.Bidirectional, config.Dropout, config.Heads, config.FeedForwardDimension, config.LabelSmoothing,
-                vocabulary.Source, vocabulary.Target,
-                s.Epochs, s.LearningRate, s.Optimizer, s.WeightDecay, s.Schedule, s.GradientClipNorm, s.EarlyStoppingPatience,
-                Seed = seed, o.BatchSize, o.BucketByLength, Train = HashOf(train), Rows = train.Count, Validation = HashOf(valid), ValidationRows = valid?.Count,
-            });
+            static ulong HashOf(List<Seq2SeqPair>? pairs) =>
+                (pairs ?? new List<Seq2SeqPair>()).Aggregate(TrainingFingerprint.EmptyHash, (h, p) => TrainingFingerprint.Fold(TrainingFingerprint.Fold(h, p.Source), p.Target));
+            return TrainingFingerprint.OfRowsInMemory("sequence-to-sequence", config, new { vocabulary.Source, vocabulary.Target }, s, seed, o.BatchSize, o.BucketByLength,
+                HashOf(train), train.Count, HashOf(valid), valid?.Count);
         }
 
         internal static Seq2SeqNetworkConfig NetworkConfigFor(SequenceToSequenceOptions o, Seq2SeqVocabulary vocabulary)

@@ -123,7 +123,21 @@ namespace MLNet.Sequence
                     RowsPerEpoch = train.Count,
                     BatchSize = o.BatchSize,
                     Threads = o.NumberOfThreads,
+                    CheckpointPath = o.CheckpointPath != null ? System.IO.Path.GetFullPath(o.CheckpointPath) : null,
+                    CheckpointEveryEpochs = o.CheckpointEveryEpochs,
                 };
+                if (settings.CheckpointPath != null)
+                {
+                    static ulong HashOf(List<TaggedSentence>? rows) => (rows ?? new List<TaggedSentence>()).Aggregate(TrainingFingerprint.EmptyHash, (h, r) =>
+                    {
+                        h = TrainingFingerprint.Fold(TrainingFingerprint.Fold(TrainingFingerprint.Fold(TrainingFingerprint.Fold(h, r.Words), r.Casing), r.Extra), r.Tags);
+                        foreach (var c in r.Characters ?? Array.Empty<int[]>())
+                            h = TrainingFingerprint.Fold(h, c);
+                        return h;
+                    });
+                    settings.Fingerprint = TrainingFingerprint.OfRowsInMemory("tagging", config, new { featurizer.Words, featurizer.Characters, Tags = tagNames }, settings, seed,
+                        o.BatchSize, o.BucketByLength, HashOf(train), train.Count, HashOf(valid), valid?.Count);
+                }
                 var history = engine.Train(settings, new InMemoryBatches<TaggedSentence>(train, o.BatchSize, seed, s => s.Length, o.BucketByLength),
                     valid != null ? new InMemoryBatches<TaggedSentence>(valid, Math.Max(o.BatchSize, 64), seed, s => s.Length) : null);
                 var spec = new TaggerSpec(o.TokensColumnName, o.ExtraFeatureColumnNames.ToArray(), extraWidths, o.PredictedLabelColumnName, o.ScoreColumnName);

@@ -34,15 +34,33 @@ namespace MLNet.Sequence
         public static string Hash(object what) =>
             Convert.ToHexString(SHA256.HashData(JsonSerializer.SerializeToUtf8Bytes(what, MLNet.Sequence.Transforms.Persistence.PartJson.Options)));
 
-        /// <summary>FNV-1a over <paramref name="values"/>, continuing from <paramref name="hash"/> (their bytes, then a separator).</summary>
-        public static ulong Fold(ulong hash, ReadOnlySpan<long> values)
+        /// <summary>
+        /// The fingerprint of a training on rows held in memory (the sequence-to-sequence, tagging and next-element
+        /// trainers): the network's configuration, what was learned from the data before training (vocabularies),
+        /// every option of <paramref name="s"/> that changes the weights, the seed, the batching, and hashes of the
+        /// training and validation rows.
+        /// </summary>
+        public static string OfRowsInMemory(string kind, object network, object learned, TrainingSettings s, int seed, int batchSize, bool bucketByLength,
+            ulong trainHash, int trainRows, ulong validationHash, int? validationRows, object? extra = null) => Hash(new
+        {
+            Kind = kind, Network = network, Learned = learned,
+            s.Epochs, s.LearningRate, s.Optimizer, s.WeightDecay, s.Schedule, s.GradientClipNorm, s.EarlyStoppingPatience,
+            Seed = seed, BatchSize = batchSize, BucketByLength = bucketByLength,
+            Train = trainHash, TrainRows = trainRows, Validation = validationHash, ValidationRows = validationRows, Extra = extra,
+        });
+
+        /// <summary>FNV-1a over <paramref name="values"/>' bytes, continuing from <paramref name="hash"/>, then a separator (so [1, 2][3] and [1][2, 3] differ); null folds the separator alone.</summary>
+        public static ulong Fold<T>(ulong hash, T[]? values) where T : struct => Fold(hash, new ReadOnlySpan<T>(values));
+
+        /// <summary>FNV-1a over <paramref name="values"/>' bytes, continuing from <paramref name="hash"/>, then a separator.</summary>
+        public static ulong Fold<T>(ulong hash, ReadOnlySpan<T> values) where T : struct
         {
             foreach (byte b in System.Runtime.InteropServices.MemoryMarshal.AsBytes(values))
                 hash = (hash ^ b) * 1099511628211UL;
             return (hash ^ 0xFF) * 1099511628211UL;
         }
 
-        /// <summary>The FNV-1a offset basis, where <see cref="Fold"/> starts.</summary>
+        /// <summary>The FNV-1a offset basis, where a fold starts.</summary>
         public const ulong EmptyHash = 14695981039346656037UL;
 
         /// <summary>

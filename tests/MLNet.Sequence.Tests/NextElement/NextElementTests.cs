@@ -98,6 +98,42 @@ public sealed class NextElementTests
     }
 
     [TestMethod]
+    public void ACanceledNextElementFitResumesFromItsCheckpointAndPredictsAsAnUninterruptedOne()
+    {
+        var ml = new MLContext(1);
+        var (train, validation) = Sentences();
+        var trainData = ml.Data.LoadFromEnumerable(train.Take(300));
+        var prefix = Characters(ml).Fit(trainData);
+        var prepared = prefix.Transform(trainData);
+        GruNextElementOptions Options(string? path) => new()
+        {
+            NumberOfEpochs = 4, HiddenSize = 32, EmbeddingDimension = 16, Seed = 2, NumberOfThreads = 1, ElementDropout = 0.1, NumberOfPredictions = 3, CheckpointPath = path,
+        };
+        var (uninterrupted, resumed) = ResumeCheck.Run((path, progress, token) =>
+        {
+            var o = Options(path);
+            o.Progress = progress;
+            o.CancellationToken = token;
+            return ml.NextElement.Trainers.SequenceGru(o).Fit(prepared);
+        }, path =>
+        {
+            var other = Options(path);
+            other.ElementDropout = 0.2;
+            ml.NextElement.Trainers.SequenceGru(other).Fit(prepared);
+        }, m => m.TrainingHistory!, epochs: 4, cancelAfter: 2);
+        using (uninterrupted)
+        using (resumed)
+        {
+            var test = prefix.Transform(ml.Data.LoadFromEnumerable(validation.Take(50)));
+            var expected = uninterrupted.Transform(test).GetColumn<float[]>("Score").ToList();
+            var actual = resumed.Transform(test).GetColumn<float[]>("Score").ToList();
+            for (int i = 0; i < expected.Count; i++)
+                for (int k = 0; k < expected[i].Length; k++)
+                    Assert.AreEqual(expected[i][k], actual[i][k], 1e-5f, $"row {i}, prediction {k}");
+        }
+    }
+
+    [TestMethod]
     public void TheNextElementTrainersKeepTheEstimatorContractAndNameBadInput()
     {
         var ml = new MLContext(1);

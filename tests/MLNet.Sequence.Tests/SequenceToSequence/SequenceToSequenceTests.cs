@@ -341,33 +341,21 @@ public sealed class SequenceToSequenceTests
         {
             NumberOfEpochs = 6, HiddenSize = 32, EmbeddingDimension = 16, Seed = 3, BeamWidth = 2, NumberOfThreads = 1, CheckpointPath = checkpoint,
         };
-        using var uninterrupted = ml.SequenceToSequence.Trainers.SequenceGru(Options(null)).Fit(train);
-
-        var path = Path.Combine(Path.GetTempPath(), $"g2p-{Guid.NewGuid():N}.ckpt");
-        try
+        var (uninterrupted, resumed) = ResumeCheck.Run((path, progress, token) =>
         {
-            using var cancel = new CancellationTokenSource();
-            var first = Options(path);
-            first.Progress = new SyncProgress<EpochReport>(e => { if (e.Epoch == 3) cancel.Cancel(); });
-            first.CancellationToken = cancel.Token;
-            Assert.ThrowsExactly<OperationCanceledException>(() => ml.SequenceToSequence.Trainers.SequenceGru(first).Fit(train));
-            Assert.IsTrue(File.Exists(path), "a canceled training keeps its checkpoint");
-
-            // Another training (other options, or other pairs of the same count) is refused, naming the option.
+            var o = Options(path);
+            o.Progress = progress;
+            o.CancellationToken = token;
+            return ml.SequenceToSequence.Trainers.SequenceGru(o).Fit(train);
+        }, path =>
+        {
             var other = Options(path);
             other.LearningRate = 0.01;
-            var refused = Assert.ThrowsExactly<InvalidOperationException>(() => ml.SequenceToSequence.Trainers.SequenceGru(other).Fit(train));
-            Assert.Contains("CheckpointPath", refused.Message);
-            var reversed = Prepare(ml).Fit(trainRows).Transform(ml.Data.LoadFromEnumerable(Rows(trainWords).AsEnumerable().Reverse()));
-            refused = Assert.ThrowsExactly<InvalidOperationException>(() => ml.SequenceToSequence.Trainers.SequenceGru(Options(path)).Fit(reversed));
-            Assert.Contains("CheckpointPath", refused.Message);
-
-            using var resumed = ml.SequenceToSequence.Trainers.SequenceGru(Options(path)).Fit(train);
-            Assert.AreEqual(3, resumed.TrainingHistory!.ResumedAfterEpoch);
-            Assert.HasCount(6, resumed.TrainingHistory.Epochs, "the checkpoint's epochs and the resumed ones");
-            Assert.IsFalse(File.Exists(path), "a finished training deletes its checkpoint");
-            for (int k = 0; k < 6; k++)
-                Assert.AreEqual(uninterrupted.TrainingHistory!.Epochs[k].TrainingLoss, resumed.TrainingHistory.Epochs[k].TrainingLoss, 1e-6, $"epoch {k + 1} loss");
+            ml.SequenceToSequence.Trainers.SequenceGru(other).Fit(train);
+        }, m => m.TrainingHistory!, epochs: 6, cancelAfter: 3);
+        using (uninterrupted)
+        using (resumed)
+        {
             var expected = ml.Data.CreateEnumerable<Decoded>(uninterrupted.Transform(test), reuseRowObject: false).ToList();
             var actual = ml.Data.CreateEnumerable<Decoded>(resumed.Transform(test), reuseRowObject: false).ToList();
             Assert.HasCount(expected.Count, actual);
@@ -376,6 +364,20 @@ public sealed class SequenceToSequenceTests
                 CollectionAssert.AreEqual(expected[i].PredictedLabel, actual[i].PredictedLabel, $"row {i}");
                 Assert.AreEqual(expected[i].Score, actual[i].Score, 1e-5f, $"row {i}");
             }
+        }
+
+        // Other pairs of the same count (the words in reverse order) are another training: refused too.
+        var path = Path.Combine(Path.GetTempPath(), $"g2p-{Guid.NewGuid():N}.ckpt");
+        try
+        {
+            using var cancel = new CancellationTokenSource();
+            var first = Options(path);
+            first.Progress = new SyncProgress<EpochReport>(e => { if (e.Epoch == 1) cancel.Cancel(); });
+            first.CancellationToken = cancel.Token;
+            Assert.ThrowsExactly<OperationCanceledException>(() => ml.SequenceToSequence.Trainers.SequenceGru(first).Fit(train));
+            var reversed = prepare.Transform(ml.Data.LoadFromEnumerable(Rows(trainWords).AsEnumerable().Reverse()));
+            var refused = Assert.ThrowsExactly<InvalidOperationException>(() => ml.SequenceToSequence.Trainers.SequenceGru(Options(path)).Fit(reversed));
+            Assert.Contains("CheckpointPath", refused.Message);
         }
         finally
         {

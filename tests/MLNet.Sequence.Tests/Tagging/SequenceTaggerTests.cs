@@ -7,6 +7,7 @@ using Microsoft.ML;
 using Microsoft.ML.Data;
 using Microsoft.VisualStudio.TestTools.UnitTesting;
 using MLNet.Sequence.Tagging;
+using MLNet.Sequence.Tests.Support;
 using MLNet.Sequence.Trainers;
 
 namespace MLNet.Sequence.Tests.Tagging;
@@ -105,6 +106,41 @@ public sealed class SequenceTaggerTests
                 }
             }
         }
+    }
+
+    [TestMethod]
+    public void ACanceledTaggerFitResumesFromItsCheckpointAndTagsAsAnUninterruptedOne()
+    {
+        var ml = new MLContext(1);
+        var (train, test) = Slice(300, 40);
+        var data = ml.Data.LoadFromEnumerable(train);
+        var (uninterrupted, resumed) = ResumeCheck.Run((path, progress, token) =>
+            ml.SequenceTagging.Trainers.SequenceGru(Quick(new GruTaggerOptions { UseCrf = true, WordDropout = 0.1, CheckpointPath = path, Progress = progress, CancellationToken = token }, 4)).Fit(data),
+            path => ml.SequenceTagging.Trainers.SequenceGru(Quick(new GruTaggerOptions { UseCrf = true, WordDropout = 0.2, CheckpointPath = path }, 4)).Fit(data),
+            m => m.TrainingHistory!, epochs: 4, cancelAfter: 2);
+        using (uninterrupted)
+        using (resumed)
+        {
+            var testData = ml.Data.LoadFromEnumerable(test);
+            var expected = ml.Data.CreateEnumerable<Scored>(uninterrupted.Transform(testData), reuseRowObject: false).ToList();
+            var actual = ml.Data.CreateEnumerable<Scored>(resumed.Transform(testData), reuseRowObject: false).ToList();
+            for (int i = 0; i < expected.Count; i++)
+            {
+                CollectionAssert.AreEqual(expected[i].PredictedLabel, actual[i].PredictedLabel, $"sentence {i}");
+                for (int t = 0; t < expected[i].Score.Length; t++)
+                    Assert.AreEqual(expected[i].Score[t], actual[i].Score[t], 1e-5f, $"sentence {i}, token {t}");
+            }
+        }
+        var missing = Assert.ThrowsExactly<ArgumentOutOfRangeException>(() =>
+            ml.SequenceTagging.Trainers.SequenceGru(new GruTaggerOptions { CheckpointPath = Path.Combine(Path.GetTempPath(), $"no-{Guid.NewGuid():N}", "a.ckpt") }));
+        Assert.Contains("CheckpointPath", missing.Message);
+    }
+
+    public sealed class Scored
+    {
+        [KeyType(1000)]
+        public uint[] PredictedLabel { get; set; } = Array.Empty<uint>();
+        public float[] Score { get; set; } = Array.Empty<float>();
     }
 
     [TestMethod]
