@@ -74,7 +74,7 @@ namespace MLNet.Sequence
             }
             var engines = members.SelectMany(m => m._engines).ToArray();
             var first = members[0];
-            return new SequenceToSequenceTransformer(engines, first._vocabulary, first._spec, null, engines.Select(e => e.Lease()).ToArray());
+            return new SequenceToSequenceTransformer(engines, first._vocabulary, first._spec, null, LeaseAll(engines));
         }
 
         /// <summary>The target tokens in key order: key k of <c>PredictedLabel</c> is <c>TargetTokens[k − 1]</c>.</summary>
@@ -98,7 +98,7 @@ namespace MLNet.Sequence
         /// <summary>The networks whose predictions are averaged: 1, or an ensemble's member count.</summary>
         public int EnsembleSize => _engines.Length;
 
-        /// <summary>Per-epoch training figures; null for a loaded model.</summary>
+        /// <summary>Per-epoch training figures; null for a loaded model and for an ensemble.</summary>
         public TrainingHistory? TrainingHistory { get; }
 
         /// <summary>The number of weights (of all members, for an ensemble).</summary>
@@ -107,12 +107,30 @@ namespace MLNet.Sequence
         /// <summary>The (first member's) network, for the benchmarks' raw-loop comparison.</summary>
         internal Seq2SeqEngine Engine => _engines[0];
 
+        /// <summary>A lease on each engine; if one fails (an engine freed meanwhile), those taken are released before the error goes on.</summary>
+        private static EngineLease[] LeaseAll(Seq2SeqEngine[] engines)
+        {
+            var taken = new List<EngineLease>(engines.Length);
+            try
+            {
+                foreach (var e in engines)
+                    taken.Add(e.Lease());
+                return taken.ToArray();
+            }
+            catch
+            {
+                foreach (var l in taken)
+                    l.Release();
+                throw;
+            }
+        }
+
         /// <summary>A share of every network, released together: what a cursor or a prediction engine holds.</summary>
         private sealed class Leases
         {
             private readonly EngineLease[] _leases;
 
-            public Leases(Seq2SeqEngine[] engines) => _leases = engines.Select(e => e.Lease()).ToArray();
+            public Leases(Seq2SeqEngine[] engines) => _leases = LeaseAll(engines);
 
             public void Release()
             {
@@ -143,7 +161,7 @@ namespace MLNet.Sequence
                 throw new ArgumentOutOfRangeException(nameof(maximumOutputLength), m, $"The maximum output length must be positive; it was {m}.");
             ThrowIfDisposed();
             var decoding = new Seq2SeqDecoding(beamWidth, lengthPenalty ?? LengthPenalty, maximumOutputLength ?? MaximumOutputLength);
-            return new SequenceToSequenceTransformer(_engines, _vocabulary, _spec with { Decoding = decoding }, TrainingHistory, _engines.Select(e => e.Lease()).ToArray());
+            return new SequenceToSequenceTransformer(_engines, _vocabulary, _spec with { Decoding = decoding }, TrainingHistory, LeaseAll(_engines));
         }
 
         /// <inheritdoc />
@@ -356,7 +374,7 @@ namespace MLNet.Sequence
             var (network, vocabulary, spec) = stored.ToRuntime();
             var members = new List<(Seq2SeqNetworkConfig Network, int? Threads)> { (network, stored.FixedThreads) };
             foreach (var member in stored.Members ?? Array.Empty<Seq2SeqMemberV1>())
-                members.Add(member.ToRuntime(network));
+                members.Add(member.ToRuntime(network, members.Count + 1));
             var engines = new List<Seq2SeqEngine>();
             try
             {
@@ -383,12 +401,12 @@ namespace MLNet.Sequence
             [JsonPropertyName("FixedThreads")] public int? FixedThreads { get; set; }
             [JsonPropertyName("Network")] public Seq2SeqNetworkConfig? Network { get; set; }
 
-            /// <summary>The member's network, checked against the first member's vocabulary sizes.</summary>
-            public (Seq2SeqNetworkConfig Network, int? Threads) ToRuntime(Seq2SeqNetworkConfig first)
+            /// <summary>The member's network (<paramref name="member"/>: its number from 1), checked against the first member's vocabulary sizes.</summary>
+            public (Seq2SeqNetworkConfig Network, int? Threads) ToRuntime(Seq2SeqNetworkConfig first, int member)
             {
                 var network = StoredCheck.Required(Network, "SequenceToSequence", "Members.Network");
                 if (network.SourceVocabularySize != first.SourceVocabularySize || network.TargetVocabularySize != first.TargetVocabularySize || FixedThreads <= 0)
-                    throw new InvalidDataException("A stored ensemble member's vocabulary sizes or thread count (field Members) do not match the model's.");
+                    throw new InvalidDataException($"Stored ensemble member {member}'s vocabulary sizes or thread count (field Members) do not match the model's.");
                 return (network, FixedThreads);
             }
         }

@@ -44,20 +44,24 @@ namespace MLNet.Sequence
             ulong trainHash, int trainRows, ulong validationHash, int? validationRows, object? extra = null) => Hash(new
         {
             Kind = kind, Network = network, Learned = learned,
-            s.Epochs, s.LearningRate, s.Optimizer, s.WeightDecay, s.Schedule, s.GradientClipNorm, s.EarlyStoppingPatience,
+            s.Task, s.Epochs, s.LearningRate, s.Optimizer, s.WeightDecay, s.Momentum, s.Schedule, s.StepEpochs, s.StepFactor, s.GradientClipNorm,
+            s.EarlyStoppingPatience, s.PlateauFactor, s.PlateauPatience, s.MinimumLearningRate,
             Seed = seed, BatchSize = batchSize, BucketByLength = bucketByLength,
             Train = trainHash, TrainRows = trainRows, Validation = validationHash, ValidationRows = validationRows, Extra = extra,
         });
 
-        /// <summary>FNV-1a over <paramref name="values"/>' bytes, continuing from <paramref name="hash"/>, then a separator (so [1, 2][3] and [1][2, 3] differ); null folds the separator alone.</summary>
+        /// <summary>FNV-1a over the length and bytes of <paramref name="values"/>, continuing from <paramref name="hash"/> (so [1, 2][3] and [1][2, 3] differ); null folds as empty.</summary>
         public static ulong Fold<T>(ulong hash, T[]? values) where T : struct => Fold(hash, new ReadOnlySpan<T>(values));
 
-        /// <summary>FNV-1a over <paramref name="values"/>' bytes, continuing from <paramref name="hash"/>, then a separator.</summary>
+        /// <summary>FNV-1a over the length and bytes of <paramref name="values"/>, continuing from <paramref name="hash"/>.</summary>
         public static ulong Fold<T>(ulong hash, ReadOnlySpan<T> values) where T : struct
         {
+            long length = values.Length;   // the length first, so that the concatenation of arrays is unambiguous
+            foreach (byte b in System.Runtime.InteropServices.MemoryMarshal.AsBytes(new ReadOnlySpan<long>(ref length)))
+                hash = (hash ^ b) * 1099511628211UL;
             foreach (byte b in System.Runtime.InteropServices.MemoryMarshal.AsBytes(values))
                 hash = (hash ^ b) * 1099511628211UL;
-            return (hash ^ 0xFF) * 1099511628211UL;
+            return hash;
         }
 
         /// <summary>The FNV-1a offset basis, where a fold starts.</summary>
@@ -76,7 +80,18 @@ namespace MLNet.Sequence
                 return;
             if (string.IsNullOrWhiteSpace(path))
                 throw new ArgumentOutOfRangeException("CheckpointPath", "Option CheckpointPath must name a file, or be null.");
-            var folder = System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(path));
+            string full;
+            try
+            {
+                full = System.IO.Path.GetFullPath(path);
+            }
+            catch (Exception e) when (e is ArgumentException or NotSupportedException or System.IO.PathTooLongException)
+            {
+                throw new ArgumentOutOfRangeException("CheckpointPath", $"Option CheckpointPath is not a valid file path: '{path}' ({e.Message}).");
+            }
+            if (System.IO.Directory.Exists(full))
+                throw new ArgumentOutOfRangeException("CheckpointPath", $"Option CheckpointPath names a folder, '{path}'; it must name a file in a folder, e.g. '{System.IO.Path.Combine(path, "training.ckpt")}'.");
+            var folder = System.IO.Path.GetDirectoryName(full);
             if (folder == null || !System.IO.Directory.Exists(folder))
                 throw new ArgumentOutOfRangeException("CheckpointPath", $"Option CheckpointPath names a file in a folder that does not exist: '{path}'.");
         }

@@ -103,8 +103,8 @@ namespace MLNet.Sequence.Trainers
                     throw new InvalidDataException($"it is in checkpoint format {meta.FormatVersion}; this MLNet.Sequence writes and reads {FormatVersion}");
                 if (meta.Fingerprint != fingerprint)
                     throw new InvalidOperationException(
-                        $"Checkpoint '{path}' (option CheckpointPath) belongs to a training with other options, data or network. " +
-                        "Fit resumes only the training that wrote it: delete the file to start over, or choose another CheckpointPath.");
+                        $"Checkpoint '{path}' (option CheckpointPath) belongs to a training with other options, data, network or seed. " +
+                        "Fit resumes only the training that wrote it (fix Seed, or seed the MLContext, so that a rerun is the same training): delete the file to start over, or choose another CheckpointPath.");
                 using (var s = Open(zip, "weights.bin"))
                     ReadTensors(s, network, (_, t) => t);
                 using (var s = Open(zip, "optimizer.bin"))

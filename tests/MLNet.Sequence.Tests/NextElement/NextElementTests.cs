@@ -127,9 +127,14 @@ public sealed class NextElementTests
             var test = prefix.Transform(ml.Data.LoadFromEnumerable(validation.Take(50)));
             var expected = uninterrupted.Transform(test).GetColumn<float[]>("Score").ToList();
             var actual = resumed.Transform(test).GetColumn<float[]>("Score").ToList();
+            var expectedKeys = uninterrupted.Transform(test).GetColumn<VBuffer<uint>>("PredictedLabel").Select(v => v.DenseValues().ToArray()).ToList();
+            var actualKeys = resumed.Transform(test).GetColumn<VBuffer<uint>>("PredictedLabel").Select(v => v.DenseValues().ToArray()).ToList();
             for (int i = 0; i < expected.Count; i++)
+            {
+                CollectionAssert.AreEqual(expectedKeys[i], actualKeys[i], $"row {i}: the predicted elements");
                 for (int k = 0; k < expected[i].Length; k++)
                     Assert.AreEqual(expected[i][k], actual[i][k], 1e-5f, $"row {i}, prediction {k}");
+            }
         }
     }
 

@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.Diagnostics;
 using System.IO;
 using System.Linq;
+using System.Runtime.CompilerServices;
 using System.Threading;
 using Microsoft.ML;
 using Microsoft.ML.Data;
@@ -256,15 +257,37 @@ public sealed class SequenceToSequenceTests
             foreach (int width in new[] { 1, 3 })
             {
                 using var single = members[1].WithDecoding(width);
-                using var one = ml.SequenceToSequence.Ensemble(members[1]).WithDecoding(width);
-                using var twice = ml.SequenceToSequence.Ensemble(members[1], members[1]).WithDecoding(width);
+                using var oneMember = ml.SequenceToSequence.Ensemble(members[1]);
+                using var one = oneMember.WithDecoding(width);
+                using var twiceMember = ml.SequenceToSequence.Ensemble(members[1], members[1]);
+                using var twice = twiceMember.WithDecoding(width);
                 var reference = Outputs(ml, single, test, 200);
-                CollectionAssert.AreEqual(reference.Select(r => string.Join(' ', r.PredictedLabel)).ToList(), Outputs(ml, one, test, 200).Select(r => string.Join(' ', r.PredictedLabel)).ToList(), $"beam {width}: one member");
+                var alike = Outputs(ml, one, test, 200);
                 var doubled = Outputs(ml, twice, test, 200);
                 for (int i = 0; i < reference.Count; i++)
                 {
+                    CollectionAssert.AreEqual(reference[i].PredictedLabel, alike[i].PredictedLabel, $"beam {width}, row {i}: one member");
+                    Assert.AreEqual(reference[i].Score, alike[i].Score, $"beam {width}, row {i}: one member");
                     CollectionAssert.AreEqual(reference[i].PredictedLabel, doubled[i].PredictedLabel, $"beam {width}, row {i}: a member twice");
                     Assert.AreEqual(reference[i].Score, doubled[i].Score, 1e-4f, $"beam {width}, row {i}: a member twice");
+                }
+            }
+
+            // Different families (a GRU, whose state is a hidden vector, and a Transformer, whose state is the tokens so
+            // far) in one beam: each output's Score equals the sum over its tokens (and the end marker) of the log of
+            // the mean of the members' probabilities, recomputed here by teacher forcing each member on that output.
+            using (var transformer = ml.SequenceToSequence.Trainers.SequenceTransformer(new TransformerSequenceToSequenceOptions
+                   { ModelDimension = 32, FeedForwardDimension = 64, NumberOfLayers = 2, NumberOfEpochs = 3, Seed = 4, NumberOfThreads = 1 }).Fit(train))
+            using (var mixedMembers = ml.SequenceToSequence.Ensemble(members[0], transformer))
+            using (var mixed = mixedMembers.WithDecoding(3))
+            {
+                var decoded = Outputs(ml, mixed, test, 60);
+                var words = Rows(testWords).Take(60).Select(r => r.Word.Select(c => c.ToString()).ToArray()).ToList();
+                for (int i = 0; i < decoded.Count; i++)
+                {
+                    var word = words[i];
+                    var expected = TeacherForcedScore(new[] { members[0], transformer }, word, decoded[i].PredictedLabel);
+                    Assert.AreEqual(expected, decoded[i].Score, 1e-4, $"row {i} ({string.Concat(word)}): the ensemble's score against the members' teacher-forced probabilities");
                 }
             }
 
@@ -275,7 +298,7 @@ public sealed class SequenceToSequenceTests
             try
             {
                 ml.Model.SaveSequenceModel(chain, trainRows.Schema, path);
-                var loaded = ml.Model.LoadSequenceModel(path, out _);
+                using var loaded = (TransformerChain<ITransformer>)ml.Model.LoadSequenceModel(path, out _);
                 var some = ml.Data.LoadFromEnumerable(Rows(testWords.Take(100)));
                 var before = ml.Data.CreateEnumerable<Decoded>(chain.Transform(some), reuseRowObject: false).ToList();
                 var after = ml.Data.CreateEnumerable<Decoded>(loaded.Transform(some), reuseRowObject: false).ToList();
@@ -284,7 +307,7 @@ public sealed class SequenceToSequenceTests
                     CollectionAssert.AreEqual(before[i].PredictedLabel, after[i].PredictedLabel, $"row {i} after loading");
                     Assert.AreEqual(before[i].Score, after[i].Score, 1e-5f, $"row {i} after loading");
                 }
-                var stored = ((TransformerChain<ITransformer>)loaded).LastTransformer as SequenceToSequenceTransformer;
+                var stored = loaded.LastTransformer as SequenceToSequenceTransformer;
                 Assert.AreEqual(3, stored!.EnsembleSize, "the loaded model is the ensemble");
 
                 // Native memory: single-row predictions through all three networks leave no tensor behind.
@@ -297,7 +320,6 @@ public sealed class SequenceToSequenceTests
                         engine.Predict(new Pronunciation { Word = trainWords[i].Word });
                     Assert.AreEqual(tensors, torch.Tensor.TotalCount, "live tensors after 100 predictions");
                 }
-                (loaded as IDisposable)?.Dispose();
             }
             finally
             {
@@ -323,6 +345,72 @@ public sealed class SequenceToSequenceTests
             foreach (var m in members)
                 m.Dispose();
         }
+    }
+
+    /// <summary>
+    /// Σ log(mean over members of p(token | source, tokens before)) over <paramref name="keys"/> and the end marker,
+    /// each member teacher-forced on the output through its network.
+    /// </summary>
+    private static double TeacherForcedScore(IReadOnlyList<SequenceToSequenceTransformer> members, string[] word, uint[] keys)
+    {
+        var target = keys.Select(k => (long)k - 1 + MLNet.Sequence.Trainers.Network.Seq2SeqNetworkConfig.FirstToken).ToArray();
+        var perMember = new List<double[]>();
+        using var scope = torch.NewDisposeScope();
+        using var noGrad = torch.no_grad();
+        foreach (var m in members)
+        {
+            var source = word.Select(c => m.SourceTokens.ToList().IndexOf(c) is int j and >= 0 ? j + 2L : 1L).ToArray();
+            var (src, lengths, input, expected) = m.Engine.Build(new[] { new Seq2SeqPair { Source = source, Target = target } }, withTargets: true);
+            m.Engine.Network.eval();
+            var encoded = m.Engine.Network.Encode(src, lengths);
+            var (logits, _) = m.Engine.Network.Decode(input!, encoded.State, encoded);
+            var picked = logits.log_softmax(-1).gather(-1, expected!.unsqueeze(-1)).reshape(-1);
+            perMember.Add(picked.data<float>().Select(x => (double)x).ToArray());
+        }
+        double score = 0;
+        for (int t = 0; t < target.Length + 1; t++)
+            score += Math.Log(perMember.Average(lp => Math.Exp(lp[t])));
+        return score;
+    }
+
+    [TestMethod]
+    public void AnEnsembleKeepsItsMembersNetworksUntilItIsDisposed()
+    {
+        var ml = new MLContext(1);
+        var (trainWords, testWords) = Split(300, 50);
+        var trainRows = ml.Data.LoadFromEnumerable(Rows(trainWords));
+        var prepare = Prepare(ml).Fit(trainRows);
+        var train = prepare.Transform(trainRows);
+        var test = prepare.Transform(ml.Data.LoadFromEnumerable(Rows(testWords)));
+        EstimatorContract.SettleFinalizers();
+        int before = Seq2SeqEngine.LiveCount;
+        var (ensemble, expected) = EnsembleOfDisposedMembers(ml, train, test);
+        // A disposed model's own share stays with the object until it is collected (as for every model here); once the
+        // members are gone, only the ensemble holds the two networks.
+        EstimatorContract.SettleFinalizers();
+        Assert.AreEqual(before + 2, Seq2SeqEngine.LiveCount, "the members' networks live on while the ensemble holds them");
+        var actual = Outputs(ml, ensemble, test, 50);
+        for (int i = 0; i < expected.Count; i++)
+        {
+            CollectionAssert.AreEqual(expected[i].PredictedLabel, actual[i].PredictedLabel, $"row {i} after the members were disposed");
+            Assert.AreEqual(expected[i].Score, actual[i].Score, $"row {i} after the members were disposed");
+        }
+        ensemble.Dispose();
+        Assert.AreEqual(before, Seq2SeqEngine.LiveCount, "disposing the ensemble frees both networks");
+        Assert.ThrowsExactly<ObjectDisposedException>(() => ensemble.Transform(test));
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static (SequenceToSequenceTransformer Ensemble, List<Decoded> Outputs) EnsembleOfDisposedMembers(MLContext ml, IDataView train, IDataView test)
+    {
+        var a = ml.SequenceToSequence.Trainers.SequenceGru(new GruSequenceToSequenceOptions { HiddenSize = 16, EmbeddingDimension = 8, NumberOfEpochs = 2, Seed = 1, BeamWidth = 2 }).Fit(train);
+        var b = ml.SequenceToSequence.Trainers.SequenceGru(new GruSequenceToSequenceOptions { HiddenSize = 16, EmbeddingDimension = 8, NumberOfEpochs = 2, Seed = 2, BeamWidth = 2 }).Fit(train);
+        var ensemble = ml.SequenceToSequence.Ensemble(a, b);
+        var outputs = Outputs(ml, ensemble, test, 50);
+        a.Dispose();
+        b.Dispose();
+        Assert.ThrowsExactly<ObjectDisposedException>(() => a.Transform(test));
+        return (ensemble, outputs);
     }
 
     private static List<Decoded> Outputs(MLContext ml, ITransformer model, IDataView data, int rows) =>
@@ -387,6 +475,8 @@ public sealed class SequenceToSequenceTests
         var missing = Assert.ThrowsExactly<ArgumentOutOfRangeException>(() =>
             ml.SequenceToSequence.Trainers.SequenceGru(Options(Path.Combine(Path.GetTempPath(), $"no-{Guid.NewGuid():N}", "a.ckpt"))));
         Assert.Contains("CheckpointPath", missing.Message);
+        var folder = Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => ml.SequenceToSequence.Trainers.SequenceGru(Options(Path.GetTempPath())));
+        Assert.Contains("names a folder", folder.Message);
         var every = Options(null);
         every.CheckpointEveryEpochs = 0;
         Assert.Contains("CheckpointEveryEpochs", Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => ml.SequenceToSequence.Trainers.SequenceGru(every)).Message);

@@ -32,13 +32,21 @@ public static class ResumeCheck
             var refused = Assert.ThrowsExactly<InvalidOperationException>(() => fitOther(path));
             Assert.Contains("CheckpointPath", refused.Message);
             var resumed = fit(path, null, CancellationToken.None);
-            var h = history(resumed);
-            Assert.AreEqual(cancelAfter, h.ResumedAfterEpoch);
-            Assert.HasCount(epochs, h.Epochs, "the checkpoint's epochs and the resumed ones");
-            Assert.IsFalse(File.Exists(path), "a finished training deletes its checkpoint");
-            for (int k = 0; k < epochs; k++)
-                Assert.AreEqual(history(uninterrupted).Epochs[k].TrainingLoss, h.Epochs[k].TrainingLoss, 1e-6, $"epoch {k + 1} loss");
-            return (uninterrupted, resumed);
+            try
+            {
+                var h = history(resumed);
+                Assert.AreEqual(cancelAfter, h.ResumedAfterEpoch);
+                Assert.HasCount(epochs, h.Epochs, "the checkpoint's epochs and the resumed ones");
+                Assert.IsFalse(File.Exists(path), "a finished training deletes its checkpoint");
+                for (int k = 0; k < epochs; k++)
+                    Assert.AreEqual(history(uninterrupted).Epochs[k].TrainingLoss, h.Epochs[k].TrainingLoss, 1e-6, $"epoch {k + 1} loss");
+                return (uninterrupted, resumed);
+            }
+            catch
+            {
+                resumed.Dispose();
+                throw;
+            }
         }
         catch
         {
