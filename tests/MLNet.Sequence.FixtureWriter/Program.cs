@@ -13,16 +13,54 @@ using MLNet.Sequence.Transforms;
 
 // Writes small models in the current model-file format, plus the outputs they give, into the folder named by the first
 // argument. The tests load the committed files and compare outputs, so a change to the stored format cannot pass silently.
-// Usage: dotnet run --project tests/MLNet.Sequence.FixtureWriter -c Release -- <repo>/tests/MLNet.Sequence.Tests/Fixtures <repo>/data
-if (args.Length != 2)
+// Usage: dotnet run --project tests/MLNet.Sequence.FixtureWriter -c Release -- <repo>/tests/MLNet.Sequence.Tests/Fixtures <repo>/data [seq2seq]
+// With "seq2seq": only the sequence-to-sequence models (a GRU, and an ensemble of two GRUs: part versions 1 and 2).
+if (args.Length is not (2 or 3))
 {
-    Console.Error.WriteLine("usage: FixtureWriter <fixtures folder> <data folder>");
+    Console.Error.WriteLine("usage: FixtureWriter <fixtures folder> <data folder> [seq2seq]");
     return 2;
 }
 string outDir = args[0], dataDir = args[1];
 Directory.CreateDirectory(outDir);
 var inv = CultureInfo.InvariantCulture;
 var expected = new Dictionary<string, object>();
+
+if (args.Length == 3 && args[2] == "seq2seq")
+{
+    // Letters to phonemes on the first 400 pronunciations of the bundled CMUdict sample; outputs of the first 20:
+    // [Score, key 1, key 2, ...] per row.
+    var ml = new MLContext(1);
+    var rows = File.ReadLines(Path.Combine(dataDir, "seq2seq/cmudict-sample.tsv")).Skip(1).Take(400)
+        .Select(l => l.Split('\t')).Select(p => new Spelling { Word = p[0], Phonemes = p[1] }).ToList();
+    var data = ml.Data.LoadFromEnumerable(rows);
+    var prepare = ml.Transforms.Text.TokenizeIntoCharactersAsKeys("Source", "Word", useMarkerCharacters: false)
+        .Append(ml.Transforms.Text.TokenizeIntoWords("Phones", "Phonemes"))
+        .Append(ml.Transforms.Conversion.MapValueToKey("Label", "Phones")).Fit(data);
+    var prepared = prepare.Transform(data);
+    SequenceToSequenceTransformer Gru(int seed) => ml.SequenceToSequence.Trainers.SequenceGru(new GruSequenceToSequenceOptions
+    {
+        HiddenSize = 32, EmbeddingDimension = 16, NumberOfEpochs = 6, LearningRate = 1e-2, BeamWidth = 2, Seed = seed, NumberOfThreads = 1,
+    }).Fit(prepared);
+    List<float[]> Outputs(ITransformer model)
+    {
+        var scored = model.Transform(ml.Data.TakeRows(data, 20));
+        var keys = scored.GetColumn<VBuffer<uint>>("PredictedLabel").ToList();
+        var scores = scored.GetColumn<float>("Score").ToList();
+        return keys.Select((k, i) => new[] { scores[i] }.Concat(k.DenseValues().Select(x => (float)x)).ToArray()).ToList();
+    }
+    using var first = Gru(1);
+    var single = prepare.Append(first);
+    ml.Model.SaveSequenceModel(single, data.Schema, Path.Combine(outDir, "g2p-gru.zip"));
+    expected["g2p-gru"] = Outputs(single);
+    using var second = Gru(2);
+    using var ensemble = ml.SequenceToSequence.Ensemble(first, second);
+    var both = prepare.Append(ensemble);
+    ml.Model.SaveSequenceModel(both, data.Schema, Path.Combine(outDir, "g2p-ensemble.zip"));
+    expected["g2p-ensemble"] = Outputs(both);
+    File.WriteAllText(Path.Combine(outDir, "expected.json"), JsonSerializer.Serialize(expected, new JsonSerializerOptions { WriteIndented = true }));
+    Console.WriteLine($"sequence-to-sequence fixtures written to {outDir}");
+    return 0;
+}
 
 // 1. Text: ML.NET text transforms, EncodeTokens, PadSequences, a binary LSTM.
 {
@@ -129,6 +167,12 @@ static List<float[]> Column(IDataView data, string name)
         while (cursor.MoveNext()) { g(ref v); result.Add(new[] { v }); }
     }
     return result;
+}
+
+public sealed class Spelling
+{
+    public string Word { get; set; } = "";
+    public string Phonemes { get; set; } = "";
 }
 
 public sealed class Review

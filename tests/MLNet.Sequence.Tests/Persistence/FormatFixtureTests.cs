@@ -21,10 +21,10 @@ namespace MLNet.Sequence.Tests.Persistence;
 [TestClass]
 public sealed class FormatFixtureTests
 {
-    private static string Fixture(string name) => Path.Combine(AppContext.BaseDirectory, "Fixtures", "v1", name);
+    private static string Fixture(string name) => Path.Combine(AppContext.BaseDirectory, "Fixtures", name.Contains('/') ? "" : "v1", name);
 
-    private static Dictionary<string, float[][]> Expected() =>
-        JsonSerializer.Deserialize<Dictionary<string, float[][]>>(File.ReadAllText(Fixture("expected.json")))!;
+    private static Dictionary<string, float[][]> Expected(string folder = "v1") =>
+        JsonSerializer.Deserialize<Dictionary<string, float[][]>>(File.ReadAllText(Fixture(folder + "/expected.json")))!;
 
     private static void AssertClose(float[][] expected, IReadOnlyList<float[]> actual, string what)
     {
@@ -95,6 +95,35 @@ public sealed class FormatFixtureTests
         // 2026-12-03: the thread count training ran with; 2026-12-04: N-BEATS' network fields (defaults when absent).
         ["config.json"] = new[] { "$.TrainingThreads", "$.Network.BlockLayers", "$.Network.Interpretable", "$.Network.TrendDegree", "$.Network.OutputSteps" },
     };
+
+    /// <summary>
+    /// Fixtures/seq2seq: a letters-to-phonemes GRU written before ensembles existed (part version 1, by the library at
+    /// commit 5ad0632) and an ensemble of two GRUs (part version 2, the first version that stores ensembles). Both load
+    /// and decode the same keys with the same scores, and save again with the same entries and fields.
+    /// </summary>
+    [TestMethod]
+    [DataRow("g2p-gru", 1)]
+    [DataRow("g2p-ensemble", 2)]
+    public void SequenceToSequenceModelsLoadAndDecodeAsWritten(string name, int members)
+    {
+        var ml = new MLContext(1);
+        using var model = (TransformerChain<ITransformer>)ml.Model.LoadSequenceModel(Fixture($"seq2seq/{name}.zip"), out var schema);
+        Assert.AreEqual(members, ((SequenceToSequenceTransformer)model.LastTransformer).EnsembleSize);
+        var rows = ml.Data.LoadFromEnumerable(File.ReadLines(TestData.PathOf("seq2seq/cmudict-sample.tsv")).Skip(1).Take(20)
+            .Select(l => l.Split('\t')).Select(p => new Spelling { Word = p[0], Phonemes = p[1] }).ToList());
+        var scored = model.Transform(rows);
+        var keys = scored.GetColumn<VBuffer<uint>>("PredictedLabel").ToList();
+        var scores = scored.GetColumn<float>("Score").ToList();
+        var actual = keys.Select((k, i) => new[] { scores[i] }.Concat(k.DenseValues().Select(x => (float)x)).ToArray()).ToList();
+        AssertClose(Expected("seq2seq")[name], actual, name + ": score and keys");
+        AssertSameStructureWhenSavedAgain(ml, model, schema, $"seq2seq/{name}.zip");
+    }
+
+    public sealed class Spelling
+    {
+        public string Word { get; set; } = "";
+        public string Phonemes { get; set; } = "";
+    }
 
     /// <summary>
     /// Fields that version 1 wrote but no reader ever read: values the first forecaster format derived from others and
