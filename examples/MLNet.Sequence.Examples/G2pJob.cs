@@ -117,12 +117,15 @@ public static class G2pJob
     }
 
     /// <summary>
-    /// -- g2p-ensemble a.zip b.zip [...]: loads pipelines the g2p job saved (trained on the same words, so their
-    /// vocabularies agree), decodes the test words with each alone and with the ensemble of all (the mean of their
-    /// next-phoneme probabilities), greedily and with a beam of 4.
+    /// -- g2p-ensemble [--ensemble-only] a.zip b.zip [...]: loads pipelines the g2p job saved (trained on the same words,
+    /// so their vocabularies agree), decodes the test words with each alone (unless --ensemble-only: the g2p job that
+    /// trained each already reported it) and with the ensemble of all (the mean of their next-phoneme probabilities),
+    /// greedily and with a beam of 4.
     /// </summary>
-    public static void RunEnsemble(string[] paths)
+    public static void RunEnsemble(string[] args)
     {
+        bool ensembleOnly = args.Length > 0 && args[0] == "--ensemble-only";
+        var paths = ensembleOnly ? args.Skip(1).ToArray() : args;
         if (paths.Length == 0)
             throw new ArgumentException("g2p-ensemble needs the saved models, e.g. gru.zip transformer.zip.");
         var ml = new MLContext(1);
@@ -143,7 +146,7 @@ public static class G2pJob
                 Console.WriteLine($"   {name,-28} {(width == 1 ? "greedy" : "beam 4"),-7} WER {100 * m.SequenceErrorRate:F2}%  PER {100 * m.TokenErrorRate:F2}%  ({clock.Elapsed.TotalSeconds:F0} s)");
             }
         }
-        for (int i = 0; i < members.Length; i++)
+        for (int i = 0; i < members.Length && !ensembleOnly; i++)
             Report($"{System.IO.Path.GetFileName(paths[i])} ({members[i].Cell})", members[i]);
         using var ensemble = ml.SequenceToSequence.Ensemble(members);
         Report($"ensemble of {members.Length}", ensemble);
