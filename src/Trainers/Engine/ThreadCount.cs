@@ -178,7 +178,7 @@ namespace MLNet.Sequence.Trainers
             return (best, timings);
         }
 
-        /// <summary>"1 thread 9.2 ms, 2 threads 21.3 ms".</summary>
+        /// <summary>"1 thread 9.20 ms, 2 threads 21.30 ms".</summary>
         public static string Describe(IEnumerable<(int Threads, double Milliseconds)> timings) =>
             string.Join(", ", timings.Select(t => $"{t.Threads} thread{(t.Threads == 1 ? "" : "s")} {t.Milliseconds:F2} ms"));
     }
