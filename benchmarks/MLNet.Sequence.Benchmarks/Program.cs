@@ -52,6 +52,8 @@ public static class Program
                 return SpeechSpeed.Run(args.Skip(1).ToArray());
             case "seq2seq":
                 return Seq2SeqSpeed.Run(args.Skip(1).ToArray());
+            case "seq2seq-cache":
+                return Seq2SeqSpeed.RunCache(args.Skip(1).ToArray());
             case "lstm-kernel":
                 return LstmKernelSpeed.Run();
             case "anomaly-child":
@@ -59,7 +61,7 @@ public static class Program
             case "memory-child":
                 return MemoryScaling.Child(args[1], long.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture));
             default:
-                Console.Error.WriteLine($"Unknown mode '{mode}'; expected transforms, memory, trainers, kernels, gru, forecast, anomaly, tagging, speech, seq2seq or lstm-kernel.");
+                Console.Error.WriteLine($"Unknown mode '{mode}'; expected transforms, memory, trainers, kernels, gru, forecast, anomaly, tagging, speech, seq2seq, seq2seq-cache or lstm-kernel.");
                 return 2;
         }
     }

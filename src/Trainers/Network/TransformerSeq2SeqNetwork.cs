@@ -1,4 +1,5 @@
 using System;
+using System.Linq;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -10,8 +11,11 @@ namespace MLNet.Sequence.Trainers.Network
     /// a final norm after each stack; Xiong et al., 2020), which trains without a warm-up of the learning rate: token
     /// embeddings scaled by √d plus sinusoidal positions; the encoder's self-attention sees the real source steps; the
     /// decoder's self-attention is causal and its cross-attention reads the encoder's output. Teacher forcing decodes the
-    /// whole target at once; step-by-step decoding carries the tokens so far as its state (step-major [t, B], so the
-    /// beam search selects rows on dimension 1 as for the recurrent state) and runs the decoder over them again.
+    /// whole target at once. Outside training, <see cref="Encode"/> also computes every decoder layer's cross-attention
+    /// keys and values once (in <see cref="Encoded.Keys"/>), and step-by-step decoding runs only the new tokens through
+    /// the decoder: its state holds the tokens so far and every layer's self-attention keys and values for them (both
+    /// step-major, [t, B] and [t, B, layers · 2d], so the beam search selects rows on dimension 1 as for the recurrent
+    /// state), which later steps attend to instead of recomputing them.
     /// </summary>
     internal sealed class TransformerSeq2SeqNetwork : Seq2SeqModule
     {
@@ -53,6 +57,12 @@ namespace MLNet.Sequence.Trainers.Network
         }
 
         /// <summary>
+        /// Whether decoding outside training keeps keys and values (true, the default); false runs the decoder over every
+        /// token so far at each step, as before the cache existed (the benchmark compares the two; the outputs agree).
+        /// </summary>
+        internal bool CacheDecoding { get; set; } = true;
+
+        /// <summary>
         /// Positions 0 to <paramref name="length"/> − 1 [length, d]: from the stored table, or for a longer sequence from
         /// a table computed for the call (sinusoids are defined at every position; the stored one never changes).
         /// </summary>
@@ -72,10 +82,38 @@ namespace MLNet.Sequence.Trainers.Network
             var memory = encoderNorm.Normalize(h);
             long b = source.shape[0];
             var start = torch.zeros(new long[] { 0, b }, ScalarType.Int64, source.device);
-            return new Encoded(memory, memory, mask, new DecoderState(start, null));
+            // Training keeps its graph as it was (each layer projects the memory itself); decoding projects it once.
+            var keys = training || !CacheDecoding ? memory : torch.cat(decoderLayers.Select(l => l.CrossKeysValues(memory)).ToArray(), 2);   // [B, S, layers · 2d]
+            return new Encoded(memory, keys, mask, new DecoderState(start, null));
         }
 
         public override (Tensor Logits, DecoderState State) Decode(Tensor previous, DecoderState state, Encoded source)
+        {
+            long twoD = 2L * Config.HiddenSize;
+            return source.Keys.shape[2] == decoderLayers.Count * twoD ? DecodeCached(previous, state, source, twoD) : DecodeAll(previous, state, source);
+        }
+
+        /// <summary>
+        /// Runs only the new tokens (positions p to p + f − 1) through the decoder; each layer attends to the keys and values
+        /// the state kept for positions before p and to the cross-attention keys and values <see cref="Encode"/> computed.
+        /// </summary>
+        private (Tensor Logits, DecoderState State) DecodeCached(Tensor previous, DecoderState state, Encoded source, long twoD)
+        {
+            long p = state.Hidden.shape[0], f = previous.shape[1];
+            var history = p == 0 ? previous : torch.cat(new[] { state.Hidden.t(), previous }, 1);                      // [B, p + f]
+            var causal = torch.ones(f, p + f, ScalarType.Bool, previous.device).tril(p).unsqueeze(0).unsqueeze(0);      // [1, 1, f, p + f]
+            var cross = source.Mask.unsqueeze(1).unsqueeze(2);                                                          // [B, 1, 1, S]
+            var h = dropout.call(targetEmbedding.call(previous).Times(_scale).Plus(Positions(p + f, previous.device).narrow(0, p, f)));
+            var past = state.Cell?.transpose(0, 1);                                                                     // [B, p, layers · 2d]
+            var kept = new Tensor[decoderLayers.Count];
+            for (int l = 0; l < kept.Length; l++)
+                (h, kept[l]) = decoderLayers[l].Step(h, past?.narrow(2, l * twoD, twoD), causal, source.Keys.narrow(2, l * twoD, twoD), cross);
+            var cache = torch.cat(kept, 2).transpose(0, 1);                                                             // [p + f, B, layers · 2d]
+            return (output.call(decoderNorm.Normalize(h)), new DecoderState(history.t(), cache));
+        }
+
+        /// <summary>Runs the decoder over every token so far (teacher forcing, training).</summary>
+        private (Tensor Logits, DecoderState State) DecodeAll(Tensor previous, DecoderState state, Encoded source)
         {
             var history = state.Hidden.shape[0] == 0 ? previous : torch.cat(new[] { state.Hidden.t(), previous }, 1);   // [B, t]
             long t = history.shape[1], fresh = previous.shape[1];
@@ -149,12 +187,47 @@ namespace MLNet.Sequence.Trainers.Network
             var qkv = selfQkv.call(norm1.Normalize(x)).view(b, t, 3, d).unbind(2);
             x = x.Plus(drop.call(selfOut.call(Attention(Heads(qkv[0]), Heads(qkv[1]), Heads(qkv[2]), selfAttend))));
             if (memory is not null && crossQ != null)
-            {
-                var q = Heads(crossQ.call(norm2!.Normalize(x)));
-                var kv = crossKv!.call(memory).view(memory.shape[0], memory.shape[1], 2, d).unbind(2);
-                x = x.Plus(drop.call(crossOut!.call(Attention(q, Heads(kv[0]), Heads(kv[1]), crossAttend!))));
-            }
-            return x.Plus(drop.call(ff2.call(drop.call(nn.functional.relu(ff1.call(norm3.Normalize(x)))))));
+                x = CrossAttend(x, CrossKeysValues(memory), crossAttend!);
+            return FeedForward(x);
         }
+
+        /// <summary>The cross-attention keys and values of a memory [B, S, d]: [B, S, 2d] (keys, then values).</summary>
+        public Tensor CrossKeysValues(Tensor memory) =>
+            crossKv?.call(memory) ?? throw new InvalidOperationException("This layer has no cross-attention.");
+
+        /// <summary>
+        /// A decoder layer for new positions only: <paramref name="x"/> [B, f, d] are the new positions,
+        /// <paramref name="past"/> [B, p, 2d] the self-attention keys and values of the positions before them (null when
+        /// none), <paramref name="selfAttend"/> broadcast to [B, heads, f, p + f], <paramref name="crossKeysValues"/>
+        /// [B, S, 2d] from <see cref="CrossKeysValues"/>. Returns the layer's output [B, f, d] and the keys and values of all
+        /// p + f positions [B, p + f, 2d].
+        /// </summary>
+        public (Tensor Output, Tensor KeysValues) Step(Tensor x, Tensor? past, Tensor selfAttend, Tensor crossKeysValues, Tensor crossAttend)
+        {
+            long b = x.shape[0], f = x.shape[1], d = x.shape[2];
+            var qkv = selfQkv.call(norm1.Normalize(x)).view(b, f, 3, d);
+            var fresh = qkv.narrow(2, 1, 2).reshape(b, f, 2 * d);
+            var kv = past is null ? fresh : torch.cat(new[] { past, fresh }, 1);                                       // [B, p + f, 2d]
+            var (k, v) = Split(kv, d);
+            x = x.Plus(drop.call(selfOut.call(Attention(Heads(qkv.select(2, 0)), k, v, selfAttend))));
+            return (FeedForward(CrossAttend(x, crossKeysValues, crossAttend)), kv);
+        }
+
+        /// <summary>Keys and values [B, heads, T, d_head] from [B, T, 2d].</summary>
+        private (Tensor Keys, Tensor Values) Split(Tensor keysValues, long d)
+        {
+            var kv = keysValues.view(keysValues.shape[0], keysValues.shape[1], 2, d).unbind(2);
+            return (Heads(kv[0]), Heads(kv[1]));
+        }
+
+        private Tensor CrossAttend(Tensor x, Tensor crossKeysValues, Tensor crossAttend)
+        {
+            var q = Heads(crossQ!.call(norm2!.Normalize(x)));
+            var (k, v) = Split(crossKeysValues, x.shape[2]);
+            return x.Plus(drop.call(crossOut!.call(Attention(q, k, v, crossAttend))));
+        }
+
+        private Tensor FeedForward(Tensor x) =>
+            x.Plus(drop.call(ff2.call(drop.call(nn.functional.relu(ff1.call(norm3.Normalize(x)))))));
     }
 }
