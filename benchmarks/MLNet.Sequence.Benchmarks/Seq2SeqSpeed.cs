@@ -112,7 +112,8 @@ public static class Seq2SeqSpeed
     /// -- seq2seq-cache [training words, default 4000] [test words, default 500] [repeats, default 5]: the Transformer
     /// encoder-decoder's decoding with its key/value cache against the decoder run over every token so far at each step
     /// (the code before the cache), on one trained network (defaults: 128 wide, 3 + 3 layers; 3 epochs), 1 thread. Each
-    /// repeat times greedy and beam-4 decoding of the test words both ways, in alternating order; it prints the medians,
+    /// repeat times greedy, batched beam-4 and one-word-at-a-time beam-4 decoding of the test words both ways, in
+    /// alternating order; it prints the medians,
     /// the median of the per-repeat ratios, and whether both ways decode the same tokens (and the largest score gap).
     /// </summary>
     public static int RunCache(string[] args)
@@ -139,7 +140,15 @@ public static class Seq2SeqSpeed
         Console.WriteLine($"CMUdict G2P Transformer ({engine.Config.HiddenSize} wide, {engine.Config.Layers} + {engine.Config.Layers} layers), trained on {train.Count} words; decoding {sources.Count} test words on 1 thread, {repeats} repeats.");
         Console.WriteLine("| decoding | key/value cache ms/word | every token again ms/word | cache / again (median of repeats) | same tokens | largest score gap |");
         Console.WriteLine("|---|---:|---:|---:|---|---:|");
-        foreach (int width in new[] { 1, 4 })
+        Decoded[] OneAtATime(int width) => sources.Select(x => engine.Decode(new[] { x }, width, model.MaximumOutputLength, model.LengthPenalty)[0]).ToArray();
+        var ways = new (string Name, Func<Decoded[]> Run)[]
+        {
+            ("greedy (batches of 256)", () => engine.Decode(sources, 1, model.MaximumOutputLength, model.LengthPenalty)),
+            ("beam 4 (batches of 64)", () => engine.Decode(sources, 4, model.MaximumOutputLength, model.LengthPenalty)),
+            ("beam 4, one word at a time", () => OneAtATime(4)),
+        };
+        var reference = new Dictionary<string, Decoded[]>();
+        foreach (var (name, run) in ways)
         {
             var times = new Dictionary<bool, List<double>> { [true] = new(), [false] = new() };
             var outputs = new Dictionary<bool, Decoded[]>();
@@ -148,15 +157,19 @@ public static class Seq2SeqSpeed
                 {
                     network.CacheDecoding = cache;
                     var clock = Stopwatch.StartNew();
-                    outputs[cache] = engine.Decode(sources, width, model.MaximumOutputLength, model.LengthPenalty);
+                    outputs[cache] = run();
                     times[cache].Add(clock.Elapsed.TotalMilliseconds / sources.Count);
                 }
             network.CacheDecoding = true;
             bool same = outputs[true].Zip(outputs[false]).All(p => p.First.Tokens.SequenceEqual(p.Second.Tokens));
             double gap = outputs[true].Zip(outputs[false]).Max(p => Math.Abs(p.First.LogProbability - p.Second.LogProbability));
             var ratio = Median(times[true].Zip(times[false]).Select(p => p.First / p.Second));
-            Console.WriteLine($"| {(width == 1 ? "greedy" : "beam 4")} | {Median(times[true]):F3} | {Median(times[false]):F3} | {ratio:F2} | {(same ? "yes" : "no")} | {gap:E1} |");
+            Console.WriteLine($"| {name} | {Median(times[true]):F3} | {Median(times[false]):F3} | {ratio:F2} | {(same ? "yes" : "no")} | {gap:E1} |");
+            reference[name] = outputs[true];
         }
+        var batched = reference["beam 4 (batches of 64)"];
+        var alone = reference["beam 4, one word at a time"];
+        Console.WriteLine($"beam 4 in batches against one word at a time: same tokens {(batched.Zip(alone).All(p => p.First.Tokens.SequenceEqual(p.Second.Tokens)) ? "yes" : "no")}, largest score gap {batched.Zip(alone).Max(p => Math.Abs(p.First.LogProbability - p.Second.LogProbability)):E1}");
         return 0;
     }
 

@@ -97,7 +97,7 @@ namespace MLNet.Sequence.Trainers
         }
 
         /// <summary>
-        /// Decodes each source: greedily (<paramref name="beamWidth"/> 1, all sources in one batch) or by beam search,
+        /// Decodes each source: greedily (<paramref name="beamWidth"/> 1, all sources in one batch) or by beam search (64 sources at a time),
         /// stopping at the end token or after <paramref name="maxLength"/> tokens.
         /// </summary>
         public Decoded[] Decode(IReadOnlyList<long[]> sources, int beamWidth, int maxLength, double lengthPenalty = 0.6) =>
@@ -142,10 +142,11 @@ namespace MLNet.Sequence.Trainers
                     }
                     return results;
                 }
-                for (int i = 0; i < sources.Count; i++)
+                const int BeamBatch = 64;   // sources searched together (64 · width rows a step)
+                for (int start = 0; start < sources.Count; start += BeamBatch)
                 {
                     using var scope = torch.NewDisposeScope();
-                    results[i] = Beam(members, sources[i], beamWidth, maxLength, lengthPenalty);
+                    Beam(members, sources.Skip(start).Take(BeamBatch).ToList(), beamWidth, maxLength, lengthPenalty).CopyTo(results, start);
                 }
                 return results;
             }
@@ -211,69 +212,110 @@ namespace MLNet.Sequence.Trainers
             return Enumerable.Range(0, b).Select(i => new Decoded(tokens[i].ToArray(), logp[i])).ToArray();
         }
 
-        private static Decoded Beam(IReadOnlyList<Seq2SeqEngine> members, long[] source, int width, int maxLength, double alpha)
+        /// <summary>
+        /// Beam search over a batch of sources at once. Each source owns <paramref name="width"/> rows (hypothesis slots);
+        /// a slot without a hypothesis carries log-probability −∞, so nothing extends it. Each step runs every slot of the
+        /// sources still searching through the members, then each source keeps its best extensions as it would alone:
+        /// candidates in order of total log-probability, an extension by the end token finishing a hypothesis (ranked by
+        /// log-probability / ((5 + length) / 6)^α), the others filling the slots; a source stops when it has
+        /// <paramref name="width"/> finished hypotheses and no live one could still beat the best of them, and its rows
+        /// leave the batch.
+        /// </summary>
+        private static Decoded[] Beam(IReadOnlyList<Seq2SeqEngine> members, IReadOnlyList<long[]> sources, int width, int maxLength, double alpha)
         {
-            var one = new[] { new Seq2SeqPair { Source = source } };
-            var encoded = members.Select(m =>
+            int n = sources.Count;
+            var pairs = sources.Select(s => new Seq2SeqPair { Source = s }).ToList();
+            var encodedAll = members.Select(m =>
             {
-                var (src, lengths, _, _) = m.Build(one, withTargets: false);
+                var (src, lengths, _, _) = m.Build(pairs, withTargets: false);
                 return m.Network.Encode(src, lengths);
             }).ToArray();
-            var rows = encoded.ToArray();
-            var states = encoded.Select(e => e.State).ToArray();
-            var live = new List<(List<long> Tokens, double LogP)> { (new List<long>(), 0.0) };
-            var finished = new List<(long[] Tokens, double LogP, double Score)>();
+            var live = Enumerable.Range(0, n).Select(_ => new List<(List<long> Tokens, double LogP)> { (new List<long>(), 0.0) }).ToArray();
+            var finished = Enumerable.Range(0, n).Select(_ => new List<(long[] Tokens, double LogP, double Score)>()).ToArray();
+            var active = Enumerable.Range(0, n).ToList();                 // the sources still searching, in row order
             var device = members[0].NetworkDevice;
             double Penalty(int length) => Math.Pow((5.0 + length) / 6.0, alpha);
-            for (int t = 0; t < maxLength && live.Count > 0; t++)
+            Tensor Index(IEnumerable<long> rows, int m) => torch.tensor(rows.ToArray(), device: members[m].NetworkDevice);
+            var rowsOf = active.SelectMany(s => Enumerable.Repeat((long)s, width)).ToArray();
+            var encoded = encodedAll.Select((e, m) => e.Select(Index(rowsOf, m))).ToArray();
+            var states = encoded.Select(e => e.State).ToArray();
+            for (int t = 0; t < maxLength && active.Count > 0; t++)
             {
-                var previous = torch.tensor(live.Select(h => h.Tokens.Count == 0 ? Seq2SeqNetworkConfig.Begin : h.Tokens[^1]).ToArray(), new long[] { live.Count, 1 }, device: device);
-                var lp = Step(members, previous, states, rows);
-                var total = lp.Plus(torch.tensor(live.Select(h => (float)h.LogP).ToArray(), device: device).unsqueeze(1));
+                int a = active.Count;
+                var previous = new long[a * width];
+                var slotLogP = new float[a * width];
+                for (int i = 0; i < a; i++)
+                {
+                    var hypotheses = live[active[i]];
+                    for (int k = 0; k < width; k++)
+                    {
+                        bool real = k < hypotheses.Count;
+                        previous[i * width + k] = !real || hypotheses[k].Tokens.Count == 0 ? Seq2SeqNetworkConfig.Begin : hypotheses[k].Tokens[^1];
+                        slotLogP[i * width + k] = real ? (float)hypotheses[k].LogP : float.NegativeInfinity;
+                    }
+                }
+                var lp = Step(members, torch.tensor(previous, new long[] { a * width, 1 }, device: device), states, encoded);
+                var total = lp.Plus(torch.tensor(slotLogP, device: device).unsqueeze(1));
                 long v = total.shape[1];
-                var (values, indices) = total.reshape(-1).topk(Math.Min(2 * width, (int)total.numel()));
+                int count = (int)Math.Min(2L * width, width * v);
+                var (values, indices) = total.reshape(a, width * v).topk(count);
                 var candidates = values.cpu().data<float>().ToArray();
                 var where = indices.cpu().data<long>().ToArray();
-                var keep = new List<long>();
-                var next = new List<(List<long>, double)>();
-                for (int c = 0; c < candidates.Length && next.Count < width; c++)
+                var searching = new List<int>();
+                var keep = new List<long>();                             // the new slots' rows in this step's batch
+                var sourceRows = new List<long>();                       // a row of each source still searching
+                for (int i = 0; i < a; i++)
                 {
-                    if (float.IsNegativeInfinity(candidates[c]))
-                        break;
-                    int from = (int)(where[c] / v);
-                    long token = where[c] % v;
-                    var tokens = live[from].Tokens;
-                    if (token == Seq2SeqNetworkConfig.End)
-                        finished.Add((tokens.ToArray(), candidates[c], candidates[c] / Penalty(tokens.Count + 1)));
-                    else
+                    int s = active[i];
+                    var next = new List<(List<long>, double)>();
+                    var from = new List<long>();
+                    for (int c = 0; c < count && next.Count < width; c++)
                     {
-                        next.Add((new List<long>(tokens) { token }, candidates[c]));
-                        keep.Add(from);
+                        float value = candidates[i * count + c];
+                        if (float.IsNegativeInfinity(value))
+                            break;
+                        int slot = (int)(where[i * count + c] / v);
+                        long token = where[i * count + c] % v;
+                        var tokens = live[s][slot].Tokens;
+                        if (token == Seq2SeqNetworkConfig.End)
+                            finished[s].Add((tokens.ToArray(), value, value / Penalty(tokens.Count + 1)));
+                        else
+                        {
+                            next.Add((new List<long>(tokens) { token }, value));
+                            from.Add(i * width + slot);
+                        }
                     }
+                    // Stop when the best finished output beats what any live one could still reach (log-probabilities only fall).
+                    double bestFinished = finished[s].Count == 0 ? double.NegativeInfinity : finished[s].Max(f => f.Score);
+                    live[s] = next;
+                    if (finished[s].Count >= width && next.All(h => h.Item2 / Penalty(maxLength + 1) <= bestFinished))
+                        live[s].Clear();
+                    if (live[s].Count == 0)
+                        continue;
+                    searching.Add(s);
+                    sourceRows.Add(i * width);
+                    for (int k = 0; k < width; k++)
+                        keep.Add(k < from.Count ? from[k] : from[0]);     // an empty slot copies a real one; −∞ keeps it out
                 }
-                // Stop when the best finished output beats what any live one could still reach (log-probabilities only fall).
-                double bestFinished = finished.Count == 0 ? double.NegativeInfinity : finished.Max(f => f.Score);
-                live = next;
-                if (finished.Count >= width && live.All(h => h.Item2 / Penalty(maxLength + 1) <= bestFinished))
-                {
-                    live.Clear();
+                if (searching.Count == 0)
                     break;
-                }
-                if (live.Count > 0)
+                for (int m = 0; m < members.Count; m++)
                 {
-                    for (int m = 0; m < members.Count; m++)
-                    {
-                        var e = encoded[m];
-                        var index = torch.tensor(keep.ToArray(), device: members[m].NetworkDevice);
-                        rows[m] = new Encoded(e.Memory.expand(live.Count, -1, -1), e.Keys.expand(live.Count, -1, -1), e.Mask.expand(live.Count, -1), states[m].Select(index));
-                        states[m] = rows[m].State;
-                    }
+                    states[m] = states[m].Select(Index(keep, m));
+                    if (searching.Count < a)
+                        encoded[m] = encoded[m].Select(Index(sourceRows.SelectMany(r => Enumerable.Repeat(r, width)), m));
                 }
+                active = searching;
             }
-            foreach (var (tokens, logp) in live)   // cut at the maximum length
-                finished.Add((tokens.ToArray(), logp, logp / Penalty(tokens.Count)));
-            var best = finished.OrderByDescending(f => f.Score).First();
-            return new Decoded(best.Tokens, (float)best.LogP);
+            var results = new Decoded[n];
+            for (int s = 0; s < n; s++)
+            {
+                foreach (var (tokens, logp) in live[s])   // cut at the maximum length
+                    finished[s].Add((tokens.ToArray(), logp, logp / Penalty(tokens.Count)));
+                var best = finished[s].OrderByDescending(f => f.Score).First();
+                results[s] = new Decoded(best.Tokens, (float)best.LogP);
+            }
+            return results;
         }
 
         private sealed class Trainable : ITrainable<Seq2SeqPair>

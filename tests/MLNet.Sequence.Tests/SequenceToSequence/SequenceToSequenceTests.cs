@@ -156,6 +156,49 @@ public sealed class SequenceToSequenceTests
         Assert.IsLessThanOrEqualTo(compared / 100, worse, $"beam outputs less likely than greedy ones of the same length, of {compared}");
     }
 
+    /// <summary>
+    /// The beam search runs 64 sources at a time (each with its own hypothesis slots; a source leaves the batch when it
+    /// is done): every word decodes to the same tokens and score as when it is decoded alone, and that score is the
+    /// teacher-forced log-probability of its output.
+    /// </summary>
+    [TestMethod]
+    public void BeamSearchDecodesAWordTheSameInABatchAsAlone()
+    {
+        var ml = new MLContext(1);
+        var (trainWords, testWords) = Split(1500, 150);
+        var train = ml.Data.LoadFromEnumerable(Rows(trainWords));
+        var prefix = Prepare(ml).Fit(train);
+        foreach (var estimator in new IEstimator<SequenceToSequenceTransformer>[]
+        {
+            ml.SequenceToSequence.Trainers.SequenceGru(new GruSequenceToSequenceOptions { NumberOfEpochs = 6, HiddenSize = 32, EmbeddingDimension = 16, Seed = 1 }),
+            ml.SequenceToSequence.Trainers.SequenceTransformer(new TransformerSequenceToSequenceOptions { NumberOfEpochs = 6, ModelDimension = 32, FeedForwardDimension = 64, NumberOfLayers = 2, Seed = 1 }),
+        })
+        {
+            using var model = estimator.Fit(prefix.Transform(train));
+            var index = model.SourceTokens.Select((t, i) => (t, i)).ToDictionary(x => x.t, x => x.i);
+            var sources = testWords.Select(e => e.Word.Select(c => index.TryGetValue(c.ToString(), out int i) ? i + 2L : 1L).ToArray()).ToList();
+            var together = model.Engine.Decode(sources, 3, model.MaximumOutputLength, model.LengthPenalty);   // batches of 64, 64 and 22
+            int ended = 0;
+            for (int i = 0; i < sources.Count; i++)
+            {
+                var alone = model.Engine.Decode(new[] { sources[i] }, 3, model.MaximumOutputLength, model.LengthPenalty)[0];
+                CollectionAssert.AreEqual(alone.Tokens, together[i].Tokens, $"{model.Cell}, {testWords[i].Word}: tokens in a batch and alone");
+                Assert.AreEqual(alone.LogProbability, together[i].LogProbability, 1e-4, $"{model.Cell}, {testWords[i].Word}: score in a batch and alone");
+                // And the score is the output's probability under the model: each hypothesis kept its own state.
+                if (together[i].Tokens.Length == model.MaximumOutputLength)
+                    continue;   // cut without its end marker
+                ended++;
+                var keys = together[i].Tokens.Select(t => (uint)(t - MLNet.Sequence.Trainers.Network.Seq2SeqNetworkConfig.FirstToken + 1)).ToArray();
+                double forced = TeacherForcedScore(new[] { model }, testWords[i].Word.Select(c => c.ToString()).ToArray(), keys);
+                Assert.AreEqual(forced, together[i].LogProbability, 1e-4, $"{model.Cell}, {testWords[i].Word}: score against teacher forcing");
+            }
+            int lengths = together.Select(d => d.Tokens.Length).Distinct().Count();
+            TestContext.WriteLine($"{model.Cell}: {lengths} output lengths, {ended} of {sources.Count} ended before the maximum length");
+            Assert.IsGreaterThan(sources.Count * 9 / 10, ended, "outputs checked against teacher forcing");
+            Assert.IsGreaterThanOrEqualTo(3, lengths, "outputs of several lengths (sources finish at different steps)");
+        }
+    }
+
     [TestMethod]
     public void TheEncoderDecodersKeepTheEstimatorContract()
     {
