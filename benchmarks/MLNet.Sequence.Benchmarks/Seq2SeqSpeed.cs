@@ -71,8 +71,7 @@ public static class Seq2SeqSpeed
 
             var engine = model.Engine;
             var targetIndex = model.TargetTokens.Select((t, i) => (t, i)).ToDictionary(x => x.t, x => x.i);
-            var sourceIndex = model.SourceTokens.Select((t, i) => (t, i)).ToDictionary(x => x.t, x => x.i);
-            long[] Source(string word) => word.Select(c => sourceIndex.TryGetValue(c.ToString(), out int i) ? i + 2L : 1L).ToArray();
+            var Source = SourceIds(model);
             var pairs = train.Select(p => new Seq2SeqPair
             {
                 Source = Source(p.Word),
@@ -135,8 +134,8 @@ public static class Seq2SeqSpeed
         using var model = ml.SequenceToSequence.Trainers.SequenceTransformer(options).Fit(prepare.Transform(trainData));
         var engine = model.Engine;
         var network = (TransformerSeq2SeqNetwork)engine.Network;
-        var sourceIndex = model.SourceTokens.Select((t, i) => (t, i)).ToDictionary(x => x.t, x => x.i);
-        var sources = test.Select(e => e.Word.Select(c => sourceIndex.TryGetValue(c.ToString(), out int i) ? i + 2L : 1L).ToArray()).ToList();
+        var source = SourceIds(model);
+        var sources = test.Select(e => source(e.Word)).ToList();
         Console.WriteLine($"CMUdict G2P Transformer ({engine.Config.HiddenSize} wide, {engine.Config.Layers} + {engine.Config.Layers} layers), trained on {train.Count} words; decoding {sources.Count} test words on 1 thread, {repeats} repeats.");
         Console.WriteLine("| decoding | key/value cache ms/word | every token again ms/word | cache / again (median of repeats) | same tokens | largest score gap |");
         Console.WriteLine("|---|---:|---:|---:|---|---:|");
@@ -171,6 +170,13 @@ public static class Seq2SeqSpeed
         var alone = reference["beam 4, one word at a time"];
         Console.WriteLine($"beam 4 in batches against one word at a time: same tokens {(batched.Zip(alone).All(p => p.First.Tokens.SequenceEqual(p.Second.Tokens)) ? "yes" : "no")}, largest score gap {batched.Zip(alone).Max(p => Math.Abs(p.First.LogProbability - p.Second.LogProbability)):E1}");
         return 0;
+    }
+
+    /// <summary>A word's letters as the network's source ids (a letter's index in the model's source tokens + 2; 1 when unknown).</summary>
+    private static Func<string, long[]> SourceIds(SequenceToSequenceTransformer model)
+    {
+        var index = model.SourceTokens.Select((t, i) => (t, i)).ToDictionary(x => x.t, x => x.i);
+        return word => word.Select(c => index.TryGetValue(c.ToString(), out int i) ? i + 2L : 1L).ToArray();
     }
 
     /// <summary>Adam steps of a fresh network of the same shape on an epoch's batches built once, 2 threads, clipping at 5; target tokens/s over two passes after a warm-up pass.</summary>
